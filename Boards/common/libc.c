@@ -1,0 +1,54 @@
+/* The few C library symbols a freestanding image needs (the compiler emits calls to them); not built for the host. */
+#if !defined(__linux__)
+#include <stddef.h>
+#include <stdint.h>
+
+void *memset(void *dst, int value, size_t n) {
+    unsigned char *d = dst;
+    while (n--) *d++ = (unsigned char)value;
+    return dst;
+}
+
+void *memcpy(void *restrict dst, const void *restrict src, size_t n) {
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+    while (n--) *d++ = *s++;
+    return dst;
+}
+
+void *memmove(void *dst, const void *src, size_t n) {
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+    if (d < s) {
+        while (n--) *d++ = *s++;
+    } else {
+        d += n;
+        s += n;
+        while (n--) *--d = *--s;
+    }
+    return dst;
+}
+
+int memcmp(const void *a, const void *b, size_t n) {
+    const unsigned char *x = a, *y = b;
+    for (; n; n--, x++, y++) {
+        if (*x != *y) return *x < *y ? -1 : 1;
+    }
+    return 0;
+}
+
+size_t strlen(const char *s) {
+    size_t n = 0;
+    while (s[n]) n++;
+    return n;
+}
+#endif
+
+#if !defined(__linux__)
+/* Embedded Swift's runtime prints trap messages with putchar: route them to the kernel console. */
+void orion_console_putc(int c);
+int putchar(int c) {
+    orion_console_putc(c);
+    return c;
+}
+#endif

@@ -1,0 +1,45 @@
+// raspi3b: QEMU `-M raspi3b` (BCM2837). No devicetree arrives with a bare kernel8.img, so the board asks
+// the firmware mailbox for memory and knows the rest from the SoC's fixed layout.
+
+#if arch(arm64)
+import BoardBoot
+import Kernel
+
+/// BCM2837 facts used when the devicetree is missing.
+enum Raspi3b {
+    static let name: StaticString = "raspi3b"
+    static let tickHz: UInt64 = 100
+    static let peripheralBase: UInt = 0x3F00_0000
+    static let localPeripheralBase: UInt = 0x4000_0000
+
+    static var fallback: Platform {
+        var platform = Platform()
+        platform.cpuCount = 4  // BCM2837: four Cortex-A53 cores
+        if let memory = Mailbox(base: peripheralBase + 0xB880).armMemory() {
+            platform.memory.append(MemoryRange(base: memory.base, size: memory.size))
+        } else {
+            platform.memory.append(MemoryRange(base: 0, size: 0x3F00_0000))
+        }
+        platform.timerFrequencyHz = orion_a64_cntfrq()
+        platform.console = DeviceInfo(compatible: DeviceName("arm,pl011"), base: UInt64(peripheralBase + 0x20_1000), size: 0x1000)
+        platform.interruptController = DeviceInfo(
+            compatible: DeviceName("brcm,bcm2836-l1-intc"), base: UInt64(localPeripheralBase), size: 0x100)
+        return platform
+    }
+}
+
+/// Entry from boot.S (core 0, EL1): probe, start the tick, run the application, exit with its status.
+@_cdecl("orion_raspi3b_start")
+func orionRaspi3bStart(_ devicetree: UInt) {
+    var system = System.boot(board: Raspi3b.name, arch: .aarch64, devicetree: devicetree, fallback: Raspi3b.fallback)
+    let intc = LocalIntc(base: UInt(system.platform.interruptController?.base ?? UInt64(Raspi3b.localPeripheralBase)))
+    intc.enableTimer(core: 0)
+    a64Route = .bcmLocal(intc)
+    GenericTimer.start(hz: Raspi3b.tickHz, frequency: system.platform.timerFrequencyHz ?? orion_a64_cntfrq())
+    system.tickStarted(hz: Raspi3b.tickHz)
+    orion_a64_irq_enable()
+    let status = withUnsafeMutablePointer(to: &system) { orion_app_main(UnsafeMutableRawPointer($0)) }
+    orion_a64_irq_disable()
+    system.exit(status)
+}
+#endif

@@ -1,0 +1,17 @@
+// Fieldbus: portable CAN/ISO-TP, LIN, EtherCAT, PROFINET and Modbus stacks (arrive with later issues).
+
+import Kernel
+
+/// The fieldbus families Orion RT implements or plans to.
+public enum FieldbusKind: Sendable {
+    /// CAN and CAN FD (with ISO-TP above).
+    case can
+    /// LIN.
+    case lin
+    /// EtherCAT.
+    case etherCAT
+    /// PROFINET RT.
+    case profinet
+    /// Modbus RTU and TCP.
+    case modbus
+}

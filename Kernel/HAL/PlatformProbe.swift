@@ -1,0 +1,139 @@
+// Builds a `Platform` from a devicetree: CPUs, memory, timer, console, interrupt controller, PCIe, exit device.
+
+/// Interrupt controllers the kernel can drive, most specific first (a function, not an array: no heap).
+func knownInterruptController(_ index: Int) -> StaticString? {
+    switch index {
+    case 0: return "arm,gic-400"
+    case 1: return "arm,cortex-a15-gic"
+    case 2: return "arm,gic-v3"
+    case 3: return "riscv,plic0"
+    case 4: return "sifive,plic-1.0.0"
+    case 5: return "brcm,bcm2836-l1-intc"
+    default: return nil
+    }
+}
+
+extension Platform {
+    /// Reads every fact the devicetree has; what it lacks stays nil (or 0) for the board to fill.
+    // @implements SWR-HAL-PLAT-1
+    public init(devicetree fdt: FDT) throws(FDTError) {
+        self.init()
+        source = .devicetree
+        cpuCount = Platform.countCPUs(fdt)
+        memory = Platform.memoryRanges(fdt)
+        timerFrequencyHz = Platform.timerFrequency(fdt)
+        if let chosen = fdt.node(atPath: "/chosen") {
+            bootArguments = fdt.property("bootargs", of: chosen)?.firstString
+        }
+        if let node = Platform.consoleNode(fdt) {
+            console = Platform.device(node, in: fdt)
+        }
+        if let node = try Platform.rootInterruptController(fdt) {
+            interruptController = Platform.device(node, in: fdt)
+        }
+        if let node = fdt.firstNode(compatibleWith: "pci-host-ecam-generic"), fdt.isEnabled(node) {
+            pcieECAM = fdt.reg(0, of: node)
+        }
+        if let node = fdt.firstNode(compatibleWith: "sifive,test0") {
+            exitDevice = Platform.device(node, in: fdt)
+        }
+    }
+
+    /// Enabled children of `/cpus` whose `device_type` is "cpu".
+    static func countCPUs(_ fdt: FDT) -> Int {
+        guard let cpus = fdt.node(atPath: "/cpus") else { return 0 }
+        var count = 0
+        var children = fdt.children(of: cpus)
+        while let child = children.next() {
+            let isCPU = fdt.property("device_type", of: child)?.firstString.equals("cpu")
+                ?? fdt.name(of: child).hasPrefix("cpu@")
+            if isCPU && fdt.isEnabled(child) { count += 1 }
+        }
+        return count
+    }
+
+    /// Every `reg` range of every enabled node whose `device_type` is "memory".
+    static func memoryRanges(_ fdt: FDT) -> MemoryMap {
+        var map = MemoryMap()
+        var children = fdt.children(of: fdt.root)
+        while let child = children.next() {
+            guard fdt.property("device_type", of: child)?.firstString.equals("memory") ?? false,
+                  fdt.isEnabled(child) else { continue }
+            var index = 0
+            let count = fdt.regCount(of: child)
+            while index < count {
+                if let range = fdt.reg(index, of: child), range.size > 0 { map.append(range) }
+                index += 1
+            }
+        }
+        return map
+    }
+
+    /// RISC-V: `/cpus/timebase-frequency`. Arm: the architected timer node's `clock-frequency`, when given.
+    static func timerFrequency(_ fdt: FDT) -> UInt64? {
+        if let cpus = fdt.node(atPath: "/cpus"), let value = fdt.property("timebase-frequency", of: cpus)?.number {
+            return value
+        }
+        if let timer = fdt.firstNode(compatibleWith: "arm,armv8-timer") ?? fdt.firstNode(compatibleWith: "arm,armv7-timer"),
+           let value = fdt.property("clock-frequency", of: timer)?.number {
+            return value
+        }
+        return nil
+    }
+
+    /// `/chosen/stdout-path` (without `:options`, path or alias), else the `serial0` alias.
+    static func consoleNode(_ fdt: FDT) -> FDTNode? {
+        if let chosen = fdt.node(atPath: "/chosen"),
+           let path = fdt.property("stdout-path", of: chosen) ?? fdt.property("linux,stdout-path", of: chosen) {
+            var target = path.firstString
+            if let colon = target.firstIndex(of: UInt8(ascii: ":")) { target = target.slice(0, colon) }
+            if let node = fdt.resolve(pathOrAlias: target) { return node }
+        }
+        return fdt.resolve(pathOrAlias: FDTBytes("serial0"))
+    }
+
+    /// The controller that device interrupts are routed to: follow `interrupt-parent` from the root (or the
+    /// first node that names one) to a node marked `interrupt-controller`; else the first known controller.
+    static func rootInterruptController(_ fdt: FDT) throws(FDTError) -> FDTNode? {
+        var start: FDTNode?
+        if fdt.property("interrupt-parent", of: fdt.root) != nil {
+            start = fdt.root
+        } else {
+            var iterator = fdt.allNodes
+            while let (node, _) = iterator.next() {
+                if fdt.property("interrupt-parent", of: node) != nil { start = node; break }
+            }
+        }
+        if var current = start {
+            var hops = 0
+            while let handle = fdt.property("interrupt-parent", of: current)?.u32(at: 0) {
+                hops += 1
+                guard hops <= FDT.maxPhandleHops, let target = fdt.node(phandle: handle) else {
+                    throw .phandleCycle(handle)
+                }
+                // A controller that names itself as its parent is the root of the interrupt tree.
+                if target == current { break }
+                current = target
+                if fdt.property("interrupt-controller", of: current) != nil,
+                   fdt.property("interrupt-parent", of: current) == nil {
+                    break
+                }
+            }
+            if fdt.property("interrupt-controller", of: current) != nil { return current }
+        }
+        var index = 0
+        while let compatible = knownInterruptController(index) {
+            if let node = fdt.firstNode(compatibleWith: compatible) { return node }
+            index += 1
+        }
+        return nil
+    }
+
+    /// A node's first `compatible` string and its first (and second) `reg` windows.
+    static func device(_ node: FDTNode, in fdt: FDT) -> DeviceInfo? {
+        guard let compatible = fdt.property("compatible", of: node)?.firstString,
+              let first = fdt.reg(0, of: node) else { return nil }
+        let second = fdt.reg(1, of: node)?.base ?? 0
+        return DeviceInfo(compatible: DeviceName(compatible), base: first.base, size: first.size, secondBase: second)
+    }
+}

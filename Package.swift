@@ -1,0 +1,86 @@
+// swift-tools-version: 6.0
+// Orion RT: one package for the host (tests, tools) and for bare-metal boards (Embedded Swift).
+//
+// Host:   swift build / swift test
+// Board:  swift build --triple <triple> --toolset Boards/<board>/toolset.json --product orion-app-<app>
+//         (what `orion build --board <board> --app <app>` runs; see docs/ARCHITECTURE.md)
+import PackageDescription
+
+/// Guest applications: each one is an image entry for every board (`orion run --app NAME`).
+let guestApps = ["demo", "fail"]
+
+/// Board support written in Swift, one folder per board plus code they share.
+let boardSwiftSources = [
+    "common/System.swift",
+    "common/AArch64.swift",
+    "common/RISCV64.swift",
+    "common/Exit.swift",
+    "qemu-virt-aarch64/QemuVirtAArch64.swift",
+    "qemu-virt-aarch64/GICv2.swift",
+    "qemu-virt-riscv64/QemuVirtRISCV64.swift",
+    "qemu-virt-riscv64/PLIC.swift",
+    "qemu-virt-riscv64/SBI.swift",
+    "raspi3b/Raspi3b.swift",
+    "raspi3b/Mailbox.swift",
+    "raspi3b/LocalIntc.swift",
+]
+/// Boot code and the few C symbols a freestanding image needs.
+let boardCSources = [
+    "common/libc.c",
+    "common/aarch64-vectors.S",
+    "common/riscv64-trap.S",
+    "qemu-virt-aarch64/boot.S",
+    "qemu-virt-riscv64/boot.S",
+    "raspi3b/boot.S",
+]
+let boardNonSources = [
+    "Apps", "linux", "README.md",
+    "qemu-virt-aarch64/link.ld", "qemu-virt-aarch64/toolset.json", "qemu-virt-aarch64/README.md",
+    "qemu-virt-riscv64/link.ld", "qemu-virt-riscv64/toolset.json", "qemu-virt-riscv64/README.md",
+    "raspi3b/link.ld", "raspi3b/toolset.json", "raspi3b/README.md",
+]
+
+let package = Package(
+    name: "OrionRT",
+    products: [
+        .executable(name: "orion", targets: ["orion"]),
+        .library(name: "Kernel", targets: ["Kernel"]),
+        .library(name: "RealTime", targets: ["RealTime"]),
+        .library(name: "Fieldbus", targets: ["Fieldbus"]),
+    ] + guestApps.map { .executable(name: "orion-app-\($0)", targets: ["App_\($0)"]) },
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Portable core: plain Swift that also builds as Embedded Swift.
+        .target(name: "KernelSupport", path: "Kernel/Support"),
+        .target(name: "Kernel", dependencies: ["KernelSupport"], path: "Kernel", exclude: ["Support", "README.md"]),
+        .target(name: "RealTime", dependencies: ["Kernel"], path: "RealTime"),
+        .target(name: "Fieldbus", dependencies: ["Kernel"], path: "Fieldbus"),
+
+        // Boards: boot assembly + C (BoardBoot) and Swift drivers (Boards).
+        .target(
+            name: "BoardBoot", path: "Boards",
+            exclude: boardNonSources + boardSwiftSources,
+            sources: boardCSources, publicHeadersPath: "include"),
+        .target(
+            name: "Boards", dependencies: ["Kernel", "BoardBoot"], path: "Boards",
+            exclude: boardNonSources + boardCSources + ["include"],
+            sources: boardSwiftSources),
+    ] + guestApps.map {
+        .executableTarget(
+            name: "App_\($0)", dependencies: ["Kernel", "RealTime", "Fieldbus", "Boards"],
+            path: "Boards/Apps/\($0)")
+    } + [
+        // Host tools.
+        .target(name: "OrionTool", path: "Tools/OrionTool"),
+        .executableTarget(
+            name: "orion",
+            dependencies: ["OrionTool", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/orion"),
+
+        // Tests.
+        .testTarget(name: "KernelTests", dependencies: ["Kernel"], path: "Tests/KernelTests"),
+        .testTarget(name: "OrionToolTests", dependencies: ["OrionTool"], path: "Tests/OrionToolTests"),
+    ]
+)
