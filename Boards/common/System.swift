@@ -51,7 +51,9 @@ public struct System {
         faultConsole = console
         platform.writeBanner(to: &system.console, board: board, arch: arch)
         if let failure {
-            system.console.write("devicetree rejected: ")
+            system.console.write("devicetree at ")
+            system.console.write(hex: UInt64(devicetree))
+            system.console.write(" rejected: ")
             failure.write(to: &system.console)
             system.console.write(" (using the board's built-in facts)\n")
         } else if devicetree == 0 {

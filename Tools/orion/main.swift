@@ -1,1 +1,134 @@
-print("placeholder")
+// `orion`: list boards, build board images, boot them in QEMU.
+
+import ArgumentParser
+import Foundation
+import OrionTool
+
+@main
+struct Orion: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "orion",
+        abstract: "Orion RT: build images for boards and boot them in QEMU.",
+        subcommands: [Boards.self, Build.self, Run.self])
+}
+
+/// Prints an error the way the rest of the tool does and exits with its status.
+func fail(_ error: Error) -> Never {
+    if let orion = error as? OrionError {
+        FileHandle.standardError.write(Data("orion: error: \(orion.message)\n".utf8))
+        exit(orion.exitStatus)
+    }
+    FileHandle.standardError.write(Data("orion: error: \(error)\n".utf8))
+    exit(2)
+}
+
+/// Options shared by `build` and `run`.
+struct ImageOptions: ParsableArguments {
+    @Option(name: .long, help: "Board to build for (see `orion boards`).")
+    var board: String = BoardCatalog.defaultBoard
+
+    @Option(name: .long, help: "Guest application (a folder under Boards/Apps).")
+    var app: String = BoardCatalog.defaultApp
+
+    @Option(name: .customShort("c"), help: "Build configuration: debug or release.")
+    var configuration: String = "debug"
+
+    func resolve() throws -> (Workspace, BoardSpec, BuildConfiguration) {
+        guard let spec = BoardCatalog.board(named: board) else {
+            throw OrionError("unknown board '\(board)' (known: \(BoardCatalog.all.map(\.name).joined(separator: ", ")))")
+        }
+        guard let config = BuildConfiguration(rawValue: configuration) else {
+            throw OrionError("unknown configuration '\(configuration)' (use debug or release)")
+        }
+        return (try Workspace.locate(), spec, config)
+    }
+}
+
+struct Boards: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the boards, their QEMU machine, and whether they can boot here.")
+
+    func run() throws {
+        var rows = [["BOARD", "ARCH", "QEMU MACHINE", "BOOTS HERE"]]
+        for board in BoardCatalog.all {
+            let status = QEMU.missingRequirement(board: board).map { "no: \($0)" } ?? "yes"
+            let machine = "\(board.qemuBinary) -M \(board.machine)"
+            rows.append([board.name + (board.name == BoardCatalog.defaultBoard ? " (default)" : ""), board.arch, machine, status])
+        }
+        let widths = (0..<3).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            var line = ""
+            for column in 0..<3 { line += row[column].padding(toLength: widths[column] + 2, withPad: " ", startingAt: 0) }
+            print(line + row[3])
+        }
+    }
+}
+
+struct Build: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Build a board image and print its path (ELF, then the raw image where the board needs one).")
+
+    @OptionGroup var image: ImageOptions
+
+    func run() throws {
+        do {
+            let (workspace, board, config) = try image.resolve()
+            let built = try workspace.build(board: board, app: image.app, configuration: config)
+            print(built.elf.path)
+            if let raw = built.raw { print(raw.path) }
+        } catch {
+            fail(error)
+        }
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build (if needed) and boot an image in QEMU; exits with the guest's status, 124 on timeout.")
+
+    @OptionGroup var image: ImageOptions
+
+    @Option(help: "Kill QEMU and exit 124 after this many seconds.")
+    var timeout: Double = 120
+
+    @Option(help: "Number of CPUs (QEMU -smp).")
+    var smp: Int?
+
+    @Option(help: "Memory in MiB (QEMU -m).")
+    var memory: Int?
+
+    @Flag(help: "Deterministic virtual time: QEMU -icount shift=0.")
+    var icount = false
+
+    @Option(name: .customLong("qemu-arg"), parsing: .unconditionalSingleValue, help: "Extra argument for QEMU (repeatable).")
+    var qemuArgs: [String] = []
+
+    func run() throws {
+        do {
+            let (workspace, board, config) = try image.resolve()
+            guard timeout > 0 else { throw OrionError("--timeout must be positive") }
+            if let missing = QEMU.missingRequirement(board: board) { throw OrionError(missing) }
+            let options = BootOptions(cpus: smp, memoryMiB: memory, icount: icount, extraArguments: qemuArgs)
+            // Check the QEMU options before spending time on a build.
+            _ = try QEMU.arguments(board: board, image: URL(fileURLWithPath: "/dev/null"), options: options)
+            let built = try workspace.build(board: board, app: image.app, configuration: config)
+            let arguments = try QEMU.arguments(board: board, image: built.bootImage, options: options)
+            let qemu = HostTools.find(board.qemuBinary)!
+            FileHandle.standardError.write(Data("orion: booting \(built.bootImage.path) on \(board.name)\n".utf8))
+            switch try HostTools.run(qemu, arguments, timeout: timeout) {
+            case .exited(let status):
+                if status != 0 {
+                    FileHandle.standardError.write(Data("orion: guest exited with status \(status)\n".utf8))
+                }
+                Foundation.exit(status)
+            case .timedOut:
+                FileHandle.standardError.write(Data("orion: error: timeout: the guest did not exit within \(formatSeconds(timeout)) s; QEMU was killed\n".utf8))
+                Foundation.exit(124)
+            }
+        } catch {
+            fail(error)
+        }
+    }
+
+    func formatSeconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+}
