@@ -89,8 +89,6 @@ public struct Platform: Equatable, Sendable {
     public var pcieECAM: MemoryRange?
     /// A device that ends the machine with a status (QEMU's `sifive,test0`).
     public var exitDevice: DeviceInfo?
-    /// The kernel command line (`/chosen/bootargs`), as a view into the devicetree.
-    public var bootArguments: FDTBytes?
     /// Where the CPU count, memory and console came from.
     public var source: FactSource = .board
 

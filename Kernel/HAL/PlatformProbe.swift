@@ -22,9 +22,6 @@ extension Platform {
         cpuCount = Platform.countCPUs(fdt)
         memory = Platform.memoryRanges(fdt)
         timerFrequencyHz = Platform.timerFrequency(fdt)
-        if let chosen = fdt.node(atPath: "/chosen") {
-            bootArguments = fdt.property("bootargs", of: chosen)?.firstString
-        }
         if let node = Platform.consoleNode(fdt) {
             console = Platform.device(node, in: fdt)
         }

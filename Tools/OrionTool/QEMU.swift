@@ -54,7 +54,7 @@ public enum QEMU {
             return "\(board.qemuBinary) not found: install the Debian package \(board.qemuPackage) (apt-get install \(board.qemuPackage))"
         }
         if let firmware = board.firmware, !HostTools.hasFirmware(firmware) {
-            return "QEMU firmware \(firmware) not found: install the Debian package opensbi (apt-get install opensbi)"
+            return "QEMU firmware \(firmware) not found: install the Debian package qemu-system-data (apt-get install qemu-system-data)"
         }
         return nil
     }
