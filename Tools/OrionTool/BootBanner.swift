@@ -21,8 +21,8 @@ public struct BootBanner: Equatable, Sendable {
 
     /// Parses a banner line; nil if `line` is not one (keys must appear in order, with their units).
     public init?(line: some StringProtocol) {
-        let trimmed = line.orionTrimmed(of: " \r\n")
-        let words = trimmed.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        // Console lines end in CR LF; "\r\n" is one Character, so split on any whitespace.
+        let words = String(line).split(whereSeparator: { (c: Character) in c.isWhitespace }).map(String.init)
         guard words.count == 9, words[0] == "Orion", words[1] == "RT" else { return nil }
         version = words[2]
         func value(_ word: String, _ key: String, unit: String = "") -> String? {
@@ -49,18 +49,9 @@ public struct BootBanner: Equatable, Sendable {
 
     /// The first banner in a console transcript.
     public static func first(in transcript: String) -> BootBanner? {
-        for line in transcript.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+        for line in transcript.split(whereSeparator: { $0.isNewline }) {
             if let banner = BootBanner(line: line) { return banner }
         }
         return nil
-    }
-}
-
-extension StringProtocol {
-    func orionTrimmed(of set: String) -> String {
-        var slice = Substring(self)
-        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
-        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
-        return String(slice)
     }
 }

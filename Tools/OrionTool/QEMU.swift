@@ -8,7 +8,7 @@ public struct BootOptions: Sendable {
     public var cpus: Int?
     /// `-m` in MiB, when given.
     public var memoryMiB: Int?
-    /// `-icount shift=0`: one nanosecond of virtual time per instruction, for repeatable timing.
+    /// `-icount shift=0,sleep=off`: one nanosecond of virtual time per instruction and no real-time sleeping when idle, so timing repeats exactly.
     public var icount = false
     /// Extra arguments passed through to QEMU, after Orion's own.
     public var extraArguments: [String] = []
@@ -42,7 +42,7 @@ public enum QEMU {
             }
             args += ["-m", "\(memory)M"]
         }
-        if options.icount { args += ["-icount", "shift=0"] }
+        if options.icount { args += ["-icount", "shift=0,sleep=off"] }
         args += ["-kernel", image.path]
         args += options.extraArguments
         return args

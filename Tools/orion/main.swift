@@ -95,7 +95,7 @@ struct Run: ParsableCommand {
     @Option(help: "Memory in MiB (QEMU -m).")
     var memory: Int?
 
-    @Flag(help: "Deterministic virtual time: QEMU -icount shift=0.")
+    @Flag(help: "Deterministic virtual time: QEMU -icount shift=0,sleep=off.")
     var icount = false
 
     @Option(name: .customLong("qemu-arg"), parsing: .unconditionalSingleValue, help: "Extra argument for QEMU (repeatable).")

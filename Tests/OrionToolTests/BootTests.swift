@@ -1,0 +1,187 @@
+// Boot tests: each board is built and booted in QEMU through the `orion` executable, and what the kernel
+// prints is checked against the options given to QEMU.
+
+import Foundation
+import Testing
+@testable import OrionTool
+
+/// The result of one `orion` invocation.
+struct OrionRun {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+enum OrionBinary {
+    /// `orion`, built next to this test bundle by `swift build` (Tools/test builds it first).
+    static var path: String {
+        let bundleFolder = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        return bundleFolder.appendingPathComponent("orion").path
+    }
+
+    static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    /// Runs `orion` with `arguments` from the package root; `path` replaces PATH when given.
+    static func run(_ arguments: [String], path: String? = nil) throws -> OrionRun {
+        guard FileManager.default.isExecutableFile(atPath: self.path) else {
+            throw OrionError("orion is not built at \(self.path): run `swift build --product orion` first (Tools/test does)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: self.path)
+        process.arguments = arguments
+        process.currentDirectoryURL = packageRoot
+        var environment = ProcessInfo.processInfo.environment
+        if let path { environment["PATH"] = path }
+        process.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read both pipes concurrently so neither fills up and blocks the child.
+        nonisolated(unsafe) var errData = Data()
+        let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        reader.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !reader.isFinished { usleep(1000) }
+        return OrionRun(status: process.terminationStatus,
+                        stdout: String(decoding: outData, as: UTF8.self),
+                        stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+struct BootCase: CustomTestStringConvertible, Sendable {
+    let board: String
+    let cpus: Int?
+    let memoryMiB: Int?
+    var testDescription: String { "\(board) smp=\(cpus.map(String.init) ?? "-") mem=\(memoryMiB.map(String.init) ?? "-")" }
+}
+
+let bootCases = [
+    BootCase(board: "qemu-virt-aarch64", cpus: 2, memoryMiB: 256),
+    BootCase(board: "qemu-virt-aarch64", cpus: 4, memoryMiB: 512),
+    BootCase(board: "qemu-virt-riscv64", cpus: 2, memoryMiB: 256),
+    BootCase(board: "qemu-virt-riscv64", cpus: 3, memoryMiB: 1024),
+    BootCase(board: "raspi3b", cpus: nil, memoryMiB: nil),
+]
+
+@Suite("Boot in QEMU", .serialized)
+struct BootTests {
+    // @verifies SWR-HAL-PLAT-2
+    @Test(arguments: bootCases)
+    func demoBootsAndReportsTheMachine(_ boot: BootCase) throws {
+        var arguments = ["run", "--board", boot.board, "--timeout", "120"]
+        if let cpus = boot.cpus { arguments += ["--smp", String(cpus)] }
+        if let memory = boot.memoryMiB { arguments += ["--memory", String(memory)] }
+        let run = try OrionBinary.run(arguments)
+        #expect(run.status == 0, "orion run exited \(run.status)\nstdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
+        let banner = try #require(BootBanner.first(in: run.stdout), "no banner in:\n\(run.stdout)")
+        #expect(banner.board == boot.board)
+        let spec = try #require(BoardCatalog.board(named: boot.board))
+        #expect(banner.arch == spec.arch)
+        switch boot.board {
+        case "raspi3b":
+            // No devicetree: 4 cores from the SoC; memory from the firmware mailbox, which in QEMU
+            // reports 1 GiB minus the VideoCore's 64 MiB.
+            #expect(banner.cpus == 4)
+            #expect(banner.memoryMiB == 960)
+            #expect(banner.consoleCompatible == "arm,pl011")
+            #expect(banner.consoleBase == 0x3F20_1000)
+            #expect(banner.timerHz > 0)
+        case "qemu-virt-riscv64":
+            #expect(banner.cpus == boot.cpus)
+            #expect(banner.memoryMiB == boot.memoryMiB)
+            #expect(banner.timerHz == 10_000_000)
+            #expect(banner.consoleCompatible == "ns16550a")
+            #expect(banner.consoleBase == 0x1000_0000)
+        default:
+            #expect(banner.cpus == boot.cpus)
+            #expect(banner.memoryMiB == boot.memoryMiB)
+            #expect(banner.timerHz == 62_500_000)  // QEMU 7.2's CNTFRQ_EL0 for cortex-a53
+            #expect(banner.consoleCompatible == "arm,pl011")
+            #expect(banner.consoleBase == 0x0900_0000)
+        }
+        // The demo took ten timer interrupts, which proves the interrupt controller and timer drivers.
+        #expect(run.stdout.contains("timer: ticks=10 hz=100"), "\(run.stdout)")
+        #expect(run.stdout.contains("demo: ok"))
+    }
+
+    @Test(arguments: ["qemu-virt-aarch64", "qemu-virt-riscv64", "raspi3b"])
+    func failingGuestFailsTheHostCommand(_ board: String) throws {
+        let run = try OrionBinary.run(["run", "--board", board, "--app", "fail", "--timeout", "120"])
+        #expect(run.status == 3, "stdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
+        #expect(run.stdout.contains("fail: deliberate failure"))
+        #expect(run.stderr.contains("guest exited with status 3"))
+    }
+
+    @Test(arguments: ["qemu-virt-aarch64", "qemu-virt-riscv64", "raspi3b"])
+    func releaseImageBoots(_ board: String) throws {
+        let run = try OrionBinary.run(["run", "--board", board, "-c", "release", "--timeout", "120"])
+        #expect(run.status == 0, "stdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
+        #expect(BootBanner.first(in: run.stdout)?.board == board)
+        #expect(run.stdout.contains("demo: ok"))
+        #expect(run.stderr.contains("/release/"))
+    }
+
+    /// Under --icount the guest's own timing is a function of its instructions only: two runs print the same.
+    @Test(arguments: ["qemu-virt-aarch64", "qemu-virt-riscv64"])
+    func icountMakesGuestTimingRepeat(_ board: String) throws {
+        func elapsedLine() throws -> String {
+            let run = try OrionBinary.run(["run", "--board", board, "--icount", "--timeout", "120"])
+            #expect(run.status == 0, "\(run.stderr)")
+            return run.stdout.split(whereSeparator: \.isNewline).first { $0.hasPrefix("timer:") }.map(String.init) ?? "missing"
+        }
+        let first = try elapsedLine()
+        #expect(first.contains("elapsed="))
+        #expect(try elapsedLine() == first)
+    }
+
+    @Test func timeoutKillsQEMUAndExits124() throws {
+        // -S starts QEMU with the CPUs stopped, so the guest never exits by itself.
+        let started = Date()
+        let run = try OrionBinary.run(["run", "--timeout", "2", "--qemu-arg", "-S"])
+        #expect(run.status == 124, "stderr:\n\(run.stderr)")
+        #expect(run.stderr.contains("timeout"))
+        #expect(Date().timeIntervalSince(started) < 60)
+    }
+
+    @Test func missingQEMUNamesTheDebianPackage() throws {
+        let run = try OrionBinary.run(["run", "--board", "qemu-virt-riscv64"], path: "/nonexistent")
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("qemu-system-riscv64 not found"))
+        #expect(run.stderr.contains("qemu-system-misc"))
+    }
+
+    @Test func badUsageExits2() throws {
+        let unknownBoard = try OrionBinary.run(["run", "--board", "pdp11"])
+        #expect(unknownBoard.status == 2)
+        #expect(unknownBoard.stderr.contains("unknown board 'pdp11'"))
+        let unknownApp = try OrionBinary.run(["build", "--app", "nope"])
+        #expect(unknownApp.status == 2)
+        #expect(unknownApp.stderr.contains("unknown app 'nope'"))
+        let fixedMachine = try OrionBinary.run(["run", "--board", "raspi3b", "--smp", "2"])
+        #expect(fixedMachine.status == 2)
+        #expect(fixedMachine.stderr.contains("raspi3b always has 4 CPUs"))
+    }
+
+    @Test func buildPrintsTheImagePaths() throws {
+        let run = try OrionBinary.run(["build", "--board", "raspi3b"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2)
+        #expect(lines.first?.hasSuffix("/orion-app-demo") == true)
+        #expect(lines.last?.hasSuffix("/kernel8.img") == true)
+        for line in lines { #expect(FileManager.default.fileExists(atPath: line)) }
+    }
+
+    @Test func boardsTableListsEveryBoard() throws {
+        let run = try OrionBinary.run(["boards"])
+        #expect(run.status == 0)
+        for board in BoardCatalog.all { #expect(run.stdout.contains(board.name)) }
+        #expect(run.stdout.contains("BOOTS HERE"))
+    }
+}
