@@ -11,6 +11,7 @@ enum Raspi3b {
     static let tickHz: UInt64 = 100
     static let peripheralBase: UInt = 0x3F00_0000
     static let localPeripheralBase: UInt = 0x4000_0000
+    static let atagCore: UInt32 = 0x5441_0001
 
     static var fallback: Platform {
         var platform = Platform()
@@ -31,7 +32,11 @@ enum Raspi3b {
 /// Entry from boot.S (core 0, EL1): probe, start the tick, run the application, exit with its status.
 @_cdecl("orion_raspi3b_start")
 func orionRaspi3bStart(_ devicetree: UInt) {
-    var system = System.boot(board: Raspi3b.name, arch: .aarch64, devicetree: devicetree, fallback: Raspi3b.fallback)
+    // Without -dtb, QEMU's Pi loader passes the address of an ATAG list (ATAG_CORE = 0x54410001), not a devicetree.
+    let passedATAGs = devicetree != 0
+        && UnsafePointer<UInt32>(bitPattern: devicetree + 4)?.pointee == Raspi3b.atagCore
+    var system = System.boot(board: Raspi3b.name, arch: .aarch64, devicetree: passedATAGs ? 0 : devicetree,
+                             fallback: Raspi3b.fallback)
     let intc = LocalIntc(base: UInt(system.platform.interruptController?.base ?? UInt64(Raspi3b.localPeripheralBase)))
     intc.enableTimer(core: 0)
     a64Route = .bcmLocal(intc)
