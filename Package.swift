@@ -34,7 +34,7 @@ let boardCSources = [
     "raspi3b/boot.S",
 ]
 let boardNonSources = [
-    "Apps", "linux", "README.md",
+    "Apps", "linux", "README.md", "common/aarch64-start.inc",
     "qemu-virt-aarch64/link.ld", "qemu-virt-aarch64/toolset.json", "qemu-virt-aarch64/README.md",
     "qemu-virt-riscv64/link.ld", "qemu-virt-riscv64/toolset.json", "qemu-virt-riscv64/ld.lld.sh", "qemu-virt-riscv64/README.md",
     "raspi3b/link.ld", "raspi3b/toolset.json", "raspi3b/README.md",
