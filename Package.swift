@@ -7,7 +7,7 @@
 import PackageDescription
 
 /// Guest applications: each one is an image entry for every board (`orion run --app NAME`).
-let guestApps = ["demo", "fail"]
+let guestApps = ["demo", "fail", "fault"]
 
 /// Board support written in Swift, one folder per board plus code they share.
 let boardSwiftSources = [
@@ -69,7 +69,7 @@ let package = Package(
             sources: boardSwiftSources),
     ] + guestApps.map {
         .executableTarget(
-            name: "App_\($0)", dependencies: ["Kernel", "RealTime", "Fieldbus", "Boards"],
+            name: "App_\($0)", dependencies: ["Kernel", "RealTime", "Fieldbus", "Boards", "BoardBoot"],
             path: "Boards/Apps/\($0)")
     } + [
         // Host tools.

@@ -10,7 +10,8 @@ public struct Nanoseconds: Equatable, Comparable, Sendable {
     /// `value` nanoseconds.
     public init(_ value: UInt64) { self.value = value }
 
-    /// Converts a count of `ticks` of a counter running at `frequencyHz` (rounds down, no overflow for 64-bit tick counts below 2^64 / 10^9 s).
+    /// Converts `ticks` of a counter running at `frequencyHz` (rounds down; whole seconds and the remainder
+    /// are converted separately, so the product cannot overflow for counters up to about 18 GHz).
     public init(ticks: UInt64, frequencyHz: UInt64) {
         let seconds = ticks / frequencyHz
         let remainder = ticks % frequencyHz

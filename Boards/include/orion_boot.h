@@ -6,6 +6,15 @@
 /** Implemented by the guest application (Swift, `@_cdecl("orion_app_main")`); returns the exit status. */
 int32_t orion_app_main(void *system);
 
+/** Executes an undefined instruction (to prove that faults are caught and reported). */
+static inline void orion_undefined_instruction(void) {
+#if defined(__aarch64__)
+    __asm__ volatile("udf #0" ::: "memory");
+#elif defined(__riscv)
+    __asm__ volatile("unimp" ::: "memory");
+#endif
+}
+
 #if defined(__aarch64__)
 /** Counter frequency of the Arm generic timer (CNTFRQ_EL0). */
 static inline uint64_t orion_a64_cntfrq(void) { uint64_t v; __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v)); return v; }

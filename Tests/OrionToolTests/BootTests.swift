@@ -118,6 +118,21 @@ struct BootTests {
         #expect(run.stderr.contains("guest exited with status 3"))
     }
 
+    /// An undefined instruction reaches the kernel's exception entry, which names the cause and exits 70.
+    @Test(arguments: ["qemu-virt-aarch64", "qemu-virt-riscv64", "raspi3b"])
+    func faultIsCaughtAndReported(_ board: String) throws {
+        let run = try OrionBinary.run(["run", "--board", board, "--app", "fault", "--timeout", "120"])
+        #expect(run.status == 70, "stdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
+        #expect(!run.stdout.contains("still running"))
+        if board == "qemu-virt-riscv64" {
+            #expect(run.stdout.contains("FAULT: scause=0x2 "))  // illegal instruction
+        } else {
+            // Vector 4: synchronous exception at EL1; ESR_EL1.EC = 0 (unknown reason: UDF), IL = 1.
+            #expect(run.stdout.contains("FAULT: exception vector 4 ESR_EL1=0x2000000 "))
+            #expect(run.stdout.contains("x30="))
+        }
+    }
+
     @Test(arguments: ["qemu-virt-aarch64", "qemu-virt-riscv64", "raspi3b"])
     func releaseImageBoots(_ board: String) throws {
         let run = try OrionBinary.run(["run", "--board", board, "-c", "release", "--timeout", "120"])
