@@ -81,6 +81,7 @@ let package = Package(
 
         // Tests.
         .testTarget(name: "KernelTests", dependencies: ["Kernel"], path: "Tests/KernelTests"),
+        .testTarget(name: "RealTimeTests", dependencies: ["RealTime"], path: "Tests/RealTimeTests"),
         .testTarget(name: "OrionToolTests", dependencies: ["OrionTool"], path: "Tests/OrionToolTests"),
     ]
 )

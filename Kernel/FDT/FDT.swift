@@ -362,24 +362,15 @@ public struct FDTChildIterator: IteratorProtocol {
 
     /// The next child, or nil after the node's END_NODE.
     public mutating func next() -> FDTNode? {
-        var depth = 0
         while !finished, let (tok, next) = try? fdt.token(at: offset) {
             let here = offset
             offset = next
             switch tok {
             case .beginNode:
-                if depth == 0 {
-                    // Skip this child's subtree on the following call.
-                    skipSubtree()
-                    return FDTNode(offset: here)
-                }
-                depth += 1
-            case .endNode:
-                if depth == 0 { finished = true; return nil }
-                depth -= 1
-            case .end:
+                skipSubtree()  // so the following call starts at this child's next sibling
+                return FDTNode(offset: here)
+            case .endNode, .end:
                 finished = true
-                return nil
             case .property, .nop:
                 break
             }

@@ -72,4 +72,18 @@ struct BootBannerTests {
         }
         #expect(BoardCatalog.apps(root: root).contains(BoardCatalog.defaultApp))
     }
+
+    /// Every board image is Embedded Swift with the heap ruled out, linked by its own script.
+    @Test func everyToolsetBuildsEmbeddedWithoutAllocations() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for board in BoardCatalog.all {
+            let data = try Data(contentsOf: root.appendingPathComponent("Boards/\(board.name)/toolset.json"))
+            let toolset = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let swiftFlags = try #require((toolset["swiftCompiler"] as? [String: Any])?["extraCLIOptions"] as? [String])
+            #expect(swiftFlags.contains("-no-allocations"), "\(board.name)")
+            #expect(zip(swiftFlags, swiftFlags.dropFirst()).contains { $0 == "-enable-experimental-feature" && $1 == "Embedded" })
+            let linkerFlags = try #require((toolset["linker"] as? [String: Any])?["extraCLIOptions"] as? [String])
+            #expect(zip(linkerFlags, linkerFlags.dropFirst()).contains { $0 == "-T" && $1 == "Boards/\(board.name)/link.ld" })
+        }
+    }
 }
