@@ -1,0 +1,84 @@
+// Capability values and the names around them: object kinds and references, slot references, errors.
+
+/// The kinds of kernel object a capability can name.
+public enum ObjectKind: UInt8, Sendable {
+    /// A synchronous IPC endpoint.
+    case endpoint
+    /// An asynchronous notification word.
+    case notification
+    /// A message queue.
+    case queue
+    /// A task (start, stop, change its priority).
+    case task
+    /// The kernel's capability audit log.
+    case auditLog
+}
+
+/// One kernel object: its kind and its index in that kind's static table.
+public struct ObjectRef: Equatable, Sendable {
+    /// The kind of object.
+    public let kind: ObjectKind
+    /// The index in the kernel's table of objects of that kind.
+    public let index: UInt8
+
+    /// The object at `index` in the table of `kind`.
+    public init(kind: ObjectKind, index: UInt8) {
+        self.kind = kind
+        self.index = index
+    }
+}
+
+/// The right to use one object in some ways; only the kernel holds these values, tasks name them by slot.
+public struct Capability: Equatable, Sendable {
+    /// The object this capability names.
+    public let object: ObjectRef
+    /// What the holder may do with the object.
+    public let rights: Rights
+    /// A value the object's receiver sees to tell senders apart; 0 means unbadged.
+    public let badge: UInt64
+
+    /// A capability for `object` with `rights` and `badge` (0: unbadged).
+    public init(object: ObjectRef, rights: Rights, badge: UInt64 = 0) {
+        self.object = object
+        self.rights = rights
+        self.badge = badge
+    }
+
+    /// Whether a badge is set (then every capability derived from this one carries it too).
+    public var isBadged: Bool { badge != 0 }
+}
+
+/// A slot in a task's capability space: the task and the slot index (0 ..< `CapabilityTable.slotsPerTask`).
+public struct SlotRef: Equatable, Hashable, Sendable {
+    /// The task owning the slot.
+    public let task: TaskID
+    /// The slot index within that task's slots.
+    public let slot: UInt8
+
+    /// Slot `slot` of `task`.
+    public init(task: TaskID, slot: UInt8) {
+        self.task = task
+        self.slot = slot
+    }
+
+    /// Whether both the task and the slot index are inside the table.
+    public var isValid: Bool {
+        task.index < TaskID.capacity && Int(slot) < CapabilityTable.slotsPerTask
+    }
+}
+
+/// Why the capability table refused an operation.
+public enum CapabilityError: UInt8, Error, Equatable, Sendable {
+    /// The task or the slot index is outside the table.
+    case invalidSlot
+    /// The slot holds no capability.
+    case emptySlot
+    /// The destination slot already holds a capability.
+    case slotOccupied
+    /// The capability names a different kind of object than the operation needs.
+    case wrongObjectKind
+    /// The capability lacks a right the operation needs.
+    case insufficientRights
+    /// The source is badged and a different badge was asked for.
+    case badgeAlreadySet
+}
