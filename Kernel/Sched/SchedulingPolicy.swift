@@ -1,0 +1,112 @@
+// Scheduling policies: what "more urgent" means and the ready queue that keeps tasks in that order (FP, EDF).
+
+/// A scheduling policy: an urgency order over tasks and the ready set kept in that order.
+/// The kernel is generic over it (no existentials), so each image picks one at compile time.
+public protocol SchedulingPolicy {
+    /// An empty ready set.
+    init()
+    /// Name for banners: "fp" or "edf".
+    static var name: StaticString { get }
+    /// Whether `a` is strictly more urgent than `b` under this policy.
+    static func isMoreUrgent(_ a: Urgency, than b: Urgency) -> Bool
+    /// A min-heap key: smaller is more urgent (FP: 63 - priority; EDF: the deadline).
+    static func heapKey(_ urgency: Urgency) -> UInt64
+    /// Makes `task` ready; `atFront` puts it first among equals (used for a preempted task; EDF may ignore it).
+    @discardableResult
+    mutating func insert(_ task: TaskID, urgency: Urgency, atFront: Bool) -> Bool
+    /// Takes `task` out of the ready set; false if it was not ready.
+    @discardableResult
+    mutating func remove(_ task: TaskID) -> Bool
+    /// The ready task that should run next, or nil when none is ready.
+    func peek() -> TaskID?
+    /// Whether `task` is ready.
+    func contains(_ task: TaskID) -> Bool
+    /// How many tasks are ready.
+    var count: Int { get }
+}
+
+/// Fixed-priority preemptive scheduling: the highest priority number runs, FIFO within a level; all O(1).
+public struct FixedPriorityPolicy: SchedulingPolicy, Sendable {
+    /// The ready tasks by level.
+    public private(set) var queue = FixedPriorityReadyQueue()
+
+    /// No task ready.
+    public init() {}
+
+    /// "fp".
+    public static var name: StaticString { "fp" }
+
+    /// Whether `a` has a higher priority number than `b` (deadlines are ignored).
+    public static func isMoreUrgent(_ a: Urgency, than b: Urgency) -> Bool {
+        a.priority > b.priority
+    }
+
+    /// 63 - priority, so the most urgent level has key 0 (out-of-range priorities also map to 0).
+    public static func heapKey(_ urgency: Urgency) -> UInt64 {
+        let highest = Priority.highest.raw
+        let p = urgency.priority.raw
+        return p >= highest ? 0 : UInt64(highest - p)
+    }
+
+    /// Queues `task` at its priority, at the head of the level when `atFront`; false if already ready; O(1).
+    @discardableResult
+    public mutating func insert(_ task: TaskID, urgency: Urgency, atFront: Bool) -> Bool {
+        atFront
+            ? queue.enqueueFront(task, priority: urgency.priority)
+            : queue.enqueueBack(task, priority: urgency.priority)
+    }
+
+    /// Takes `task` out of the ready queue; false if it was not ready; O(1).
+    @discardableResult
+    public mutating func remove(_ task: TaskID) -> Bool { queue.remove(task) }
+
+    /// The first task of the highest non-empty level; O(1).
+    public func peek() -> TaskID? { queue.peek() }
+
+    /// Whether `task` is ready; O(1).
+    public func contains(_ task: TaskID) -> Bool { queue.contains(task) }
+
+    /// How many tasks are ready.
+    public var count: Int { queue.count }
+}
+
+/// Earliest-deadline-first scheduling: the earliest absolute deadline runs, FIFO among equal deadlines;
+/// a task put back `atFront` goes before the tasks with its deadline. Insert and remove O(log n), peek O(1).
+public struct EDFPolicy: SchedulingPolicy, Sendable {
+    /// The ready tasks keyed by absolute deadline.
+    public private(set) var heap = TaskHeap()
+
+    /// No task ready.
+    public init() {}
+
+    /// "edf".
+    public static var name: StaticString { "edf" }
+
+    /// Whether `a`'s deadline is strictly earlier than `b`'s (priorities are ignored).
+    public static func isMoreUrgent(_ a: Urgency, than b: Urgency) -> Bool {
+        a.deadlineNs < b.deadlineNs
+    }
+
+    /// The absolute deadline in nanoseconds.
+    public static func heapKey(_ urgency: Urgency) -> UInt64 { urgency.deadlineNs }
+
+    /// Adds `task` under its deadline, first among equal deadlines when `atFront`; false if already ready;
+    /// O(log n).
+    @discardableResult
+    public mutating func insert(_ task: TaskID, urgency: Urgency, atFront: Bool) -> Bool {
+        heap.insert(task, key: EDFPolicy.heapKey(urgency), atFront: atFront)
+    }
+
+    /// Takes `task` out of the ready heap; false if it was not ready; O(log n).
+    @discardableResult
+    public mutating func remove(_ task: TaskID) -> Bool { heap.remove(task) }
+
+    /// The ready task with the earliest deadline; O(1).
+    public func peek() -> TaskID? { heap.peek() }
+
+    /// Whether `task` is ready; O(1).
+    public func contains(_ task: TaskID) -> Bool { heap.contains(task) }
+
+    /// How many tasks are ready.
+    public var count: Int { heap.count }
+}
