@@ -7,7 +7,7 @@
 import PackageDescription
 
 /// Guest applications: each one is an image entry for every board (`orion run --app NAME`).
-let guestApps = ["demo", "fail", "fault"]
+let guestApps = ["demo", "fail", "fault", "selftest", "bench"]
 
 /// Board support written in Swift, one folder per board plus code they share.
 let boardSwiftSources = [
@@ -15,6 +15,9 @@ let boardSwiftSources = [
     "common/AArch64.swift",
     "common/RISCV64.swift",
     "common/Exit.swift",
+    "common/TaskRuntime.swift",
+    "common/TaskArch.swift",
+    "common/Syscalls.swift",
     "qemu-virt-aarch64/QemuVirtAArch64.swift",
     "qemu-virt-aarch64/GICv2.swift",
     "qemu-virt-riscv64/QemuVirtRISCV64.swift",
@@ -29,6 +32,9 @@ let boardCSources = [
     "common/libc.c",
     "common/aarch64-vectors.S",
     "common/riscv64-trap.S",
+    "common/aarch64-tasks.S",
+    "common/riscv64-tasks.S",
+    "common/task-storage.c",
     "qemu-virt-aarch64/boot.S",
     "qemu-virt-riscv64/boot.S",
     "raspi3b/boot.S",

@@ -1,22 +1,4 @@
-// RealTime: scheduling policies, analysis, simulation and latency statistics (arrive with later issues).
+// RealTime: schedulability analysis, simulation and latency statistics (arrive with later issues).
+// It re-exports the kernel's time and scheduling types, which the analyses work on.
 
-import Kernel
-
-/// A span of time in nanoseconds: the unit every real-time interface in Orion RT uses.
-public struct Nanoseconds: Equatable, Comparable, Sendable {
-    /// The raw count.
-    public var value: UInt64
-
-    /// `value` nanoseconds.
-    public init(_ value: UInt64) { self.value = value }
-
-    /// Converts `ticks` of a counter running at `frequencyHz` (rounds down; whole seconds and the remainder
-    /// are converted separately, so the product cannot overflow for counters up to about 18 GHz).
-    public init(ticks: UInt64, frequencyHz: UInt64) {
-        let seconds = ticks / frequencyHz
-        let remainder = ticks % frequencyHz
-        self.value = seconds &* 1_000_000_000 &+ remainder &* 1_000_000_000 / frequencyHz
-    }
-
-    public static func < (lhs: Nanoseconds, rhs: Nanoseconds) -> Bool { lhs.value < rhs.value }
-}
+@_exported import Kernel

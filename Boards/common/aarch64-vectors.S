@@ -124,6 +124,14 @@ orion_a64_enter_el1:
     b       orion_a64_common_entry
 .endm
 
+/* A lower-EL vector: stash the user's x0/x1 on SP_EL1 and save the task frame (aarch64-tasks.S). */
+.macro USER_VECTOR kind
+    .balign 0x80
+    stp     x0, x1, [sp, #-16]!
+    mov     x0, #\kind
+    b       orion_a64_user_entry
+.endm
+
 /* Saves the rest, calls orion_a64_exception(kind, frame), restores everything, returns from the exception. */
     .section .text.orion_a64_common_entry, "ax"
 orion_a64_common_entry:
@@ -147,11 +155,11 @@ orion_a64_vectors:
     VECTOR 5
     VECTOR 6
     VECTOR 7
-    /* Lower EL, AArch64 */
-    VECTOR 8
-    VECTOR 9
-    VECTOR 10
-    VECTOR 11
+    /* Lower EL, AArch64: tasks at EL0 (system calls, IRQs, faults) */
+    USER_VECTOR 8
+    USER_VECTOR 9
+    USER_VECTOR 10
+    USER_VECTOR 11
     /* Lower EL, AArch32 */
     VECTOR 12
     VECTOR 13

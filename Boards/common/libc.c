@@ -5,6 +5,10 @@
 
 void *memset(void *dst, int value, size_t n) {
     unsigned char *d = dst;
+    while (n && ((uintptr_t)d & 7)) { *d++ = (unsigned char)value; n--; }
+    uint64_t word = (unsigned char)value;
+    word |= word << 8; word |= word << 16; word |= word << 32;
+    for (; n >= 8; n -= 8, d += 8) *(uint64_t *)d = word;
     while (n--) *d++ = (unsigned char)value;
     return dst;
 }
@@ -12,6 +16,10 @@ void *memset(void *dst, int value, size_t n) {
 void *memcpy(void *restrict dst, const void *restrict src, size_t n) {
     unsigned char *d = dst;
     const unsigned char *s = src;
+    if ((((uintptr_t)d ^ (uintptr_t)s) & 7) == 0) {
+        while (n && ((uintptr_t)d & 7)) { *d++ = *s++; n--; }
+        for (; n >= 8; n -= 8, d += 8, s += 8) *(uint64_t *)d = *(const uint64_t *)s;
+    }
     while (n--) *d++ = *s++;
     return dst;
 }
@@ -51,4 +59,12 @@ int putchar(int c) {
     orion_console_putc(c);
     return c;
 }
+#endif
+
+#if !defined(__linux__)
+/* Reference counting entry points that debug builds of non-escaping closures call. Images are built with
+   -no-allocations, so no heap object can exist: every object is a stack context or immortal, and counting
+   references to it has nothing to do. */
+void *swift_retain(void *object) { return object; }
+void swift_release(void *object) { (void)object; }
 #endif

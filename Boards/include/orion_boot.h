@@ -15,6 +15,17 @@ static inline void orion_undefined_instruction(void) {
 #endif
 }
 
+/** Executes an instruction only the kernel may execute (reads CurrentEL / sstatus): faults in a task. */
+static inline uint64_t orion_privileged_probe(void) {
+    uint64_t v = 0;
+#if defined(__aarch64__)
+    __asm__ volatile("mrs %0, CurrentEL" : "=r"(v) :: "memory");
+#elif defined(__riscv)
+    __asm__ volatile("csrr %0, sstatus" : "=r"(v) :: "memory");
+#endif
+    return v;
+}
+
 #if defined(__aarch64__)
 /** Counter frequency of the Arm generic timer (CNTFRQ_EL0). */
 static inline uint64_t orion_a64_cntfrq(void) { uint64_t v; __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v)); return v; }
@@ -24,6 +35,8 @@ static inline uint64_t orion_a64_cntpct(void) { uint64_t v; __asm__ volatile("is
 static inline void orion_a64_set_cntp_cval(uint64_t v) { __asm__ volatile("msr cntp_cval_el0, %0; isb" :: "r"(v) : "memory"); }
 /** Sets the EL1 physical timer control (CNTP_CTL_EL0): bit 0 enable, bit 1 mask. */
 static inline void orion_a64_set_cntp_ctl(uint64_t v) { __asm__ volatile("msr cntp_ctl_el0, %0; isb" :: "r"(v) : "memory"); }
+/** EL1 physical timer control (CNTP_CTL_EL0): bit 2 is ISTATUS, the timer condition. */
+static inline uint64_t orion_a64_cntp_ctl(void) { uint64_t v; __asm__ volatile("mrs %0, cntp_ctl_el0" : "=r"(v) :: "memory"); return v; }
 /** Unmasks IRQs at the CPU. */
 static inline void orion_a64_irq_enable(void) { __asm__ volatile("msr daifclr, #2" ::: "memory"); }
 /** Masks IRQs at the CPU. */
@@ -56,6 +69,8 @@ static inline void orion_rv_sstatus_set(uint64_t bits) { __asm__ volatile("csrs 
 static inline void orion_rv_sstatus_clear(uint64_t bits) { __asm__ volatile("csrc sstatus, %0" :: "r"(bits) : "memory"); }
 /** Waits for an interrupt. */
 static inline void orion_rv_wfi(void) { __asm__ volatile("wfi" ::: "memory"); }
+/** `scause`. */
+static inline uint64_t orion_rv_scause(void) { uint64_t v; __asm__ volatile("csrr %0, scause" : "=r"(v)); return v; }
 /** `stval` (faulting address or instruction). */
 static inline uint64_t orion_rv_stval(void) { uint64_t v; __asm__ volatile("csrr %0, stval" : "=r"(v)); return v; }
 
@@ -71,6 +86,81 @@ static inline orion_sbiret orion_rv_sbi_call(uint64_t ext, uint64_t fn, uint64_t
     register uint64_t a7 __asm__("a7") = ext;
     __asm__ volatile("ecall" : "+r"(a0), "+r"(a1) : "r"(a2), "r"(a6), "r"(a7) : "memory");
     orion_sbiret r = { (int64_t)a0, (int64_t)a1 };
+    return r;
+}
+#endif
+
+/** Saved register frames, one per task (100 words each). */
+extern uint64_t orion_task_frames[64][100];
+/** The stack pool tasks' stacks are carved from. */
+extern uint8_t orion_task_stack_pool[1024 * 1024];
+
+/** The saved frame of task `index`. */
+static inline uint64_t *orion_task_frame(int index) { return orion_task_frames[index]; }
+/** Storage the running kernel state lives in. */
+extern uint8_t orion_kernel_storage[512 * 1024];
+/** Address of the kernel state storage. */
+static inline void *orion_kernel_storage_base(void) { return orion_kernel_storage; }
+/** Size of the kernel state storage. */
+static inline uintptr_t orion_kernel_storage_size(void) { return sizeof(orion_kernel_storage); }
+/** Start of the task stack pool. */
+static inline uintptr_t orion_task_stack_base(void) { return (uintptr_t)orion_task_stack_pool; }
+
+/** Two result registers of a system call. */
+typedef struct { int64_t r0; uint64_t r1; } orion_sysret;
+
+#if defined(__aarch64__)
+/** Saves the boot context and resumes the first task at EL0; returns when the kernel calls orion_a64_return_to_boot. */
+int64_t orion_a64_run_tasks(void);
+/** Returns to the caller of orion_a64_run_tasks (never returns here). */
+void orion_a64_return_to_boot(void) __attribute__((noreturn));
+/** The code a task's entry function returns to. */
+void orion_a64_task_exit_stub(void);
+/** Address of the exit stub. */
+static inline uint64_t orion_a64_task_exit_address(void) { return (uint64_t)(uintptr_t)&orion_a64_task_exit_stub; }
+/** Sets CNTKCTL_EL1 (EL0 access to the counters). */
+static inline void orion_a64_set_cntkctl(uint64_t v) { __asm__ volatile("msr cntkctl_el1, %0; isb" :: "r"(v) : "memory"); }
+
+/** System call with six arguments (SVC #0, number in x8). */
+static inline orion_sysret orion_syscall(uint64_t n, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) {
+    register uint64_t x0 __asm__("x0") = a0;
+    register uint64_t x1 __asm__("x1") = a1;
+    register uint64_t x2 __asm__("x2") = a2;
+    register uint64_t x3 __asm__("x3") = a3;
+    register uint64_t x4 __asm__("x4") = a4;
+    register uint64_t x5 __asm__("x5") = a5;
+    register uint64_t x8 __asm__("x8") = n;
+    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1) : "r"(x2), "r"(x3), "r"(x4), "r"(x5), "r"(x8) : "memory");
+    orion_sysret r = { (int64_t)x0, x1 };
+    return r;
+}
+#endif
+
+#if defined(__riscv)
+/** Saves the boot context and resumes the first task in U-mode; returns when the kernel calls orion_rv_return_to_boot. */
+int64_t orion_rv_run_tasks(void);
+/** Returns to the caller of orion_rv_run_tasks (never returns here). */
+void orion_rv_return_to_boot(void) __attribute__((noreturn));
+/** The code a task's entry function returns to. */
+void orion_rv_task_exit_stub(void);
+/** Address of the exit stub. */
+static inline uint64_t orion_rv_task_exit_address(void) { return (uint64_t)(uintptr_t)&orion_rv_task_exit_stub; }
+/** Whether the supervisor timer interrupt is pending (sip.STIP). */
+static inline int orion_rv_timer_pending(void) { uint64_t v; __asm__ volatile("csrr %0, sip" : "=r"(v)); return (v >> 5) & 1; }
+/** Reads sstatus. */
+static inline uint64_t orion_rv_sstatus(void) { uint64_t v; __asm__ volatile("csrr %0, sstatus" : "=r"(v)); return v; }
+
+/** System call with six arguments (ECALL, number in a7). */
+static inline orion_sysret orion_syscall(uint64_t n, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) {
+    register uint64_t r0 __asm__("a0") = a0;
+    register uint64_t r1 __asm__("a1") = a1;
+    register uint64_t r2 __asm__("a2") = a2;
+    register uint64_t r3 __asm__("a3") = a3;
+    register uint64_t r4 __asm__("a4") = a4;
+    register uint64_t r5 __asm__("a5") = a5;
+    register uint64_t r7 __asm__("a7") = n;
+    __asm__ volatile("ecall" : "+r"(r0), "+r"(r1) : "r"(r2), "r"(r3), "r"(r4), "r"(r5), "r"(r7) : "memory");
+    orion_sysret r = { (int64_t)r0, r1 };
     return r;
 }
 #endif

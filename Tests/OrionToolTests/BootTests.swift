@@ -155,6 +155,43 @@ struct BootTests {
         #expect(try elapsedLine() == first)
     }
 
+    /// The kernel's on-target suite. Under --icount the guest's time follows its own instructions, so the
+    /// timing cases (deadlines, inheritance bounds) do not depend on how busy the host is.
+    // @verifies SWR-KERN-SCHED-1
+    // @verifies SWR-KERN-IPC-1
+    // @verifies SWR-KERN-CAP-1
+    // @verifies SWR-KERN-FAULT-1
+    @Test(arguments: ["qemu-virt-aarch64", "qemu-virt-riscv64", "raspi3b"])
+    func kernelSelftestPasses(_ board: String) throws {
+        let run = try OrionBinary.run(["run", "--board", board, "--app", "selftest", "-c", "release", "--icount", "--timeout", "300"])
+        #expect(run.status == 0, "stdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
+        let summary = run.stdout.split(whereSeparator: \.isNewline).first { $0.hasPrefix("SELFTEST ") }.map(String.init) ?? ""
+        #expect(summary.hasPrefix("SELFTEST PASS "), "\(run.stdout)")
+        let counts = summary.dropFirst("SELFTEST PASS ".count).split(separator: "/").compactMap { Int($0) }
+        #expect(counts.count == 2 && counts[0] == counts[1] && counts[0] >= 20, "\(summary)")
+    }
+
+    /// The benchmark app prints every figure as `name: N ns`, and under --icount two runs agree exactly.
+    @Test(arguments: ["qemu-virt-aarch64", "qemu-virt-riscv64"])
+    func benchPrintsRepeatableFigures(_ board: String) throws {
+        func figures() throws -> [String: Int] {
+            let run = try OrionBinary.run(["run", "--board", board, "--app", "bench", "-c", "release", "--icount", "--timeout", "300"])
+            #expect(run.status == 0, "\(run.stderr)")
+            var out: [String: Int] = [:]
+            for line in run.stdout.split(whereSeparator: \.isNewline) where line.hasSuffix(" ns") {
+                let parts = line.dropLast(3).split(separator: ":")
+                if parts.count == 2, let value = Int(parts[1].trimmingCharacters(in: .whitespaces)) { out[String(parts[0])] = value }
+            }
+            return out
+        }
+        let first = try figures()
+        for name in ["context switch (yield, same priority)", "ipc call+reply round trip (64 bytes)", "notification signal -> wake",
+                     "timer interrupt -> task running", "fp pick-next (32 ready)", "edf pick-next (32 ready)"] {
+            #expect((first[name] ?? 0) > 0, "missing \(name) in \(first)")
+        }
+        #expect(try figures() == first)
+    }
+
     @Test func timeoutKillsQEMUAndExits124() throws {
         // -S starts QEMU with the CPUs stopped, so the guest never exits by itself.
         let started = Date()

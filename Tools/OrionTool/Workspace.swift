@@ -96,6 +96,10 @@ public struct Workspace: Sendable {
         guard let swift = HostTools.find("swift") else {
             throw OrionError("swift not found on PATH: install the Swift toolchain (see README.md)")
         }
+        // SwiftPM does not track the linker script or toolset as inputs of the link: remove the image so
+        // it is always linked again (cheap), and a changed link.ld takes effect.
+        let elf = elfPath(board: board, app: app, configuration: configuration)
+        try? FileManager.default.removeItem(at: elf)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: swift)
         process.arguments = buildArguments(board: board, app: app, configuration: configuration)
@@ -106,7 +110,6 @@ public struct Workspace: Sendable {
         guard process.terminationStatus == 0 else {
             throw OrionError("building \(app) for \(board.name) failed (swift build exited \(process.terminationStatus))", exitStatus: 1)
         }
-        let elf = elfPath(board: board, app: app, configuration: configuration)
         guard FileManager.default.fileExists(atPath: elf.path) else {
             throw OrionError("swift build succeeded but \(elf.path) is missing", exitStatus: 1)
         }

@@ -1,0 +1,552 @@
+// Guest app `selftest`: the kernel's on-target test suite (scheduling, budgets, IPC, capabilities, faults).
+// Prints one PASS/FAIL line per case, then `SELFTEST PASS n/n` or `SELFTEST FAIL k/n`, and exits 0 or 1.
+
+import BoardBoot
+import Kernel
+import Boards
+
+#if hasFeature(Embedded)
+
+// Note: nothing here is a top-level stored variable: main.swift's top-level code never runs on a board.
+
+/// One millisecond in ns.
+var ms: UInt64 { 1_000_000 }
+
+/// Memory the tasks of one case share with the checker (it lives on the boot stack during the run).
+struct Shared {
+    var trace = InlineArray<64, UInt8>(repeating: 0)
+    var traceCount = 0
+    var values = InlineArray<16, Int64>(repeating: 0)
+    var valueCount = 0
+    var spinNs = InlineArray<8, UInt64>(repeating: 0)
+    var jobs = InlineArray<8, Int>(repeating: 0)
+
+    mutating func record(_ mark: UInt8) {
+        if traceCount < 64 { trace[traceCount] = mark; traceCount += 1 }
+    }
+
+    mutating func value(_ v: Int64) {
+        if valueCount < 16 { values[valueCount] = v; valueCount += 1 }
+    }
+
+    func traceEquals(_ expected: StaticString) -> Bool {
+        guard expected.utf8CodeUnitCount == traceCount else { return false }
+        var i = 0
+        while i < traceCount {
+            if expected.utf8Start[i] != trace[i] { return false }
+            i += 1
+        }
+        return true
+    }
+}
+
+/// A task argument: the shared block's address in the low bits, a small per-task index in the top byte.
+func argument(_ p: UnsafeMutablePointer<Shared>, index: Int = 0) -> UInt {
+    UInt(bitPattern: p) | (UInt(index) << 56)
+}
+
+@inline(__always) func shared(_ arg: UInt) -> UnsafeMutablePointer<Shared> {
+    UnsafeMutablePointer<Shared>(bitPattern: arg & ((1 << 56) - 1))!
+}
+
+@inline(__always) func index(_ arg: UInt) -> Int { Int(arg >> 56) }
+
+/// Busy for `ns` of wall time.
+func spin(ns: UInt64) {
+    let end = Sys.now() &+ ns
+    while Sys.now() < end {}
+}
+
+/// Counts and prints case results.
+struct Suite {
+    var passed = 0
+    var failed = 0
+
+    mutating func check(_ system: UnsafeMutablePointer<System>, _ name: StaticString, _ ok: Bool) {
+        system.pointee.console.write(ok ? "  PASS " : "  FAIL ")
+        system.pointee.console.write(name)
+        system.pointee.console.newline()
+        if ok { passed += 1 } else { failed += 1 }
+    }
+}
+
+/// Runs `body` with a fresh shared block.
+func withShared(_ body: (UnsafeMutablePointer<Shared>) -> Void) {
+    var data = Shared()
+    withUnsafeMutablePointer(to: &data) { body($0) }
+}
+
+func endpointCap(_ index: UInt8, _ rights: Rights, badge: UInt64 = 0) -> Capability {
+    Capability(object: ObjectRef(kind: .endpoint, index: index), rights: rights, badge: badge)
+}
+
+func install<P: SchedulingPolicy>(_ kernel: inout KernelState<P>, _ task: TaskID?, _ slot: UInt8, _ cap: Capability) {
+    guard let task else { return }
+    try? kernel.capabilities.install(cap, at: SlotRef(task: task, slot: slot))
+}
+
+// MARK: Task bodies
+
+@_cdecl("st_yield") func stYield(_ arg: UInt) {
+    let mark = UInt8(ascii: "A") + UInt8(index(arg))
+    var i = 0
+    while i < 3 { shared(arg).pointee.record(mark); Sys.yield(); i += 1 }
+}
+
+@_cdecl("st_low") func stLow(_ arg: UInt) {
+    shared(arg).pointee.record(UInt8(ascii: "l"))
+    spin(ns: 3 * ms)
+    shared(arg).pointee.record(UInt8(ascii: "L"))
+}
+
+@_cdecl("st_mark") func stMark(_ arg: UInt) {
+    shared(arg).pointee.record(UInt8(ascii: "A") + UInt8(index(arg)))
+}
+
+/// Periodic: spins `spinNs[i]` per job for `jobs[i]` jobs.
+@_cdecl("st_periodic") func stPeriodic(_ arg: UInt) {
+    let s = shared(arg)
+    let i = index(arg)
+    var job = 0
+    while job < s.pointee.jobs[i] {
+        spin(ns: s.pointee.spinNs[i])
+        Sys.waitForNextPeriod()
+        job += 1
+    }
+}
+
+@_cdecl("st_sleeper") func stSleeper(_ arg: UInt) {
+    let target = Sys.now() &+ 2 * ms
+    Sys.sleep(untilNs: target)
+    let woke = Sys.now()
+    shared(arg).pointee.values[0] = woke >= target && woke - target < 5 * ms ? 1 : 2
+}
+
+@_cdecl("st_clock") func stClock(_ arg: UInt) {
+    var last = Sys.now()
+    var ok: Int64 = 1
+    var i = 0
+    while i < 1000 {
+        let t = Sys.now()
+        if t < last { ok = 0 }
+        last = t
+        i += 1
+    }
+    shared(arg).pointee.values[1] = ok == 1 ? 1 : 2
+}
+
+/// Echo server: replies with the message reversed; records the badge; a 0-byte call ends it.
+@_cdecl("st_echo_server") func stEchoServer(_ arg: UInt) {
+    var buffer = InlineArray<64, UInt8>(repeating: 0)
+    var out = InlineArray<64, UInt8>(repeating: 0)
+    withUnsafeMutableBytes(of: &buffer) { inBytes in
+        withUnsafeMutableBytes(of: &out) { outBytes in
+            var (length, badge) = Sys.receive(0, buffer: inBytes.baseAddress, capacity: 64)
+            while length > 0 {
+                shared(arg).pointee.values[0] = Int64(bitPattern: badge)
+                var i = 0
+                while i < Int(length) { outBytes[i] = inBytes[Int(length) - 1 - i]; i += 1 }
+                (length, badge) = Sys.replyReceive(message: outBytes.baseAddress, length: Int(length), 0,
+                                                   buffer: inBytes.baseAddress, capacity: 64)
+            }
+            _ = Sys.reply(message: nil, length: 0)
+        }
+    }
+}
+
+@_cdecl("st_echo_client") func stEchoClient(_ arg: UInt) {
+    let s = shared(arg)
+    var message = InlineArray<80, UInt8>(repeating: 0)
+    var reply = InlineArray<64, UInt8>(repeating: 0)
+    withUnsafeMutableBytes(of: &message) { m in
+        withUnsafeMutableBytes(of: &reply) { r in
+            var good = 0
+            var round = 0
+            while round < 100 {
+                var i = 0
+                while i < 64 { m[i] = UInt8(truncatingIfNeeded: i &+ round); i += 1 }
+                let n = Sys.call(0, message: m.baseAddress, length: 64, reply: r.baseAddress, replyCapacity: 64)
+                var same = n == 64
+                i = 0
+                while same && i < 64 { same = r[i] == m[63 - i]; i += 1 }
+                if same { good += 1 }
+                round += 1
+            }
+            s.pointee.values[1] = Int64(good)
+            s.pointee.values[2] = Sys.call(0, message: m.baseAddress, length: 65, reply: r.baseAddress, replyCapacity: 64)
+            _ = Sys.call(0, message: m.baseAddress, length: 0, reply: r.baseAddress, replyCapacity: 64)
+        }
+    }
+}
+
+@_cdecl("st_waiter") func stWaiter(_ arg: UInt) {
+    let s = shared(arg)
+    var n = 0
+    while n < index(arg) {
+        let (status, bits) = Sys.wait(0)
+        s.pointee.value(status < 0 ? status : Int64(bits))
+        n += 1
+    }
+}
+
+@_cdecl("st_signaller") func stSignaller(_ arg: UInt) {
+    _ = Sys.signal(0, bits: 1)
+    _ = Sys.signal(0, bits: 4)
+}
+
+@_cdecl("st_signal_twice") func stSignalTwice(_ arg: UInt) {
+    _ = Sys.signal(0, bits: 2)
+    _ = Sys.signal(0, bits: 8)
+}
+
+@_cdecl("st_producer") func stProducer(_ arg: UInt) {
+    var byte: UInt8 = 0
+    while byte < 12 {
+        withUnsafeBytes(of: &byte) { _ = Sys.queueSend(0, message: $0.baseAddress, length: 1) }
+        shared(arg).pointee.record(UInt8(ascii: "p"))
+        byte += 1
+    }
+}
+
+@_cdecl("st_consumer") func stConsumer(_ arg: UInt) {
+    var n = 0
+    var inOrder: Int64 = 1
+    while n < 12 {
+        var byte: UInt8 = 0xFF
+        let length = withUnsafeMutableBytes(of: &byte) { Sys.queueReceive(0, buffer: $0.baseAddress, capacity: 1) }
+        if length != 1 || byte != UInt8(n) { inOrder = 0 }
+        shared(arg).pointee.record(UInt8(ascii: "q"))
+        n += 1
+    }
+    shared(arg).pointee.values[0] = inOrder
+}
+
+/// Server for the inversion case: serves two calls, each taking 3 ms of CPU.
+@_cdecl("st_slow_server") func stSlowServer(_ arg: UInt) {
+    var buffer: UInt64 = 0
+    withUnsafeMutableBytes(of: &buffer) { b in
+        _ = Sys.receive(0, buffer: b.baseAddress, capacity: 8)
+        spin(ns: 3 * ms)
+        _ = Sys.replyReceive(message: nil, length: 0, 0, buffer: b.baseAddress, capacity: 8)
+        spin(ns: 3 * ms)
+        _ = Sys.reply(message: nil, length: 0)
+    }
+}
+
+@_cdecl("st_client_low") func stClientLow(_ arg: UInt) {
+    _ = Sys.call(0, message: nil, length: 0, reply: nil, replyCapacity: 0)
+}
+
+@_cdecl("st_client_high") func stClientHigh(_ arg: UInt) {
+    let start = Sys.now()
+    _ = Sys.call(0, message: nil, length: 0, reply: nil, replyCapacity: 0)
+    shared(arg).pointee.values[0] = Int64(Sys.now() &- start)
+}
+
+@_cdecl("st_medium") func stMedium(_ arg: UInt) {
+    spin(ns: 20 * ms)
+    shared(arg).pointee.values[1] = 1
+}
+
+/// Capability checks (privileged task): slot 0 = endpoint (all rights), slot 1 = task capability for the peer.
+@_cdecl("st_caps") func stCaps(_ arg: UInt) {
+    let s = shared(arg)
+    // Mint a read-only copy: a call through it is denied.
+    s.pointee.values[0] = Sys.capMint(0, slot: 2, rights: .read, badge: 0)
+    s.pointee.values[1] = Sys.call(2, message: nil, length: 0, reply: nil, replyCapacity: 0)
+    // A copy without the grant right cannot be copied further.
+    s.pointee.values[2] = Sys.capMint(0, slot: 3, rights: .write, badge: 7)
+    s.pointee.values[3] = Sys.capCopy(3, slot: 4)
+    // Revoke removes everything derived from slot 0.
+    s.pointee.values[4] = Sys.capCopy(0, slot: 5)
+    s.pointee.values[5] = Sys.capCopy(0, toTask: 1, slot: 0)  // into the peer's CSpace
+    Sys.sleep(untilNs: Sys.now() &+ 2 * ms)                      // the peer checks it has it
+    s.pointee.values[6] = Sys.capRevoke(0)
+    s.pointee.values[7] = Sys.call(5, message: nil, length: 0, reply: nil, replyCapacity: 0)
+    // The audit ring holds the denied copy (operation 3 = copy? see AuditOperation) and the grants.
+    var entry = InlineArray<16, UInt8>(repeating: 0)
+    var deniedCopy: Int64 = 0
+    var granted: Int64 = 0
+    withUnsafeMutableBytes(of: &entry) { e in
+        var i = 0
+        while i < 64 {
+            let (status, _) = Sys.auditRead(i, buffer: e.baseAddress)
+            if status < 0 { break }
+            if e[5] == AuditOperation.copy.rawValue && e[8] == 1 { deniedCopy += 1 }
+            if e[8] == 0 { granted += 1 }
+            i += 1
+        }
+    }
+    s.pointee.values[8] = deniedCopy
+    s.pointee.values[9] = granted
+}
+
+@_cdecl("st_caps_peer") func stCapsPeer(_ arg: UInt) {
+    let s = shared(arg)
+    Sys.sleep(untilNs: Sys.now() &+ 1 * ms)
+    // Granted by the privileged task: deleting it succeeds only if it is there.
+    s.pointee.values[10] = Sys.capDelete(0)
+    var entry = InlineArray<16, UInt8>(repeating: 0)
+    s.pointee.values[11] = withUnsafeMutableBytes(of: &entry) { Sys.auditRead(0, buffer: $0.baseAddress).0 }
+}
+
+@_cdecl("st_faulter") func stFaulter(_ arg: UInt) {
+    shared(arg).pointee.record(UInt8(ascii: "f"))
+    orion_undefined_instruction()
+    shared(arg).pointee.record(UInt8(ascii: "X"))
+}
+
+@_cdecl("st_privileged") func stPrivileged(_ arg: UInt) {
+    shared(arg).pointee.record(UInt8(ascii: "p"))
+    _ = orion_privileged_probe()
+    shared(arg).pointee.record(UInt8(ascii: "X"))
+}
+
+@_cdecl("st_counter") func stCounter(_ arg: UInt) {
+    shared(arg).pointee.values[0] += 1
+}
+
+// MARK: Cases
+
+
+func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
+    withShared { p in
+        _ = runFixedPriorityTaskSet(&system.pointee, limitNs: 200 * ms) { kernel, builder in
+            builder.declare(TaskDescriptor(name: "sleeper", entry: stSleeper, argument: argument(p), priority: Priority(10)), in: &kernel)
+            builder.declare(TaskDescriptor(name: "clock", entry: stClock, argument: argument(p), priority: Priority(1)), in: &kernel)
+        }
+        suite.check(system, "time: sleep(until:) wakes on time, not early", p.pointee.values[0] == 1)
+        suite.check(system, "time: now() never goes backwards", p.pointee.values[1] == 1)
+    }
+    withShared { p in
+        let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 200 * ms) { kernel, builder in
+            builder.declare(TaskDescriptor(name: "yield-a", entry: stYield, argument: argument(p, index: 0), priority: Priority(10)), in: &kernel)
+            builder.declare(TaskDescriptor(name: "yield-b", entry: stYield, argument: argument(p, index: 1), priority: Priority(10)), in: &kernel)
+        }
+        suite.check(system, "fp: equal priorities run FIFO; yield alternates them", report.end == .allTasksEnded && p.pointee.traceEquals("ABABAB"))
+    }
+    withShared { p in
+        let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 200 * ms) { kernel, builder in
+            builder.declare(TaskDescriptor(name: "low", entry: stLow, argument: argument(p), priority: Priority(5)), in: &kernel)
+            builder.declare(TaskDescriptor(name: "high", entry: stMark, argument: argument(p, index: 7), priority: Priority(40), offsetNs: 1 * ms), in: &kernel)
+        }
+        suite.check(system, "fp: a released higher-priority task preempts at once", report.end == .allTasksEnded && p.pointee.traceEquals("lHL"))
+    }
+    withShared { p in
+        p.pointee.spinNs[0] = ms / 2; p.pointee.jobs[0] = 20
+        p.pointee.spinNs[1] = 1 * ms; p.pointee.jobs[1] = 10
+        p.pointee.spinNs[2] = 2 * ms; p.pointee.jobs[2] = 5
+        var jobsOK = true
+        var misses: UInt32 = 0
+        let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 300 * ms, setup: { kernel, builder in
+            builder.declare(TaskDescriptor(name: "p5", entry: stPeriodic, argument: argument(p, index: 0), priority: Priority(30), periodNs: 5 * ms), in: &kernel)
+            builder.declare(TaskDescriptor(name: "p10", entry: stPeriodic, argument: argument(p, index: 1), priority: Priority(20), periodNs: 10 * ms), in: &kernel)
+            builder.declare(TaskDescriptor(name: "p20", entry: stPeriodic, argument: argument(p, index: 2), priority: Priority(10), periodNs: 20 * ms), in: &kernel)
+        }, inspect: { kernel in
+            var i = 0
+            while i < 3 {
+                jobsOK = jobsOK && Int(kernel.tasks[i].jobsCompleted) == p.pointee.jobs[i]
+                misses += kernel.tasks[i].deadlineMisses
+                i += 1
+            }
+        })
+        suite.check(system, "fp: periodic task set completes every job", report.end == .allTasksEnded && jobsOK)
+        suite.check(system, "fp: periodic task set has zero deadline misses", misses == 0)
+    }
+    withShared { p in
+        p.pointee.spinNs[0] = 12 * ms; p.pointee.jobs[0] = 2
+        p.pointee.spinNs[1] = 2 * ms; p.pointee.jobs[1] = 6
+        var overruns: UInt32 = 0
+        var lowMisses: UInt32 = 1
+        _ = runFixedPriorityTaskSet(&system.pointee, limitNs: 300 * ms, setup: { kernel, builder in
+            builder.declare(TaskDescriptor(name: "greedy", entry: stPeriodic, argument: argument(p, index: 0), priority: Priority(30),
+                                           periodNs: 10 * ms, budgetNs: 1 * ms), in: &kernel)
+            builder.declare(TaskDescriptor(name: "victim", entry: stPeriodic, argument: argument(p, index: 1), priority: Priority(20),
+                                           periodNs: 10 * ms), in: &kernel)
+        }, inspect: { kernel in
+            overruns = kernel.tasks[0].budgetOverruns
+            lowMisses = kernel.tasks[1].deadlineMisses
+        })
+        suite.check(system, "budget: an overrun is counted and the task throttled", overruns >= 1)
+        suite.check(system, "budget: throttling keeps a lower-priority task on time", lowMisses == 0)
+    }
+    withShared { p in
+        let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 500 * ms) { kernel, builder in
+            let server = builder.declare(TaskDescriptor(name: "echo", entry: stEchoServer, argument: argument(p), priority: Priority(20)), in: &kernel)
+            let client = builder.declare(TaskDescriptor(name: "client", entry: stEchoClient, argument: argument(p), priority: Priority(10)), in: &kernel)
+            install(&kernel, server, 0, endpointCap(0, .read))
+            install(&kernel, client, 0, endpointCap(0, .write, badge: 0x42))
+        }
+        suite.check(system, "ipc: 100 call/reply round trips of 64 bytes", report.end == .allTasksEnded && p.pointee.values[1] == 100)
+        suite.check(system, "ipc: the server receives the caller's badge", p.pointee.values[0] == 0x42)
+        suite.check(system, "ipc: a message over 64 bytes is refused", p.pointee.values[2] == -SyscallError.badLength.rawValue)
+    }
+    withShared { p in
+        _ = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
+            let w = builder.declare(TaskDescriptor(name: "waiter", entry: stWaiter, argument: argument(p, index: 2), priority: Priority(20)), in: &kernel)
+            let s = builder.declare(TaskDescriptor(name: "signaller", entry: stSignaller, argument: argument(p), priority: Priority(10)), in: &kernel)
+            install(&kernel, w, 0, Capability(object: ObjectRef(kind: .notification, index: 0), rights: .read, badge: 0))
+            install(&kernel, s, 0, Capability(object: ObjectRef(kind: .notification, index: 0), rights: .write, badge: 0))
+        }
+        suite.check(system, "notification: a signal wakes the waiter with its bits",
+                    p.pointee.valueCount == 2 && p.pointee.values[0] == 1 && p.pointee.values[1] == 4)
+    }
+    withShared { p in
+        _ = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
+            let s = builder.declare(TaskDescriptor(name: "signaller", entry: stSignalTwice, argument: argument(p), priority: Priority(20)), in: &kernel)
+            let w = builder.declare(TaskDescriptor(name: "waiter", entry: stWaiter, argument: argument(p, index: 1), priority: Priority(10)), in: &kernel)
+            install(&kernel, w, 0, Capability(object: ObjectRef(kind: .notification, index: 1), rights: .read, badge: 0))
+            install(&kernel, s, 0, Capability(object: ObjectRef(kind: .notification, index: 1), rights: .write, badge: 0))
+        }
+        suite.check(system, "notification: signals before the wait accumulate (OR)", p.pointee.valueCount == 1 && p.pointee.values[0] == 0xA)
+    }
+    withShared { p in
+        let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
+            let producer = builder.declare(TaskDescriptor(name: "producer", entry: stProducer, argument: argument(p), priority: Priority(20)), in: &kernel)
+            let consumer = builder.declare(TaskDescriptor(name: "consumer", entry: stConsumer, argument: argument(p), priority: Priority(10)), in: &kernel)
+            install(&kernel, producer, 0, Capability(object: ObjectRef(kind: .queue, index: 0), rights: .write, badge: 0))
+            install(&kernel, consumer, 0, Capability(object: ObjectRef(kind: .queue, index: 0), rights: .read, badge: 0))
+        }
+        suite.check(system, "queue: FIFO order; a full queue blocks the sender",
+                    report.end == .allTasksEnded && p.pointee.values[0] == 1 && p.pointee.traceEquals("pppppppppqpqpqpqqqqqqqqq"))
+    }
+    withShared { p in
+        let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 300 * ms) { kernel, builder in
+            let server = builder.declare(TaskDescriptor(name: "server", entry: stSlowServer, argument: argument(p), priority: Priority(1)), in: &kernel)
+            let low = builder.declare(TaskDescriptor(name: "low", entry: stClientLow, argument: argument(p), priority: Priority(5)), in: &kernel)
+            let high = builder.declare(TaskDescriptor(name: "high", entry: stClientHigh, argument: argument(p), priority: Priority(30), offsetNs: 1 * ms), in: &kernel)
+            builder.declare(TaskDescriptor(name: "medium", entry: stMedium, argument: argument(p), priority: Priority(10), offsetNs: 1 * ms), in: &kernel)
+            install(&kernel, server, 0, endpointCap(0, .read))
+            install(&kernel, low, 0, endpointCap(0, .write))
+            install(&kernel, high, 0, endpointCap(0, .write))
+        }
+        let response = UInt64(max(p.pointee.values[0], 0))
+        suite.check(system, "ipc: priority inheritance bounds inversion (high waits < 10 ms, not the 20 ms medium task)",
+                    report.end == .allTasksEnded && response > 0 && response < 10 * ms && p.pointee.values[1] == 1)
+    }
+    withShared { p in
+        _ = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
+            let caps = builder.declare(TaskDescriptor(name: "caps", entry: stCaps, argument: argument(p), priority: Priority(20), privileged: true), in: &kernel)
+            let peer = builder.declare(TaskDescriptor(name: "peer", entry: stCapsPeer, argument: argument(p), priority: Priority(10)), in: &kernel)
+            install(&kernel, caps, 0, endpointCap(3, Rights(rawValue: 7)))
+            if let peer { install(&kernel, caps, 1, Capability(object: ObjectRef(kind: .task, index: peer.raw), rights: .write, badge: 0)) }
+        }
+        let v = p.pointee.values
+        suite.check(system, "caps: mint narrows rights; a call through a read-only copy is denied",
+                    v[0] == 0 && v[1] == -SyscallError.insufficientRights.rawValue)
+        suite.check(system, "caps: copying without the grant right is denied", v[2] == 0 && v[3] == -SyscallError.insufficientRights.rawValue)
+        suite.check(system, "caps: a capability granted into another task's CSpace is there", v[5] == 0 && v[10] == 0)
+        suite.check(system, "caps: revoke removes every derived capability", v[4] == 0 && v[6] >= 3 && v[7] == -SyscallError.invalidCapability.rawValue)
+        suite.check(system, "caps: grants and denials are in the audit ring", v[8] >= 1 && v[9] >= 3)
+        suite.check(system, "caps: only a privileged task reads the audit ring", v[11] == -SyscallError.notPrivileged.rawValue)
+    }
+    withShared { p in
+        var faulterState = TaskState.unused
+        var otherState = TaskState.unused
+        let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms, setup: { kernel, builder in
+            builder.declare(TaskDescriptor(name: "faulter", entry: stFaulter, argument: argument(p), priority: Priority(20)), in: &kernel)
+            builder.declare(TaskDescriptor(name: "bystander", entry: stMark, argument: argument(p, index: 6), priority: Priority(10)), in: &kernel)
+        }, inspect: { kernel in
+            faulterState = kernel.tasks[0].state
+            otherState = kernel.tasks[1].state
+        })
+        suite.check(system, "fault: a faulting task is stopped, the others keep running",
+                    report.end == .allTasksEnded && faulterState == .faulted && otherState == .exited && p.pointee.traceEquals("fG"))
+    }
+    withShared { p in
+        var state = TaskState.unused
+        _ = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms, setup: { kernel, builder in
+            builder.declare(TaskDescriptor(name: "probe", entry: stPrivileged, argument: argument(p)), in: &kernel)
+        }, inspect: { kernel in state = kernel.tasks[0].state })
+        suite.check(system, "isolation: tasks run unprivileged (a kernel-only instruction faults)", state == .faulted && p.pointee.traceEquals("p"))
+    }
+    withShared { p in
+        var allExited = true
+        let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 200 * ms, setup: { kernel, builder in
+            var i = 0
+            while i < 64 {
+                builder.declare(TaskDescriptor(name: "many", entry: stCounter, argument: argument(p), stackBytes: 4096, priority: Priority(UInt8(i))), in: &kernel)
+                i += 1
+            }
+        }, inspect: { kernel in
+            var i = 0
+            while i < 64 { allExited = allExited && kernel.tasks[i].state == .exited; i += 1 }
+        })
+        suite.check(system, "tasks: a table of 64 static tasks runs to completion", report.end == .allTasksEnded && p.pointee.values[0] == 64 && allExited)
+    }
+}
+
+func edfCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
+    withShared { p in
+        p.pointee.spinNs[0] = 1 * ms; p.pointee.jobs[0] = 15
+        p.pointee.spinNs[1] = 3 * ms / 2; p.pointee.jobs[1] = 10
+        p.pointee.spinNs[2] = 5 * ms / 2; p.pointee.jobs[2] = 6
+        var jobsOK = true
+        var misses: UInt32 = 0
+        let report = runEDFTaskSet(&system.pointee, limitNs: 300 * ms, setup: { kernel, builder in
+            builder.declare(TaskDescriptor(name: "e4", entry: stPeriodic, argument: argument(p, index: 0), periodNs: 4 * ms), in: &kernel)
+            builder.declare(TaskDescriptor(name: "e6", entry: stPeriodic, argument: argument(p, index: 1), periodNs: 6 * ms), in: &kernel)
+            builder.declare(TaskDescriptor(name: "e10", entry: stPeriodic, argument: argument(p, index: 2), periodNs: 10 * ms), in: &kernel)
+        }, inspect: { kernel in
+            var i = 0
+            while i < 3 {
+                jobsOK = jobsOK && Int(kernel.tasks[i].jobsCompleted) == p.pointee.jobs[i]
+                misses += kernel.tasks[i].deadlineMisses
+                i += 1
+            }
+        })
+        suite.check(system, "edf: periodic task set (U = 0.75) completes every job", report.end == .allTasksEnded && jobsOK)
+        suite.check(system, "edf: periodic task set has zero deadline misses", misses == 0)
+    }
+    withShared { p in
+        let report = runEDFTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
+            builder.declare(TaskDescriptor(name: "late", entry: stMark, argument: argument(p, index: 23), relativeDeadlineNs: 10 * ms), in: &kernel)
+            builder.declare(TaskDescriptor(name: "early", entry: stMark, argument: argument(p, index: 24), relativeDeadlineNs: 5 * ms), in: &kernel)
+        }
+        suite.check(system, "edf: the earliest deadline runs first, whatever the declaration order", report.end == .allTasksEnded && p.pointee.traceEquals("YX"))
+    }
+    withShared { p in
+        p.pointee.spinNs[0] = 3 * ms; p.pointee.jobs[0] = 2
+        var misses: UInt32 = 0
+        _ = runEDFTaskSet(&system.pointee, limitNs: 100 * ms, setup: { kernel, builder in
+            builder.declare(TaskDescriptor(name: "tardy", entry: stPeriodic, argument: argument(p, index: 0), periodNs: 5 * ms,
+                                           relativeDeadlineNs: 2 * ms), in: &kernel)
+        }, inspect: { kernel in misses = kernel.tasks[0].deadlineMisses })
+        suite.check(system, "edf: a job finishing after its deadline is counted as a miss", misses >= 1)
+    }
+    withShared { p in
+        let report = runEDFTaskSet(&system.pointee, limitNs: 300 * ms) { kernel, builder in
+            let server = builder.declare(TaskDescriptor(name: "server", entry: stSlowServer, argument: argument(p), relativeDeadlineNs: 1_000 * ms), in: &kernel)
+            let low = builder.declare(TaskDescriptor(name: "far", entry: stClientLow, argument: argument(p), relativeDeadlineNs: 500 * ms), in: &kernel)
+            let high = builder.declare(TaskDescriptor(name: "near", entry: stClientHigh, argument: argument(p), relativeDeadlineNs: 8 * ms, offsetNs: 1 * ms), in: &kernel)
+            builder.declare(TaskDescriptor(name: "middle", entry: stMedium, argument: argument(p), relativeDeadlineNs: 100 * ms, offsetNs: 1 * ms), in: &kernel)
+            install(&kernel, server, 0, endpointCap(0, .read))
+            install(&kernel, low, 0, endpointCap(0, .write))
+            install(&kernel, high, 0, endpointCap(0, .write))
+        }
+        let response = UInt64(max(p.pointee.values[0], 0))
+        suite.check(system, "edf: a server inherits its most urgent caller's deadline",
+                    report.end == .allTasksEnded && response > 0 && response < 10 * ms)
+    }
+}
+
+@_cdecl("orion_app_main")
+func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
+    let system = raw.assumingMemoryBound(to: System.self)
+    var suite = Suite()
+    system.pointee.console.write("selftest: kernel core on ")
+    system.pointee.console.write(system.pointee.board)
+    system.pointee.console.newline()
+    fixedPriorityCases(system, &suite)
+    edfCases(system, &suite)
+    let total = suite.passed + suite.failed
+    system.pointee.console.write(suite.failed == 0 ? "SELFTEST PASS " : "SELFTEST FAIL ")
+    system.pointee.console.write(decimal: suite.failed == 0 ? suite.passed : suite.failed)
+    system.pointee.console.write("/")
+    system.pointee.console.write(decimal: total)
+    system.pointee.console.newline()
+    return suite.failed == 0 ? 0 : 1
+}
+#else
+print("orion-app-selftest is a board image: run it with `orion run --board qemu-virt-aarch64 --app selftest`")
+#endif

@@ -1,0 +1,125 @@
+// The system call library tasks use (runs unprivileged, enters the kernel with SVC / ECALL).
+
+import BoardBoot
+import Kernel
+
+/// System calls, as a task calls them. Results follow the kernel ABI: a negative first value is `-SyscallError`.
+public enum Sys {
+    @inline(__always)
+    static func raw(_ call: Syscall, _ a0: UInt64 = 0, _ a1: UInt64 = 0, _ a2: UInt64 = 0,
+                    _ a3: UInt64 = 0, _ a4: UInt64 = 0, _ a5: UInt64 = 0) -> (Int64, UInt64) {
+        #if arch(arm64) || arch(riscv64)
+        let r = orion_syscall(call.rawValue, a0, a1, a2, a3, a4, a5)
+        return (r.r0, r.r1)
+        #else
+        return (-SyscallError.unknownCall.rawValue, 0)
+        #endif
+    }
+
+    /// The error in a result, if it is one.
+    public static func error(_ value: Int64) -> SyscallError? {
+        value < 0 ? SyscallError(rawValue: -value) : nil
+    }
+
+    /// Gives the CPU to the next task of equal urgency.
+    public static func yield() { _ = raw(.yield) }
+
+    /// Nanoseconds since boot.
+    public static func now() -> UInt64 { UInt64(bitPattern: raw(.now).0) }
+
+    /// Sleeps until `ns` since boot.
+    public static func sleep(untilNs ns: UInt64) { _ = raw(.sleepUntil, ns) }
+
+    /// Ends this job and waits for the next release.
+    public static func waitForNextPeriod() { _ = raw(.waitForNextPeriod) }
+
+    /// Calls the server behind endpoint `slot` with `length` bytes at `message`; the reply lands in `reply`.
+    /// Returns the reply length or a negative error.
+    public static func call(_ slot: UInt8, message: UnsafeRawPointer?, length: Int,
+                            reply: UnsafeMutableRawPointer?, replyCapacity: Int) -> Int64 {
+        raw(.call, UInt64(slot), address(message), UInt64(length), address(reply), UInt64(replyCapacity)).0
+    }
+
+    /// Waits for a call on endpoint `slot`; returns (length or negative error, badge).
+    public static func receive(_ slot: UInt8, buffer: UnsafeMutableRawPointer?, capacity: Int) -> (Int64, UInt64) {
+        raw(.receive, UInt64(slot), address(buffer), UInt64(capacity))
+    }
+
+    /// Replies to the client being served.
+    public static func reply(message: UnsafeRawPointer?, length: Int) -> Int64 {
+        raw(.reply, address(message), UInt64(length)).0
+    }
+
+    /// Replies, then waits for the next call on endpoint `slot` (one kernel entry).
+    public static func replyReceive(message: UnsafeRawPointer?, length: Int, _ slot: UInt8,
+                                    buffer: UnsafeMutableRawPointer?, capacity: Int) -> (Int64, UInt64) {
+        raw(.replyReceive, address(message), UInt64(length), UInt64(slot), address(buffer), UInt64(capacity))
+    }
+
+    /// ORs `bits` (and the capability's badge) into notification `slot`.
+    public static func signal(_ slot: UInt8, bits: UInt64) -> Int64 { raw(.signal, UInt64(slot), bits).0 }
+
+    /// Waits for notification `slot`; returns (0 or negative error, bits).
+    public static func wait(_ slot: UInt8) -> (Int64, UInt64) { raw(.wait, UInt64(slot)) }
+
+    /// Sends `length` bytes to queue `slot` (blocks while it is full).
+    public static func queueSend(_ slot: UInt8, message: UnsafeRawPointer?, length: Int) -> Int64 {
+        raw(.queueSend, UInt64(slot), address(message), UInt64(length)).0
+    }
+
+    /// Receives the oldest message of queue `slot` (blocks while it is empty); returns its length.
+    public static func queueReceive(_ slot: UInt8, buffer: UnsafeMutableRawPointer?, capacity: Int) -> Int64 {
+        raw(.queueReceive, UInt64(slot), address(buffer), UInt64(capacity)).0
+    }
+
+    /// Copies capability `from` to slot `to` of the task named by task capability `taskSlot` (0xFF: self).
+    public static func capCopy(_ from: UInt8, toTask taskSlot: UInt8 = 0xFF, slot to: UInt8) -> Int64 {
+        raw(.capCopy, UInt64(from), UInt64(taskSlot), UInt64(to)).0
+    }
+
+    /// Mints a narrowed and/or badged copy of `from` into slot `to` (of `taskSlot`'s task, 0xFF: self).
+    public static func capMint(_ from: UInt8, toTask taskSlot: UInt8 = 0xFF, slot to: UInt8, rights: Rights, badge: UInt64) -> Int64 {
+        raw(.capMint, UInt64(from), UInt64(taskSlot), UInt64(to), UInt64(rights.rawValue), badge).0
+    }
+
+    /// Moves capability `from` to slot `to` of this task.
+    public static func capMove(_ from: UInt8, to: UInt8) -> Int64 { raw(.capMove, UInt64(from), UInt64(to)).0 }
+
+    /// Deletes capability `slot`.
+    public static func capDelete(_ slot: UInt8) -> Int64 { raw(.capDelete, UInt64(slot)).0 }
+
+    /// Deletes everything derived from capability `slot`; returns how many.
+    public static func capRevoke(_ slot: UInt8) -> Int64 { raw(.capRevoke, UInt64(slot)).0 }
+
+    /// Reads audit entry `index` (16 bytes into `buffer`); returns (0 or negative error, entries ever appended).
+    public static func auditRead(_ index: Int, buffer: UnsafeMutableRawPointer?) -> (Int64, UInt64) {
+        raw(.auditRead, UInt64(index), address(buffer))
+    }
+
+    /// Reads task `index`'s state and counters (5 words into `buffer`).
+    public static func taskInfo(_ index: Int, buffer: UnsafeMutableRawPointer?) -> Int64 {
+        raw(.taskInfo, UInt64(index), address(buffer)).0
+    }
+
+    /// Writes text to the console.
+    public static func write(_ text: StaticString) {
+        _ = raw(.debugWrite, UInt64(UInt(bitPattern: text.utf8Start)), UInt64(text.utf8CodeUnitCount))
+    }
+
+    /// Writes raw bytes to the console.
+    public static func write(bytes: UnsafeRawPointer, count: Int) {
+        _ = raw(.debugWrite, address(bytes), UInt64(count))
+    }
+
+    /// Ends the machine with `status` (privileged tasks only).
+    public static func exitMachine(_ status: Int32) { _ = raw(.exitMachine, UInt64(UInt32(bitPattern: status))) }
+
+    /// Ends the calling task.
+    public static func exitTask() { _ = raw(.exitTask) }
+
+    @inline(__always)
+    static func address(_ pointer: UnsafeRawPointer?) -> UInt64 { UInt64(UInt(bitPattern: pointer)) }
+
+    @inline(__always)
+    static func address(_ pointer: UnsafeMutableRawPointer?) -> UInt64 { UInt64(UInt(bitPattern: pointer)) }
+}

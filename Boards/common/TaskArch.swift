@@ -1,0 +1,201 @@
+// Architecture half of the task world: register frames, entering EL0/U-mode, traps, the one-shot timer.
+
+import BoardBoot
+import KernelSupport
+import Kernel
+
+/// Saved register frames of the tasks (storage in task-storage.c, layout in the *-tasks.S files).
+enum TaskFrames {
+    /// Words per frame.
+    static let words = 100
+
+    /// The frame of task `index`.
+    static func frame(_ index: Int) -> UnsafeMutablePointer<UInt64> {
+        orion_task_frame(Int32(index))
+    }
+
+    /// A fresh frame: the task starts at `entry(argument)` unprivileged, on its own stack, returning into
+    /// the exit stub.
+    static func prepare(_ index: Int, entry: TaskEntry, argument: UInt, stackTop: UInt) {
+        let f = frame(index)
+        var i = 0
+        while i < words {
+            f[i] = 0
+            i += 1
+        }
+        let entryAddress = UInt64(UInt(bitPattern: unsafeBitCast(entry, to: UnsafeRawPointer.self)))
+        #if arch(arm64)
+        f[0] = UInt64(argument)
+        f[30] = orion_a64_task_exit_address()
+        f[31] = UInt64(stackTop)
+        f[32] = entryAddress
+        f[33] = 0  // SPSR: EL0t, interrupts unmasked
+        #elseif arch(riscv64)
+        f[1] = orion_rv_task_exit_address()
+        f[2] = UInt64(stackTop)
+        f[10] = UInt64(argument)
+        f[32] = entryAddress
+        // sstatus: SPP = U, SPIE = 1 (interrupts on after sret), FS = Initial, SIE = 0.
+        f[33] = (orion_rv_sstatus() & ~(UInt64(1) << 8) & ~(UInt64(3) << 13) & ~UInt64(2)) | (1 << 5) | (1 << 13)
+        #endif
+    }
+
+    /// Writes a system call's two results into task `index`'s registers.
+    static func setResult(_ index: Int, _ r0: Int64, _ r1: UInt64) {
+        let f = frame(index)
+        #if arch(arm64)
+        f[0] = UInt64(bitPattern: r0)
+        f[1] = r1
+        #elseif arch(riscv64)
+        f[10] = UInt64(bitPattern: r0)
+        f[11] = r1
+        #endif
+    }
+}
+
+/// Per-architecture operations of the task world.
+enum Arch {
+    /// Masks interrupts for the kernel and stops the boot-time tick.
+    static func enterTaskWorld() {
+        #if arch(arm64)
+        orion_a64_irq_disable()
+        #elseif arch(riscv64)
+        orion_rv_sstatus_clear(1 << 1)
+        #endif
+    }
+
+    /// Restores the boot-time tick after the task world ended.
+    static func leaveTaskWorld(system: System) {
+        let hz = system.tickHz
+        #if arch(arm64)
+        if hz > 0 {
+            GenericTimer.start(hz: hz, frequency: runtimeFrequencyHz)
+            orion_a64_irq_enable()
+        }
+        #elseif arch(riscv64)
+        if hz > 0 { SBITimer.start(hz: hz, frequency: runtimeFrequencyHz) }
+        #endif
+    }
+
+    /// Enters the task world (the first frame comes from `orion_task_world_first_frame`); returns when the
+    /// kernel leaves it.
+    static func runTasks() {
+        #if arch(arm64)
+        _ = orion_a64_run_tasks()
+        #elseif arch(riscv64)
+        _ = orion_rv_run_tasks()
+        #endif
+    }
+
+    /// Leaves the task world, back to the caller of `runTasks`.
+    static func returnToBoot() -> Never {
+        #if arch(arm64)
+        orion_a64_return_to_boot()
+        #elseif arch(riscv64)
+        orion_rv_return_to_boot()
+        #else
+        while true {}
+        #endif
+    }
+
+    /// Arms the one-shot timer at counter value `ticks`.
+    static func setTimer(ticks: UInt64) {
+        #if arch(arm64)
+        orion_a64_set_cntp_cval(ticks)
+        orion_a64_set_cntp_ctl(1)
+        #elseif arch(riscv64)
+        SBI.setTimer(ticks)
+        #endif
+    }
+
+    /// Idles (interrupts masked) until the timer has fired.
+    static func waitForTimer() {
+        #if arch(arm64)
+        while orion_a64_cntp_ctl() & 4 == 0 { orion_a64_wfi() }
+        #elseif arch(riscv64)
+        while orion_rv_timer_pending() == 0 { orion_rv_wfi() }
+        #endif
+    }
+
+    /// Prints the fault report for a task: cause, address, registers.
+    // @implements SWR-KERN-FAULT-1
+    static func reportFault(taskName: StaticString, task: Int, frame: UnsafeMutablePointer<UInt64>) {
+        guard var console = faultConsole else { return }
+        console.write("\nFAULT in task ")
+        console.write(taskName)
+        console.write(" (#")
+        console.write(decimal: task)
+        console.write("): ")
+        #if arch(arm64)
+        console.write("ESR_EL1=")
+        console.write(hex: orion_a64_esr())
+        console.write(" FAR_EL1=")
+        console.write(hex: orion_a64_far())
+        console.write(" ELR_EL1=")
+        console.write(hex: frame[32])
+        console.write(" SP_EL0=")
+        console.write(hex: frame[31])
+        let registers = 31
+        #elseif arch(riscv64)
+        console.write("scause=")
+        console.write(hex: rvLastCause)
+        console.write(" stval=")
+        console.write(hex: orion_rv_stval())
+        console.write(" sepc=")
+        console.write(hex: frame[32])
+        let registers = 32
+        #else
+        let registers = 0
+        #endif
+        console.newline()
+        var i = 0
+        while i < registers {
+            console.write(i < 10 ? " x" : "x")
+            console.write(decimal: i)
+            console.write("=")
+            console.write(hexDigits: frame[i], minimumWidth: 16)
+            console.write(i % 4 == 3 ? "\n" : "  ")
+            i += 1
+        }
+        console.write("task stopped; the others keep running\n")
+        faultConsole = console
+    }
+}
+
+#if arch(arm64)
+/// Trap from EL0: vector 8 (synchronous: SVC or fault) or 9 (IRQ); returns the frame to resume.
+@_cdecl("orion_a64_user_trap")
+func orionA64UserTrap(_ kind: UInt64, _ frame: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePointer<UInt64> {
+    switch kind {
+    case 8 where orion_a64_esr() >> 26 == 0x15:  // SVC from AArch64
+        let args = SyscallArguments(frame[0], frame[1], frame[2], frame[3], frame[4], frame[5])
+        return handleTaskTrap(.syscall(frame[8], args), frame: frame)
+    case 9:
+        if case .gicv2(let gic, _) = a64Route {
+            let ack = gic.acknowledge()
+            gic.endOfInterrupt(ack)
+        }
+        return handleTaskTrap(.timer, frame: frame)
+    default:
+        return handleTaskTrap(.fault, frame: frame)
+    }
+}
+#endif
+
+#if arch(riscv64)
+nonisolated(unsafe) var rvLastCause: UInt64 = 0
+
+/// Trap from U-mode (ecall, timer interrupt, fault); returns the frame to resume.
+@_cdecl("orion_rv_user_trap")
+func orionRVUserTrap(_ frame: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePointer<UInt64> {
+    let cause = orion_rv_scause()
+    rvLastCause = cause
+    if cause == 8 {  // ecall from U-mode
+        frame[32] &+= 4
+        let args = SyscallArguments(frame[10], frame[11], frame[12], frame[13], frame[14], frame[15])
+        return handleTaskTrap(.syscall(frame[17], args), frame: frame)
+    }
+    if cause == (1 << 63) | 5 { return handleTaskTrap(.timer, frame: frame) }
+    return handleTaskTrap(.fault, frame: frame)
+}
+#endif

@@ -1,0 +1,320 @@
+// The task world on a board: builds a static task set for the portable kernel, runs it with tasks
+// unprivileged (EL0 / U-mode), and connects traps, the one-shot timer and the idle loop to the kernel.
+
+import BoardBoot
+import Kernel
+
+/// How a task set's run ended.
+public enum TaskSetEnd: Equatable {
+    /// Every task exited or faulted.
+    case allTasksEnded
+    /// Live tasks remain but none can ever run again (all blocked on IPC).
+    case deadlock
+    /// The time limit passed first.
+    case timeLimit
+}
+
+/// What a task set's run reports.
+public struct TaskSetReport {
+    /// Why it ended.
+    public var end: TaskSetEnd
+    /// Time from start to end, ns.
+    public var elapsedNs: UInt64
+}
+
+/// Why a task set could not be started.
+public enum TaskSetError: Error {
+    /// The kernel refused a declaration.
+    case declaration(TaskDeclarationError)
+    /// The stacks do not fit the stack pool.
+    case stackPoolExhausted
+}
+
+/// Which kernel instance owns the task world.
+enum ActiveKernel { case none, fixedPriority, edf }
+
+nonisolated(unsafe) var activeKernel = ActiveKernel.none
+nonisolated(unsafe) var taskNames: InlineArray<64, StaticString>? = nil
+nonisolated(unsafe) var taskWorldEndNs: UInt64 = 0
+nonisolated(unsafe) var taskWorldEnd = TaskSetEnd.allTasksEnded
+nonisolated(unsafe) var runtimeFrequencyHz: UInt64 = 1
+
+/// Gives generic code in-place access to the kernel state of one policy, which lives in static storage
+/// (`orion_kernel_storage`): traps mutate it through a pointer, never by copying it.
+protocol KernelSlot {
+    associatedtype Policy: SchedulingPolicy
+}
+
+extension KernelSlot {
+    /// The kernel state (valid while this policy's task set runs).
+    @inline(__always)
+    static var state: UnsafeMutablePointer<KernelState<Policy>> {
+        orion_kernel_storage_base().assumingMemoryBound(to: KernelState<Policy>.self)
+    }
+
+    /// Runs `body` on the kernel state in place.
+    @inline(__always)
+    static func with<R>(_ body: (inout KernelState<Policy>) -> R) -> R { body(&state.pointee) }
+
+    /// Builds a fresh kernel state in the storage; false if it does not fit.
+    static func reset() -> Bool {
+        guard MemoryLayout<KernelState<Policy>>.size <= Int(orion_kernel_storage_size()) else { return false }
+        state.initialize(to: KernelState<Policy>())
+        return true
+    }
+}
+
+enum FixedPrioritySlot: KernelSlot {
+    typealias Policy = FixedPriorityPolicy
+}
+
+enum EDFSlot: KernelSlot {
+    typealias Policy = EDFPolicy
+}
+
+// MARK: Public entry points
+
+/// Runs a fixed-priority task set: `setup` declares tasks and installs capabilities; the run ends when every
+/// task has ended, when all are blocked for good, or after `limitNs`. `inspect` sees the kernel afterwards.
+public func runFixedPriorityTaskSet(
+    _ system: inout System, limitNs: UInt64,
+    setup: (inout KernelState<FixedPriorityPolicy>, inout TaskSetBuilder) -> Void,
+    inspect: (inout KernelState<FixedPriorityPolicy>) -> Void = { _ in }
+) -> TaskSetReport {
+    guard FixedPrioritySlot.reset() else { return TaskSetReport(end: .allTasksEnded, elapsedNs: 0) }
+    activeKernel = .fixedPriority
+    let report = runTaskSet(FixedPrioritySlot.self, &system, limitNs: limitNs, setup: setup)
+    FixedPrioritySlot.with { inspect(&$0) }
+    activeKernel = .none
+    return report
+}
+
+/// Runs an EDF task set (see `runFixedPriorityTaskSet`).
+public func runEDFTaskSet(
+    _ system: inout System, limitNs: UInt64,
+    setup: (inout KernelState<EDFPolicy>, inout TaskSetBuilder) -> Void,
+    inspect: (inout KernelState<EDFPolicy>) -> Void = { _ in }
+) -> TaskSetReport {
+    guard EDFSlot.reset() else { return TaskSetReport(end: .allTasksEnded, elapsedNs: 0) }
+    activeKernel = .edf
+    let report = runTaskSet(EDFSlot.self, &system, limitNs: limitNs, setup: setup)
+    EDFSlot.with { inspect(&$0) }
+    activeKernel = .none
+    return report
+}
+
+/// Declares tasks into the kernel and prepares their stacks and first register frames.
+public struct TaskSetBuilder {
+    var stackOffset = 0
+    /// The first error met, if any (later declarations are then ignored).
+    public private(set) var error: TaskSetError?
+
+    /// Declares `descriptor`; returns its ID, or nil after an error.
+    @discardableResult
+    public mutating func declare<P: SchedulingPolicy>(_ descriptor: TaskDescriptor, in kernel: inout KernelState<P>) -> TaskID? {
+        guard error == nil else { return nil }
+        let size = (max(descriptor.stackBytes, 1024) + 15) & ~15
+        guard stackOffset + size <= 1024 * 1024 else {
+            error = .stackPoolExhausted
+            return nil
+        }
+        let id: TaskID
+        do throws(TaskDeclarationError) {
+            id = try kernel.declare(descriptor)
+        } catch {
+            self.error = .declaration(error)
+            return nil
+        }
+        stackOffset += size
+        let stackTop = UInt(orion_task_stack_base()) + UInt(stackOffset)
+        TaskFrames.prepare(id.index, entry: descriptor.entry, argument: descriptor.argument, stackTop: stackTop)
+        if taskNames == nil { taskNames = InlineArray<64, StaticString>(repeating: "") }
+        taskNames![id.index] = descriptor.name
+        return id
+    }
+}
+
+// MARK: Running
+
+func runTaskSet<Slot: KernelSlot>(
+    _ slot: Slot.Type, _ system: inout System, limitNs: UInt64,
+    setup: (inout KernelState<Slot.Policy>, inout TaskSetBuilder) -> Void
+) -> TaskSetReport {
+    runtimeFrequencyHz = system.platform.timerFrequencyHz ?? 1
+    var builder = TaskSetBuilder()
+    Slot.with { setup(&$0, &builder) }
+    if let error = builder.error {
+        system.console.write("task set rejected: ")
+        switch error {
+        case .stackPoolExhausted: system.console.write("stacks exceed the 1 MiB pool")
+        case .declaration(let reason):
+            switch reason {
+            case .tooManyTasks: system.console.write("more than 64 tasks")
+            case .budgetWithoutPeriod: system.console.write("a budget without a period")
+            case .deadlineAfterPeriod: system.console.write("a deadline after the period")
+            }
+        }
+        system.console.newline()
+        return TaskSetReport(end: .allTasksEnded, elapsedNs: 0)
+    }
+    Arch.enterTaskWorld()
+    let start = runtimeNowNs()
+    taskWorldEndNs = start &+ limitNs
+    taskWorldEnd = .allTasksEnded
+    taskWorldFirst = Slot.with { $0.start(nowNs: start) }
+    Arch.runTasks()
+    let elapsed = runtimeNowNs() &- start
+    Arch.leaveTaskWorld(system: system)
+    return TaskSetReport(end: taskWorldEnd, elapsedNs: elapsed)
+}
+
+/// Nanoseconds since boot from the architecture's counter.
+func runtimeNowNs() -> UInt64 {
+    Nanoseconds(ticks: system_counter(), frequencyHz: runtimeFrequencyHz).value
+}
+
+@inline(__always)
+func system_counter() -> UInt64 {
+    #if arch(arm64)
+    return orion_a64_cntpct()
+    #elseif arch(riscv64)
+    return orion_rv_time()
+    #else
+    return 0
+    #endif
+}
+
+/// Counter ticks at `ns` (rounded up so the timer never fires early).
+func ticks(atNs ns: UInt64) -> UInt64 {
+    let seconds = ns / 1_000_000_000
+    let rest = ns % 1_000_000_000
+    return seconds &* runtimeFrequencyHz &+ (rest &* runtimeFrequencyHz &+ 999_999_999) / 1_000_000_000
+}
+
+/// Picks the frame to resume: waits (interrupts masked, WFI) while nothing is ready, writes pending system
+/// call results into the chosen task's frame, programs the one-shot timer, or leaves the task world.
+func resume<Slot: KernelSlot>(_ slot: Slot.Type, _ chosen: UInt8) -> UnsafeMutablePointer<UInt64> {
+    var next = chosen
+    while true {
+        drainEvents(Slot.self)
+        let now = runtimeNowNs()
+        if now >= taskWorldEndNs {
+            taskWorldEnd = .timeLimit
+            Arch.returnToBoot()
+        }
+        if next != TaskControlBlock.none { break }
+        let (live, progress) = Slot.with { ($0.liveTasks, $0.canProgress) }
+        if live == 0 {
+            taskWorldEnd = .allTasksEnded
+            Arch.returnToBoot()
+        }
+        if !progress {
+            taskWorldEnd = .deadlock
+            Arch.returnToBoot()
+        }
+        programTimer(Slot.self)
+        Arch.waitForTimer()
+        next = Slot.with { $0.timerInterrupt(nowNs: runtimeNowNs()) }
+    }
+    if let (r0, r1) = Slot.with({ $0.takeResult(of: next) }) {
+        TaskFrames.setResult(Int(next), r0, r1)
+    }
+    programTimer(Slot.self)
+    return TaskFrames.frame(Int(next))
+}
+
+/// Arms the one-shot timer for the kernel's next deadline (never later than the end of the run).
+func programTimer<Slot: KernelSlot>(_ slot: Slot.Type) {
+    let deadline = min(Slot.with { $0.nextTimerDeadlineNs() } ?? UInt64.max, taskWorldEndNs)
+    Arch.setTimer(ticks: ticks(atNs: deadline))
+}
+
+/// Prints what the kernel logged since the last trap (overruns, misses, faults).
+func drainEvents<Slot: KernelSlot>(_ slot: Slot.Type) {
+    guard Slot.state.pointee.events.count > 0 else { return }
+    while let event = Slot.with({ $0.events.next() }) {
+        guard var console = faultConsole else { continue }
+        switch event.kind {
+        case .budgetOverrun: console.write("kernel: budget overrun, throttled: ")
+        case .deadlineMiss: console.write("kernel: deadline miss: ")
+        case .fault: console.write("kernel: task stopped after a fault: ")
+        case .exit: continue
+        }
+        console.write(taskName(event.task.index))
+        console.write(" at ")
+        console.write(decimal: event.timeNs / 1000)
+        console.write("us\n")
+        faultConsole = console
+    }
+}
+
+/// The declared name of task `index`.
+func taskName(_ index: Int) -> StaticString {
+    guard index >= 0, index < TaskID.capacity, let names = taskNames else { return "?" }
+    return names[index]
+}
+
+/// A trap from a task: a system call, the timer, or a fault. Returns the frame to resume.
+func handleTaskTrap<Slot: KernelSlot>(_ slot: Slot.Type, _ trap: TaskTrap, frame: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePointer<UInt64> {
+    let now = runtimeNowNs()
+    let next: UInt8
+    switch trap {
+    case .syscall(let number, let args):
+        if number == Syscall.debugWrite.rawValue {
+            debugWrite(address: UInt(args[0]), length: Int(clamping: args[1]))
+            TaskFrames.setResult(Slot.with { Int($0.current) }, 0, 0)
+            return frame
+        }
+        if number == Syscall.exitMachine.rawValue {
+            let privileged = Slot.with { $0.current != TaskControlBlock.none && $0.tasks[Int($0.current)].privileged }
+            if privileged { GuestExit.exit(Int32(truncatingIfNeeded: args[0]), platform: Platform()) }
+        }
+        next = Slot.with { $0.syscall(number, args, nowNs: now) }
+    case .timer:
+        next = Slot.with { $0.timerInterrupt(nowNs: now) }
+    case .fault:
+        let current = Slot.with { Int($0.current) }
+        Arch.reportFault(taskName: taskName(current), task: current, frame: frame)
+        next = Slot.with { $0.fault(nowNs: now) }
+    }
+    return resume(Slot.self, next)
+}
+
+/// What brought a task into the kernel.
+enum TaskTrap {
+    case syscall(UInt64, SyscallArguments)
+    case timer
+    case fault
+}
+
+/// Writes a task's text to the console (at most 256 bytes a call).
+func debugWrite(address: UInt, length: Int) {
+    guard var console = faultConsole, let text = UnsafePointer<UInt8>(bitPattern: address) else { return }
+    var i = 0
+    while i < min(length, 256) {
+        console.put(text[i])
+        i += 1
+    }
+    faultConsole = console
+}
+
+nonisolated(unsafe) var taskWorldFirst: UInt8 = TaskControlBlock.none
+
+/// Called by the run-tasks assembly once the boot context is saved: the frame of the first task.
+@_cdecl("orion_task_world_first_frame")
+func orionTaskWorldFirstFrame() -> UnsafeMutablePointer<UInt64> {
+    switch activeKernel {
+    case .fixedPriority: return resume(FixedPrioritySlot.self, taskWorldFirst)
+    case .edf: return resume(EDFSlot.self, taskWorldFirst)
+    case .none: Arch.returnToBoot()
+    }
+}
+
+/// Dispatches a trap to the active kernel instance.
+func handleTaskTrap(_ trap: TaskTrap, frame: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePointer<UInt64> {
+    switch activeKernel {
+    case .fixedPriority: return handleTaskTrap(FixedPrioritySlot.self, trap, frame: frame)
+    case .edf: return handleTaskTrap(EDFSlot.self, trap, frame: frame)
+    case .none: return frame
+    }
+}

@@ -1,0 +1,248 @@
+/* RISC-V task switching: entering the kernel from U-mode (ecall, interrupt, fault), resuming a task's saved
+   frame, and entering/leaving the task world from the boot context.
+   Frame layout (u64 words): 0 unused, 1-31 x1-x31, 32 sepc, 33 sstatus, 34 fcsr, 35 spare, 36-67 f0-f31.
+   sscratch holds the current frame's address while a task runs. */
+#if defined(__riscv)
+    .section .text.orion_rv_tasks, "ax"
+
+    .balign 4
+    .global orion_rv_user_entry
+orion_rv_user_entry:
+    csrrw   t6, sscratch, t6            /* t6 = frame, sscratch = the user's t6 */
+    sd      x1, 8(t6)
+    sd      x2, 16(t6)
+    sd      x3, 24(t6)
+    sd      x4, 32(t6)
+    sd      x5, 40(t6)
+    sd      x6, 48(t6)
+    sd      x7, 56(t6)
+    sd      x8, 64(t6)
+    sd      x9, 72(t6)
+    sd      x10, 80(t6)
+    sd      x11, 88(t6)
+    sd      x12, 96(t6)
+    sd      x13, 104(t6)
+    sd      x14, 112(t6)
+    sd      x15, 120(t6)
+    sd      x16, 128(t6)
+    sd      x17, 136(t6)
+    sd      x18, 144(t6)
+    sd      x19, 152(t6)
+    sd      x20, 160(t6)
+    sd      x21, 168(t6)
+    sd      x22, 176(t6)
+    sd      x23, 184(t6)
+    sd      x24, 192(t6)
+    sd      x25, 200(t6)
+    sd      x26, 208(t6)
+    sd      x27, 216(t6)
+    sd      x28, 224(t6)
+    sd      x29, 232(t6)
+    sd      x30, 240(t6)
+    csrr    t5, sscratch
+    sd      t5, 248(t6)                 /* the user's t6 (x31) */
+    csrr    t5, sepc
+    sd      t5, 256(t6)
+    csrr    t5, sstatus
+    sd      t5, 264(t6)
+    frcsr   t5
+    sd      t5, 272(t6)
+    fsd     f0, 288(t6)
+    fsd     f1, 296(t6)
+    fsd     f2, 304(t6)
+    fsd     f3, 312(t6)
+    fsd     f4, 320(t6)
+    fsd     f5, 328(t6)
+    fsd     f6, 336(t6)
+    fsd     f7, 344(t6)
+    fsd     f8, 352(t6)
+    fsd     f9, 360(t6)
+    fsd     f10, 368(t6)
+    fsd     f11, 376(t6)
+    fsd     f12, 384(t6)
+    fsd     f13, 392(t6)
+    fsd     f14, 400(t6)
+    fsd     f15, 408(t6)
+    fsd     f16, 416(t6)
+    fsd     f17, 424(t6)
+    fsd     f18, 432(t6)
+    fsd     f19, 440(t6)
+    fsd     f20, 448(t6)
+    fsd     f21, 456(t6)
+    fsd     f22, 464(t6)
+    fsd     f23, 472(t6)
+    fsd     f24, 480(t6)
+    fsd     f25, 488(t6)
+    fsd     f26, 496(t6)
+    fsd     f27, 504(t6)
+    fsd     f28, 512(t6)
+    fsd     f29, 520(t6)
+    fsd     f30, 528(t6)
+    fsd     f31, 536(t6)
+    .option push
+    .option norelax
+    la      gp, __global_pointer$
+    .option pop
+    ld      sp, orion_rv_kernel_sp
+    mv      a0, t6
+    call    orion_rv_user_trap          /* (frame) -> frame to resume */
+    /* fall through */
+
+/* Resumes the frame in a0 in U-mode. */
+    .global orion_rv_resume
+orion_rv_resume:
+    mv      t6, a0
+    csrw    sscratch, t6
+    fld     f0, 288(t6)
+    fld     f1, 296(t6)
+    fld     f2, 304(t6)
+    fld     f3, 312(t6)
+    fld     f4, 320(t6)
+    fld     f5, 328(t6)
+    fld     f6, 336(t6)
+    fld     f7, 344(t6)
+    fld     f8, 352(t6)
+    fld     f9, 360(t6)
+    fld     f10, 368(t6)
+    fld     f11, 376(t6)
+    fld     f12, 384(t6)
+    fld     f13, 392(t6)
+    fld     f14, 400(t6)
+    fld     f15, 408(t6)
+    fld     f16, 416(t6)
+    fld     f17, 424(t6)
+    fld     f18, 432(t6)
+    fld     f19, 440(t6)
+    fld     f20, 448(t6)
+    fld     f21, 456(t6)
+    fld     f22, 464(t6)
+    fld     f23, 472(t6)
+    fld     f24, 480(t6)
+    fld     f25, 488(t6)
+    fld     f26, 496(t6)
+    fld     f27, 504(t6)
+    fld     f28, 512(t6)
+    fld     f29, 520(t6)
+    fld     f30, 528(t6)
+    fld     f31, 536(t6)
+    ld      t5, 272(t6)
+    fscsr   t5
+    ld      t5, 256(t6)
+    csrw    sepc, t5
+    ld      t5, 264(t6)
+    csrw    sstatus, t5
+    ld      x1, 8(t6)
+    ld      x2, 16(t6)
+    ld      x3, 24(t6)
+    ld      x4, 32(t6)
+    ld      x5, 40(t6)
+    ld      x6, 48(t6)
+    ld      x7, 56(t6)
+    ld      x8, 64(t6)
+    ld      x9, 72(t6)
+    ld      x10, 80(t6)
+    ld      x11, 88(t6)
+    ld      x12, 96(t6)
+    ld      x13, 104(t6)
+    ld      x14, 112(t6)
+    ld      x15, 120(t6)
+    ld      x16, 128(t6)
+    ld      x17, 136(t6)
+    ld      x18, 144(t6)
+    ld      x19, 152(t6)
+    ld      x20, 160(t6)
+    ld      x21, 168(t6)
+    ld      x22, 176(t6)
+    ld      x23, 184(t6)
+    ld      x24, 192(t6)
+    ld      x25, 200(t6)
+    ld      x26, 208(t6)
+    ld      x27, 216(t6)
+    ld      x28, 224(t6)
+    ld      x29, 232(t6)
+    ld      x30, 240(t6)
+    ld      x31, 248(t6)
+    sret
+
+/* orion_rv_run_tasks(): saves the boot context, points stvec at the task entry, asks the kernel for the
+   first frame (orion_task_world_first_frame) and resumes it.
+   Returns (0) when the kernel calls orion_rv_return_to_boot. */
+    .global orion_rv_run_tasks
+orion_rv_run_tasks:
+    la      t0, orion_boot_context
+    sd      ra, 0(t0)
+    sd      sp, 8(t0)
+    sd      s0, 16(t0)
+    sd      s1, 24(t0)
+    sd      s2, 32(t0)
+    sd      s3, 40(t0)
+    sd      s4, 48(t0)
+    sd      s5, 56(t0)
+    sd      s6, 64(t0)
+    sd      s7, 72(t0)
+    sd      s8, 80(t0)
+    sd      s9, 88(t0)
+    sd      s10, 96(t0)
+    sd      s11, 104(t0)
+    fsd     fs0, 112(t0)
+    fsd     fs1, 120(t0)
+    fsd     fs2, 128(t0)
+    fsd     fs3, 136(t0)
+    fsd     fs4, 144(t0)
+    fsd     fs5, 152(t0)
+    fsd     fs6, 160(t0)
+    fsd     fs7, 168(t0)
+    fsd     fs8, 176(t0)
+    fsd     fs9, 184(t0)
+    fsd     fs10, 192(t0)
+    fsd     fs11, 200(t0)
+    addi    t1, sp, -64                 /* the kernel's trap stack continues below the boot frames */
+    la      t2, orion_rv_kernel_sp
+    sd      t1, 0(t2)
+    la      t1, orion_rv_user_entry
+    csrw    stvec, t1
+    call    orion_task_world_first_frame
+    j       orion_rv_resume
+
+/* orion_rv_return_to_boot(): back to the caller of orion_rv_run_tasks, with the kernel trap vector restored. */
+    .global orion_rv_return_to_boot
+orion_rv_return_to_boot:
+    la      t1, orion_rv_trap_entry
+    csrw    stvec, t1
+    la      t0, orion_boot_context
+    ld      ra, 0(t0)
+    ld      sp, 8(t0)
+    ld      s0, 16(t0)
+    ld      s1, 24(t0)
+    ld      s2, 32(t0)
+    ld      s3, 40(t0)
+    ld      s4, 48(t0)
+    ld      s5, 56(t0)
+    ld      s6, 64(t0)
+    ld      s7, 72(t0)
+    ld      s8, 80(t0)
+    ld      s9, 88(t0)
+    ld      s10, 96(t0)
+    ld      s11, 104(t0)
+    fld     fs0, 112(t0)
+    fld     fs1, 120(t0)
+    fld     fs2, 128(t0)
+    fld     fs3, 136(t0)
+    fld     fs4, 144(t0)
+    fld     fs5, 152(t0)
+    fld     fs6, 160(t0)
+    fld     fs7, 168(t0)
+    fld     fs8, 176(t0)
+    fld     fs9, 184(t0)
+    fld     fs10, 192(t0)
+    fld     fs11, 200(t0)
+    li      a0, 0
+    ret
+
+/* Where a task's entry function returns to (in U-mode): the exitTask system call. */
+    .global orion_rv_task_exit_stub
+orion_rv_task_exit_stub:
+    li      a7, 21
+    ecall
+    j       orion_rv_task_exit_stub
+#endif

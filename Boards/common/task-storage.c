@@ -1,0 +1,13 @@
+/* Static storage for the task world: saved register frames, the stack pool, the boot context. */
+#include <stdint.h>
+
+/** One saved register frame per task (layout in aarch64-tasks.S / riscv64-tasks.S). */
+uint64_t orion_task_frames[64][100] __attribute__((aligned(16)));
+/** Stacks for the tasks of a task set, carved at boot in declaration order. */
+uint8_t orion_task_stack_pool[1024 * 1024] __attribute__((aligned(16)));
+/** Callee-saved registers and stack pointer of the code that started the task world. */
+uint64_t orion_boot_context[32] __attribute__((aligned(16)));
+/** RISC-V: the kernel's stack pointer for traps from U-mode. */
+uint64_t orion_rv_kernel_sp;
+/** The kernel's state (one KernelState instance for the running task set), addressed in place from Swift. */
+uint8_t orion_kernel_storage[512 * 1024] __attribute__((aligned(64)));

@@ -1,0 +1,405 @@
+// System call handlers: time, IPC (endpoints, notifications, queues) and capability operations.
+
+extension KernelState {
+    /// Runs one system call for `caller` (the running task).
+    mutating func dispatch(_ call: Syscall, caller: UInt8, _ args: SyscallArguments, nowNs: UInt64) {
+        let c = Int(caller)
+        switch call {
+        case .yield:
+            finish(caller)
+            tasks[c].state = .ready
+            ready.insert(TaskID(caller), urgency: tasks[c].urgency, atFront: false)
+            current = TaskControlBlock.none
+        case .now:
+            finish(caller, Int64(bitPattern: nowNs), 0)
+        case .sleepUntil:
+            finish(caller)
+            let wake = args[0]
+            if wake > nowNs {
+                tasks[c].state = .sleeping
+                tasks[c].wakeNs = wake
+                timed.insert(TaskID(caller), key: wake)
+                current = TaskControlBlock.none
+            }
+        case .waitForNextPeriod:
+            waitForNextPeriod(caller, nowNs: nowNs)
+        case .call:
+            callEndpoint(caller, slot: args[0], message: UInt(args[1]), length: Int(clamping: args[2]),
+                 reply: UInt(args[3]), replyCapacity: Int(clamping: args[4]))
+        case .receive:
+            receive(caller, slot: args[0], buffer: UInt(args[1]), capacity: Int(clamping: args[2]))
+        case .reply:
+            if reply(caller, message: UInt(args[0]), length: Int(clamping: args[1])) { finish(caller) }
+        case .replyReceive:
+            if reply(caller, message: UInt(args[0]), length: Int(clamping: args[1])) {
+                receive(caller, slot: args[2], buffer: UInt(args[3]), capacity: Int(clamping: args[4]))
+            }
+        case .signal:
+            signal(caller, slot: args[0], bits: args[1])
+        case .wait:
+            wait(caller, slot: args[0])
+        case .queueSend:
+            queueSend(caller, slot: args[0], message: UInt(args[1]), length: Int(clamping: args[2]))
+        case .queueReceive:
+            queueReceive(caller, slot: args[0], buffer: UInt(args[1]), capacity: Int(clamping: args[2]))
+        case .capCopy, .capMint, .capMove, .capDelete, .capRevoke:
+            capabilityCall(call, caller: caller, args)
+        case .auditRead:
+            auditRead(caller, index: args[0], buffer: UInt(args[1]))
+        case .taskInfo:
+            taskInfo(caller, index: args[0], buffer: UInt(args[1]))
+        case .exitTask:
+            retire(caller, as: .exited, nowNs: nowNs)
+        case .debugWrite, .exitMachine:
+            // The board handles these before calling the kernel; reaching here means it does not.
+            finish(caller, error: .unknownCall)
+        }
+    }
+
+    // MARK: Time
+
+    mutating func waitForNextPeriod(_ caller: UInt8, nowNs: UInt64) {
+        let c = Int(caller)
+        guard tasks[c].periodNs != 0 else {
+            finish(caller, error: .invalidArgument)
+            return
+        }
+        finish(caller)
+        tasks[c].jobsCompleted &+= 1
+        if nowNs > tasks[c].deadlineNs {
+            tasks[c].deadlineMisses &+= 1
+            events.record(KernelEvent(timeNs: nowNs, task: TaskID(caller), kind: .deadlineMiss))
+        }
+        let next = tasks[c].releaseNs &+ tasks[c].periodNs
+        if next <= nowNs {
+            // Late: the next job is already released.
+            startJob(c, releaseNs: next)
+            tasks[c].state = .ready
+            ready.insert(TaskID(caller), urgency: tasks[c].urgency, atFront: false)
+        } else {
+            tasks[c].state = .waitingForPeriod
+            tasks[c].wakeNs = next
+            timed.insert(TaskID(caller), key: next)
+        }
+        current = TaskControlBlock.none
+    }
+
+    // MARK: Capability lookup
+
+    /// The object index named by `slot` in `caller`'s CSpace, if it is of `kind` with `rights`; else sets the error.
+    // @implements SWR-KERN-CAP-1
+    mutating func object(_ caller: UInt8, slot: UInt64, kind: ObjectKind, rights: Rights) -> (index: Int, badge: UInt64)? {
+        guard slot < UInt64(CapabilityTable.slotsPerTask) else {
+            finish(caller, error: .invalidCapability)
+            return nil
+        }
+        do throws(CapabilityError) {
+            let capability = try capabilities.lookup(SlotRef(task: TaskID(caller), slot: UInt8(slot)), kind: kind,
+                                                     requiring: rights, actor: TaskID(caller))
+            return (Int(capability.object.index), capability.badge)
+        } catch {
+            finish(caller, error: SyscallError(error))
+            return nil
+        }
+    }
+
+    // MARK: Endpoints
+
+    // @implements SWR-KERN-IPC-1
+    mutating func callEndpoint(_ caller: UInt8, slot: UInt64, message: UInt, length: Int, reply: UInt, replyCapacity: Int) {
+        guard length >= 0, length <= ipcMessageLimit, replyCapacity >= 0 else {
+            finish(caller, error: .badLength)
+            return
+        }
+        guard let (e, badge) = object(caller, slot: slot, kind: .endpoint, rights: .write), e < KernelState.endpointCapacity else { return }
+        let c = Int(caller)
+        tasks[c].bufferAddress = message
+        tasks[c].bufferLength = length
+        tasks[c].replyAddress = reply
+        tasks[c].replyCapacity = min(replyCapacity, ipcMessageLimit)
+        tasks[c].callBadge = badge
+        tasks[c].blockedOn = UInt8(e)
+        current = TaskControlBlock.none
+        let receiver = endpoints[e].receiver
+        if receiver != TaskControlBlock.none {
+            endpoints[e].receiver = TaskControlBlock.none
+            deliverCall(from: caller, to: receiver, endpoint: e)
+            makeReady(receiver)
+        } else {
+            tasks[c].state = .blockedSend
+            endpoints[e].callers.insert(TaskID(caller), key: Policy.heapKey(tasks[c].urgency))
+            refreshInheritance(endpoints[e].server)
+        }
+    }
+
+    /// Copies a caller's message into a server's receive buffer (the one copy) and links them for the reply.
+    mutating func deliverCall(from client: UInt8, to server: UInt8, endpoint e: Int) {
+        let s = Int(server)
+        let c = Int(client)
+        let length = tasks[c].bufferLength
+        copyMessage(from: tasks[c].bufferAddress, to: tasks[s].bufferAddress, length: min(length, tasks[s].bufferLength))
+        finish(server, Int64(length), tasks[c].callBadge)
+        tasks[c].state = .blockedReply
+        tasks[s].servingClient = client
+        tasks[s].servedEndpoint = UInt8(e)
+        endpoints[e].server = server
+        refreshInheritance(server)
+    }
+
+    mutating func receive(_ caller: UInt8, slot: UInt64, buffer: UInt, capacity: Int) {
+        let c = Int(caller)
+        guard tasks[c].servingClient == TaskControlBlock.none else {
+            finish(caller, error: .invalidArgument)  // reply to the current client first
+            return
+        }
+        guard capacity >= 0 else {
+            finish(caller, error: .badLength)
+            return
+        }
+        guard let (e, _) = object(caller, slot: slot, kind: .endpoint, rights: .read), e < KernelState.endpointCapacity else { return }
+        tasks[c].bufferAddress = buffer
+        tasks[c].bufferLength = min(capacity, ipcMessageLimit)
+        tasks[c].servedEndpoint = UInt8(e)
+        endpoints[e].server = caller
+        if let client = endpoints[e].callers.popMin() {
+            deliverCall(from: client.raw, to: caller, endpoint: e)
+        } else {
+            tasks[c].state = .blockedReceive
+            tasks[c].blockedOn = UInt8(e)
+            endpoints[e].receiver = caller
+            refreshInheritance(caller)
+            current = TaskControlBlock.none
+        }
+    }
+
+    /// Sends the reply to the client being served; false (with the error set) if there is none.
+    mutating func reply(_ caller: UInt8, message: UInt, length: Int) -> Bool {
+        let c = Int(caller)
+        let client = tasks[c].servingClient
+        guard client != TaskControlBlock.none else {
+            finish(caller, error: .noClient)
+            return false
+        }
+        guard length >= 0, length <= ipcMessageLimit else {
+            finish(caller, error: .badLength)
+            return false
+        }
+        let k = Int(client)
+        copyMessage(from: message, to: tasks[k].replyAddress, length: min(length, tasks[k].replyCapacity))
+        finish(client, Int64(length), 0)
+        tasks[c].servingClient = TaskControlBlock.none
+        refreshInheritance(caller)
+        makeReady(client)
+        return true
+    }
+
+    // MARK: Notifications
+
+    mutating func signal(_ caller: UInt8, slot: UInt64, bits: UInt64) {
+        guard let (n, badge) = object(caller, slot: slot, kind: .notification, rights: .write), n < KernelState.notificationCapacity else { return }
+        finish(caller)
+        notifications[n].word |= bits | badge
+        if let waiter = notifications[n].waiters.popMin() {
+            finish(waiter.raw, 0, notifications[n].word)
+            notifications[n].word = 0
+            makeReady(waiter.raw)
+        }
+    }
+
+    mutating func wait(_ caller: UInt8, slot: UInt64) {
+        guard let (n, _) = object(caller, slot: slot, kind: .notification, rights: .read), n < KernelState.notificationCapacity else { return }
+        let word = notifications[n].word
+        if word != 0 {
+            notifications[n].word = 0
+            finish(caller, 0, word)
+            return
+        }
+        let c = Int(caller)
+        tasks[c].state = .blockedNotification
+        tasks[c].blockedOn = UInt8(n)
+        notifications[n].waiters.insert(TaskID(caller), key: Policy.heapKey(tasks[c].urgency))
+        current = TaskControlBlock.none
+    }
+
+    // MARK: Queues
+
+    mutating func queueSend(_ caller: UInt8, slot: UInt64, message: UInt, length: Int) {
+        guard length >= 0, length <= ipcMessageLimit else {
+            finish(caller, error: .badLength)
+            return
+        }
+        guard let (q, _) = object(caller, slot: slot, kind: .queue, rights: .write), q < KernelState.queueCapacity else { return }
+        if let receiver = queues[q].receivers.popMin() {
+            let r = Int(receiver.raw)
+            copyMessage(from: message, to: tasks[r].bufferAddress, length: min(length, tasks[r].bufferLength))
+            finish(receiver.raw, Int64(length), 0)
+            makeReady(receiver.raw)
+            finish(caller)
+        } else if queues[q].push(from: message, length: length) {
+            finish(caller)
+        } else {
+            let c = Int(caller)
+            tasks[c].state = .blockedQueueSend
+            tasks[c].blockedOn = UInt8(q)
+            tasks[c].bufferAddress = message
+            tasks[c].bufferLength = length
+            queues[q].senders.insert(TaskID(caller), key: Policy.heapKey(tasks[c].urgency))
+            current = TaskControlBlock.none
+        }
+    }
+
+    mutating func queueReceive(_ caller: UInt8, slot: UInt64, buffer: UInt, capacity: Int) {
+        guard capacity >= 0 else {
+            finish(caller, error: .badLength)
+            return
+        }
+        guard let (q, _) = object(caller, slot: slot, kind: .queue, rights: .read), q < KernelState.queueCapacity else { return }
+        if let length = queues[q].pop(to: buffer, capacity: capacity) {
+            finish(caller, Int64(length), 0)
+            // Room now: the most urgent blocked sender's message goes in.
+            if let sender = queues[q].senders.popMin() {
+                let s = Int(sender.raw)
+                _ = queues[q].push(from: tasks[s].bufferAddress, length: tasks[s].bufferLength)
+                finish(sender.raw)
+                makeReady(sender.raw)
+            }
+        } else {
+            let c = Int(caller)
+            tasks[c].state = .blockedQueueReceive
+            tasks[c].blockedOn = UInt8(q)
+            tasks[c].bufferAddress = buffer
+            tasks[c].bufferLength = min(capacity, ipcMessageLimit)
+            queues[q].receivers.insert(TaskID(caller), key: Policy.heapKey(tasks[c].urgency))
+            current = TaskControlBlock.none
+        }
+    }
+
+    // MARK: Capabilities
+
+    /// The destination task of a copy/mint: the caller itself (0xFF) or the task named by a task capability with `.write`.
+    mutating func destinationTask(_ caller: UInt8, taskSlot: UInt64) -> TaskID? {
+        if taskSlot == 0xFF { return TaskID(caller) }
+        guard let (t, _) = object(caller, slot: taskSlot, kind: .task, rights: .write) else { return nil }
+        guard t < taskCount else {
+            finish(caller, error: .invalidArgument)
+            return nil
+        }
+        return TaskID(UInt8(t))
+    }
+
+    mutating func capabilityCall(_ call: Syscall, caller: UInt8, _ args: SyscallArguments) {
+        let me = TaskID(caller)
+        func slot(_ value: UInt64) -> UInt8? { value < UInt64(CapabilityTable.slotsPerTask) ? UInt8(value) : nil }
+        guard let source = slot(args[0]) else {
+            finish(caller, error: .invalidCapability)
+            return
+        }
+        let from = SlotRef(task: me, slot: source)
+        do throws(CapabilityError) {
+            var removed = 0
+            switch call {
+            case .capCopy, .capMint:
+                guard let target = destinationTask(caller, taskSlot: args[1]) else { return }
+                guard let destination = slot(args[2]) else {
+                    finish(caller, error: .invalidCapability)
+                    return
+                }
+                let to = SlotRef(task: target, slot: destination)
+                if call == .capCopy {
+                    try capabilities.copy(from: from, to: to, actor: me)
+                } else {
+                    try capabilities.mint(from: from, to: to, rights: Rights(rawValue: UInt8(truncatingIfNeeded: args[3])),
+                                          badge: args[4], actor: me)
+                }
+            case .capMove:
+                guard let destination = slot(args[1]) else {
+                    finish(caller, error: .invalidCapability)
+                    return
+                }
+                try capabilities.move(from: from, to: SlotRef(task: me, slot: destination), actor: me)
+            case .capDelete:
+                try capabilities.delete(from, actor: me)
+            default:
+                removed = try capabilities.revoke(from, actor: me)
+            }
+            finish(caller, Int64(removed), 0)
+        } catch {
+            finish(caller, error: SyscallError(error))
+        }
+    }
+
+    // MARK: Diagnostics
+
+    /// Writes audit entry `index` (oldest held = 0) as 16 bytes: sequence u32, actor, operation, task, slot,
+    /// outcome (0 granted, 1 denied, 2 removed), error code, count u16, padding; returns entries ever appended.
+    mutating func auditRead(_ caller: UInt8, index: UInt64, buffer: UInt) {
+        guard tasks[Int(caller)].privileged else {
+            finish(caller, error: .notPrivileged)
+            return
+        }
+        let total = capabilities.audit.totalAppended
+        guard index < UInt64(capabilities.audit.count), let entry = capabilities.audit.entry(Int(index)),
+              let out = UnsafeMutablePointer<UInt8>(bitPattern: buffer) else {
+            finish(caller, -SyscallError.invalidArgument.rawValue, total)
+            return
+        }
+        var bytes = InlineArray<16, UInt8>(repeating: 0)
+        bytes[0] = UInt8(truncatingIfNeeded: entry.sequence)
+        bytes[1] = UInt8(truncatingIfNeeded: entry.sequence >> 8)
+        bytes[2] = UInt8(truncatingIfNeeded: entry.sequence >> 16)
+        bytes[3] = UInt8(truncatingIfNeeded: entry.sequence >> 24)
+        bytes[4] = entry.actor.raw
+        bytes[5] = entry.operation.rawValue
+        bytes[6] = entry.slot.task.raw
+        bytes[7] = entry.slot.slot
+        switch entry.outcome {
+        case .granted:
+            bytes[8] = 0
+        case .denied(let error):
+            bytes[8] = 1
+            bytes[9] = UInt8(truncatingIfNeeded: SyscallError(error).rawValue)
+        case .removed(let count):
+            bytes[8] = 2
+            bytes[10] = UInt8(truncatingIfNeeded: count)
+            bytes[11] = UInt8(truncatingIfNeeded: count >> 8)
+        }
+        var i = 0
+        while i < 16 {
+            out[i] = bytes[i]
+            i += 1
+        }
+        finish(caller, 0, total)
+    }
+
+    /// Writes a task's state and counters as five u64 words: state, jobs, misses, overruns, cpu ns.
+    mutating func taskInfo(_ caller: UInt8, index: UInt64, buffer: UInt) {
+        guard tasks[Int(caller)].privileged else {
+            finish(caller, error: .notPrivileged)
+            return
+        }
+        guard index < UInt64(taskCount), let out = UnsafeMutablePointer<UInt64>(bitPattern: buffer) else {
+            finish(caller, error: .invalidArgument)
+            return
+        }
+        let tcb = tasks[Int(index)]
+        out[0] = UInt64(tcb.state.rawValue)
+        out[1] = UInt64(tcb.jobsCompleted)
+        out[2] = UInt64(tcb.deadlineMisses)
+        out[3] = UInt64(tcb.budgetOverruns)
+        out[4] = tcb.cpuNs
+        finish(caller)
+    }
+}
+
+extension SyscallError {
+    /// The system-call error for a capability-table error.
+    public init(_ error: CapabilityError) {
+        switch error {
+        case .invalidSlot, .emptySlot: self = .invalidCapability
+        case .slotOccupied: self = .slotOccupied
+        case .wrongObjectKind: self = .wrongObject
+        case .insufficientRights: self = .insufficientRights
+        case .badgeAlreadySet: self = .badgeAlreadySet
+        }
+    }
+}

@@ -1,0 +1,366 @@
+// The portable kernel: static tasks, the scheduling policy, time and budgets, and system call dispatch.
+// Architecture code calls in at every trap with the time and gets back the task to run; it never blocks.
+
+/// The six argument registers of a system call.
+public struct SyscallArguments: Sendable {
+    /// x0-x5 (aarch64) or a0-a5 (riscv64).
+    public var values: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+
+    /// Arguments from registers.
+    public init(_ a0: UInt64 = 0, _ a1: UInt64 = 0, _ a2: UInt64 = 0, _ a3: UInt64 = 0, _ a4: UInt64 = 0, _ a5: UInt64 = 0) {
+        values = (a0, a1, a2, a3, a4, a5)
+    }
+
+    /// Argument `i` (0-5).
+    public subscript(i: Int) -> UInt64 {
+        switch i {
+        case 0: return values.0
+        case 1: return values.1
+        case 2: return values.2
+        case 3: return values.3
+        case 4: return values.4
+        default: return values.5
+        }
+    }
+}
+
+/// Why a task set could not be declared.
+public enum TaskDeclarationError: Error, Sendable {
+    /// More than `TaskID.capacity` tasks.
+    case tooManyTasks
+    /// A budget without a period (a budget is refilled per period).
+    case budgetWithoutPeriod
+    /// A relative deadline longer than the period is not supported here.
+    case deadlineAfterPeriod
+}
+
+/// The whole kernel state for one scheduling policy. Every entry point is O(log n) in the number of tasks
+/// or better (see docs/KERNEL.md); nothing allocates.
+///
+/// Non-copyable: it is large (tens of KiB), and an accidental copy on a trap path would cost more than the
+/// trap itself, so the compiler is not allowed to make one.
+public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
+    /// Capacity of each object table.
+    public static var endpointCapacity: Int { 16 }
+    /// Notifications available.
+    public static var notificationCapacity: Int { 16 }
+    /// Message queues available.
+    public static var queueCapacity: Int { 8 }
+
+    /// Task records, indexed by `TaskID`.
+    public var tasks = InlineArray<64, TaskControlBlock>(repeating: TaskControlBlock())
+    /// Tasks declared.
+    public private(set) var taskCount = 0
+    /// Tasks neither exited nor faulted.
+    public internal(set) var liveTasks = 0
+    var ready = Policy()
+    /// Sleeping, period-waiting and throttled tasks by wake time.
+    var timed = TaskHeap()
+    /// Endpoint objects.
+    public var endpoints = InlineArray<16, EndpointObject>(repeating: EndpointObject())
+    /// Notification objects.
+    public var notifications = InlineArray<16, NotificationObject>(repeating: NotificationObject())
+    /// Message queue objects.
+    public var queues = InlineArray<8, MessageQueueObject>(repeating: MessageQueueObject())
+    /// Every task's capabilities and the audit ring.
+    public var capabilities = CapabilityTable()
+    /// Notable events for the board to print.
+    public var events = KernelEventLog()
+    /// The task on the CPU, or `TaskControlBlock.none` while idle.
+    public internal(set) var current: UInt8 = TaskControlBlock.none
+    /// Context switches made (a different task dispatched).
+    public private(set) var switches: UInt64 = 0
+
+    /// An empty kernel.
+    public init() {}
+
+    // MARK: Boot
+
+    /// Declares the next task; returns its ID. Boot time only.
+    public mutating func declare(_ descriptor: TaskDescriptor) throws(TaskDeclarationError) -> TaskID {
+        guard taskCount < TaskID.capacity else { throw .tooManyTasks }
+        guard descriptor.budgetNs == 0 || descriptor.periodNs != 0 else { throw .budgetWithoutPeriod }
+        guard descriptor.periodNs == 0 || descriptor.relativeDeadlineNs <= descriptor.periodNs else { throw .deadlineAfterPeriod }
+        let id = TaskID(UInt8(taskCount))
+        var tcb = TaskControlBlock()
+        tcb.state = .waitingForPeriod
+        tcb.basePriority = descriptor.priority
+        tcb.effectivePriority = descriptor.priority
+        tcb.periodNs = descriptor.periodNs
+        tcb.relativeDeadlineNs = descriptor.effectiveRelativeDeadlineNs
+        tcb.budgetNs = descriptor.budgetNs
+        tcb.privileged = descriptor.privileged
+        tcb.wakeNs = descriptor.offsetNs
+        tasks[id.index] = tcb
+        taskCount += 1
+        liveTasks += 1
+        return id
+    }
+
+    /// Schedules every task's first release at `startNs` + its offset and picks the first task.
+    public mutating func start(nowNs: UInt64) -> UInt8 {
+        var i = 0
+        while i < taskCount {
+            tasks[i].wakeNs &+= nowNs
+            timed.insert(TaskID(UInt8(i)), key: tasks[i].wakeNs)
+            i += 1
+        }
+        releaseDue(nowNs: nowNs)
+        return schedule(nowNs: nowNs)
+    }
+
+    // MARK: Entry points
+
+    /// Handles a timer interrupt: charges the running task, releases due tasks, reschedules.
+    public mutating func timerInterrupt(nowNs: UInt64) -> UInt8 {
+        charge(nowNs: nowNs)
+        releaseDue(nowNs: nowNs)
+        return schedule(nowNs: nowNs)
+    }
+
+    /// Stops the running task after a fault (the board has printed its registers).
+    // @implements SWR-KERN-FAULT-1
+    public mutating func fault(nowNs: UInt64) -> UInt8 {
+        charge(nowNs: nowNs)
+        if current != TaskControlBlock.none {
+            let task = current
+            retire(task, as: .faulted, nowNs: nowNs)
+        }
+        releaseDue(nowNs: nowNs)
+        return schedule(nowNs: nowNs)
+    }
+
+    /// Handles system call `number` from the running task; returns the task to run next.
+    /// The call is carried out even if the caller's budget ran out on the way in; the throttle follows it.
+    public mutating func syscall(_ number: UInt64, _ args: SyscallArguments, nowNs: UInt64) -> UInt8 {
+        account(nowNs: nowNs)
+        releaseDue(nowNs: nowNs)
+        let caller = current
+        guard caller != TaskControlBlock.none, tasks[Int(caller)].state == .running else {
+            return schedule(nowNs: nowNs)
+        }
+        if let call = Syscall(rawValue: number) {
+            dispatch(call, caller: caller, args, nowNs: nowNs)
+        } else {
+            finish(caller, error: .unknownCall)
+        }
+        enforceBudget(nowNs: nowNs)
+        return schedule(nowNs: nowNs)
+    }
+
+    /// When the timer must fire next: the earliest wake-up, or the running task's budget running out.
+    /// (`mutating` only so that it reads the state in place: a borrowed read here made the compiler copy
+    /// the task table on every trap.)
+    public mutating func nextTimerDeadlineNs() -> UInt64? {
+        var deadline = timed.peekKey()
+        let c = Int(current)
+        if current != TaskControlBlock.none, tasks[c].budgetNs != 0, tasks[c].state == .running {
+            let expiry = tasks[c].dispatchedAtNs &+ tasks[c].remainingBudgetNs
+            deadline = min(deadline ?? expiry, expiry)
+        }
+        return deadline
+    }
+
+    /// Whether any task could still run (ready, running or waiting on time). False means every live task
+    /// is blocked on IPC with nobody left to wake it.
+    public var canProgress: Bool {
+        current != TaskControlBlock.none || ready.count > 0 || timed.count > 0
+    }
+
+    /// Takes the pending result registers of `task` (the board writes them into its saved frame).
+    public mutating func takeResult(of task: UInt8) -> (Int64, UInt64)? {
+        guard tasks[Int(task)].hasPendingResult else { return nil }
+        tasks[Int(task)].hasPendingResult = false
+        return (tasks[Int(task)].result0, tasks[Int(task)].result1)
+    }
+
+    // MARK: Time and budgets
+
+    /// Charges the running task for the time since it was dispatched, then throttles it if its budget is gone.
+    mutating func charge(nowNs: UInt64) {
+        account(nowNs: nowNs)
+        enforceBudget(nowNs: nowNs)
+    }
+
+    /// Charges the running task for the time since it was dispatched.
+    mutating func account(nowNs: UInt64) {
+        guard current != TaskControlBlock.none else { return }
+        let t = Int(current)
+        let used = nowNs >= tasks[t].dispatchedAtNs ? nowNs - tasks[t].dispatchedAtNs : 0
+        tasks[t].cpuNs &+= used
+        tasks[t].dispatchedAtNs = nowNs
+        if tasks[t].budgetNs != 0 {
+            tasks[t].remainingBudgetNs = tasks[t].remainingBudgetNs > used ? tasks[t].remainingBudgetNs - used : 0
+        }
+    }
+
+    /// Throttles the running task until its next period when its budget is used up (counted and logged).
+    // @implements SWR-KERN-BUDGET-1
+    mutating func enforceBudget(nowNs: UInt64) {
+        guard current != TaskControlBlock.none else { return }
+        let t = Int(current)
+        if tasks[t].budgetNs != 0 && tasks[t].remainingBudgetNs == 0 && tasks[t].state == .running {
+            tasks[t].budgetOverruns &+= 1
+            events.record(KernelEvent(timeNs: nowNs, task: TaskID(current), kind: .budgetOverrun))
+            tasks[t].state = .throttled
+            tasks[t].wakeNs = tasks[t].releaseNs &+ tasks[t].periodNs
+            timed.insert(TaskID(current), key: tasks[t].wakeNs)
+            current = TaskControlBlock.none
+        }
+    }
+
+    /// Makes every task whose wake time has come ready; period waits and throttling start a new job.
+    mutating func releaseDue(nowNs: UInt64) {
+        while let key = timed.peekKey(), key <= nowNs, let task = timed.popMin() {
+            let t = task.index
+            switch tasks[t].state {
+            case .waitingForPeriod, .throttled:
+                startJob(t, releaseNs: tasks[t].wakeNs)
+            default:
+                break
+            }
+            makeReady(UInt8(t))
+        }
+    }
+
+    /// A new job: release time, absolute deadline, full budget.
+    mutating func startJob(_ t: Int, releaseNs: UInt64) {
+        tasks[t].releaseNs = releaseNs
+        tasks[t].deadlineNs = releaseNs &+ tasks[t].relativeDeadlineNs
+        tasks[t].effectiveDeadlineNs = tasks[t].deadlineNs
+        tasks[t].remainingBudgetNs = tasks[t].budgetNs
+        refreshInheritance(UInt8(t))
+    }
+
+    // MARK: Scheduling
+
+    /// Puts `task` in the ready structure (behind tasks of equal urgency).
+    mutating func makeReady(_ task: UInt8, atFront: Bool = false) {
+        tasks[Int(task)].state = .ready
+        ready.insert(TaskID(task), urgency: tasks[Int(task)].urgency, atFront: atFront)
+    }
+
+    /// Keeps the running task unless a ready task is more urgent; otherwise dispatches the most urgent.
+    // @implements SWR-KERN-SCHED-1
+    mutating func schedule(nowNs: UInt64) -> UInt8 {
+        if current != TaskControlBlock.none {
+            let c = Int(current)
+            if tasks[c].state == .running {
+                guard let top = ready.peek(), Policy.isMoreUrgent(tasks[top.index].urgency, than: tasks[c].urgency) else {
+                    return current
+                }
+                makeReady(current, atFront: true)  // preempted: first among its equals
+            }
+        }
+        let previous = current
+        if let next = ready.peek() {
+            ready.remove(next)
+            tasks[next.index].state = .running
+            tasks[next.index].dispatchedAtNs = nowNs
+            current = next.raw
+        } else {
+            current = TaskControlBlock.none
+        }
+        if current != previous && current != TaskControlBlock.none { switches &+= 1 }
+        return current
+    }
+
+    /// Stops `task` for good (fault or exit) and unblocks whoever depended on it.
+    mutating func retire(_ task: UInt8, as state: TaskState, nowNs: UInt64) {
+        let t = Int(task)
+        unlink(task)
+        events.record(KernelEvent(timeNs: nowNs, task: TaskID(task), kind: state == .faulted ? .fault : .exit))
+        // A client waiting for this task's reply gets an error instead of waiting forever.
+        let client = tasks[t].servingClient
+        if client != TaskControlBlock.none {
+            tasks[t].servingClient = TaskControlBlock.none
+            finish(client, error: .serverFaulted)
+            makeReady(client)
+        }
+        for e in 0..<KernelState.endpointCapacity where endpoints[e].server == task {
+            endpoints[e].server = TaskControlBlock.none
+        }
+        tasks[t].state = state
+        liveTasks -= 1
+        if current == task { current = TaskControlBlock.none }
+    }
+
+    /// Removes `task` from whatever queue it sits in.
+    mutating func unlink(_ task: UInt8) {
+        let t = Int(task)
+        let id = TaskID(task)
+        let object = Int(tasks[t].blockedOn)
+        switch tasks[t].state {
+        case .ready: ready.remove(id)
+        case .sleeping, .waitingForPeriod, .throttled: timed.remove(id)
+        case .blockedSend: endpoints[object].callers.remove(id)
+        case .blockedReceive: endpoints[object].receiver = TaskControlBlock.none
+        case .blockedNotification: notifications[object].waiters.remove(id)
+        case .blockedQueueSend: queues[object].senders.remove(id)
+        case .blockedQueueReceive: queues[object].receivers.remove(id)
+        default: break
+        }
+    }
+
+    /// Recomputes a server's effective urgency from its own, its current client's and its waiting callers'.
+    /// Bounded: a chain of servers calling servers is followed at most `TaskID.capacity` steps.
+    // @implements SWR-KERN-IPC-1
+    mutating func refreshInheritance(_ task: UInt8) {
+        var t = task
+        var steps = 0
+        while t != TaskControlBlock.none, steps < TaskID.capacity {
+            steps += 1
+            let i = Int(t)
+            var priority = tasks[i].basePriority
+            var deadline = tasks[i].deadlineNs
+            let client = tasks[i].servingClient
+            if client != TaskControlBlock.none {
+                priority = max(priority, tasks[Int(client)].effectivePriority)
+                deadline = min(deadline, tasks[Int(client)].effectiveDeadlineNs)
+            }
+            let e = tasks[i].servedEndpoint
+            if e != TaskControlBlock.none, endpoints[Int(e)].server == t, let top = endpoints[Int(e)].callers.peek() {
+                priority = max(priority, tasks[top.index].effectivePriority)
+                deadline = min(deadline, tasks[top.index].effectiveDeadlineNs)
+            }
+            if priority == tasks[i].effectivePriority && deadline == tasks[i].effectiveDeadlineNs { return }
+            tasks[i].effectivePriority = priority
+            tasks[i].effectiveDeadlineNs = deadline
+            // Re-file the task wherever its urgency is a key.
+            let id = TaskID(t)
+            let object = Int(tasks[i].blockedOn)
+            switch tasks[i].state {
+            case .ready:
+                ready.remove(id)
+                ready.insert(id, urgency: tasks[i].urgency, atFront: false)
+                return
+            case .blockedSend:
+                endpoints[object].callers.update(id, key: Policy.heapKey(tasks[i].urgency))
+                t = endpoints[object].server  // its server may inherit in turn
+            case .blockedReply:
+                t = TaskControlBlock.none
+                var j = 0
+                while j < taskCount {
+                    if tasks[j].servingClient == id.raw { t = UInt8(j); break }
+                    j += 1
+                }
+            default:
+                return
+            }
+        }
+    }
+
+    // MARK: Results
+
+    /// Sets `task`'s result registers.
+    mutating func finish(_ task: UInt8, _ value0: Int64 = 0, _ value1: UInt64 = 0) {
+        tasks[Int(task)].result0 = value0
+        tasks[Int(task)].result1 = value1
+        tasks[Int(task)].hasPendingResult = true
+    }
+
+    /// Sets `task`'s result to an error.
+    mutating func finish(_ task: UInt8, error: SyscallError) {
+        finish(task, -error.rawValue, 0)
+    }
+}

@@ -1,0 +1,78 @@
+// System call numbers and error codes: the contract between unprivileged tasks and the kernel.
+
+/// System calls, by number (x8 on aarch64, a7 on riscv64; arguments in x0-x5 / a0-a5; results in x0, x1).
+public enum Syscall: UInt64, Sendable {
+    /// Gives the CPU to the next ready task of the same urgency.
+    case yield = 0
+    /// Sleeps until the absolute time in x0 (ns since boot).
+    case sleepUntil = 1
+    /// Ends the current job; sleeps until the next release.
+    case waitForNextPeriod = 2
+    /// Returns the time in ns since boot.
+    case now = 3
+    /// call(endpointSlot, message, length, replyBuffer, replyCapacity) -> reply length.
+    case call = 4
+    /// receive(endpointSlot, buffer, capacity) -> (length, badge).
+    case receive = 5
+    /// reply(message, length).
+    case reply = 6
+    /// replyReceive(message, length, endpointSlot, buffer, capacity) -> (length, badge).
+    case replyReceive = 7
+    /// signal(notificationSlot, bits).
+    case signal = 8
+    /// wait(notificationSlot) -> bits.
+    case wait = 9
+    /// queueSend(queueSlot, message, length).
+    case queueSend = 10
+    /// queueReceive(queueSlot, buffer, capacity) -> length.
+    case queueReceive = 11
+    /// capCopy(fromSlot, toTaskSlot or 0xFF for self, toSlot).
+    case capCopy = 12
+    /// capMint(fromSlot, toTaskSlot or 0xFF, toSlot, rights, badge).
+    case capMint = 13
+    /// capMove(fromSlot, toSlot) within the caller's CSpace.
+    case capMove = 14
+    /// capDelete(slot).
+    case capDelete = 15
+    /// capRevoke(slot) -> number of capabilities removed.
+    case capRevoke = 16
+    /// auditRead(index, entryBuffer) -> total entries appended (privileged tasks only).
+    case auditRead = 17
+    /// debugWrite(text, length): console output (handled by the board).
+    case debugWrite = 18
+    /// exitMachine(status): ends QEMU (privileged tasks only; handled by the board).
+    case exitMachine = 19
+    /// taskInfo(taskIndex, infoBuffer): state and counters of a task.
+    case taskInfo = 20
+    /// Ends the calling task (also reached by returning from the entry function).
+    case exitTask = 21
+}
+
+/// Why a system call failed; returned negated in the first result register.
+public enum SyscallError: Int64, Error, Sendable {
+    /// No such system call.
+    case unknownCall = 1
+    /// The slot is out of range or empty.
+    case invalidCapability = 2
+    /// The capability is for another kind of object.
+    case wrongObject = 3
+    /// The capability lacks a right the operation needs.
+    case insufficientRights = 4
+    /// A message longer than 64 bytes, or a buffer too small.
+    case badLength = 5
+    /// `reply` without a client to reply to.
+    case noClient = 6
+    /// The server handling this call faulted.
+    case serverFaulted = 7
+    /// The destination slot is occupied.
+    case slotOccupied = 8
+    /// The operation needs a privileged task.
+    case notPrivileged = 9
+    /// An argument is out of range (task index, time in the past for a deadline, ...).
+    case invalidArgument = 10
+    /// A badge cannot be changed once set.
+    case badgeAlreadySet = 11
+}
+
+/// The most bytes an IPC message carries.
+public let ipcMessageLimit = 64

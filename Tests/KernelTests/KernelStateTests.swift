@@ -1,0 +1,209 @@
+// The portable kernel driven on the host by a virtual clock: periodic task sets, budgets, preemption.
+
+import Testing
+@testable import Kernel
+
+@_cdecl("kernel_test_noop") func kernelTestNoop(_ arg: UInt) {}
+
+/// Runs periodic tasks that each need `wcet[i]` ns per job on the kernel with a virtual clock until `untilNs`.
+/// A task "executes" by advancing the clock; finishing a job is the waitForNextPeriod system call.
+func simulate<P: SchedulingPolicy>(_ kernel: inout KernelState<P>, wcet: [UInt64], untilNs: UInt64) {
+    var remaining = wcet
+    var now: UInt64 = 0
+    var current = kernel.start(nowNs: now)
+    var steps = 0
+    while now < untilNs, steps < 1_000_000 {
+        steps += 1
+        let timer = kernel.nextTimerDeadlineNs() ?? UInt64.max
+        if current == TaskControlBlock.none {
+            guard timer != UInt64.max else { return }
+            now = timer
+            current = kernel.timerInterrupt(nowNs: now)
+            continue
+        }
+        let c = Int(current)
+        let finish = now + remaining[c]
+        if finish <= timer {
+            now = finish
+            remaining[c] = wcet[c]
+            current = kernel.syscall(Syscall.waitForNextPeriod.rawValue, SyscallArguments(), nowNs: now)
+        } else {
+            remaining[c] -= timer - now
+            now = timer
+            current = kernel.timerInterrupt(nowNs: now)
+        }
+    }
+}
+
+let msNs: UInt64 = 1_000_000
+
+@Suite("Kernel state")
+struct KernelStateTests {
+    @Test func startPicksTheMostUrgentTask() throws {
+        var k = KernelState<FixedPriorityPolicy>()
+        _ = try k.declare(TaskDescriptor(name: "a", entry: kernelTestNoop, priority: Priority(10)))
+        _ = try k.declare(TaskDescriptor(name: "b", entry: kernelTestNoop, priority: Priority(20)))
+        #expect(k.start(nowNs: 1000) == 1)
+    }
+
+    // @verifies SWR-KERN-SCHED-1
+    @Test func edfMeetsEveryDeadlineAtHighUtilization() throws {
+        var k = KernelState<EDFPolicy>()
+        for period in [4 * msNs, 6 * msNs, 10 * msNs] {
+            _ = try k.declare(TaskDescriptor(name: "t", entry: kernelTestNoop, periodNs: period))
+        }
+        // U = 1/4 + 2/6 + 3.9/10 = 0.973: schedulable by EDF, not by rate-monotonic priorities.
+        simulate(&k, wcet: [1 * msNs, 2 * msNs, 3_900_000], untilNs: 600 * msNs)
+        for i in 0..<3 {
+            #expect(k.tasks[i].deadlineMisses == 0, "task \(i) missed \(k.tasks[i].deadlineMisses)")
+            #expect(k.tasks[i].jobsCompleted > 50)
+        }
+    }
+
+    @Test func fixedPriorityMissesWhatEDFMeets() throws {
+        var k = KernelState<FixedPriorityPolicy>()
+        let periods = [4 * msNs, 6 * msNs, 10 * msNs]
+        for (i, period) in periods.enumerated() {
+            _ = try k.declare(TaskDescriptor(name: "t", entry: kernelTestNoop, priority: Priority(UInt8(30 - i)), periodNs: period))
+        }
+        simulate(&k, wcet: [1 * msNs, 2 * msNs, 3_900_000], untilNs: 600 * msNs)
+        #expect(k.tasks[2].deadlineMisses > 0)
+        #expect(k.tasks[0].deadlineMisses == 0)
+    }
+
+    // @verifies SWR-KERN-BUDGET-1
+    @Test func budgetThrottlesAnOverrunningTask() throws {
+        var k = KernelState<FixedPriorityPolicy>()
+        _ = try k.declare(TaskDescriptor(name: "greedy", entry: kernelTestNoop, priority: Priority(30), periodNs: 10 * msNs, budgetNs: 1 * msNs))
+        _ = try k.declare(TaskDescriptor(name: "victim", entry: kernelTestNoop, priority: Priority(20), periodNs: 10 * msNs))
+        simulate(&k, wcet: [12 * msNs, 2 * msNs], untilNs: 200 * msNs)
+        #expect(k.tasks[0].budgetOverruns > 10)
+        #expect(k.tasks[1].deadlineMisses == 0)
+        // The throttled task got at most its budget per period.
+        #expect(k.tasks[0].cpuNs <= 21 * msNs)
+    }
+}
+
+@Suite("Kernel state, chatty tasks")
+struct ChattyTests {
+    /// Like `simulate`, but every task makes a `now` system call every 10 µs of its execution.
+    @Test func edfWithFrequentSyscalls() throws {
+        var k = KernelState<EDFPolicy>()
+        for period in [4 * msNs, 6 * msNs, 10 * msNs] {
+            _ = try k.declare(TaskDescriptor(name: "t", entry: kernelTestNoop, periodNs: period))
+        }
+        let wcet: [UInt64] = [1 * msNs, 1_500_000, 2_500_000]
+        var remaining = wcet
+        var now: UInt64 = 0
+        var current = k.start(nowNs: now)
+        while now < 300 * msNs {
+            let timer = k.nextTimerDeadlineNs() ?? UInt64.max
+            if current == TaskControlBlock.none { now = timer; current = k.timerInterrupt(nowNs: now); continue }
+            let c = Int(current)
+            let step = min(10_000, remaining[c])
+            if now + step > timer { remaining[c] -= timer - now; now = timer; current = k.timerInterrupt(nowNs: now); continue }
+            now += step
+            remaining[c] -= step
+            if remaining[c] == 0 {
+                remaining[c] = wcet[c]
+                current = k.syscall(Syscall.waitForNextPeriod.rawValue, SyscallArguments(), nowNs: now)
+            } else {
+                current = k.syscall(Syscall.now.rawValue, SyscallArguments(), nowNs: now)
+            }
+        }
+        for i in 0..<3 {
+            #expect(k.tasks[i].deadlineMisses == 0, "task \(i): \(k.tasks[i].deadlineMisses) misses, cpu \(k.tasks[i].cpuNs)")
+        }
+    }
+}
+
+/// Drives system calls on the host as if the given task had trapped (it must be the running task).
+extension KernelState {
+    mutating func call(_ number: Syscall, _ a0: UInt64 = 0, _ a1: UInt64 = 0, _ a2: UInt64 = 0, _ a3: UInt64 = 0,
+                       _ a4: UInt64 = 0, now: UInt64 = 0) -> UInt8 {
+        syscall(number.rawValue, SyscallArguments(a0, a1, a2, a3, a4), nowNs: now)
+    }
+}
+
+@Suite("Kernel IPC")
+struct KernelIPCTests {
+    func endpoint(_ index: UInt8, _ rights: Rights, badge: UInt64 = 0) -> Capability {
+        Capability(object: ObjectRef(kind: .endpoint, index: index), rights: rights, badge: badge)
+    }
+
+    // @verifies SWR-KERN-IPC-1
+    @Test func callReceiveReplyCopiesOnceAndInheritsPriority() throws {
+        var k = KernelState<FixedPriorityPolicy>()
+        let server = try k.declare(TaskDescriptor(name: "server", entry: kernelTestNoop, priority: Priority(1)))
+        let client = try k.declare(TaskDescriptor(name: "client", entry: kernelTestNoop, priority: Priority(30)))
+        try? k.capabilities.install(endpoint(0, .read), at: SlotRef(task: server, slot: 0))
+        try? k.capabilities.install(endpoint(0, .write, badge: 9), at: SlotRef(task: client, slot: 0))
+        var message: [UInt8] = Array(0..<64)
+        var serverBuffer = [UInt8](repeating: 0, count: 64)
+        var reply = [UInt8](repeating: 0, count: 64)
+        var answer: [UInt8] = Array(repeating: 0xAB, count: 16)
+        let m = message.withUnsafeMutableBytes { UInt64(UInt(bitPattern: $0.baseAddress)) }
+        let sb = serverBuffer.withUnsafeMutableBytes { UInt64(UInt(bitPattern: $0.baseAddress)) }
+        let rb = reply.withUnsafeMutableBytes { UInt64(UInt(bitPattern: $0.baseAddress)) }
+        let ab = answer.withUnsafeMutableBytes { UInt64(UInt(bitPattern: $0.baseAddress)) }
+        #expect(k.start(nowNs: 0) == client.raw)           // most urgent first
+        // The client calls before the server waits: it blocks until the server receives.
+        #expect(k.call(.call, 0, m, 64, rb, 64) == server.raw)
+        #expect(k.tasks[client.index].state == .blockedSend)
+        #expect(k.call(.receive, 0, sb, 64) == server.raw)
+        #expect(k.takeResult(of: server.raw)! == (64, 9))   // length and badge
+        #expect(k.tasks[server.index].effectivePriority == Priority(30))  // serving a priority-30 client
+        #expect(serverBuffer == message)
+        #expect(k.call(.reply, ab, 16) == client.raw)       // the client is more urgent than the server's own 1
+        #expect(k.takeResult(of: client.raw)! == (16, 0))
+        #expect(reply.prefix(16).allSatisfy { $0 == 0xAB })
+        #expect(k.tasks[server.index].effectivePriority == Priority(1))
+        // Over 64 bytes is refused; a slot without the right is denied.
+        #expect(k.call(.call, 0, m, 65, rb, 64) == client.raw)
+        #expect(k.takeResult(of: client.raw)!.0 == -SyscallError.badLength.rawValue)
+        #expect(k.call(.call, 5, m, 1, rb, 64) == client.raw)
+        #expect(k.takeResult(of: client.raw)!.0 == -SyscallError.invalidCapability.rawValue)
+        _ = (message, serverBuffer, reply, answer)
+    }
+
+    @Test func notificationsAccumulateAndWakeTheMostUrgentWaiter() throws {
+        var k = KernelState<FixedPriorityPolicy>()
+        let low = try k.declare(TaskDescriptor(name: "low", entry: kernelTestNoop, priority: Priority(5)))
+        let high = try k.declare(TaskDescriptor(name: "high", entry: kernelTestNoop, priority: Priority(20)))
+        let signaller = try k.declare(TaskDescriptor(name: "signaller", entry: kernelTestNoop, priority: Priority(1)))
+        let note = ObjectRef(kind: .notification, index: 2)
+        for task in [low, high] { try? k.capabilities.install(Capability(object: note, rights: .read, badge: 0), at: SlotRef(task: task, slot: 0)) }
+        try? k.capabilities.install(Capability(object: note, rights: .write, badge: 0x100), at: SlotRef(task: signaller, slot: 0))
+        #expect(k.start(nowNs: 0) == high.raw)
+        #expect(k.call(.wait, 0) == low.raw)               // high blocks
+        #expect(k.call(.wait, 0) == signaller.raw)         // low blocks
+        #expect(k.call(.signal, 0, 0x3) == high.raw)       // the most urgent waiter wakes, with bits | badge
+        #expect(k.takeResult(of: high.raw)! == (0, 0x103))
+        #expect(k.tasks[low.index].state == .blockedNotification)
+    }
+
+    @Test func queueBlocksWhenFullAndKeepsOrder() throws {
+        var k = KernelState<FixedPriorityPolicy>()
+        let producer = try k.declare(TaskDescriptor(name: "producer", entry: kernelTestNoop, priority: Priority(20)))
+        let consumer = try k.declare(TaskDescriptor(name: "consumer", entry: kernelTestNoop, priority: Priority(10)))
+        let queue = ObjectRef(kind: .queue, index: 1)
+        try? k.capabilities.install(Capability(object: queue, rights: .write, badge: 0), at: SlotRef(task: producer, slot: 0))
+        try? k.capabilities.install(Capability(object: queue, rights: .read, badge: 0), at: SlotRef(task: consumer, slot: 0))
+        var byte: [UInt8] = [0]
+        var out: [UInt8] = [0xFF]
+        let bp = byte.withUnsafeMutableBytes { UInt64(UInt(bitPattern: $0.baseAddress)) }
+        let op = out.withUnsafeMutableBytes { UInt64(UInt(bitPattern: $0.baseAddress)) }
+        #expect(k.start(nowNs: 0) == producer.raw)
+        for i in 0..<MessageQueueObject.capacity {
+            byte[0] = UInt8(i)
+            #expect(k.call(.queueSend, 0, bp, 1) == producer.raw)
+        }
+        byte[0] = 99
+        #expect(k.call(.queueSend, 0, bp, 1) == consumer.raw)   // full: the producer blocks
+        #expect(k.tasks[producer.index].state == .blockedQueueSend)
+        #expect(k.call(.queueReceive, 0, op, 1) == producer.raw)  // room again: the producer's message goes in
+        #expect(out[0] == 0)
+        #expect(k.takeResult(of: consumer.raw)! == (1, 0))
+        _ = byte
+    }
+}
