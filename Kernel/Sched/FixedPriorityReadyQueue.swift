@@ -29,12 +29,12 @@ public struct FixedPriorityReadyQueue: Sendable {
     public var isEmpty: Bool { count == 0 }
 
     /// Whether `task` is queued; O(1).
-    public func contains(_ task: TaskID) -> Bool {
+    public mutating func contains(_ task: TaskID) -> Bool {
         task.index < TaskID.capacity && level[task.index] != FixedPriorityReadyQueue.none
     }
 
     /// The priority `task` is queued at, or nil when it is not queued; O(1).
-    public func priority(of task: TaskID) -> Priority? {
+    public mutating func priority(of task: TaskID) -> Priority? {
         contains(task) ? Priority(level[task.index]) : nil
     }
 
@@ -91,7 +91,7 @@ public struct FixedPriorityReadyQueue: Sendable {
     }
 
     /// The first task of the most urgent non-empty level, or nil when empty; O(1) (one count-leading-zeros).
-    public func peek() -> TaskID? {
+    public mutating func peek() -> TaskID? {
         guard bitmap != 0 else { return nil }
         let p = 63 - bitmap.leadingZeroBitCount
         return TaskID(head[p])
@@ -107,7 +107,7 @@ public struct FixedPriorityReadyQueue: Sendable {
     // MARK: Helpers
 
     /// Whether `task` and `priority` are in range and `task` is not queued yet.
-    func canEnqueue(_ task: TaskID, _ priority: Priority) -> Bool {
+    mutating func canEnqueue(_ task: TaskID, _ priority: Priority) -> Bool {
         task.index < TaskID.capacity && Int(priority.raw) < Priority.levels && !contains(task)
     }
 

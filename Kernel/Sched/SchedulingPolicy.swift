@@ -18,9 +18,9 @@ public protocol SchedulingPolicy {
     @discardableResult
     mutating func remove(_ task: TaskID) -> Bool
     /// The ready task that should run next, or nil when none is ready.
-    func peek() -> TaskID?
+    mutating func peek() -> TaskID?
     /// Whether `task` is ready.
-    func contains(_ task: TaskID) -> Bool
+    mutating func contains(_ task: TaskID) -> Bool
     /// How many tasks are ready.
     var count: Int { get }
 }
@@ -61,10 +61,10 @@ public struct FixedPriorityPolicy: SchedulingPolicy, Sendable {
     public mutating func remove(_ task: TaskID) -> Bool { queue.remove(task) }
 
     /// The first task of the highest non-empty level; O(1).
-    public func peek() -> TaskID? { queue.peek() }
+    public mutating func peek() -> TaskID? { queue.peek() }
 
     /// Whether `task` is ready; O(1).
-    public func contains(_ task: TaskID) -> Bool { queue.contains(task) }
+    public mutating func contains(_ task: TaskID) -> Bool { queue.contains(task) }
 
     /// How many tasks are ready.
     public var count: Int { queue.count }
@@ -102,10 +102,10 @@ public struct EDFPolicy: SchedulingPolicy, Sendable {
     public mutating func remove(_ task: TaskID) -> Bool { heap.remove(task) }
 
     /// The ready task with the earliest deadline; O(1).
-    public func peek() -> TaskID? { heap.peek() }
+    public mutating func peek() -> TaskID? { heap.peek() }
 
     /// Whether `task` is ready; O(1).
-    public func contains(_ task: TaskID) -> Bool { heap.contains(task) }
+    public mutating func contains(_ task: TaskID) -> Bool { heap.contains(task) }
 
     /// How many tasks are ready.
     public var count: Int { heap.count }

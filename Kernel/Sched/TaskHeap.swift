@@ -34,12 +34,12 @@ public struct TaskHeap: Sendable {
     public var isEmpty: Bool { count == 0 }
 
     /// Whether `task` is in the heap; O(1).
-    public func contains(_ task: TaskID) -> Bool {
+    public mutating func contains(_ task: TaskID) -> Bool {
         task.index < TaskID.capacity && position[task.index] != TaskHeap.absent
     }
 
     /// The key `task` is held under, or nil when it is not in the heap; O(1).
-    public func key(of task: TaskID) -> UInt64? {
+    public mutating func key(of task: TaskID) -> UInt64? {
         contains(task) ? keys[task.index] : nil
     }
 
@@ -73,12 +73,12 @@ public struct TaskHeap: Sendable {
     }
 
     /// The most urgent task (smallest key, earliest inserted among equals), or nil when empty; O(1).
-    public func peek() -> TaskID? {
+    public mutating func peek() -> TaskID? {
         count == 0 ? nil : TaskID(heap[0])
     }
 
     /// The key of the most urgent task, or nil when empty; O(1).
-    public func peekKey() -> UInt64? {
+    public mutating func peekKey() -> UInt64? {
         count == 0 ? nil : keys[Int(heap[0])]
     }
 
@@ -103,7 +103,7 @@ public struct TaskHeap: Sendable {
     // MARK: Heap mechanics
 
     /// Whether the task in heap slot `a` must come out before the one in slot `b`.
-    func precedes(_ a: Int, _ b: Int) -> Bool {
+    mutating func precedes(_ a: Int, _ b: Int) -> Bool {
         let ta = Int(heap[a])
         let tb = Int(heap[b])
         if keys[ta] != keys[tb] { return keys[ta] < keys[tb] }

@@ -378,9 +378,9 @@ private protocol ModelSubject {
     mutating func pop() -> TaskID?
     mutating func update(_ task: TaskID, rank: UInt64) -> Bool
     /// Peek, count, `contains` of every task and of `probe`, and ranks where the structure tells them.
-    func observe(probe: TaskID) -> Observation
+    mutating func observe(probe: TaskID) -> Observation
     /// A broken internal invariant, described, or nil.
-    func invariantProblem() -> String?
+    mutating func invariantProblem() -> String?
 }
 
 /// `contains` of every task 0 ..< 64 as a bit set.
@@ -417,14 +417,14 @@ extension TaskHeap: ModelSubject {
     }
     fileprivate mutating func pop() -> TaskID? { popMin() }
     fileprivate mutating func update(_ task: TaskID, rank: UInt64) -> Bool { update(task, key: rank) }
-    fileprivate func observe(probe: TaskID) -> Observation {
+    fileprivate mutating func observe(probe: TaskID) -> Observation {
         Observation(
-            peek: peek()?.raw, count: count, members: members(contains), probeIsMember: contains(probe),
+            peek: peek()?.raw, count: count, members: members({ var copy = self; return copy.contains($0) }), probeIsMember: contains(probe),
             peekRank: peekKey(), probeRank: key(of: probe))
     }
 
     /// Checks heap order, the position table, and `isEmpty`.
-    fileprivate func invariantProblem() -> String? {
+    fileprivate mutating func invariantProblem() -> String? {
         if isEmpty != (count == 0) { return "isEmpty disagrees with count" }
         var positioned = 0
         for task in 0..<TaskID.capacity where position[task] != TaskHeap.absent { positioned += 1 }
@@ -449,15 +449,16 @@ extension FixedPriorityReadyQueue: ModelSubject {
     }
     fileprivate mutating func pop() -> TaskID? { popFirst() }
     fileprivate mutating func update(_ task: TaskID, rank: UInt64) -> Bool { false }
-    fileprivate func observe(probe: TaskID) -> Observation {
-        let rank = { (task: TaskID) in self.priority(of: task).map { 63 - UInt64($0.raw) } }
+    fileprivate mutating func observe(probe: TaskID) -> Observation {
+        let snapshot = self
+        let rank = { (task: TaskID) -> UInt64? in var copy = snapshot; return copy.priority(of: task).map { 63 - UInt64($0.raw) } }
         return Observation(
-            peek: peek()?.raw, count: count, members: members(contains), probeIsMember: contains(probe),
+            peek: peek()?.raw, count: count, members: members({ var copy = self; return copy.contains($0) }), probeIsMember: contains(probe),
             peekRank: peek().flatMap(rank), probeRank: rank(probe))
     }
 
     /// Checks every level's links, tail and bitmap bit, and the total count.
-    fileprivate func invariantProblem() -> String? {
+    fileprivate mutating func invariantProblem() -> String? {
         if isEmpty != (count == 0) { return "isEmpty disagrees with count" }
         var total = 0
         for p in 0..<Priority.levels {
@@ -503,12 +504,12 @@ private struct PolicySubject<P: SchedulingPolicy>: ModelSubject {
         return policy.remove(task) ? task : nil
     }
     mutating func update(_ task: TaskID, rank: UInt64) -> Bool { false }
-    func observe(probe: TaskID) -> Observation {
+    mutating func observe(probe: TaskID) -> Observation {
         Observation(
-            peek: policy.peek()?.raw, count: policy.count, members: members(policy.contains),
+            peek: policy.peek()?.raw, count: policy.count, members: members({ var copy = policy; return copy.contains($0) }),
             probeIsMember: policy.contains(probe))
     }
-    func invariantProblem() -> String? { nil }
+    mutating func invariantProblem() -> String? { nil }
 }
 
 /// How many random sequences each structure runs.
