@@ -158,6 +158,7 @@ func runTaskSet<Slot: KernelSlot>(
         return TaskSetReport(end: .allTasksEnded, elapsedNs: 0)
     }
     Arch.enterTaskWorld()
+    armedTimerTicks = 0
     let start = runtimeNowNs()
     taskWorldEndNs = start &+ limitNs
     taskWorldEnd = .allTasksEnded
@@ -214,6 +215,7 @@ func resume<Slot: KernelSlot>(_ slot: Slot.Type, _ chosen: UInt8) -> UnsafeMutab
         }
         programTimer(Slot.self)
         Arch.waitForTimer()
+        armedTimerTicks = 0
         next = Slot.with { $0.timerInterrupt(nowNs: runtimeNowNs()) }
     }
     if let (r0, r1) = Slot.with({ $0.takeResult(of: next) }) {
@@ -223,10 +225,18 @@ func resume<Slot: KernelSlot>(_ slot: Slot.Type, _ chosen: UInt8) -> UnsafeMutab
     return TaskFrames.frame(Int(next))
 }
 
+/// The compare value the timer holds (0 after it fired): re-arming is skipped when nothing changed, which
+/// saves an SBI call (an M-mode round trip) on most RISC-V kernel exits.
+nonisolated(unsafe) var armedTimerTicks: UInt64 = 0
+
 /// Arms the one-shot timer for the kernel's next deadline (never later than the end of the run).
 func programTimer<Slot: KernelSlot>(_ slot: Slot.Type) {
     let deadline = min(Slot.with { $0.nextTimerDeadlineNs() } ?? UInt64.max, taskWorldEndNs)
-    Arch.setTimer(ticks: ticks(atNs: deadline))
+    let target = ticks(atNs: deadline)
+    if target != armedTimerTicks {
+        Arch.setTimer(ticks: target)
+        armedTimerTicks = target
+    }
 }
 
 /// Prints what the kernel logged since the last trap (overruns, misses, faults).
@@ -271,6 +281,7 @@ func handleTaskTrap<Slot: KernelSlot>(_ slot: Slot.Type, _ trap: TaskTrap, frame
         }
         next = Slot.with { $0.syscall(number, args, nowNs: now) }
     case .timer:
+        armedTimerTicks = 0
         next = Slot.with { $0.timerInterrupt(nowNs: now) }
     case .fault:
         let current = Slot.with { Int($0.current) }
