@@ -70,16 +70,7 @@ func a64Fault(_ kind: UInt64, _ frame: UnsafeMutablePointer<UInt64>) -> Never {
     console.write(" ELR_EL1=")
     console.write(hex: frame[31])
     console.newline()
-    var i = 0
-    while i < 31 {
-        console.write(i < 10 ? " x" : "x")
-        console.write(decimal: i)
-        console.write("=")
-        console.write(hexDigits: frame[i], minimumWidth: 16)
-        console.write(i % 4 == 3 ? "\n" : "  ")
-        i += 1
-    }
-    console.newline()
+    writeRegisters(frame, count: 31, to: &console)
     GuestExit.exit(faultExitStatus, platform: Platform())
 }
 #endif

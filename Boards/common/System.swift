@@ -76,15 +76,7 @@ public struct System {
     mutating func tickStarted(hz: UInt64) { tickHz = hz }
 
     /// The free-running system counter (ticks at `platform.timerFrequencyHz`).
-    public func counter() -> UInt64 {
-        #if arch(arm64)
-        return orion_a64_cntpct()
-        #elseif arch(riscv64)
-        return orion_rv_time()
-        #else
-        return 0
-        #endif
-    }
+    public func counter() -> UInt64 { systemCounter() }
 
     /// Sleeps (wait-for-interrupt) until `count` more ticks have been taken.
     public func waitForTicks(_ count: UInt64) {
@@ -101,6 +93,31 @@ public struct System {
     /// Ends the machine with `status` (0 = success), as QEMU's exit status.
     public func exit(_ status: Int32) -> Never {
         GuestExit.exit(status, platform: platform)
+    }
+}
+
+/// The architecture's free-running counter (CNTPCT_EL0 / the `time` CSR).
+@inline(__always)
+func systemCounter() -> UInt64 {
+    #if arch(arm64)
+    return orion_a64_cntpct()
+    #elseif arch(riscv64)
+    return orion_rv_time()
+    #else
+    return 0
+    #endif
+}
+
+/// Writes registers `0 ..< count` of a saved frame, four to a line (`x0=…`).
+func writeRegisters(_ frame: UnsafeMutablePointer<UInt64>, count: Int, to console: inout Console) {
+    var i = 0
+    while i < count {
+        console.write(i < 10 ? " x" : "x")
+        console.write(decimal: i)
+        console.write("=")
+        console.write(hexDigits: frame[i], minimumWidth: 16)
+        console.write(i % 4 == 3 || i == count - 1 ? "\n" : "  ")
+        i += 1
     }
 }
 

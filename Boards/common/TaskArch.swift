@@ -148,15 +148,7 @@ enum Arch {
         let registers = 0
         #endif
         console.newline()
-        var i = 0
-        while i < registers {
-            console.write(i < 10 ? " x" : "x")
-            console.write(decimal: i)
-            console.write("=")
-            console.write(hexDigits: frame[i], minimumWidth: 16)
-            console.write(i % 4 == 3 ? "\n" : "  ")
-            i += 1
-        }
+        writeRegisters(frame, count: registers, to: &console)
         console.write("task stopped; the others keep running\n")
         faultConsole = console
     }

@@ -171,18 +171,7 @@ func runTaskSet<Slot: KernelSlot>(
 
 /// Nanoseconds since boot from the architecture's counter.
 func runtimeNowNs() -> UInt64 {
-    Nanoseconds(ticks: system_counter(), frequencyHz: runtimeFrequencyHz).value
-}
-
-@inline(__always)
-func system_counter() -> UInt64 {
-    #if arch(arm64)
-    return orion_a64_cntpct()
-    #elseif arch(riscv64)
-    return orion_rv_time()
-    #else
-    return 0
-    #endif
+    Nanoseconds(ticks: systemCounter(), frequencyHz: runtimeFrequencyHz).value
 }
 
 /// Counter ticks at `ns` (rounded up so the timer never fires early).
