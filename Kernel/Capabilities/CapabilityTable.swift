@@ -65,6 +65,7 @@ public struct CapabilityTable: Sendable {
 
     /// The capability in `ref` if it names an object of `kind` and holds at least `rights`; O(1).
     /// A refusal is audited, a success is not (lookups are too frequent).
+    // @implements SWR-KERN-CAP-1
     public mutating func lookup(
         _ ref: SlotRef, kind: ObjectKind, requiring rights: Rights, actor: TaskID
     ) throws(CapabilityError) -> Capability {

@@ -140,6 +140,7 @@ extension KernelState {
         copyMessage(from: tasks[c].bufferAddress, to: tasks[s].bufferAddress, length: min(length, tasks[s].bufferLength))
         finish(server, Int64(length), tasks[c].callBadge)
         tasks[c].state = .blockedReply
+        tasks[c].blockedOn = server  // in blockedReply, the server the client waits for
         tasks[s].servingClient = client
         tasks[s].servedEndpoint = UInt8(e)
         endpoints[e].server = server

@@ -338,12 +338,7 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
                 endpoints[object].callers.update(id, key: Policy.heapKey(tasks[i].urgency))
                 t = endpoints[object].server  // its server may inherit in turn
             case .blockedReply:
-                t = TaskControlBlock.none
-                var j = 0
-                while j < taskCount {
-                    if tasks[j].servingClient == id.raw { t = UInt8(j); break }
-                    j += 1
-                }
+                t = tasks[i].blockedOn  // the server handling its call inherits in turn
             default:
                 return
             }

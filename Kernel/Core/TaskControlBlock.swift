@@ -70,7 +70,7 @@ public struct TaskControlBlock: Sendable {
     public var budgetOverruns: UInt32 = 0
 
     // IPC bookkeeping.
-    /// The object the task is blocked on (endpoint, notification or queue index).
+    /// The object the task is blocked on (endpoint, notification or queue index; in `blockedReply`, the server).
     public var blockedOn: UInt8 = 0
     /// The message buffer of a blocked call/send, or the receive buffer of a blocked receive.
     public var bufferAddress: UInt = 0

@@ -427,6 +427,7 @@ private func refusal(_ body: () throws(CapabilityError) -> Void) -> CapabilityEr
 
     /// 10,000 seeded sequences of 12 random operations on four tasks' slots, each step checked against the
     /// model (result, audit entry, every slot's capability and parent) and against the tree invariants.
+    // @verifies SWR-KERN-CAP-1
     @Test func randomSequencesKeepTheInvariants() {
         let tasks: [UInt8] = [0, 1, 2, 63]
         let used = tasks.flatMap { t in (0..<CapabilityTable.slotsPerTask).map { Int(t) * CapabilityTable.slotsPerTask + $0 } }

@@ -207,3 +207,56 @@ struct KernelIPCTests {
         _ = byte
     }
 }
+
+@Suite("Kernel IPC wake-up order")
+struct KernelWakeOrderTests {
+    /// Random priorities block on one queue; each message then goes to the most urgent receiver still
+    /// waiting (FIFO among equals), and no receiver ever holds more than one message (the queue's bound).
+    // @verifies SWR-KERN-IPC-1
+    @Test func queueReceiversWakeMostUrgentFirst() throws {
+        var rng = SplitMix64(seed: 0x0A_11CE)
+        for round in 0..<200 {
+            var k = KernelState<FixedPriorityPolicy>()
+            let receivers = 2 + Int(rng.next() % 10)
+            var priorities: [UInt8] = []
+            for _ in 0..<receivers {
+                let p = UInt8(10 + rng.next() % 5)  // few levels, so ties happen
+                priorities.append(p)
+                _ = try k.declare(TaskDescriptor(name: "r", entry: kernelTestNoop, priority: Priority(p)))
+            }
+            let sender = try k.declare(TaskDescriptor(name: "s", entry: kernelTestNoop, priority: Priority(1)))
+            let queue = ObjectRef(kind: .queue, index: 0)
+            for i in 0..<receivers {
+                try k.capabilities.install(Capability(object: queue, rights: .read), at: SlotRef(task: TaskID(UInt8(i)), slot: 0))
+            }
+            try k.capabilities.install(Capability(object: queue, rights: .write), at: SlotRef(task: sender, slot: 0))
+            var buffers = [[UInt8]](repeating: [0xFF], count: receivers)
+            var blockOrder: [Int] = []
+            var current = k.start(nowNs: 0)
+            // Every receiver runs (most urgent first) and blocks on the empty queue.
+            while current != sender.raw {
+                let r = Int(current)
+                blockOrder.append(r)
+                let address = buffers[r].withUnsafeMutableBytes { UInt64(UInt(bitPattern: $0.baseAddress)) }
+                current = k.call(.queueReceive, 0, address, 1)
+            }
+            // Expected wake order: by priority (high first), FIFO (block order) among equals.
+            let expected = blockOrder.enumerated().sorted {
+                priorities[$0.element] != priorities[$1.element] ? priorities[$0.element] > priorities[$1.element] : $0.offset < $1.offset
+            }.map { $0.element }
+            var woken: [Int] = []
+            var byte: [UInt8] = [0]
+            for m in 0..<receivers {
+                byte[0] = UInt8(m)
+                let address = byte.withUnsafeMutableBytes { UInt64(UInt(bitPattern: $0.baseAddress)) }
+                #expect(k.current == sender.raw, "round \(round)")
+                let next = k.call(.queueSend, 0, address, 1)
+                woken.append(Int(next))
+                #expect(buffers[Int(next)][0] == UInt8(m), "round \(round): receiver \(next) got the wrong message")
+                // The woken receiver (more urgent than the sender) runs; let it end so the sender continues.
+                #expect(k.call(.exitTask) == sender.raw)
+            }
+            #expect(woken == expected, "round \(round): woke \(woken), expected \(expected)")
+        }
+    }
+}

@@ -253,18 +253,22 @@ private func drain<P: SchedulingPolicy>(_ policy: inout P) -> [UInt8] {
 
     // MARK: Random sequences against models
 
+    // @verifies SWR-KERN-SCHED-1
     @Test func taskHeapMatchesModel() {
         runModelCheck(TaskHeap.self, baseSeed: 0x7A5C_4EA9)
     }
 
+    // @verifies SWR-KERN-SCHED-1
     @Test func fixedPriorityQueueMatchesModel() {
         runModelCheck(FixedPriorityReadyQueue.self, baseSeed: 0xF1_0ED9)
     }
 
+    // @verifies SWR-KERN-SCHED-1
     @Test func fixedPriorityPolicyMatchesModel() {
         runModelCheck(PolicySubject<FixedPriorityPolicy>.self, baseSeed: 0xF9_9011)
     }
 
+    // @verifies SWR-KERN-SCHED-1
     @Test func edfPolicyMatchesModel() {
         runModelCheck(PolicySubject<EDFPolicy>.self, baseSeed: 0xEDF_0001)
     }
