@@ -80,14 +80,16 @@ let package = Package(
     } + [
         // Host tools.
         .target(name: "OrionTool", path: "Tools/OrionTool"),
+        .target(name: "SafetyTrace", path: "Safety/Trace", exclude: ["README.md"]),
         .executableTarget(
             name: "orion",
-            dependencies: ["OrionTool", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["OrionTool", "SafetyTrace", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/orion"),
 
         // Tests.
         .testTarget(name: "KernelTests", dependencies: ["Kernel"], path: "Tests/KernelTests"),
         .testTarget(name: "RealTimeTests", dependencies: ["RealTime"], path: "Tests/RealTimeTests"),
         .testTarget(name: "OrionToolTests", dependencies: ["OrionTool"], path: "Tests/OrionToolTests"),
+        .testTarget(name: "SafetyTraceTests", dependencies: ["SafetyTrace"], path: "Tests/SafetyTraceTests", exclude: ["Fixtures"]),
     ]
 )

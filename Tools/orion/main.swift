@@ -3,13 +3,14 @@
 import ArgumentParser
 import Foundation
 import OrionTool
+import SafetyTrace
 
 @main
 struct Orion: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "orion",
         abstract: "Orion RT: build images for boards and boot them in QEMU.",
-        subcommands: [Boards.self, Build.self, Run.self])
+        subcommands: [Boards.self, Build.self, Run.self, Trace.self])
 }
 
 /// Prints an error the way the rest of the tool does and exits with its status.
@@ -130,5 +131,39 @@ struct Run: ParsableCommand {
 
     func formatSeconds(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(value)
+    }
+}
+
+struct Trace: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "ISO 26262 traceability: requirements, implements/verifies tags, and their defects.",
+        subcommands: [TraceCheck.self])
+}
+
+struct TraceCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check requirement files and tagged sources; exits 0 clean, 1 with defects, 2 on bad input.")
+
+    @Argument(help: "Folders or files to read: requirement Markdown (*.md) and sources (*.swift, *.c, *.h, *.S).")
+    var paths: [String] = []
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    func run() throws {
+        guard !paths.isEmpty else {
+            FileHandle.standardError.write(Data("orion: error: trace check needs at least one path\n".utf8))
+            Foundation.exit(2)
+        }
+        let report: TraceReport
+        do {
+            report = try SafetyTrace.Trace.check(paths: paths)
+        } catch {
+            FileHandle.standardError.write(Data("\(error.location): error: \(error.message)\n".utf8))
+            Foundation.exit(2)
+        }
+        print(json ? report.json : report.consoleText, terminator: "")
+        Foundation.exit(report.isClean ? 0 : 1)
     }
 }

@@ -1,0 +1,160 @@
+// Reads requirement items from Markdown: one item per `### ID: title` heading, attribute bullets, body.
+
+import Foundation
+
+public enum RequirementParser {
+    /// The attributes an item may carry.
+    public static let attributes: Set<String> = ["asil", "covers", "needs", "rev", "status"]
+    public static let statuses: Set<String> = ["draft", "approved"]
+
+    /// Parses the items of one Markdown file. `file` is the name used in locations.
+    public static func parse(_ text: String, file: String) throws(TraceInputError) -> [RequirementItem] {
+        var items: [RequirementItem] = []
+        var current: RequirementItem?
+        var inAttributes = false
+        var seenAttributes: Set<String> = []
+        var inFence = false
+        var body: [String] = []
+
+        func finish() {
+            if var item = current {
+                item.body = body.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+                items.append(item)
+            }
+            current = nil
+            body = []
+        }
+
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, raw) in lines.enumerated() {
+            let line = String(raw).trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+            let here = SourceLocation(file: file, line: index + 1)
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+
+            if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") {
+                inFence.toggle()
+                if current != nil { inAttributes = false; body.append(line) }
+                continue
+            }
+            if inFence {
+                if current != nil { body.append(line) }
+                continue
+            }
+
+            if line.hasPrefix("### ") || line == "###" {
+                finish()
+                current = try heading(String(line.dropFirst(3)), at: here)
+                inAttributes = true
+                seenAttributes = []
+                continue
+            }
+            if line.hasPrefix("#") {
+                // Any other heading ends the item.
+                finish()
+                inAttributes = false
+                continue
+            }
+            guard current != nil else { continue }
+
+            if inAttributes {
+                if trimmed.isEmpty { continue }
+                if let (name, value) = attribute(trimmed) {
+                    guard attributes.contains(name) else {
+                        throw TraceInputError(here, "unknown attribute '\(name)' (known: asil, covers, needs, rev, status)")
+                    }
+                    guard seenAttributes.insert(name).inserted else {
+                        throw TraceInputError(here, "attribute '\(name)' given twice")
+                    }
+                    try apply(name, value, to: &current!, at: here)
+                    continue
+                }
+                inAttributes = false
+            }
+            body.append(line)
+        }
+        finish()
+        return items
+    }
+
+    /// `ID: title` after `###`.
+    static func heading(_ text: String, at here: SourceLocation) throws(TraceInputError) -> RequirementItem {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard let colon = t.firstIndex(of: ":") else {
+            throw TraceInputError(here, "heading without 'ID: title'")
+        }
+        let id = String(t[..<colon]).trimmingCharacters(in: .whitespaces)
+        let title = String(t[t.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+        guard isIdentifier(id), !title.isEmpty else {
+            throw TraceInputError(here, "heading without 'ID: title'")
+        }
+        return RequirementItem(id: id, title: title, location: here)
+    }
+
+    /// `- name: value` → (name, value).
+    static func attribute(_ trimmed: String) -> (String, String)? {
+        guard trimmed.hasPrefix("- ") || trimmed.hasPrefix("* ") else { return nil }
+        let rest = trimmed.dropFirst(2)
+        guard let colon = rest.firstIndex(of: ":") else { return nil }
+        let name = rest[..<colon].trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else { return nil }
+        return (name.lowercased(), rest[rest.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+    }
+
+    static func apply(_ name: String, _ value: String, to item: inout RequirementItem, at here: SourceLocation) throws(TraceInputError) {
+        switch name {
+        case "asil":
+            guard let asil = ASIL(parsing: value) else {
+                throw TraceInputError(here, "unknown ASIL '\(value)' (use QM, A, B, C, D or a decomposed form such as B(D))")
+            }
+            item.asil = asil
+        case "covers":
+            for part in list(value) {
+                item.covers.append((try reference(part, at: here), here))
+            }
+        case "needs":
+            for part in list(value) {
+                guard let need = Need(parsing: part) else {
+                    throw TraceInputError(here, "unknown need '\(part)' (use impl, test, or a child kind: fsr, tsr, swr)")
+                }
+                if !item.needs.contains(need) { item.needs.append(need) }
+            }
+        case "rev":
+            guard let rev = Int(value), rev >= 0 else {
+                throw TraceInputError(here, "rev '\(value)' is not a non-negative integer")
+            }
+            item.rev = rev
+        case "status":
+            guard statuses.contains(value.lowercased()) else {
+                throw TraceInputError(here, "unknown status '\(value)' (use draft or approved)")
+            }
+            item.status = value.lowercased()
+        default:
+            throw TraceInputError(here, "unknown attribute '\(name)'")
+        }
+    }
+
+    static func list(_ value: String) -> [String] {
+        value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// `ID` or `ID@rev`.
+    static func reference(_ text: String, at here: SourceLocation) throws(TraceInputError) -> ItemReference {
+        let parts = text.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard isIdentifier(parts[0]) else {
+            throw TraceInputError(here, "'\(text)' is not an item ID")
+        }
+        if parts.count == 2 {
+            guard let rev = Int(parts[1]), rev >= 0 else {
+                throw TraceInputError(here, "revision in '\(text)' is not a non-negative integer")
+            }
+            return ItemReference(id: parts[0], rev: rev)
+        }
+        return ItemReference(id: parts[0])
+    }
+
+    /// Item IDs: a letter, then letters, digits, `-`, `_`, `.`.
+    static func isIdentifier(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, CharacterSet.letters.contains(first) else { return false }
+        return s.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" || $0 == ".") }
+    }
+}

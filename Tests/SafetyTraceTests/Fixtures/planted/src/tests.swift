@@ -1,0 +1,2 @@
+// @verifies SWR-GONE
+func ghost() {}

@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+
+@testable import SafetyTrace
+
+/// The package root and the fixture folder, found from this file's path.
+enum Paths {
+    static let testsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    static let fixtures = testsFolder.appendingPathComponent("Fixtures").path
+    static let packageRoot = testsFolder.deletingLastPathComponent().deletingLastPathComponent().path
+
+    static func fixture(_ name: String) -> String { fixtures + "/" + name }
+}
+
+/// A defect as (kind, id, location) for comparisons.
+struct Found: Hashable, CustomStringConvertible {
+    var kind: String
+    var id: String
+    var location: String
+
+    init(_ kind: String, _ id: String, _ location: String) {
+        self.kind = kind
+        self.id = id
+        self.location = location
+    }
+
+    var description: String { "\(location): \(kind): \(id)" }
+}
+
+func found(_ report: TraceReport) -> [Found] {
+    report.defects.map { Found($0.kind.rawValue, $0.id, $0.location.description) }
+}
+
+struct FixtureTests {
+    @Test func cleanTreeHasNoDefects() throws {
+        let root = Paths.fixture("clean")
+        let report = try Trace.check(paths: [root])
+        #expect(report.defects.isEmpty, "\(report.consoleText)")
+        #expect(report.items.count == 5)
+        #expect(report.tags.count == 5)
+        #expect(report.linkCount == 9)  // 4 covers + 5 tags
+
+        let asil = Dictionary(uniqueKeysWithValues: report.items.map { ($0.id, $0.asil?.description ?? "") })
+        #expect(asil == ["SG-1": "D", "FSR-1": "D", "TSR-1": "D", "SWR-A": "C(D)", "SWR-B": "A(D)"])
+        let swrB = try #require(report.items.first { $0.id == "SWR-B" })
+        #expect(swrB.rev == 2)
+        #expect(swrB.status == "draft")
+        #expect(swrB.needs == [.impl, .test])
+        #expect(swrB.body == "Body text.")
+        #expect(swrB.location.description == root + "/motor.md:30")
+        let sg = try #require(report.items.first { $0.id == "SG-1" })
+        #expect(sg.kind == .safetyGoal)
+        #expect(sg.needs == [.child(.functional)])
+        #expect(sg.title == "The motor never runs unintentionally")
+    }
+
+    @Test func tagsAreAttributedToTheNextDeclaration() throws {
+        let root = Paths.fixture("clean")
+        let report = try Trace.check(paths: [root])
+        let rows = Set(report.tags.map { tag in
+            "\(tag.kind.rawValue) \(tag.reference) \(tag.location) \(tag.symbol ?? "-") \(tag.symbolLocation?.description ?? "-")"
+        })
+        let src = root + "/src"
+        #expect(rows == [
+            "implements SWR-B \(src)/boot.S:2 motor_entry \(src)/boot.S:4",
+            "implements SWR-B@2 \(src)/driver.c:3 motor_stop \(src)/driver.c:4",
+            "implements SWR-A \(src)/motor.swift:4 startMotor \(src)/motor.swift:6",
+            "verifies SWR-A \(src)/tests.swift:4 motorStarts \(src)/tests.swift:6",
+            "verifies SWR-B@2 \(src)/tests.swift:9 motorStops \(src)/tests.swift:11",
+        ])
+    }
+
+    @Test func plantedTreeHasExactlyThePlantedDefects() throws {
+        let root = Paths.fixture("planted")
+        let report = try Trace.check(paths: [root])
+        let goals = root + "/goals.md"
+        let expected: Set<Found> = [
+            Found("uncovered", "SWR-UNC", goals + ":18"),
+            Found("decomposition", "SWR-DEC", goals + ":23"),
+            Found("asil", "SWR-LOW", goals + ":27"),
+            Found("broken-link", "SWR-BRK", goals + ":33"),
+            Found("cycle", "FSR-CYC-1", goals + ":35"),
+            Found("duplicate", "SWR-DUP", goals + ":43"),
+            Found("outdated", "TSR-1", root + "/src/code.swift:1"),
+            Found("orphan", "SWR-GONE", root + "/src/tests.swift:1"),
+        ]
+        #expect(Set(found(report)) == expected, "\(report.consoleText)")
+        #expect(report.defects.count == expected.count)
+        // Every kind is planted exactly once.
+        #expect(Set(report.defects.map(\.kind)) == Set(Defect.Kind.allCases))
+
+        let detail = Dictionary(uniqueKeysWithValues: report.defects.map { ($0.kind, $0.detail) })
+        #expect(detail[.cycle] == "covers loop: FSR-CYC-1 -> FSR-CYC-2 -> FSR-CYC-1")
+        #expect(detail[.duplicate] == "also defined at \(root)/dup.md:1")
+        #expect(detail[.uncovered] == "needs test but no @verifies tag names it")
+        #expect(detail[.outdated] == "@implements TSR-1@2 (on StopPaths) but TSR-1 is at rev 3")
+        #expect(detail[.decomposition] == "B(D) under TSR-1 has no sibling with B(D) to complete the pair")
+    }
+
+    @Test func plantedTreeAsJSON() throws {
+        let report = try Trace.check(paths: [Paths.fixture("planted")])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
+        #expect(object["items"] as? Int == 10)
+        #expect(object["links"] as? Int == 10)  // 8 resolved covers + 2 tags naming known items
+        let defects = try #require(object["defects"] as? [[String: String]])
+        #expect(Set(defects.map { Found($0["kind"]!, $0["id"]!, $0["location"]!) }) == Set(found(report)))
+        #expect(defects.allSatisfy { $0.keys.sorted() == ["detail", "id", "kind", "location"] })
+    }
+
+    @Test func walkingAParentFolderSkipsTheFixtures() throws {
+        let files = try Trace.files(under: [Paths.testsFolder.path])
+        #expect(!files.contains { $0.contains("/Fixtures/") })
+        #expect(files.contains { $0.hasSuffix("/TraceCheckTests.swift") })
+    }
+
+    @Test func badFixtureIsAFileLineError() {
+        let root = Paths.fixture("bad")
+        #expect(throws: TraceInputError(SourceLocation(file: root + "/broken.md", line: 8), "unknown attribute 'colour' (known: asil, covers, needs, rev, status)")) {
+            try Trace.check(paths: [root])
+        }
+    }
+}
+
+/// The check on this package's own requirements and code.
+struct SelfTraceTests {
+    @Test func packageSelfTrace() throws {
+        let root = Paths.packageRoot
+        let report = try Trace.check(paths: ["Safety/Requirements", "Kernel", "Boards", "Tests"].map { root + "/" + $0 })
+        #expect(report.items.count >= 10)
+        #expect(report.tags.count >= 30)
+        #expect(!report.tags.contains { $0.location.file.contains("/Fixtures/") })
+        // The technical safety requirements TSR-HAL-1 and TSR-KERN-1 say `needs: impl, test`, but the code
+        // and tests are tagged with their SWR children only, so each lacks both tags.
+        let hal = root + "/Safety/Requirements/hal.md:3"
+        let kernel = root + "/Safety/Requirements/kernel.md:3"
+        #expect(Set(found(report)) == [
+            Found("uncovered", "TSR-HAL-1", hal),
+            Found("uncovered", "TSR-KERN-1", kernel),
+        ], "\(report.consoleText)")
+        #expect(report.defects.map(\.detail) == [
+            "needs impl but no @implements tag names it", "needs test but no @verifies tag names it",
+            "needs impl but no @implements tag names it", "needs test but no @verifies tag names it",
+        ], "\(report.consoleText)")
+        #expect(report.defects.allSatisfy { [hal, kernel].contains($0.location.description) })
+    }
+}
