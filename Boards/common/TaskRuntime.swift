@@ -38,6 +38,8 @@ nonisolated(unsafe) var taskNames: InlineArray<64, StaticString>? = nil
 nonisolated(unsafe) var taskWorldEndNs: UInt64 = 0
 nonisolated(unsafe) var taskWorldEnd = TaskSetEnd.allTasksEnded
 nonisolated(unsafe) var runtimeFrequencyHz: UInt64 = 1
+/// Nanoseconds per counter tick when that is a whole number (62.5 MHz: 16, 10 MHz: 100), else 0.
+nonisolated(unsafe) var runtimeNsPerTick: UInt64 = 0
 
 /// Gives generic code in-place access to the kernel state of one policy, which lives in static storage
 /// (`orion_kernel_storage`): traps mutate it through a pointer, never by copying it.
@@ -141,6 +143,7 @@ func runTaskSet<Slot: KernelSlot>(
     setup: (inout KernelState<Slot.Policy>, inout TaskSetBuilder) -> Void
 ) -> TaskSetReport {
     runtimeFrequencyHz = system.platform.timerFrequencyHz ?? 1
+    runtimeNsPerTick = 1_000_000_000 % runtimeFrequencyHz == 0 ? 1_000_000_000 / runtimeFrequencyHz : 0
     var builder = TaskSetBuilder()
     Slot.with { setup(&$0, &builder) }
     if let error = builder.error {
@@ -171,11 +174,14 @@ func runTaskSet<Slot: KernelSlot>(
 
 /// Nanoseconds since boot from the architecture's counter.
 func runtimeNowNs() -> UInt64 {
-    Nanoseconds(ticks: systemCounter(), frequencyHz: runtimeFrequencyHz).value
+    let counter = systemCounter()
+    if runtimeNsPerTick != 0 { return counter &* runtimeNsPerTick }  // no division on the trap path
+    return Nanoseconds(ticks: counter, frequencyHz: runtimeFrequencyHz).value
 }
 
 /// Counter ticks at `ns` (rounded up so the timer never fires early).
 func ticks(atNs ns: UInt64) -> UInt64 {
+    if runtimeNsPerTick != 0 { return ns / runtimeNsPerTick + (ns % runtimeNsPerTick == 0 ? 0 : 1) }
     let seconds = ns / 1_000_000_000
     let rest = ns % 1_000_000_000
     return seconds &* runtimeFrequencyHz &+ (rest &* runtimeFrequencyHz &+ 999_999_999) / 1_000_000_000
