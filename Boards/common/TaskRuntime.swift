@@ -3,6 +3,7 @@
 
 import BoardBoot
 import Kernel
+import RealTime
 
 /// How a task set's run ended.
 public enum TaskSetEnd: Equatable {
@@ -12,6 +13,8 @@ public enum TaskSetEnd: Equatable {
     case deadlock
     /// The time limit passed first.
     case timeLimit
+    /// Admission control refused the task table (it is not schedulable); nothing ran.
+    case refused
 }
 
 /// What a task set's run reports.
@@ -159,6 +162,9 @@ func runTaskSet<Slot: KernelSlot>(
         }
         system.console.newline()
         return TaskSetReport(end: .allTasksEnded, elapsedNs: 0)
+    }
+    guard Slot.with({ admit($0, console: &system.console) }) else {
+        return TaskSetReport(end: .refused, elapsedNs: 0)
     }
     Arch.enterTaskWorld()
     armedTimerTicks = 0
@@ -323,4 +329,67 @@ func handleTaskTrap(_ trap: TaskTrap, frame: UnsafeMutablePointer<UInt64>) -> Un
     case .edf: return handleTaskTrap(EDFSlot.self, trap, frame: frame)
     case .none: return frame
     }
+}
+
+// MARK: Admission control
+
+/// Runs the policy's schedulability analysis on the periodic tasks that declare a budget (the budget is
+/// the WCET the kernel enforces) and refuses an unschedulable table, printing which task fails and by how
+/// much. Tasks without a period or budget are not analysed (the kernel cannot bound them).
+// @implements SWR-KERN-ADMIT-1
+func admit<P: SchedulingPolicy>(_ kernel: borrowing KernelState<P>, console: inout Console) -> Bool {
+    var set = AnalysisTaskSet()
+    var index = InlineArray<64, Int>(repeating: 0)
+    var t = 0
+    while t < kernel.taskCount {
+        let tcb = kernel.tasks[t]
+        if tcb.periodNs != 0 && tcb.budgetNs != 0 {
+            index[set.count] = t
+            set.append(AnalysisTask(wcetNs: tcb.budgetNs, periodNs: tcb.periodNs, deadlineNs: tcb.relativeDeadlineNs,
+                                    priority: tcb.basePriority))
+        }
+        t += 1
+    }
+    guard set.count > 0 else { return true }
+    if P.ordersByDeadline {
+        guard let verdict = try? EDFAnalysis.qpa(&set) else { return true }
+        if verdict.schedulable { return true }
+        console.write("admission: refused (edf): ")
+        if let at = verdict.failingTimeNs, let demand = verdict.demandNs {
+            console.write("demand ")
+            console.write(decimal: demand / 1000)
+            console.write("us exceeds the ")
+            console.write(decimal: at / 1000)
+            console.write("us available by ")
+            console.write(decimal: (demand - at) / 1000)
+            console.write("us\n")
+        } else {
+            console.write("utilization above 1\n")
+        }
+        return false
+    }
+    var ok = true
+    var i = 0
+    while i < set.count {
+        let deadline = set[i].deadlineNs
+        let result = FixedPriorityAnalysis.responseTime(&set, task: i)
+        if !result.meets(deadline) {
+            ok = false
+            console.write("admission: refused (fp): task ")
+            console.write(taskName(index[i]))
+            if let worst = result.worstNs {
+                console.write(" response ")
+                console.write(decimal: worst / 1000)
+                console.write("us exceeds its deadline ")
+                console.write(decimal: deadline / 1000)
+                console.write("us by ")
+                console.write(decimal: (worst - deadline) / 1000)
+                console.write("us\n")
+            } else {
+                console.write(" has no bounded response time (utilization above 1 at its level)\n")
+            }
+        }
+        i += 1
+    }
+    return ok
 }

@@ -7,6 +7,8 @@ public protocol SchedulingPolicy {
     init()
     /// Name for banners: "fp" or "edf".
     static var name: StaticString { get }
+    /// Whether the policy orders by absolute deadline (EDF) rather than by priority.
+    static var ordersByDeadline: Bool { get }
     /// Whether `a` is strictly more urgent than `b` under this policy.
     static func isMoreUrgent(_ a: Urgency, than b: Urgency) -> Bool
     /// A min-heap key: smaller is more urgent (FP: 63 - priority; EDF: the deadline).
@@ -35,6 +37,9 @@ public struct FixedPriorityPolicy: SchedulingPolicy, Sendable {
 
     /// "fp".
     public static var name: StaticString { "fp" }
+
+    /// Fixed priorities, not deadlines.
+    public static var ordersByDeadline: Bool { false }
 
     /// Whether `a` has a higher priority number than `b` (deadlines are ignored).
     public static func isMoreUrgent(_ a: Urgency, than b: Urgency) -> Bool {
@@ -81,6 +86,9 @@ public struct EDFPolicy: SchedulingPolicy, Sendable {
 
     /// "edf".
     public static var name: StaticString { "edf" }
+
+    /// Earliest deadline first.
+    public static var ordersByDeadline: Bool { true }
 
     /// Whether `a`'s deadline is strictly earlier than `b`'s (priorities are ignored).
     public static func isMoreUrgent(_ a: Urgency, than b: Urgency) -> Bool {

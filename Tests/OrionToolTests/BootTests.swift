@@ -161,6 +161,7 @@ struct BootTests {
     // @verifies SWR-KERN-IPC-1
     // @verifies SWR-KERN-CAP-1
     // @verifies SWR-KERN-FAULT-1
+    // @verifies SWR-KERN-ADMIT-1
     @Test(arguments: ["qemu-virt-aarch64", "qemu-virt-riscv64", "raspi3b"])
     func kernelSelftestPasses(_ board: String) throws {
         let run = try OrionBinary.run(["run", "--board", board, "--app", "selftest", "-c", "release", "--icount", "--timeout", "300"])

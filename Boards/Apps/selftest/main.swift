@@ -476,6 +476,29 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
     }
 }
 
+func admissionCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
+    withShared { p in
+        let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
+            builder.declare(TaskDescriptor(name: "hog-a", entry: stMark, argument: argument(p), priority: Priority(20),
+                                           periodNs: 10 * ms, budgetNs: 6 * ms), in: &kernel)
+            builder.declare(TaskDescriptor(name: "hog-b", entry: stMark, argument: argument(p, index: 1), priority: Priority(10),
+                                           periodNs: 10 * ms, relativeDeadlineNs: 5 * ms, budgetNs: 3 * ms), in: &kernel)
+        }
+        suite.check(system, "admission: an unschedulable fixed-priority table is refused before it runs",
+                    report.end == .refused && p.pointee.traceCount == 0)
+    }
+    withShared { p in
+        let report = runEDFTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
+            builder.declare(TaskDescriptor(name: "hog-a", entry: stMark, argument: argument(p), periodNs: 10 * ms,
+                                           relativeDeadlineNs: 5 * ms, budgetNs: 3 * ms), in: &kernel)
+            builder.declare(TaskDescriptor(name: "hog-b", entry: stMark, argument: argument(p, index: 1), periodNs: 10 * ms,
+                                           relativeDeadlineNs: 5 * ms, budgetNs: 3 * ms), in: &kernel)
+        }
+        suite.check(system, "admission: an EDF table whose demand exceeds supply is refused",
+                    report.end == .refused && p.pointee.traceCount == 0)
+    }
+}
+
 func edfCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
     withShared { p in
         p.pointee.spinNs[0] = 1 * ms; p.pointee.jobs[0] = 15
@@ -539,6 +562,7 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
     system.pointee.console.newline()
     fixedPriorityCases(system, &suite)
     edfCases(system, &suite)
+    admissionCases(system, &suite)
     let total = suite.passed + suite.failed
     system.pointee.console.write(suite.failed == 0 ? "SELFTEST PASS " : "SELFTEST FAIL ")
     system.pointee.console.write(decimal: suite.failed == 0 ? suite.passed : suite.failed)
