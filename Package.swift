@@ -70,7 +70,7 @@ let package = Package(
             exclude: boardNonSources + boardSwiftSources,
             sources: boardCSources, publicHeadersPath: "include"),
         .target(
-            name: "Boards", dependencies: ["Kernel", "BoardBoot"], path: "Boards",
+            name: "Boards", dependencies: ["Kernel", "RealTime", "BoardBoot"], path: "Boards",
             exclude: boardNonSources + boardCSources + ["include"],
             sources: boardSwiftSources),
     ] + guestApps.map {
