@@ -193,6 +193,7 @@ public struct TraceTag: Hashable, Sendable {
 public struct Defect: Hashable, Sendable, CustomStringConvertible {
     public enum Kind: String, CaseIterable, Sendable {
         case uncovered, orphan, brokenLink = "broken-link", duplicate, cycle, outdated, asil, decomposition
+        case failingTest = "failing-test", missingTest = "missing-test"
     }
 
     public var kind: Kind

@@ -57,8 +57,11 @@ public enum Trace {
     /// A folder holding this file is skipped when reached while walking a parent folder (test fixtures).
     public static let ignoreMarker = ".trace-ignore"
 
-    /// Reads every requirement file and source file under `paths` and runs the checks.
-    public static func check(paths: [String]) throws(TraceInputError) -> TraceReport {
+    /// Reads every requirement file and source file under `paths` and runs the checks; with a JUnit XML
+    /// file `results`, also the test-result checks.
+    public static func check(paths: [String], results resultsFile: String? = nil) throws(TraceInputError) -> TraceReport {
+        var results: [TestCaseResult]?
+        if let resultsFile { results = try TestResults.load(resultsFile) }
         var items: [RequirementItem] = []
         var tags: [TraceTag] = []
         for file in try files(under: paths) {
@@ -75,7 +78,7 @@ public enum Trace {
                 tags += try TagScanner.scan(text, file: file)
             }
         }
-        return check(items: items, tags: tags)
+        return check(items: items, tags: tags, results: results)
     }
 
     /// The files under `paths`, sorted, skipping `.build*` folders and folders marked with `ignoreMarker`.
@@ -112,7 +115,7 @@ public enum Trace {
     }
 
     /// Runs every check on parsed items and tags.
-    public static func check(items allItems: [RequirementItem], tags: [TraceTag]) -> TraceReport {
+    public static func check(items allItems: [RequirementItem], tags: [TraceTag], results: [TestCaseResult]? = nil) -> TraceReport {
         var defects: [Defect] = []
         var byID: [String: RequirementItem] = [:]
         var items: [RequirementItem] = []
@@ -173,6 +176,9 @@ public enum Trace {
 
         defects += cycles(items, byID: byID)
         defects += asilDefects(items, byID: byID, children: children)
+        if let results {
+            defects += TestResults.defects(tags: tags.filter { byID[$0.reference.id] != nil }, results: results)
+        }
 
         defects.sort { a, b in
             (a.location.file, a.location.line, a.kind.rawValue, a.id, a.detail) < (b.location.file, b.location.line, b.kind.rawValue, b.id, b.detail)

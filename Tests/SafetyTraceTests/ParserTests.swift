@@ -296,3 +296,49 @@ struct CheckTests {
         #expect(jsonString("a\"b\\c\n\u{01}") == #""a\"b\\c\n\u0001""#)
     }
 }
+
+struct TestResultTests {
+    static let xml = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <testsuites>
+          <testsuite name="TestResults" tests="4">
+            <testcase classname="M.SuiteA" name="passes()" time="0.1" />
+            <testcase classname="M.SuiteA" name="fails(_:)" time="0.1"><failure message="x" /></testcase>
+            <testcase classname="M.SuiteB" name="skipped()" time="0"><skipped /></testcase>
+            <testcase classname="M.SuiteB" name="errs()" time="0"><error message="y" /></testcase>
+          </testsuite>
+        </testsuites>
+        """
+
+    @Test func parsesOutcomes() throws {
+        let results = try TestResults.parse(Data(Self.xml.utf8), file: "r.xml")
+        #expect(results.map { "\($0.className) \($0.name) \($0.outcome.rawValue)" } == [
+            "M.SuiteA passes passed", "M.SuiteA fails failed", "M.SuiteB skipped skipped", "M.SuiteB errs failed",
+        ])
+    }
+
+    @Test func matchesFunctionsAndSuites() throws {
+        let results = try TestResults.parse(Data(Self.xml.utf8), file: "r.xml")
+        func tag(_ id: String, _ symbol: String?) -> TraceTag {
+            TraceTag(kind: .verifies, reference: ItemReference(id: id), location: SourceLocation(file: "t.swift", line: 1), symbol: symbol)
+        }
+        let tags = [tag("A", "passes"), tag("B", "fails"), tag("C", "skipped"), tag("D", "SuiteB"), tag("E", "absent"), tag("F", nil),
+                    TraceTag(kind: .implements, reference: ItemReference(id: "G"), location: SourceLocation(file: "t.swift", line: 1), symbol: "absent")]
+        let rows = TestResults.defects(tags: tags, results: results).map { "\($0.kind.rawValue) \($0.id) \($0.detail)" }
+        #expect(rows == [
+            "failing-test B test fails failed (M.SuiteA.fails)",
+            "missing-test C test skipped was skipped",
+            "failing-test D test SuiteB failed (M.SuiteB.errs)",
+            "missing-test E test absent is not in the test results",
+            "missing-test F @verifies is not attached to a test function",
+        ])
+    }
+
+    @Test func badXMLIsAFileLineError() {
+        #expect(throws: TraceInputError.self) { try TestResults.parse(Data("<testsuites>\n<a></b></testsuites>".utf8), file: "r.xml") }
+        #expect(throws: TraceInputError.self) { try TestResults.parse(Data("<testsuites>\n<testcase name=\"x()\">".utf8), file: "r.xml") }
+        #expect(throws: TraceInputError(SourceLocation(file: "r.xml", line: 1), "not JUnit XML: no <testsuites> or <testsuite>")) {
+            try TestResults.parse(Data("<html/>".utf8), file: "r.xml")
+        }
+    }
+}

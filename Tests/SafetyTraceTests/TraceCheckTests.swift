@@ -72,7 +72,7 @@ struct FixtureTests {
 
     @Test func plantedTreeHasExactlyThePlantedDefects() throws {
         let root = Paths.fixture("planted")
-        let report = try Trace.check(paths: [root])
+        let report = try Trace.check(paths: [root], results: root + "/results.xml")
         let goals = root + "/goals.md"
         let expected: Set<Found> = [
             Found("uncovered", "SWR-UNC", goals + ":18"),
@@ -83,6 +83,8 @@ struct FixtureTests {
             Found("duplicate", "SWR-DUP", goals + ":43"),
             Found("outdated", "TSR-1", root + "/src/code.swift:1"),
             Found("orphan", "SWR-GONE", root + "/src/tests.swift:1"),
+            Found("missing-test", "SWR-DEC", root + "/src/tests.swift:4"),
+            Found("failing-test", "SWR-LOW", root + "/src/tests.swift:7"),
         ]
         #expect(Set(found(report)) == expected, "\(report.consoleText)")
         #expect(report.defects.count == expected.count)
@@ -95,13 +97,20 @@ struct FixtureTests {
         #expect(detail[.uncovered] == "needs test but no @verifies tag names it")
         #expect(detail[.outdated] == "@implements TSR-1@2 (on StopPaths) but TSR-1 is at rev 3")
         #expect(detail[.decomposition] == "B(D) under TSR-1 has no sibling with B(D) to complete the pair")
+        #expect(detail[.missingTest] == "test decompositionHolds is not in the test results")
+        #expect(detail[.failingTest] == "test lowIsTested failed (PlantedTests.Suite.lowIsTested)")
+
+        // Without results the test-result kinds are not checked.
+        let withoutResults = try Trace.check(paths: [root])
+        #expect(Set(found(withoutResults)) == expected.filter { !$0.kind.hasSuffix("-test") })
     }
 
     @Test func plantedTreeAsJSON() throws {
-        let report = try Trace.check(paths: [Paths.fixture("planted")])
+        let root = Paths.fixture("planted")
+        let report = try Trace.check(paths: [root], results: root + "/results.xml")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
         #expect(object["items"] as? Int == 10)
-        #expect(object["links"] as? Int == 10)  // 8 resolved covers + 2 tags naming known items
+        #expect(object["links"] as? Int == 12)  // 8 resolved covers + 4 tags naming known items
         let defects = try #require(object["defects"] as? [[String: String]])
         #expect(Set(defects.map { Found($0["kind"]!, $0["id"]!, $0["location"]!) }) == Set(found(report)))
         #expect(defects.allSatisfy { $0.keys.sorted() == ["detail", "id", "kind", "location"] })

@@ -151,6 +151,9 @@ struct TraceCheck: ParsableCommand {
     @Flag(help: "Print the result as JSON.")
     var json = false
 
+    @Option(help: "JUnit XML test results (swift test --xunit-output): also report failing-test and missing-test.")
+    var results: String?
+
     func run() throws {
         guard !paths.isEmpty else {
             FileHandle.standardError.write(Data("orion: error: trace check needs at least one path\n".utf8))
@@ -158,7 +161,7 @@ struct TraceCheck: ParsableCommand {
         }
         let report: TraceReport
         do {
-            report = try SafetyTrace.Trace.check(paths: paths)
+            report = try SafetyTrace.Trace.check(paths: paths, results: results)
         } catch {
             FileHandle.standardError.write(Data("\(error.location): error: \(error.message)\n".utf8))
             Foundation.exit(2)

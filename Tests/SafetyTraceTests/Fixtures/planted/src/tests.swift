@@ -1,2 +1,8 @@
 // @verifies SWR-GONE
 func ghost() {}
+
+// @verifies SWR-DEC
+func decompositionHolds() {}
+
+// @verifies SWR-LOW
+func lowIsTested() {}
