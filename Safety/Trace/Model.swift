@@ -40,10 +40,11 @@ public enum ItemKind: String, CaseIterable, Comparable, Sendable {
     case technical = "tsr"
     case software = "swr"
 
-    /// `SG-...` → safety goal, `FSR-...`, `TSR-...`, `SWR-...`; nil for any other prefix.
+    /// The standard prefixes: `SG-...` → safety goal, `FSR-...`, `TSR-...`, `SWR-...`; nil for any other
+    /// prefix. A `trace.conf` may name others (`TraceConfig`).
     public init?(id: String) {
-        let prefix = id.split(separator: "-", maxSplits: 1).first.map { String($0).lowercased() } ?? ""
-        self.init(rawValue: prefix)
+        guard let kind = TraceConfig.standard.kind(of: id) else { return nil }
+        self = kind
     }
 
     var rank: Int { ItemKind.allCases.firstIndex(of: self)! }
@@ -152,6 +153,9 @@ public struct RequirementItem: Sendable {
     public var asil: ASIL?
     public var covers: [(reference: ItemReference, location: SourceLocation)]
     public var needs: [Need]
+    /// Items this one claims to be independent of (`independent-of`), as ISO 26262-9 asks of the two
+    /// halves of an ASIL decomposition.
+    public var independentOf: [(id: String, location: SourceLocation)]
     public var rev: Int
     public var status: String?
     public var body: String
@@ -163,6 +167,7 @@ public struct RequirementItem: Sendable {
         self.kind = ItemKind(id: id)
         self.covers = []
         self.needs = []
+        self.independentOf = []
         self.rev = 1
         self.body = ""
         self.location = location
@@ -179,6 +184,8 @@ public struct TraceTag: Hashable, Sendable {
     /// The function, type or label the tag is attributed to (the next declaration after it).
     public var symbol: String?
     public var symbolLocation: SourceLocation?
+    /// The last line of that declaration (its closing brace), in the same file.
+    public var symbolEndLine: Int?
 
     public init(kind: Kind, reference: ItemReference, location: SourceLocation, symbol: String? = nil, symbolLocation: SourceLocation? = nil) {
         self.kind = kind
@@ -193,7 +200,7 @@ public struct TraceTag: Hashable, Sendable {
 public struct Defect: Hashable, Sendable, CustomStringConvertible {
     public enum Kind: String, CaseIterable, Sendable {
         case uncovered, orphan, brokenLink = "broken-link", duplicate, cycle, outdated, asil, decomposition
-        case failingTest = "failing-test", missingTest = "missing-test"
+        case failingTest = "failing-test", missingTest = "missing-test", lowCoverage = "low-coverage"
     }
 
     public var kind: Kind

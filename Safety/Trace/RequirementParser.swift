@@ -4,11 +4,12 @@ import Foundation
 
 public enum RequirementParser {
     /// The attributes an item may carry.
-    public static let attributes: Set<String> = ["asil", "covers", "needs", "rev", "status"]
+    public static let attributes: Set<String> = ["asil", "covers", "needs", "rev", "status", "independent-of"]
     public static let statuses: Set<String> = ["draft", "approved"]
 
     /// Parses the items of one Markdown file. `file` is the name used in locations.
-    public static func parse(_ text: String, file: String) throws(TraceInputError) -> [RequirementItem] {
+    /// `config` tells the kind of each item from its ID prefix.
+    public static func parse(_ text: String, file: String, config: TraceConfig = .standard) throws(TraceInputError) -> [RequirementItem] {
         var items: [RequirementItem] = []
         var current: RequirementItem?
         var inAttributes = false
@@ -44,6 +45,7 @@ public enum RequirementParser {
             if line.hasPrefix("### ") || line == "###" {
                 finish()
                 current = try heading(String(line.dropFirst(3)), at: here)
+                current!.kind = config.kind(of: current!.id)
                 inAttributes = true
                 seenAttributes = []
                 continue
@@ -60,7 +62,7 @@ public enum RequirementParser {
                 if trimmed.isEmpty { continue }
                 if let (name, value) = attribute(trimmed) {
                     guard attributes.contains(name) else {
-                        throw TraceInputError(here, "unknown attribute '\(name)' (known: asil, covers, needs, rev, status)")
+                        throw TraceInputError(here, "unknown attribute '\(name)' (known: asil, covers, needs, rev, status, independent-of)")
                     }
                     guard seenAttributes.insert(name).inserted else {
                         throw TraceInputError(here, "attribute '\(name)' given twice")
@@ -117,6 +119,11 @@ public enum RequirementParser {
                     throw TraceInputError(here, "unknown need '\(part)' (use impl, test, or a child kind: fsr, tsr, swr)")
                 }
                 if !item.needs.contains(need) { item.needs.append(need) }
+            }
+        case "independent-of":
+            for part in list(value) {
+                guard isIdentifier(part) else { throw TraceInputError(here, "'\(part)' is not an item ID") }
+                item.independentOf.append((part, here))
             }
         case "rev":
             guard let rev = Int(value), rev >= 0 else {

@@ -27,6 +27,7 @@ public enum TagScanner {
                 if let (name, line) = declaration(after: index, parts: parts, language: language) {
                     tag.symbol = name
                     tag.symbolLocation = SourceLocation(file: file, line: line + 1)
+                    tag.symbolEndLine = extentEnd(from: line, parts: parts, language: language) + 1
                 }
                 tags.append(tag)
             }
@@ -41,48 +42,108 @@ public enum TagScanner {
         var trailing = ""
     }
 
-    /// For each line, its code and the text inside comments on it (empty when none).
+    /// For each line, its code and the text inside comments on it (empty when none). String literals
+    /// (`"..."`, Swift's multi-line `"""` and C's `'x'`) are code, with their contents blanked, so that
+    /// a `//` or a brace inside a string is neither a comment nor a brace.
     static func split(_ lines: [String], language: Language) -> [Line] {
-        var inBlock = false
+        enum State { case code, block, multilineString }
+        var state = State.code
+        var closing = ""  // what ends the multi-line string: `"""` plus the raw string's `#`s
         return lines.map { line in
-            var code = ""
-            var comment = ""
-            var trailing: String?
-            var rest = Substring(line)
-            let indented = rest.drop(while: { $0 == " " || $0 == "\t" })
-            if !inBlock, language == .assembly, indented.hasPrefix("#") {
-                return Line(comment: String(indented.dropFirst()))
+            var out = Line()
+            var sawComment = false
+            let chars = Array(line)
+            var i = 0
+            if state == .code, language == .assembly {
+                let indented = line.drop(while: { $0 == " " || $0 == "\t" })
+                if indented.hasPrefix("#") { return Line(comment: String(indented.dropFirst())) }
             }
-            while !rest.isEmpty {
-                if inBlock {
-                    if let end = rest.range(of: "*/") {
-                        comment += rest[..<end.lowerBound] + " "
-                        rest = rest[end.upperBound...]
-                        inBlock = false
-                        if trailing == nil { trailing = String(rest) }
-                    } else {
-                        comment += rest
-                        rest = ""
+            func at(_ text: String) -> Bool {
+                var k = i
+                for c in text {
+                    guard k < chars.count, chars[k] == c else { return false }
+                    k += 1
+                }
+                return true
+            }
+            while i < chars.count {
+                let c = chars[i]
+                switch state {
+                case .block:
+                    if at("*/") {
+                        state = .code
+                        out.comment += " "
+                        i += 2
+                        if !sawComment {
+                            sawComment = true
+                            out.trailing = String(chars[i...])
+                        }
+                        continue
                     }
-                } else {
-                    let line = rest.range(of: "//")
-                    let block = rest.range(of: "/*")
-                    if let l = line, block == nil || l.lowerBound < block!.lowerBound {
-                        code += rest[..<l.lowerBound]
-                        comment += rest[l.upperBound...]
-                        rest = ""
-                    } else if let b = block {
-                        code += rest[..<b.lowerBound] + " "
-                        rest = rest[b.upperBound...]
-                        inBlock = true
+                    out.comment.append(c)
+                    i += 1
+                case .multilineString:
+                    if at(closing) {
+                        state = .code
+                        out.code += closing
+                        i += closing.count
                     } else {
-                        code += rest
-                        rest = ""
+                        // In a raw string a backslash escapes nothing.
+                        let skip = c == "\\" && closing == "\"\"\"" ? 2 : 1
+                        out.code += String(repeating: " ", count: skip)
+                        i += skip
+                    }
+                case .code:
+                    if at("//") {
+                        out.comment += String(chars[(i + 2)...])
+                        i = chars.count
+                    } else if at("/*") {
+                        out.code += " "
+                        state = .block
+                        i += 2
+                    } else if language == .swift, let hashes = rawDelimiter(chars, i), at(hashes + "\"\"\"") {
+                        closing = "\"\"\"" + hashes
+                        out.code += hashes + "\"\"\""
+                        state = .multilineString
+                        i += hashes.count + 3
+                    } else if language == .swift, let hashes = rawDelimiter(chars, i), !hashes.isEmpty, at(hashes + "\"") {
+                        // A one-line raw string `#"..."#`: no escapes.
+                        let end = "\"" + hashes
+                        out.code += hashes + "\""
+                        i += hashes.count + 1
+                        while i < chars.count, !at(end) {
+                            out.code += " "
+                            i += 1
+                        }
+                        if i < chars.count { out.code += end }
+                        i += end.count
+                    } else if c == "\"" || (c == "'" && language == .c) {
+                        // A one-line literal: copy the quotes, blank the contents, honour escapes.
+                        out.code.append(c)
+                        i += 1
+                        while i < chars.count, chars[i] != c {
+                            out.code += chars[i] == "\\" ? "  " : " "
+                            i += chars[i] == "\\" ? 2 : 1
+                        }
+                        if i < chars.count { out.code.append(c) }
+                        i += 1
+                    } else {
+                        out.code.append(c)
+                        i += 1
                     }
                 }
             }
-            return Line(code: code, comment: comment, trailing: trailing ?? "")
+            if state == .block { out.comment += " " }
+            return out
         }
+    }
+
+    /// The `#`s starting at `i` when a quote follows them (a Swift raw string), "" at a quote, else nil.
+    static func rawDelimiter(_ chars: [Character], _ i: Int) -> String? {
+        var k = i
+        while k < chars.count, chars[k] == "#" { k += 1 }
+        guard k < chars.count, chars[k] == "\"" else { return nil }
+        return String(repeating: "#", count: k - i)
     }
 
     /// The tags in one line's comment text.
@@ -131,6 +192,37 @@ public enum TagScanner {
             i += 1
         }
         return nil
+    }
+
+    /// The index of the last line of the declaration starting at line `start`: the line of the brace
+    /// closing its body, or `start` itself when it has no body (a prototype, a stored property, an
+    /// assembly label). Braces inside string literals are counted too (a line-based approximation).
+    static func extentEnd(from start: Int, parts: [Line], language: Language) -> Int {
+        guard language != .assembly else { return start }
+        var depth = 0
+        var opened = false
+        var i = start
+        while i < parts.count {
+            let code = parts[i].code
+            if !opened {
+                // The body must open within a few lines, before a prototype's `;` or another declaration.
+                if i > start + 8 { return start }
+                if i > start, !code.contains("{"), declarationName(code.trimmingCharacters(in: .whitespaces), language: language) != nil { return start }
+            }
+            for ch in code {
+                if ch == "{" {
+                    depth += 1
+                    opened = true
+                } else if ch == "}", opened {
+                    depth -= 1
+                    if depth == 0 { return i }
+                } else if ch == ";", !opened, language == .c {
+                    return start
+                }
+            }
+            i += 1
+        }
+        return opened ? parts.count - 1 : start
     }
 
     static let swiftKeywords = ["func", "struct", "enum", "class", "actor", "protocol", "extension", "typealias", "var", "let"]

@@ -7,6 +7,9 @@ public struct TraceReport: Sendable {
     public var items: [RequirementItem]
     public var tags: [TraceTag]
     public var defects: [Defect]
+    /// Coverage of the implementing code per item (empty items when no coverage file was given).
+    public var coverage: CoverageSummary
+    public var config: TraceConfig
 
     /// Resolved covers links plus tags naming a known item.
     public var linkCount: Int {
@@ -20,6 +23,13 @@ public struct TraceReport: Sendable {
     /// Console form: a summary line, then one defect per line.
     public var consoleText: String {
         var lines = ["trace: \(items.count) items, \(linkCount) links, \(defects.count) defects"]
+        if coverage.source != nil {
+            var text = "coverage: \(coverage.items.count) items measured (region coverage of their implementing code)"
+            if !coverage.unmeasured.isEmpty {
+                text += "; not in the coverage data: " + coverage.unmeasured.joined(separator: ", ")
+            }
+            lines.append(text)
+        }
         lines += defects.map(\.description)
         return lines.joined(separator: "\n") + "\n"
     }
@@ -29,7 +39,7 @@ public struct TraceReport: Sendable {
         let rows = defects.map { d in
             "{\"kind\": \(jsonString(d.kind.rawValue)), \"id\": \(jsonString(d.id)), \"location\": \(jsonString(d.location.description)), \"detail\": \(jsonString(d.detail))}"
         }
-        return "{\"items\": \(items.count), \"links\": \(linkCount), \"defects\": [\(rows.joined(separator: ", "))]}\n"
+        return "{\"items\": \(items.count), \"links\": \(linkCount), \"defects\": [\(rows.joined(separator: ", "))], \"coverage\": \(coverage.json)}\n"
     }
 }
 
@@ -58,10 +68,16 @@ public enum Trace {
     public static let ignoreMarker = ".trace-ignore"
 
     /// Reads every requirement file and source file under `paths` and runs the checks; with a JUnit XML
-    /// file `results`, also the test-result checks.
-    public static func check(paths: [String], results resultsFile: String? = nil) throws(TraceInputError) -> TraceReport {
+    /// file `results`, also the test-result checks; with an `llvm-cov export` file `coverage`, also the
+    /// coverage check. `config` is a `trace.conf` file; without one, the first `trace.conf` at the root
+    /// of a folder in `paths` is used, else the standard configuration.
+    public static func check(paths: [String], results resultsFile: String? = nil, coverage coverageFile: String? = nil,
+                             config configFile: String? = nil) throws(TraceInputError) -> TraceReport {
+        let config = try TraceConfig.resolve(explicit: configFile, paths: paths)
         var results: [TestCaseResult]?
         if let resultsFile { results = try TestResults.load(resultsFile) }
+        var coverage: CoverageData?
+        if let coverageFile { coverage = try CoverageData.load(coverageFile) }
         var items: [RequirementItem] = []
         var tags: [TraceTag] = []
         for file in try files(under: paths) {
@@ -73,12 +89,12 @@ public enum Trace {
             }
             let text = String(decoding: data, as: UTF8.self)
             if isRequirement {
-                items += try RequirementParser.parse(text, file: file)
+                items += try RequirementParser.parse(text, file: file, config: config)
             } else {
                 tags += try TagScanner.scan(text, file: file)
             }
         }
-        return check(items: items, tags: tags, results: results)
+        return check(items: items, tags: tags, results: results, coverage: coverage, config: config)
     }
 
     /// The files under `paths`, sorted, skipping `.build*` folders and folders marked with `ignoreMarker`.
@@ -115,7 +131,8 @@ public enum Trace {
     }
 
     /// Runs every check on parsed items and tags.
-    public static func check(items allItems: [RequirementItem], tags: [TraceTag], results: [TestCaseResult]? = nil) -> TraceReport {
+    public static func check(items allItems: [RequirementItem], tags: [TraceTag], results: [TestCaseResult]? = nil,
+                             coverage: CoverageData? = nil, config: TraceConfig = .standard) -> TraceReport {
         var defects: [Defect] = []
         var byID: [String: RequirementItem] = [:]
         var items: [RequirementItem] = []
@@ -142,6 +159,13 @@ public enum Trace {
                 if let rev = ref.rev, rev < parent.rev {
                     defects.append(Defect(.outdated, id: item.id, at: location, "covers \(ref) but \(parent.id) is at rev \(parent.rev)"))
                 }
+            }
+        }
+
+        // broken-link: independence claimed of an unknown item.
+        for item in items {
+            for (other, location) in item.independentOf where byID[other] == nil {
+                defects.append(Defect(.brokenLink, id: item.id, at: location, "independent-of unknown item \(other)"))
             }
         }
 
@@ -179,11 +203,13 @@ public enum Trace {
         if let results {
             defects += TestResults.defects(tags: tags.filter { byID[$0.reference.id] != nil }, results: results)
         }
+        let coverageSummary = CoverageSummary.build(items: items, tags: tags, coverage: coverage, config: config)
+        defects += coverageSummary.defects(items: items)
 
         defects.sort { a, b in
             (a.location.file, a.location.line, a.kind.rawValue, a.id, a.detail) < (b.location.file, b.location.line, b.kind.rawValue, b.id, b.detail)
         }
-        return TraceReport(items: items, tags: tags, defects: defects)
+        return TraceReport(items: items, tags: tags, defects: defects, coverage: coverageSummary, config: config)
     }
 
     static func symbolText(_ tag: TraceTag) -> String {
@@ -247,13 +273,22 @@ public enum Trace {
             // Only parents whose ASIL this decomposes need the completing sibling.
             for parent in parents where parent.asil?.level == origin {
                 let siblings = (children[parent.id] ?? []).filter { $0.id != item.id }
-                let complete = siblings.contains { sibling in
+                let completing = siblings.filter { sibling in
                     guard let s = sibling.asil, s.decomposedFrom == origin else { return false }
                     return partners.contains(s.level)
                 }
-                if !complete {
+                if completing.isEmpty {
                     let wanted = partners.map { "\($0.rawValue)(\(origin.rawValue))" }.joined(separator: " or ")
                     defects.append(Defect(.decomposition, id: item.id, at: item.location, "\(asil) under \(parent.id) has no sibling with \(wanted) to complete the pair"))
+                    continue
+                }
+                // The two halves must each claim independence of the other.
+                let claimed = completing.contains { sibling in
+                    item.independentOf.contains { $0.id == sibling.id } && sibling.independentOf.contains { $0.id == item.id }
+                }
+                if !claimed {
+                    let names = completing.map(\.id).joined(separator: " or ")
+                    defects.append(Defect(.decomposition, id: item.id, at: item.location, "\(asil) under \(parent.id): it and its partner \(names) do not both claim independence of each other (independent-of)"))
                 }
             }
         }

@@ -25,7 +25,7 @@ struct BadInputTests {
         Case(text: "### SWR-1:\n", line: 1, message: "heading without 'ID: title'"),
         Case(text: "### 1SWR: title\n", line: 1, message: "heading without 'ID: title'"),
         Case(text: "### SWR-1: ok\n- asil: B\n- owner: me\n", line: 3,
-             message: "unknown attribute 'owner' (known: asil, covers, needs, rev, status)"),
+             message: "unknown attribute 'owner' (known: asil, covers, needs, rev, status, independent-of)"),
         Case(text: "### SWR-1: ok\n\n- asil: E\n", line: 3,
              message: "unknown ASIL 'E' (use QM, A, B, C, D or a decomposed form such as B(D))"),
         Case(text: "### SWR-1: ok\n- asil: B(X)\n", line: 2,
@@ -213,10 +213,12 @@ struct CheckTests {
                     ### SWR-1: one half
                     - asil: \(x.rawValue)(\(o))
                     - covers: TSR-1
+                    - independent-of: SWR-2
 
                     ### SWR-2: other half
                     - asil: \(y.rawValue)(\(o))
                     - covers: TSR-1
+                    - independent-of: SWR-1
                     """
                 #expect(try check(text) == [], "\(x)(\(o)) + \(y)(\(o))")
             }
@@ -292,7 +294,7 @@ struct CheckTests {
     @Test func consoleAndJSONForms() throws {
         let report = Trace.check(items: try items("### SWR-1: a \"quoted\" title\n- covers: X-1\n"), tags: [])
         #expect(report.consoleText == "trace: 1 items, 0 links, 1 defects\nr.md:2: broken-link: SWR-1: covers unknown item X-1\n")
-        #expect(report.json == #"{"items": 1, "links": 0, "defects": [{"kind": "broken-link", "id": "SWR-1", "location": "r.md:2", "detail": "covers unknown item X-1"}]}"# + "\n")
+        #expect(report.json == #"{"items": 1, "links": 0, "defects": [{"kind": "broken-link", "id": "SWR-1", "location": "r.md:2", "detail": "covers unknown item X-1"}], "coverage": {"source": null, "metric": "region", "thresholds": {"QM": 0, "A": 60, "B": 70, "C": 80, "D": 90}, "measured": 0, "unmeasured": [], "items": []}}"# + "\n")
         #expect(jsonString("a\"b\\c\n\u{01}") == #""a\"b\\c\n\u0001""#)
     }
 }

@@ -47,7 +47,8 @@ struct FixtureTests {
         #expect(swrB.status == "draft")
         #expect(swrB.needs == [.impl, .test])
         #expect(swrB.body == "Body text.")
-        #expect(swrB.location.description == root + "/motor.md:30")
+        #expect(swrB.location.description == root + "/motor.md:31")
+        #expect(swrB.independentOf.map(\.id) == ["SWR-A"])
         let sg = try #require(report.items.first { $0.id == "SG-1" })
         #expect(sg.kind == .safetyGoal)
         #expect(sg.needs == [.child(.functional)])
@@ -72,10 +73,11 @@ struct FixtureTests {
 
     @Test func plantedTreeHasExactlyThePlantedDefects() throws {
         let root = Paths.fixture("planted")
-        let report = try Trace.check(paths: [root], results: root + "/results.xml")
+        let report = try Trace.check(paths: [root], results: root + "/results.xml", coverage: root + "/coverage.json")
         let goals = root + "/goals.md"
         let expected: Set<Found> = [
             Found("uncovered", "SWR-UNC", goals + ":18"),
+            Found("low-coverage", "SWR-UNC", goals + ":18"),
             Found("decomposition", "SWR-DEC", goals + ":23"),
             Found("asil", "SWR-LOW", goals + ":27"),
             Found("broken-link", "SWR-BRK", goals + ":33"),
@@ -99,21 +101,38 @@ struct FixtureTests {
         #expect(detail[.decomposition] == "B(D) under TSR-1 has no sibling with B(D) to complete the pair")
         #expect(detail[.missingTest] == "test decompositionHolds is not in the test results")
         #expect(detail[.failingTest] == "test lowIsTested failed (PlantedTests.Suite.lowIsTested)")
+        // Three code regions after merging the two instantiations and dropping the gap region; one never ran.
+        #expect(detail[.lowCoverage] == "region coverage 66.7% (2/3, in unc) is below 90% for ASIL D")
+        #expect(report.coverage.items.map(\.id) == ["SWR-UNC"])
+        #expect(report.coverage.unmeasured == ["TSR-1"])  // a struct without code regions
 
-        // Without results the test-result kinds are not checked.
+        // Without results and coverage, the test-result and coverage kinds are not checked.
         let withoutResults = try Trace.check(paths: [root])
-        #expect(Set(found(withoutResults)) == expected.filter { !$0.kind.hasSuffix("-test") })
+        #expect(Set(found(withoutResults)) == expected.filter { !$0.kind.hasSuffix("-test") && $0.kind != "low-coverage" })
     }
 
     @Test func plantedTreeAsJSON() throws {
         let root = Paths.fixture("planted")
-        let report = try Trace.check(paths: [root], results: root + "/results.xml")
+        let report = try Trace.check(paths: [root], results: root + "/results.xml", coverage: root + "/coverage.json")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
         #expect(object["items"] as? Int == 10)
         #expect(object["links"] as? Int == 12)  // 8 resolved covers + 4 tags naming known items
         let defects = try #require(object["defects"] as? [[String: String]])
         #expect(Set(defects.map { Found($0["kind"]!, $0["id"]!, $0["location"]!) }) == Set(found(report)))
         #expect(defects.allSatisfy { $0.keys.sorted() == ["detail", "id", "kind", "location"] })
+        let coverage = try #require(object["coverage"] as? [String: Any])
+        #expect(coverage["source"] as? String == root + "/coverage.json")
+        #expect(coverage["unmeasured"] as? [String] == ["TSR-1"])
+        #expect((coverage["thresholds"] as? [String: Double])?["D"] == 90)
+        let items = try #require(coverage["items"] as? [[String: Any]])
+        #expect(items.count == 1)
+        #expect(items.first?["id"] as? String == "SWR-UNC")
+        #expect(items.first?["percent"] as? Double == 66.7)
+        #expect(items.first?["regions"] as? Int == 3)
+        #expect(items.first?["covered"] as? Int == 2)
+        let functions = try #require(items.first?["functions"] as? [[String: Any]])
+        #expect(functions.first?["symbol"] as? String == "unc")
+        #expect(functions.first?["location"] as? String == root + "/src/code.swift:5")
     }
 
     @Test func walkingAParentFolderSkipsTheFixtures() throws {
@@ -124,7 +143,7 @@ struct FixtureTests {
 
     @Test func badFixtureIsAFileLineError() {
         let root = Paths.fixture("bad")
-        #expect(throws: TraceInputError(SourceLocation(file: root + "/broken.md", line: 8), "unknown attribute 'colour' (known: asil, covers, needs, rev, status)")) {
+        #expect(throws: TraceInputError(SourceLocation(file: root + "/broken.md", line: 8), "unknown attribute 'colour' (known: asil, covers, needs, rev, status, independent-of)")) {
             try Trace.check(paths: [root])
         }
     }

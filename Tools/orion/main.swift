@@ -154,6 +154,12 @@ struct TraceCheck: ParsableCommand {
     @Option(help: "JUnit XML test results (swift test --xunit-output): also report failing-test and missing-test.")
     var results: String?
 
+    @Option(help: "Coverage as llvm-cov export JSON (swift test --enable-code-coverage): also report low-coverage.")
+    var coverage: String?
+
+    @Option(help: "Configuration file (default: the first trace.conf at the root of a folder given).")
+    var config: String?
+
     func run() throws {
         guard !paths.isEmpty else {
             FileHandle.standardError.write(Data("orion: error: trace check needs at least one path\n".utf8))
@@ -161,7 +167,7 @@ struct TraceCheck: ParsableCommand {
         }
         let report: TraceReport
         do {
-            report = try SafetyTrace.Trace.check(paths: paths, results: results)
+            report = try SafetyTrace.Trace.check(paths: paths, results: results, coverage: coverage, config: config)
         } catch {
             FileHandle.standardError.write(Data("\(error.location): error: \(error.message)\n".utf8))
             Foundation.exit(2)

@@ -2,4 +2,7 @@
 struct StopPaths {}
 
 // @implements SWR-UNC
-func unc() {}
+func unc(_ x: Int) -> Int {
+    if x > 0 { return 1 }
+    return 0
+}
