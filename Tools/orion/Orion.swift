@@ -5,7 +5,6 @@ import Foundation
 import OrionTool
 import SafetyTrace
 
-@main
 struct Orion: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "orion",
@@ -137,7 +136,7 @@ struct Run: ParsableCommand {
 struct Trace: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "ISO 26262 traceability: requirements, implements/verifies tags, and their defects.",
-        subcommands: [TraceCheck.self])
+        subcommands: [TraceCheck.self, TraceReportCommand.self])
 }
 
 struct TraceCheck: ParsableCommand {
@@ -176,3 +175,7 @@ struct TraceCheck: ParsableCommand {
         Foundation.exit(report.isClean ? 0 : 1)
     }
 }
+
+// Top-level code, not @main: the target has more files than this one, and a file named main.swift is then
+// compiled as the program's top-level code.
+Orion.main()
