@@ -1,10 +1,11 @@
-// `orion`: list boards, build board images, boot them in QEMU.
+// `orion`: list boards, build board images, boot them in QEMU, trace safety requirements.
 
 import ArgumentParser
 import Foundation
 import OrionTool
 import SafetyTrace
 
+@main
 struct Orion: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "orion",
@@ -175,7 +176,3 @@ struct TraceCheck: ParsableCommand {
         Foundation.exit(report.isClean ? 0 : 1)
     }
 }
-
-// Top-level code, not @main: the target has more files than this one, and a file named main.swift is then
-// compiled as the program's top-level code.
-Orion.main()
