@@ -71,6 +71,34 @@ struct KernelStateTests {
         #expect(k.tasks[0].deadlineMisses == 0)
     }
 
+    // @verifies SWR-KERN-FAULT-1
+    @Test func faultStopsOnlyTheFaultingTask() throws {
+        var k = KernelState<FixedPriorityPolicy>()
+        _ = try k.declare(TaskDescriptor(name: "bad", entry: kernelTestNoop, priority: Priority(20), periodNs: 4 * msNs))
+        _ = try k.declare(TaskDescriptor(name: "good", entry: kernelTestNoop, priority: Priority(10), periodNs: 4 * msNs))
+        #expect(k.start(nowNs: 0) == 0)
+        // The high-priority task raises an exception 1 ms into its first job: it is stopped for good and the
+        // other task runs at once.
+        #expect(k.fault(nowNs: msNs) == 1)
+        #expect(k.tasks[0].state == .faulted)
+        // The survivor keeps its period; the faulted task is never released again.
+        var now = msNs
+        var current: UInt8 = 1
+        for _ in 0..<5 {
+            now += msNs / 2
+            current = k.syscall(Syscall.waitForNextPeriod.rawValue, SyscallArguments(), nowNs: now)
+            #expect(current == TaskControlBlock.none)
+            let next = k.nextTimerDeadlineNs()
+            #expect(next != nil)
+            now = next ?? now
+            current = k.timerInterrupt(nowNs: now)
+            #expect(current == 1)
+        }
+        #expect(k.tasks[0].state == .faulted)
+        #expect(k.tasks[1].jobsCompleted == 5)
+        #expect(k.tasks[1].deadlineMisses == 0)
+    }
+
     // @verifies SWR-KERN-BUDGET-1
     @Test func budgetThrottlesAnOverrunningTask() throws {
         var k = KernelState<FixedPriorityPolicy>()
