@@ -1,0 +1,870 @@
+// `orion trace report`: the HTML, ReqIF and CSV renderers on the fixture trees, StrictDoc importing the
+// ReqIF, headless Chromium rendering the HTML, and the command's exit codes.
+//
+// StrictDoc (PyPI, in a virtual environment under ~/.cache/orion-rt) and Chromium (Debian) are installed
+// by the first test that needs them when they are missing; a failed install fails the test.
+
+import Foundation
+import Testing
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+@testable import SafetyTrace
+
+// MARK: Shared inputs
+
+enum ReportFixtures {
+    static func clean() throws -> TraceReport { try Trace.check(paths: [Paths.fixture("clean")]) }
+
+    static func planted() throws -> TraceReport {
+        let root = Paths.fixture("planted")
+        return try Trace.check(paths: [root], results: root + "/results.xml", coverage: root + "/coverage.json")
+    }
+
+    /// This package's own requirements and tags (what the README's test command reports on).
+    static func selfTrace() throws -> TraceReport {
+        try Trace.check(paths: ["Safety/Requirements", "Kernel", "Boards", "Tests"].map { Paths.packageRoot + "/" + $0 })
+    }
+
+    /// Two items whose texts hold every character HTML, XML and CSV must escape, and a tag on a generic
+    /// function, so a renderer that forgets to escape shows it.
+    static let nastyTitle = "Motor <stops> & \"quotes\", 'apostrophes'\nsecond line"
+    static let nastyBody = "<script>alert(1)</script> & more\n\nSecond paragraph, \"quoted\"."
+
+    static func nasty() -> TraceReport {
+        let file = SourceLocation(file: "reqs/a<b>&c.md", line: 3)
+        var goal = RequirementItem(id: "SG-1", title: nastyTitle, location: file)
+        goal.body = nastyBody
+        goal.asil = ASIL(.d)
+        goal.status = "approved"
+        var child = RequirementItem(id: "SWR-1", title: "Child, of \"SG-1\"", location: SourceLocation(file: "reqs/a<b>&c.md", line: 9))
+        child.asil = ASIL(.d)
+        child.covers = [(ItemReference(id: "SG-1"), SourceLocation(file: "reqs/a<b>&c.md", line: 11))]
+        child.needs = [.impl]
+        let tags = [
+            TraceTag(kind: .implements, reference: ItemReference(id: "SWR-1"), location: SourceLocation(file: "src/x&y.swift", line: 1),
+                     symbol: "convert<T>", symbolLocation: SourceLocation(file: "src/x&y.swift", line: 2)),
+            TraceTag(kind: .verifies, reference: ItemReference(id: "SWR-<9>"), location: SourceLocation(file: "src/t.swift", line: 4)),
+        ]
+        return Trace.check(items: [goal, child], tags: tags)
+    }
+}
+
+/// A scratch folder for one test, removed afterwards.
+final class ReportScratch {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "trace-report-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        let file = path + "/" + name
+        try Data(text.utf8).write(to: URL(fileURLWithPath: file))
+        return file
+    }
+
+    func read(_ name: String) throws -> String {
+        try String(contentsOfFile: path + "/" + name, encoding: .utf8)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+func count(of needle: String, in text: String) -> Int {
+    text.components(separatedBy: needle).count - 1
+}
+
+/// Every `href="#x"` in `html` names an element `id="x"`.
+func danglingLinks(_ html: String) throws -> [String] {
+    let ids = Set(try matches(#" id="([^"]+)""#, html))
+    return Set(try matches(##"href="#([^"]+)""##, html)).filter { !ids.contains($0) }.sorted()
+}
+
+func matches(_ pattern: String, _ text: String) throws -> [String] {
+    let regex = try NSRegularExpression(pattern: pattern)
+    let ns = text as NSString
+    return regex.matches(in: text, range: NSRange(location: 0, length: ns.length)).map { ns.substring(with: $0.range(at: 1)) }
+}
+
+// MARK: HTML
+
+struct HTMLReportTests {
+    @Test func plantedReportHasTheSummaryEveryItemAndEveryDefect() throws {
+        let report = try ReportFixtures.planted()
+        let html = HTMLReport.render(report)
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(html.contains("<section id=\"summary\">"))
+        #expect(html.contains("<table class=\"summary\" id=\"summary-asil\">"))
+        #expect(html.contains("<table class=\"summary\" id=\"summary-level\">"))
+        #expect(html.contains("10 items · 12 links · 5 tags · 11 defects"))
+
+        for item in report.items {
+            #expect(count(of: "id=\"\(HTMLReport.itemAnchor(item.id))\"", in: html) == 1, "tree node of \(item.id)")
+            #expect(count(of: "id=\"\(HTMLReport.rowAnchor(item.id))\"", in: html) == 1, "matrix row of \(item.id)")
+            #expect(html.contains(HTMLReport.escape(item.title)))
+        }
+        #expect(report.defects.count == 11)
+        for (n, defect) in report.defects.enumerated() {
+            let row = try #require(try matches("<tr id=\"defect-\(n + 1)\">(.*?)</tr>", html).first, "row of \(defect)")
+            #expect(row.contains(">\(defect.kind.rawValue)<"))
+            #expect(row.contains(HTMLReport.escape(defect.location.description)))
+            #expect(row.contains(HTMLReport.escape(defect.detail)))
+            if report.items.contains(where: { $0.id == defect.id }) {
+                #expect(row.contains("href=\"#\(HTMLReport.itemAnchor(defect.id))\""), "defect \(n + 1) links to its item")
+            } else {
+                #expect(row.contains("(no such item)"))
+            }
+        }
+        #expect(try danglingLinks(html) == [])
+
+        // Coverage: the measured item and the floor it misses.
+        #expect(html.contains("<section id=\"coverage\">"))
+        #expect(html.contains("coverage 66.7%"))
+        #expect(html.contains("<td class=\"num bad\">66.7 %</td><td class=\"num\">90 %</td>"))
+    }
+
+    @Test func summaryCountsPerASILAndLevel() throws {
+        let index = ReportIndex(try ReportFixtures.clean())
+        typealias Row = ReportIndex.SummaryRow
+        #expect(index.summaryByLevel == [
+            Row(label: "SG", items: 1, implemented: 1, verified: 1, itemsWithDefects: 0, defects: 0),
+            Row(label: "FSR", items: 1, implemented: 1, verified: 1, itemsWithDefects: 0, defects: 0),
+            Row(label: "TSR", items: 1, implemented: 1, verified: 1, itemsWithDefects: 0, defects: 0),
+            Row(label: "SWR", items: 2, implemented: 2, verified: 2, itemsWithDefects: 0, defects: 0),
+        ])
+        #expect(index.summaryByASIL.map(\.label) == ["QM", "A", "B", "C", "D"])
+        #expect(index.summaryByASIL.map(\.items) == [0, 1, 0, 1, 3])  // A(D), C(D), three D
+
+        let planted = ReportIndex(try ReportFixtures.planted())
+        let swr = try #require(planted.summaryByLevel.first { $0.label == "SWR" })
+        // SWR-UNC is implemented; SWR-DEC and SWR-LOW verified; every SWR has a defect.
+        #expect(swr == Row(label: "SWR", items: 5, implemented: 1, verified: 2, itemsWithDefects: 5, defects: 8))
+        #expect(planted.summaryTotal.defects == 11)  // with the orphan tag's, which names no item
+        #expect(planted.implemented.contains("SG-1"))  // through FSR-1 and TSR-1's own tag
+        #expect(!planted.verified.contains("SG-1"))
+        #expect(!planted.implemented.contains("FSR-CYC-1"))  // a covers loop is never done
+    }
+
+    @Test func treeGoesFromGoalsToCodeAndTests() throws {
+        let html = HTMLReport.render(try ReportFixtures.clean())
+        // Nested in order: SG-1 > FSR-1 > TSR-1 > SWR-A, SWR-B; the code and tests under the SWRs.
+        let order = ["id=\"item-SG-1\"", "id=\"item-FSR-1\"", "id=\"item-TSR-1\"", "id=\"item-SWR-A\"", "startMotor", "motorStarts",
+                     "id=\"item-SWR-B\"", "motor_entry", "motor_stop", "motorStops"]
+        let positions = try order.map { name in try #require(html.range(of: name)?.lowerBound, "\(name) in the tree") }
+        #expect(positions == positions.sorted())
+        let tree = try #require(try matches(#"(?s)<section id="tree">(.*?)</section>"#, html).first)
+        #expect(tree.contains("implemented by</span> <code class=\"sym\">startMotor</code> <code class=\"loc\">\(Paths.fixture("clean"))/src/motor.swift:6</code>"))
+        #expect(tree.contains("verified by</span> <code class=\"sym\">motorStops</code>"))
+        #expect(tree.contains("<code class=\"sym\">motor_stop</code> <code class=\"loc\">\(Paths.fixture("clean"))/src/driver.c:4</code> <span class=\"muted\">@2</span>"))
+        #expect(tree.contains("independent of <a href=\"#item-SWR-B\">SWR-B</a>"))
+        #expect(!html.contains("<section id=\"defects\">\n<h2>Defects (0)</h2>\n<table"))
+        #expect(html.contains("No defects."))
+        #expect(try danglingLinks(html) == [])
+    }
+
+    @Test func reportIsSelfContained() throws {
+        let html = HTMLReport.render(try ReportFixtures.planted())
+        for external in ["src=", "<link", "@import", "url(", "http://", "https://", "//cdn"] {
+            #expect(!html.contains(external), "\(external) in the report")
+        }
+        #expect(count(of: "<style>", in: html) == 1)
+        #expect(count(of: "<script>", in: html) == 1)
+    }
+
+    @Test func everythingIsEscaped() throws {
+        let html = HTMLReport.render(ReportFixtures.nasty(), title: "<Report & co>", inputs: ["a\"b"])
+        #expect(count(of: "<script", in: html) == 1)  // only the report's own
+        #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; more"))
+        #expect(html.contains("Motor &lt;stops&gt; &amp; &quot;quotes&quot;, &#39;apostrophes&#39;"))
+        #expect(html.contains("<title>&lt;Report &amp; co&gt;</title>"))
+        #expect(html.contains("<code>a&quot;b</code>"))
+        #expect(html.contains("reqs/a&lt;b&gt;&amp;c.md:3"))
+        #expect(html.contains("<code class=\"sym\">convert&lt;T&gt;</code>"))
+        #expect(html.contains("SWR-&lt;9&gt; <span class=\"muted\">(no such item)</span>"))
+        #expect(!html.contains("<stops>") && !html.contains("a<b>") && !html.contains("<T>") && !html.contains("<9>"))
+        #expect(try danglingLinks(html) == [])
+        #expect(HTMLReport.escape("a\u{1}b\u{7F}c\td") == "abc\td")
+    }
+}
+
+// MARK: ReqIF
+
+/// The elements named `name` (local name) under `node`, in document order.
+func elements(_ name: String, in node: XMLNode) -> [XMLElement] {
+    var found: [XMLElement] = []
+    for child in node.children ?? [] {
+        if let element = child as? XMLElement {
+            if element.localName == name { found.append(element) }
+            found += elements(name, in: element)
+        }
+    }
+    return found
+}
+
+func attribute(_ element: XMLElement, _ name: String) -> String? {
+    // By local name: FoundationXML's attribute(forName:) misses unprefixed attributes of elements in a
+    // default namespace.
+    element.attributes?.first { ($0.localName ?? $0.name) == name }?.stringValue
+}
+
+/// The text of the first `name` element under `element`.
+func childText(_ element: XMLElement, _ name: String) -> String? {
+    elements(name, in: element).first?.stringValue
+}
+
+struct ReqIFReportTests {
+    static let date = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01
+
+    func parse(_ text: String) throws -> XMLDocument {
+        try XMLDocument(data: Data(text.utf8), options: [])
+    }
+
+    @Test func plantedReqIFHasTheRightCounts() throws {
+        let report = try ReportFixtures.planted()
+        let index = ReportIndex(report)
+        let text = ReqIFReport.render(report, date: Self.date)
+        let document = try parse(text)
+        let root = try #require(document.rootElement())
+        #expect(root.localName == "REQ-IF")
+        #expect(root.uri == "http://www.omg.org/spec/ReqIF/20110401/reqif.xsd")
+        #expect(childText(root, "REQ-IF-VERSION") == "1.0")
+        #expect(childText(root, "CREATION-TIME") == "2026-01-01T00:00:00Z")
+
+        // Identifiers are unique and every reference resolves.
+        let all = allElements(root)
+        let identifiers = all.compactMap { attribute($0, "IDENTIFIER") }
+        #expect(Set(identifiers).count == identifiers.count)
+        let references = all.filter { $0.localName?.hasSuffix("-REF") == true }.compactMap(\.stringValue)
+        #expect(!references.isEmpty)
+        #expect(references.filter { !Set(identifiers).contains($0) } == [])
+
+        // Attribute definitions of the requirement type.
+        let types = elements("SPEC-OBJECT-TYPE", in: root)
+        let requirementType = try #require(types.first { attribute($0, "LONG-NAME") == "Requirement" })
+        let definitions = allElements(requirementType).filter { $0.localName?.hasPrefix("ATTRIBUTE-DEFINITION-") == true && attribute($0, "LONG-NAME") != nil }
+        let names = Dictionary(uniqueKeysWithValues: definitions.map { (attribute($0, "LONG-NAME")!, $0.localName!) })
+        #expect(names == [
+            "ReqIF.ForeignID": "ATTRIBUTE-DEFINITION-STRING", "ReqIF.Name": "ATTRIBUTE-DEFINITION-STRING",
+            "ReqIF.Text": "ATTRIBUTE-DEFINITION-XHTML", "ASIL": "ATTRIBUTE-DEFINITION-STRING",
+            "Status": "ATTRIBUTE-DEFINITION-ENUMERATION", "Rev": "ATTRIBUTE-DEFINITION-INTEGER",
+            "Kind": "ATTRIBUTE-DEFINITION-STRING", "Needs": "ATTRIBUTE-DEFINITION-STRING", "Source": "ATTRIBUTE-DEFINITION-STRING",
+        ])
+
+        // One spec object per item (plus a chapter per level), with its ID, title, ASIL and rev.
+        let objects = elements("SPEC-OBJECT", in: root)
+        let requirements = objects.filter { childText($0, "SPEC-OBJECT-TYPE-REF") == attribute(requirementType, "IDENTIFIER") }
+        #expect(requirements.count == report.items.count)
+        #expect(objects.count == report.items.count + 4)  // SG, FSR, TSR, SWR chapters
+        var values: [String: [String: String]] = [:]
+        for object in requirements {
+            var row: [String: String] = [:]
+            for value in elements("ATTRIBUTE-VALUE-STRING", in: object) + elements("ATTRIBUTE-VALUE-INTEGER", in: object) {
+                let reference = elements("DEFINITION", in: value).first.flatMap(allElements)?.first?.stringValue
+                let definition = try #require(definitions.first { attribute($0, "IDENTIFIER") == reference })
+                row[attribute(definition, "LONG-NAME")!] = attribute(value, "THE-VALUE")
+            }
+            values[row["ReqIF.ForeignID"] ?? "?"] = row
+        }
+        #expect(Set(values.keys) == Set(report.items.map(\.id)))
+        for item in report.items {
+            #expect(values[item.id]?["ReqIF.Name"] == item.title)
+            #expect(values[item.id]?["ASIL"] == item.asil?.description)
+            #expect(values[item.id]?["Rev"] == String(item.rev))
+            #expect(values[item.id]?["Source"] == item.location.description)
+        }
+
+        // One relation per resolved covers link, child (source) to parent (target).
+        let relations = elements("SPEC-RELATION", in: root).map { relation in
+            [childText(elements("SOURCE", in: relation)[0], "SPEC-OBJECT-REF")!, childText(elements("TARGET", in: relation)[0], "SPEC-OBJECT-REF")!]
+        }
+        let expected = index.items.flatMap { item in (index.parents[item.id] ?? []).map { [ReqIFReport.objectID(item.id), ReqIFReport.objectID($0)] } }
+        #expect(relations.count == 8)
+        #expect(relations == expected)
+
+        // The hierarchy: chapters holding every item once.
+        let specification = try #require(elements("SPECIFICATION", in: root).first)
+        let chapters = (elements("CHILDREN", in: specification).first?.children ?? []).compactMap { $0 as? XMLElement }
+        #expect(chapters.count == 4)
+        let leaves = chapters.flatMap { elements("SPEC-HIERARCHY", in: $0) }.map { childText($0, "SPEC-OBJECT-REF")! }
+        #expect(leaves.sorted() == report.items.map { ReqIFReport.objectID($0.id) }.sorted())
+    }
+
+    func allElements(_ node: XMLNode) -> [XMLElement] {
+        (node.children ?? []).compactMap { $0 as? XMLElement }.flatMap { [$0] + allElements($0) }
+    }
+
+    @Test func textsSurviveEscaping() throws {
+        let report = ReportFixtures.nasty()
+        let document = try parse(ReqIFReport.render(report, title: "A & <B>", date: Self.date))
+        let root = try #require(document.rootElement())
+        let strings = elements("ATTRIBUTE-VALUE-STRING", in: root).compactMap { attribute($0, "THE-VALUE") }
+        #expect(strings.contains(ReportFixtures.nastyTitle))  // the line break too
+        #expect(strings.contains("reqs/a<b>&c.md:3"))
+        let text = try #require(elements("ATTRIBUTE-VALUE-XHTML", in: root).first)
+        let paragraphs = elements("p", in: text).map(\.stringValue)
+        #expect(paragraphs == ["<script>alert(1)</script> & more", "Second paragraph, \"quoted\"."])
+        #expect(elements("p", in: text).allSatisfy { $0.uri == "http://www.w3.org/1999/xhtml" })
+        #expect(childText(root, "TITLE") == "A & <B>")
+    }
+
+    @Test func identifiersAreXMLNamesAndDistinct() {
+        #expect(ReqIFReport.objectID("SWR-A.1_b") == "SO-SWR-A.1_5F_b")
+        #expect(ReqIFReport.objectID("X_2D_") != ReqIFReport.objectID("X-"))
+        #expect(ReqIFReport.objectID("ä b") == "SO-_E4__20_b")
+    }
+}
+
+// MARK: CSV
+
+struct CSVReportTests {
+    @Test func plantedMatrixRoundTrips() throws {
+        let report = try ReportFixtures.planted()
+        let text = CSVReport.render(report)
+        let rows = try #require(CSVReport.parse(text))
+        #expect(rows == CSVReport.rows(ReportIndex(report)))
+        #expect(rows.count == report.items.count + 1)
+        #expect(rows[0] == CSVReport.header + ["Coverage"])
+        #expect(rows.allSatisfy { $0.count == rows[0].count })
+        #expect(text.hasSuffix("\r\n"))
+        #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\r"))
+
+        let byID = Dictionary(uniqueKeysWithValues: rows.dropFirst().map { ($0[0], $0) })
+        let column = Dictionary(uniqueKeysWithValues: rows[0].enumerated().map { ($1, $0) })
+        let tsr = try #require(byID["TSR-1"])
+        #expect(tsr[column["Children"]!] == "SWR-DEC\nSWR-DUP\nSWR-LOW\nSWR-UNC")
+        #expect(tsr[column["Implemented by"]!] == "StopPaths (\(Paths.fixture("planted"))/src/code.swift:2) @2")
+        #expect(tsr[column["Coverage"]!] == "not measured")
+        let unc = try #require(byID["SWR-UNC"])
+        #expect(unc[column["Coverage"]!] == "66.7%")
+        #expect(unc[column["Defects"]!] == "2")
+        #expect(unc[column["Implemented"]!] == "yes")
+        #expect(unc[column["Verified"]!] == "no")
+        #expect(byID["SWR-DEC"]?[column["ASIL"]!] == "B(D)")
+    }
+
+    @Test func fieldsAreQuotedPerRFC4180() throws {
+        let report = ReportFixtures.nasty()
+        let text = CSVReport.render(report)
+        #expect(text.contains("\"Motor <stops> & \"\"quotes\"\", 'apostrophes'\nsecond line\""))
+        #expect(text.contains(",\"Child, of \"\"SG-1\"\"\","))
+        let rows = try #require(CSVReport.parse(text))
+        #expect(rows == CSVReport.rows(ReportIndex(report)))
+        #expect(rows[1][5] == ReportFixtures.nastyTitle)
+        // No coverage file: no coverage column.
+        #expect(rows[0] == CSVReport.header)
+    }
+
+    @Test func parserRejectsMalformedCSV() {
+        #expect(CSVReport.parse("a,\"b") == nil)       // unclosed quote
+        #expect(CSVReport.parse("a,b\"c\r\n") == nil)  // quote inside an unquoted field
+        #expect(CSVReport.parse("\"a\"b\r\n") == nil)  // text after a closing quote
+        #expect(CSVReport.parse("a,\"\"\r\n\"x\ny\",z") == [["a", ""], ["x\ny", "z"]])
+    }
+}
+
+// MARK: External tools
+
+struct ToolFailure: Error, Sendable, CustomStringConvertible {
+    var description: String
+}
+
+struct ToolRun: Sendable {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+enum ExternalTools {
+    /// The StrictDoc release the ReqIF import is tested with.
+    static let strictDocVersion = "0.30.4"
+
+    /// Runs `executable` (a path, or a name looked up in PATH) and waits at most `timeout` seconds.
+    static func run(_ executable: String, _ arguments: [String], in folder: String? = nil, timeout: TimeInterval = 120,
+                    environment: [String: String] = [:]) throws -> ToolRun {
+        guard let path = executable.contains("/") ? executable : which(executable) else {
+            throw ToolFailure(description: "\(executable) is not in PATH")
+        }
+        let scratch = NSTemporaryDirectory() + "trace-tool-" + UUID().uuidString
+        let outFile = scratch + ".out", errFile = scratch + ".err"
+        _ = FileManager.default.createFile(atPath: outFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: errFile, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: outFile)
+            try? FileManager.default.removeItem(atPath: errFile)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle(forWritingAtPath: outFile)
+        process.standardError = FileHandle(forWritingAtPath: errFile)
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+            throw ToolFailure(description: "\(executable) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s")
+        }
+        process.waitUntilExit()
+        let read = { (file: String) in String(decoding: FileManager.default.contents(atPath: file) ?? Data(), as: UTF8.self) }
+        return ToolRun(status: process.terminationStatus, stdout: read(outFile), stderr: read(errFile))
+    }
+
+    static func which(_ name: String) -> String? {
+        let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        return (folders + ["/usr/local/bin", "/usr/bin", "/bin"]).map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// `chromium`, installed from Debian when missing (once per test run).
+    static let chromium: Result<String, ToolFailure> = Result { () throws(ToolFailure) -> String in
+        if let found = which("chromium") { return found }
+        let apt = ["DEBIAN_FRONTEND": "noninteractive"]
+        do {
+            var install = try run("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], timeout: 1200, environment: apt)
+            if install.status != 0 {
+                _ = try run("apt-get", ["update"], timeout: 600, environment: apt)
+                install = try run("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], timeout: 1200, environment: apt)
+            }
+            guard install.status == 0, let found = which("chromium") else {
+                throw ToolFailure(description: "apt-get install chromium failed (\(install.status)):\n\(install.stderr.suffix(2000))")
+            }
+            return found
+        } catch let failure as ToolFailure {
+            throw failure
+        } catch {
+            throw ToolFailure(description: "cannot run apt-get: \(error)")
+        }
+    }
+
+    /// A virtual environment holding StrictDoc `strictDocVersion` (and its `reqif` dependency), made
+    /// with `python3 -m venv` and `pip install` when missing (once per test run).
+    static let strictDoc: Result<String, ToolFailure> = Result { () throws(ToolFailure) -> String in
+        let home = FileManager.default.homeDirectoryForCurrentUser.path
+        let venv = home + "/.cache/orion-rt/strictdoc-" + strictDocVersion
+        if FileManager.default.isExecutableFile(atPath: venv + "/bin/strictdoc") { return venv }
+        do {
+            try FileManager.default.createDirectory(atPath: home + "/.cache/orion-rt", withIntermediateDirectories: true)
+            let made = try run("python3", ["-m", "venv", "--clear", venv], timeout: 300)
+            guard made.status == 0 else { throw ToolFailure(description: "python3 -m venv failed:\n\(made.stderr)") }
+            let pip = try run(venv + "/bin/pip", ["install", "--disable-pip-version-check", "strictdoc==" + strictDocVersion], timeout: 1200)
+            guard pip.status == 0, FileManager.default.isExecutableFile(atPath: venv + "/bin/strictdoc") else {
+                throw ToolFailure(description: "pip install strictdoc==\(strictDocVersion) failed:\n\(pip.stdout.suffix(2000))\n\(pip.stderr.suffix(2000))")
+            }
+            return venv
+        } catch let failure as ToolFailure {
+            throw failure
+        } catch {
+            throw ToolFailure(description: "cannot install StrictDoc: \(error)")
+        }
+    }
+}
+
+// MARK: StrictDoc
+
+struct StrictDocImportTests {
+    enum Tree: String, CaseIterable, Sendable { case clean, planted, selfTrace }
+
+    /// The ReqIF is valid against the ReqIF 1.2 schema (the `reqif` package's copy), StrictDoc's importer
+    /// turns it into an SDoc document with one requirement per item, and StrictDoc then reads that
+    /// document back with the same parent links (not for the planted tree: StrictDoc refuses its cycle).
+    @Test(arguments: Tree.allCases)
+    func strictDocImportsTheReqIF(_ tree: Tree) throws {
+        let venv = try ExternalTools.strictDoc.get()
+        let report: TraceReport
+        switch tree {
+        case .clean: report = try ReportFixtures.clean()
+        case .planted: report = try ReportFixtures.planted()
+        case .selfTrace: report = try ReportFixtures.selfTrace()
+        }
+        let index = ReportIndex(report)
+        let scratch = try ReportScratch()
+        let input = try scratch.write("input.reqif", ReqIFReport.render(report))
+
+        let validate = try ExternalTools.run(venv + "/bin/reqif", ["validate", "--use-reqif-schema", input], in: scratch.path)
+        #expect(validate.status == 0, "\(validate.stdout)\(validate.stderr)")
+        #expect(validate.stdout.contains("0 errors, 0 schema issues found, 0 semantic issues found"), "\(validate.stdout)")
+
+        let convert = try ExternalTools.run(venv + "/bin/strictdoc", ["convert", input, scratch.path + "/sdoc"], in: scratch.path)
+        #expect(convert.status == 0, "\(convert.stdout)\(convert.stderr)")
+        let outputs = try FileManager.default.contentsOfDirectory(atPath: scratch.path + "/sdoc").filter { $0.hasSuffix(".sdoc") }
+        try #require(outputs.count == 1, "\(outputs)")
+        let sdoc = try scratch.read("sdoc/" + outputs[0])
+        let lines = sdoc.components(separatedBy: "\n")
+        #expect(lines.filter { $0 == "[REQUIREMENT]" }.count == report.items.count)
+        let uids = lines.filter { $0.hasPrefix("UID: ") }.map { String($0.dropFirst(5)) }
+        #expect(uids.sorted() == report.items.map(\.id).sorted())
+
+        guard !report.defects.contains(where: { $0.kind == .cycle }) else { return }
+        let export = try ExternalTools.run(venv + "/bin/strictdoc", ["export", scratch.path + "/sdoc", "--formats", "json", "--output-dir", scratch.path + "/export"], in: scratch.path)
+        #expect(export.status == 0, "\(export.stdout)\(export.stderr)")
+        let json = try #require(FileManager.default.contents(atPath: scratch.path + "/export/json/index.json"))
+        let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        var parents: [String: [String]] = [:]
+        func walk(_ node: [String: Any]) {
+            for child in node["NODES"] as? [[String: Any]] ?? [] {
+                if child["_NODE_TYPE"] as? String == "REQUIREMENT", let uid = child["UID"] as? String {
+                    parents[uid] = (child["RELATIONS"] as? [[String: Any]] ?? []).compactMap { $0["VALUE"] as? String }
+                }
+                walk(child)
+            }
+        }
+        for document in object["DOCUMENTS"] as? [[String: Any]] ?? [] { walk(document) }
+        #expect(parents.count == report.items.count)
+        #expect(parents == Dictionary(uniqueKeysWithValues: report.items.map { ($0.id, index.parents[$0.id] ?? []) }))
+    }
+}
+
+// MARK: Chromium
+
+/// Enough of PNG to look at the pixels of a screenshot: 8-bit RGB or RGBA, not interlaced.
+struct PNGImage {
+    var width: Int
+    var height: Int
+    /// The decoded rows (possibly fewer than `height`), 0xRRGGBB per pixel.
+    var rows: [[UInt32]]
+
+    struct Malformed: Error, CustomStringConvertible { var description: String }
+
+    /// Decodes the first `maxRows` rows.
+    init(_ data: Data, maxRows: Int = .max) throws {
+        let bytes = [UInt8](data)
+        guard bytes.count > 8, bytes[0..<8].elementsEqual([137, 80, 78, 71, 13, 10, 26, 10]) else { throw Malformed(description: "no PNG signature") }
+        var offset = 8
+        var header: [UInt8] = []
+        var compressed: [UInt8] = []
+        func be32(_ at: Int) -> Int { Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3]) }
+        while offset + 12 <= bytes.count {
+            let length = be32(offset)
+            let type = String(decoding: bytes[offset + 4..<offset + 8], as: UTF8.self)
+            guard offset + 12 + length <= bytes.count else { throw Malformed(description: "chunk \(type) runs past the end") }
+            let body = bytes[offset + 8..<offset + 8 + length]
+            if type == "IHDR" { header = Array(body) }
+            if type == "IDAT" { compressed += body }
+            offset += 12 + length
+            if type == "IEND" { break }
+        }
+        guard header.count == 13 else { throw Malformed(description: "no IHDR") }
+        width = Int(header[0]) << 24 | Int(header[1]) << 16 | Int(header[2]) << 8 | Int(header[3])
+        height = Int(header[4]) << 24 | Int(header[5]) << 16 | Int(header[6]) << 8 | Int(header[7])
+        guard header[8] == 8, header[9] == 2 || header[9] == 6, header[12] == 0 else {
+            throw Malformed(description: "bit depth \(header[8]), colour type \(header[9]), interlace \(header[12]): not handled")
+        }
+        let channels = header[9] == 6 ? 4 : 3
+        let stride = width * channels
+        let wanted = min(maxRows, height)
+        guard compressed.count > 2, compressed[0] & 0x0F == 8 else { throw Malformed(description: "IDAT is not zlib deflate") }
+        var inflater = Inflater(Array(compressed[2...]), limit: wanted * (stride + 1))
+        let raw = try inflater.inflate()
+        guard raw.count >= wanted * (stride + 1) else { throw Malformed(description: "image data ends after \(raw.count) bytes") }
+
+        rows = []
+        var previous = [UInt8](repeating: 0, count: stride)
+        for y in 0..<wanted {
+            let start = y * (stride + 1)
+            let filter = raw[start]
+            var line = Array(raw[start + 1...start + stride])
+            for i in 0..<stride {
+                let a = i >= channels ? Int(line[i - channels]) : 0
+                let b = Int(previous[i])
+                let c = i >= channels ? Int(previous[i - channels]) : 0
+                let predictor: Int
+                switch filter {
+                case 0: predictor = 0
+                case 1: predictor = a
+                case 2: predictor = b
+                case 3: predictor = (a + b) / 2
+                case 4:
+                    let p = a + b - c
+                    let (pa, pb, pc) = (abs(p - a), abs(p - b), abs(p - c))
+                    predictor = pa <= pb && pa <= pc ? a : (pb <= pc ? b : c)
+                default: throw Malformed(description: "filter \(filter) on row \(y)")
+                }
+                line[i] = UInt8(truncatingIfNeeded: Int(line[i]) + predictor)
+            }
+            rows.append((0..<width).map { x in
+                UInt32(line[x * channels]) << 16 | UInt32(line[x * channels + 1]) << 8 | UInt32(line[x * channels + 2])
+            })
+            previous = line
+        }
+    }
+
+    /// How many distinct colours the decoded rows hold.
+    var colours: Int { Set(rows.joined()).count }
+}
+
+/// A DEFLATE decoder (RFC 1951) that stops once `limit` bytes are out.
+struct Inflater {
+    struct Huffman {
+        var counts = [Int](repeating: 0, count: 16)
+        var symbols: [Int] = []
+
+        init(lengths: [Int]) {
+            for length in lengths { counts[length] += 1 }
+            counts[0] = 0
+            var offsets = [Int](repeating: 0, count: 16)
+            for length in 1..<15 { offsets[length + 1] = offsets[length] + counts[length] }
+            symbols = [Int](repeating: 0, count: lengths.count)
+            for (symbol, length) in lengths.enumerated() where length != 0 {
+                symbols[offsets[length]] = symbol
+                offsets[length] += 1
+            }
+        }
+    }
+
+    let input: [UInt8]
+    let limit: Int
+    var position = 0
+    var bitBuffer = 0
+    var bitCount = 0
+    var output: [UInt8] = []
+
+    init(_ input: [UInt8], limit: Int) {
+        self.input = input
+        self.limit = limit
+        output.reserveCapacity(limit)
+    }
+
+    mutating func bits(_ n: Int) throws -> Int {
+        while bitCount < n {
+            guard position < input.count else { throw PNGImage.Malformed(description: "deflate data ends early") }
+            bitBuffer |= Int(input[position]) << bitCount
+            position += 1
+            bitCount += 8
+        }
+        let value = bitBuffer & ((1 << n) - 1)
+        bitBuffer >>= n
+        bitCount -= n
+        return value
+    }
+
+    mutating func decode(_ h: Huffman) throws -> Int {
+        var code = 0, first = 0, index = 0
+        for length in 1...15 {
+            code |= try bits(1)
+            let count = h.counts[length]
+            if code - first < count { return h.symbols[index + code - first] }
+            index += count
+            first = (first + count) << 1
+            code <<= 1
+        }
+        throw PNGImage.Malformed(description: "bad Huffman code")
+    }
+
+    static let lengthBase = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258]
+    static let lengthExtra = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]
+    static let distanceBase = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577]
+    static let distanceExtra = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
+    static let fixedLengths = Huffman(lengths: (0..<288).map { $0 < 144 ? 8 : $0 < 256 ? 9 : $0 < 280 ? 7 : 8 })
+    static let fixedDistances = Huffman(lengths: [Int](repeating: 5, count: 30))
+
+    mutating func inflate() throws -> [UInt8] {
+        var last = 0
+        while last == 0 && output.count < limit {
+            last = try bits(1)
+            switch try bits(2) {
+            case 0:
+                bitBuffer = 0
+                bitCount = 0
+                guard position + 4 <= input.count else { throw PNGImage.Malformed(description: "stored block header") }
+                let length = Int(input[position]) | Int(input[position + 1]) << 8
+                position += 4
+                guard position + length <= input.count else { throw PNGImage.Malformed(description: "stored block runs past the end") }
+                output += input[position..<position + length]
+                position += length
+            case 1:
+                try codes(Self.fixedLengths, Self.fixedDistances)
+            case 2:
+                let literals = try bits(5) + 257, distances = try bits(5) + 1, codeLengths = try bits(4) + 4
+                var lengths = [Int](repeating: 0, count: 19)
+                for i in 0..<codeLengths { lengths[[16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15][i]] = try bits(3) }
+                let lengthCode = Huffman(lengths: lengths)
+                var all: [Int] = []
+                while all.count < literals + distances {
+                    let symbol = try decode(lengthCode)
+                    switch symbol {
+                    case 0..<16: all.append(symbol)
+                    case 16:
+                        guard let previous = all.last else { throw PNGImage.Malformed(description: "repeat with nothing before") }
+                        all += [Int](repeating: previous, count: 3 + (try bits(2)))
+                    case 17: all += [Int](repeating: 0, count: 3 + (try bits(3)))
+                    default: all += [Int](repeating: 0, count: 11 + (try bits(7)))
+                    }
+                }
+                try codes(Huffman(lengths: Array(all[0..<literals])), Huffman(lengths: Array(all[literals..<literals + distances])))
+            default:
+                throw PNGImage.Malformed(description: "block type 3")
+            }
+        }
+        return output
+    }
+
+    mutating func codes(_ lengths: Huffman, _ distances: Huffman) throws {
+        while output.count < limit {
+            let symbol = try decode(lengths)
+            if symbol < 256 {
+                output.append(UInt8(symbol))
+            } else if symbol == 256 {
+                return
+            } else {
+                let i = symbol - 257
+                guard i < 29 else { throw PNGImage.Malformed(description: "length symbol \(symbol)") }
+                let length = Self.lengthBase[i] + (try bits(Self.lengthExtra[i]))
+                let d = try decode(distances)
+                guard d < 30 else { throw PNGImage.Malformed(description: "distance symbol \(d)") }
+                let distance = Self.distanceBase[d] + (try bits(Self.distanceExtra[d]))
+                guard distance <= output.count else { throw PNGImage.Malformed(description: "distance too far back") }
+                let from = output.count - distance
+                for k in 0..<length { output.append(output[from + k]) }
+            }
+        }
+    }
+}
+
+@Suite(.serialized)
+struct ChromiumRenderTests {
+    /// The top of a 1280×2000 screenshot (header, summary and the start of the tree) as decoded pixels.
+    func screenshot(_ html: String, rows: Int = 700) throws -> PNGImage {
+        let chromium = try ExternalTools.chromium.get()
+        let scratch = try ReportScratch()
+        let page = try scratch.write("report.html", html)
+        let png = scratch.path + "/out.png"
+        let run = try ExternalTools.run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                                                   "--screenshot=" + png, "--window-size=1280,2000", "file://" + page], in: scratch.path)
+        #expect(run.status == 0, "\(run.stderr.suffix(3000))")
+        let data = try #require(FileManager.default.contents(atPath: png), "no screenshot written:\n\(run.stderr.suffix(3000))")
+        #expect(data.count > 0)
+        return try PNGImage(data, maxRows: rows)
+    }
+
+    @Test func screenshotShowsTheReport() throws {
+        let image = try screenshot(HTMLReport.render(try ReportFixtures.planted()))
+        #expect(image.width == 1280)
+        #expect(image.height == 2000)
+        #expect(image.rows.count == 700)
+        // Text, tables and coloured badges: many colours, and no colour covering nearly everything.
+        #expect(image.colours > 50, "\(image.colours) colours")
+        var histogram: [UInt32: Int] = [:]
+        for pixel in image.rows.joined() { histogram[pixel, default: 0] += 1 }
+        let commonest = histogram.values.max() ?? 0
+        #expect(Double(commonest) < 0.95 * Double(1280 * 700))
+        // The header band is the report's dark blue, the page below it white.
+        #expect(image.rows[5][5] == 0x1F2A44)
+        #expect(image.rows[690][1270] == 0xFFFFFF)
+    }
+
+    /// The check above can fail: a blank page decodes to one flat colour.
+    @Test func blankPageIsOneFlatColour() throws {
+        let image = try screenshot("<!DOCTYPE html><html><body></body></html>", rows: 2000)
+        #expect(image.rows.count == 2000)
+        #expect(image.colours == 1)
+    }
+
+    @Test func renderedDOMHasTheSummary() throws {
+        let chromium = try ExternalTools.chromium.get()
+        let report = try ReportFixtures.planted()
+        let scratch = try ReportScratch()
+        let page = try scratch.write("report.html", HTMLReport.render(report))
+        let run = try ExternalTools.run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + page], in: scratch.path)
+        #expect(run.status == 0, "\(run.stderr.suffix(3000))")
+        let dom = run.stdout
+        #expect(dom.contains("<section id=\"summary\">"))
+        #expect(dom.contains("<h3>By ASIL</h3>"))
+        #expect(dom.contains("<h3>By level</h3>"))
+        #expect(dom.contains("10 items · 12 links · 5 tags · 11 defects"))
+        #expect(count(of: "<tr id=\"defect-", in: dom) == report.defects.count)
+        for item in report.items {
+            #expect(dom.contains("id=\"\(HTMLReport.itemAnchor(item.id))\""))
+        }
+    }
+}
+
+// MARK: orion trace report
+
+enum OrionCommand {
+    /// `orion`, built next to this test bundle by `swift build` / `swift test`.
+    static var path: String {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("orion").path
+    }
+
+    static func run(_ arguments: [String]) throws -> ToolRun {
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw ToolFailure(description: "orion is not built at \(path): run `swift build --product orion` first")
+        }
+        return try ExternalTools.run(path, arguments, in: Paths.packageRoot, timeout: 120)
+    }
+}
+
+struct TraceReportCommandTests {
+    @Test func cleanTreeWritesEveryOutputAndExitsZero() throws {
+        let scratch = try ReportScratch()
+        let out = scratch.path
+        let run = try OrionCommand.run(["trace", "report", Paths.fixture("clean"), "--html", out + "/r.html", "--reqif", out + "/r.reqif", "--csv", out + "/r.csv"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.hasPrefix("trace: 5 items, 9 links, 0 defects"))
+        let html = try scratch.read("r.html")
+        #expect(html.contains("<section id=\"summary\">") && html.contains("item-SWR-B"))
+        #expect(try XMLDocument(data: Data(try scratch.read("r.reqif").utf8)).rootElement()?.localName == "REQ-IF")
+        #expect(CSVReport.parse(try scratch.read("r.csv"))?.count == 6)
+    }
+
+    @Test func defectsExitOneAndTheReportIsStillWritten() throws {
+        let scratch = try ReportScratch()
+        let root = Paths.fixture("planted")
+        let run = try OrionCommand.run(["trace", "report", root, "--results", root + "/results.xml", "--coverage", root + "/coverage.json", "--html", scratch.path + "/r.html"])
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("11 defects"))
+        #expect(run.stdout.contains("\(root)/src/tests.swift:7: failing-test: SWR-LOW"))
+        let html = try scratch.read("r.html")
+        #expect(count(of: "<tr id=\"defect-", in: html) == 11)
+        #expect(html.contains("<section id=\"coverage\">"))
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/r.csv"))
+    }
+
+    @Test func badRequirementIsAFileLineErrorAndWritesNothing() throws {
+        let scratch = try ReportScratch()
+        let run = try OrionCommand.run(["trace", "report", Paths.fixture("bad"), "--html", scratch.path + "/r.html"])
+        #expect(run.status == 2)
+        #expect(run.stderr.hasPrefix(Paths.fixture("bad") + "/broken.md:8: error: unknown attribute 'colour'"), "\(run.stderr)")
+        #expect(run.stdout.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/r.html"))
+    }
+
+    @Test(arguments: [
+        ("results.xml", "<testsuites>\n<testsuite>\n<testcase name=\"a\">\n</testsuite>\n", ":4: error: not JUnit XML"),
+        ("coverage.json", "{\"data\": [\n  {\"functions\": [}\n]}\n", ":2: error: not llvm-cov export JSON"),
+    ])
+    func badResultsOrCoverageIsAFileLineError(name: String, text: String, message: String) throws {
+        let scratch = try ReportScratch()
+        let file = try scratch.write(name, text)
+        let option = name == "results.xml" ? "--results" : "--coverage"
+        let run = try OrionCommand.run(["trace", "report", Paths.fixture("clean"), option, file, "--csv", scratch.path + "/r.csv"])
+        #expect(run.status == 2)
+        #expect(run.stderr.hasPrefix(file + message), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/r.csv"))
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        let noOutput = try OrionCommand.run(["trace", "report", Paths.fixture("clean")])
+        #expect(noOutput.status == 2)
+        #expect(noOutput.stderr.contains("needs at least one output: --html, --reqif or --csv"))
+
+        let noPath = try OrionCommand.run(["trace", "report", "--html", "/tmp/x.html"])
+        #expect(noPath.status == 2)
+        #expect(noPath.stderr.contains("needs at least one path"))
+
+        let missing = try OrionCommand.run(["trace", "report", "/no/such/folder", "--csv", "/tmp/x.csv"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.hasPrefix("/no/such/folder: error: no such file or folder"), "\(missing.stderr)")
+
+        let unwritable = try OrionCommand.run(["trace", "report", Paths.fixture("clean"), "--csv", "/no/such/folder/r.csv"])
+        #expect(unwritable.status == 2)
+        #expect(unwritable.stderr.hasPrefix("/no/such/folder/r.csv: error: cannot write the report"), "\(unwritable.stderr)")
+    }
+}
