@@ -427,10 +427,10 @@ enum ExternalTools {
         if let found = which("chromium") { return found }
         let apt = ["DEBIAN_FRONTEND": "noninteractive"]
         do {
-            var install = try run("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], timeout: 1200, environment: apt)
+            var install = try run("apt-get", ["install", "-y", "chromium"], timeout: 1200, environment: apt)
             if install.status != 0 {
                 _ = try run("apt-get", ["update"], timeout: 600, environment: apt)
-                install = try run("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], timeout: 1200, environment: apt)
+                install = try run("apt-get", ["install", "-y", "chromium"], timeout: 1200, environment: apt)
             }
             guard install.status == 0, let found = which("chromium") else {
                 throw ToolFailure(description: "apt-get install chromium failed (\(install.status)):\n\(install.stderr.suffix(2000))")
