@@ -56,6 +56,7 @@ let package = Package(
     ] + guestApps.map { .executable(name: "orion-app-\($0)", targets: ["App_\($0)"]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // Portable core: plain Swift that also builds as Embedded Swift.
@@ -81,9 +82,10 @@ let package = Package(
         // Host tools.
         .target(name: "OrionTool", path: "Tools/OrionTool"),
         .target(name: "SafetyTrace", path: "Safety/Trace", exclude: ["README.md"]),
+        .target(name: "SchedTool", dependencies: ["RealTime", .product(name: "Yams", package: "Yams")], path: "Tools/SchedTool"),
         .executableTarget(
             name: "orion",
-            dependencies: ["OrionTool", "SafetyTrace", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["OrionTool", "SafetyTrace", "SchedTool", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/orion"),
 
         // Tests.
@@ -91,5 +93,6 @@ let package = Package(
         .testTarget(name: "RealTimeTests", dependencies: ["RealTime"], path: "Tests/RealTimeTests"),
         .testTarget(name: "OrionToolTests", dependencies: ["OrionTool"], path: "Tests/OrionToolTests"),
         .testTarget(name: "SafetyTraceTests", dependencies: ["SafetyTrace"], path: "Tests/SafetyTraceTests", exclude: ["Fixtures"]),
+        .testTarget(name: "SchedToolTests", dependencies: ["SchedTool"], path: "Tests/SchedToolTests"),
     ]
 )

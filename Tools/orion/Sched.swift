@@ -1,0 +1,174 @@
+// `orion sched`: schedulability analysis and schedule simulation of task-set files (docs/SCHED.md).
+
+import ArgumentParser
+import Foundation
+import SchedTool
+
+struct Sched: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Schedulability analysis and virtual-time simulation of task sets (YAML, see docs/SCHED.md).",
+        subcommands: [SchedAnalyze.self, SchedSimulate.self, SchedBench.self])
+}
+
+/// Writes `text` to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+}
+
+/// Exits 2 after printing `orion: error: message`.
+func badInput(_ message: String) -> Never {
+    printError("orion: error: \(message)")
+    Foundation.exit(2)
+}
+
+/// The policy named by --policy (nil: the file's).
+func parsePolicy(_ text: String?) -> SchedPolicy? {
+    guard let text else { return nil }
+    guard let policy = SchedPolicy(rawValue: text) else { badInput("--policy: unknown policy '\(text)' (use fp or edf)") }
+    return policy
+}
+
+/// The assignment named by --assign.
+func parseAssignment(_ text: String?) -> Assignment? {
+    guard let text else { return nil }
+    guard let assignment = Assignment(rawValue: text) else { badInput("--assign: unknown assignment '\(text)' (use dm or audsley)") }
+    return assignment
+}
+
+struct SchedAnalyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Analyse task sets: per task C, T, D, priority, WCRT or demand verdict, slack; then the verdict.",
+        discussion: "Exits 0 when every set is schedulable, 1 when one is not, 2 on bad input (reported as file:line: error: message).")
+
+    @Argument(help: "Task-set files (YAML).")
+    var files: [String] = []
+
+    @Flag(help: "Print JSON: one object for one file, an array of objects (with \"file\") for several.")
+    var json = false
+
+    @Option(help: "Analyse under this policy instead of the file's: fp or edf.")
+    var policy: String?
+
+    @Option(help: "Assign fixed priorities instead of the file's: dm (deadline-monotonic) or audsley (optimal).")
+    var assign: String?
+
+    func run() throws {
+        guard !files.isEmpty else { badInput("sched analyze needs at least one task-set file") }
+        let policy = parsePolicy(policy)
+        let assignment = parseAssignment(assign)
+        var reports: [AnalysisReport] = []
+        var badFiles = 0
+        for file in files {
+            do {
+                let spec = try TaskSetFile.load(path: file)
+                reports.append(try SchedAnalyzer.analyze(spec, policy: policy, assignment: assignment))
+            } catch {
+                printError(error.description)
+                badFiles += 1
+            }
+        }
+        if json {
+            if reports.count == 1 && files.count == 1 {
+                print(SchedReports.json(reports[0]).rendered())
+            } else if !reports.isEmpty {
+                print(JSON.array(reports.map { SchedReports.json($0, includeFile: true) }).rendered())
+            }
+        } else {
+            print(reports.map(SchedReports.text).joined(separator: "\n"), terminator: "")
+        }
+        if badFiles > 0 { Foundation.exit(2) }
+        Foundation.exit(reports.allSatisfy(\.schedulable) ? 0 : 1)
+    }
+}
+
+struct SchedSimulate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Simulate a task set in virtual time with the kernel's scheduling policies; report misses and response times.",
+        discussion: """
+        Jobs run for their wcet, or for a time drawn from bcet ... wcet when the task gives a bcet; release jitter \
+        is drawn from 0 ... jitter; the seed makes both repeatable. Exits 0 without deadline misses, 1 with misses, \
+        2 on bad input.
+        """)
+
+    @Argument(help: "Task-set file (YAML).")
+    var file: String
+
+    @Option(help: "How long to simulate, with a unit: ns, us, ms or s (for example 100ms).")
+    var until: String
+
+    @Option(help: "Write an SVG Gantt chart here.")
+    var svg: String?
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @Flag(help: "Print every job event (with --json: an \"events\" array).")
+    var trace = false
+
+    @Option(help: "Seed for execution times and jitter (default 0).")
+    var seed: String = "0"
+
+    @Option(help: "Simulate under this policy instead of the file's: fp or edf.")
+    var policy: String?
+
+    @Option(help: "Assign fixed priorities instead of the file's: dm or audsley.")
+    var assign: String?
+
+    func run() throws {
+        let policy = parsePolicy(policy)
+        let assignment = parseAssignment(assign)
+        let untilNs: UInt64
+        do { untilNs = try Durations.parse(until) } catch { badInput("--until: \(error.message)") }
+        if untilNs == 0 { badInput("--until must be longer than zero") }
+        guard let seedValue = UInt64(seed) else { badInput("--seed must be a whole number from 0 to \(UInt64.max)") }
+        let run: SimulationRun
+        do {
+            let spec = try TaskSetFile.load(path: file)
+            run = try SchedSimulator.run(spec, policy: policy, assignment: assignment, untilNs: untilNs, seed: seedValue)
+        } catch {
+            printError(error.description)
+            Foundation.exit(2)
+        }
+        if let svg {
+            do {
+                try GanttChart.svg(run).write(toFile: svg, atomically: true, encoding: .utf8)
+            } catch {
+                badInput("cannot write \(svg): \(error.localizedDescription)")
+            }
+        }
+        if json {
+            print(SchedReports.json(run, trace: trace).rendered())
+        } else {
+            if trace { print(SchedReports.traceText(run), terminator: "") }
+            print(SchedReports.text(run), terminator: "")
+            if let svg { print("chart: \(svg)") }
+        }
+        Foundation.exit(run.result.totalMisses == 0 ? 0 : 1)
+    }
+}
+
+struct SchedBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time response-time analysis and QPA on large random task sets (docs/PERFORMANCE.md).",
+        shouldDisplay: false)
+
+    @Option(help: "Tasks per set.")
+    var tasks: Int = 1_000
+
+    @Option(help: "Sets per analysis.")
+    var runs: Int = 10
+
+    @Option(help: "Seed of the task-set generator.")
+    var seed: UInt64 = 1
+
+    func run() throws {
+        guard tasks >= 1, tasks <= 100_000, runs >= 1, runs <= 10_000 else { badInput("--tasks must be 1 ... 100000 and --runs 1 ... 10000") }
+        #if DEBUG
+        printError("orion: note: this is a debug build; measure with `swift run -c release orion sched bench`")
+        #endif
+        print(SchedBenchmark.text(SchedBenchmark.run(tasks: tasks, runs: runs, seed: seed)), terminator: "")
+    }
+}
