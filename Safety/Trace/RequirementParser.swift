@@ -26,11 +26,9 @@ public enum RequirementParser {
             body = []
         }
 
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        for (index, raw) in lines.enumerated() {
-            let line = String(raw).trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+        for (index, line) in sourceLines(text).enumerated() {
             let here = SourceLocation(file: file, line: index + 1)
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let trimmed = SafetyTrace.trimmed(line)
 
             if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") {
                 inFence.toggle()
@@ -80,12 +78,12 @@ public enum RequirementParser {
 
     /// `ID: title` after `###`.
     static func heading(_ text: String, at here: SourceLocation) throws(TraceInputError) -> RequirementItem {
-        let t = text.trimmingCharacters(in: .whitespaces)
+        let t = trimmed(text)
         guard let colon = t.firstIndex(of: ":") else {
             throw TraceInputError(here, "heading without 'ID: title'")
         }
-        let id = String(t[..<colon]).trimmingCharacters(in: .whitespaces)
-        let title = String(t[t.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+        let id = trimmed(t[..<colon])
+        let title = trimmed(t[t.index(after: colon)...])
         guard isIdentifier(id), !title.isEmpty else {
             throw TraceInputError(here, "heading without 'ID: title'")
         }
@@ -97,9 +95,9 @@ public enum RequirementParser {
         guard trimmed.hasPrefix("- ") || trimmed.hasPrefix("* ") else { return nil }
         let rest = trimmed.dropFirst(2)
         guard let colon = rest.firstIndex(of: ":") else { return nil }
-        let name = rest[..<colon].trimmingCharacters(in: .whitespaces)
+        let name = SafetyTrace.trimmed(rest[..<colon])
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else { return nil }
-        return (name.lowercased(), rest[rest.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        return (name.lowercased(), SafetyTrace.trimmed(rest[rest.index(after: colon)...]))
     }
 
     static func apply(_ name: String, _ value: String, to item: inout RequirementItem, at here: SourceLocation) throws(TraceInputError) {
@@ -141,7 +139,7 @@ public enum RequirementParser {
     }
 
     static func list(_ value: String) -> [String] {
-        value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        value.split(separator: ",").map { trimmed($0) }.filter { !$0.isEmpty }
     }
 
     /// `ID` or `ID@rev`.
@@ -161,7 +159,7 @@ public enum RequirementParser {
 
     /// Item IDs: a letter, then letters, digits, `-`, `_`, `.`.
     static func isIdentifier(_ s: String) -> Bool {
-        guard let first = s.unicodeScalars.first, CharacterSet.letters.contains(first) else { return false }
-        return s.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" || $0 == ".") }
+        guard let first = s.utf8.first, isASCIIAlphanumeric(first), first > 0x39 else { return false }
+        return s.utf8.allSatisfy { isASCIIAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") }
     }
 }

@@ -17,7 +17,7 @@ public enum TagScanner {
     /// Scans one source file's text. `file` is the name used in locations.
     public static func scan(_ text: String, file: String) throws(TraceInputError) -> [TraceTag] {
         let language = language(ofFile: file)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let lines = sourceLines(text)
         let parts = split(lines, language: language)
         var tags: [TraceTag] = []
         for (index, part) in parts.enumerated() where !part.comment.isEmpty {
@@ -44,106 +44,113 @@ public enum TagScanner {
 
     /// For each line, its code and the text inside comments on it (empty when none). String literals
     /// (`"..."`, Swift's multi-line `"""` and C's `'x'`) are code, with their contents blanked, so that
-    /// a `//` or a brace inside a string is neither a comment nor a brace.
+    /// a `//` or a brace inside a string is neither a comment nor a brace. Works on UTF-8 bytes: every
+    /// delimiter is ASCII, and a multi-byte character is never split (its bytes are all >= 0x80).
     static func split(_ lines: [String], language: Language) -> [Line] {
         enum State { case code, block, multilineString }
         var state = State.code
-        var closing = ""  // what ends the multi-line string: `"""` plus the raw string's `#`s
+        var closing: [UInt8] = []  // what ends the multi-line string: `"""` plus the raw string's `#`s
+        let quote = UInt8(ascii: "\""), apostrophe = UInt8(ascii: "'"), backslash = UInt8(ascii: "\\")
+        let slash = UInt8(ascii: "/"), star = UInt8(ascii: "*"), hash = UInt8(ascii: "#"), space = UInt8(ascii: " ")
+        let tripleQuote: [UInt8] = [quote, quote, quote]
         return lines.map { line in
-            var out = Line()
-            var sawComment = false
-            let chars = Array(line)
+            let chars = Array(line.utf8)
+            // Most lines hold no delimiter at all: they are code, or comment text inside a block.
+            if state == .code, !chars.contains(where: { $0 == slash || $0 == quote || $0 == apostrophe || $0 == hash }) {
+                return Line(code: line)
+            }
+            var code: [UInt8] = []
+            var comment: [UInt8] = []
+            var trailing: [UInt8]?
             var i = 0
             if state == .code, language == .assembly {
-                let indented = line.drop(while: { $0 == " " || $0 == "\t" })
-                if indented.hasPrefix("#") { return Line(comment: String(indented.dropFirst())) }
-            }
-            func at(_ text: String) -> Bool {
-                var k = i
-                for c in text {
-                    guard k < chars.count, chars[k] == c else { return false }
-                    k += 1
+                var k = 0
+                while k < chars.count, chars[k] == space || chars[k] == UInt8(ascii: "\t") { k += 1 }
+                if k < chars.count, chars[k] == hash {
+                    return Line(comment: String(decoding: chars[(k + 1)...], as: UTF8.self))
                 }
+            }
+            func at(_ text: [UInt8]) -> Bool {
+                guard i + text.count <= chars.count else { return false }
+                for (n, c) in text.enumerated() where chars[i + n] != c { return false }
                 return true
+            }
+            /// The `#`s at `i` when a quote follows them (a Swift raw string), [] at a quote, else nil.
+            func rawDelimiter() -> [UInt8]? {
+                var k = i
+                while k < chars.count, chars[k] == hash { k += 1 }
+                guard k < chars.count, chars[k] == quote else { return nil }
+                return [UInt8](repeating: hash, count: k - i)
             }
             while i < chars.count {
                 let c = chars[i]
                 switch state {
                 case .block:
-                    if at("*/") {
+                    if at([star, slash]) {
                         state = .code
-                        out.comment += " "
+                        comment.append(space)
                         i += 2
-                        if !sawComment {
-                            sawComment = true
-                            out.trailing = String(chars[i...])
-                        }
+                        if trailing == nil { trailing = Array(chars[i...]) }
                         continue
                     }
-                    out.comment.append(c)
+                    comment.append(c)
                     i += 1
                 case .multilineString:
                     if at(closing) {
                         state = .code
-                        out.code += closing
+                        code += closing
                         i += closing.count
                     } else {
                         // In a raw string a backslash escapes nothing.
-                        let skip = c == "\\" && closing == "\"\"\"" ? 2 : 1
-                        out.code += String(repeating: " ", count: skip)
+                        let skip = c == backslash && closing == tripleQuote ? 2 : 1
+                        code += [UInt8](repeating: space, count: skip)
                         i += skip
                     }
                 case .code:
-                    if at("//") {
-                        out.comment += String(chars[(i + 2)...])
+                    if at([slash, slash]) {
+                        comment += chars[(i + 2)...]
                         i = chars.count
-                    } else if at("/*") {
-                        out.code += " "
+                    } else if at([slash, star]) {
+                        code.append(space)
                         state = .block
                         i += 2
-                    } else if language == .swift, let hashes = rawDelimiter(chars, i), at(hashes + "\"\"\"") {
-                        closing = "\"\"\"" + hashes
-                        out.code += hashes + "\"\"\""
+                    } else if language == .swift, let hashes = rawDelimiter(), at(hashes + tripleQuote) {
+                        closing = tripleQuote + hashes
+                        code += hashes + tripleQuote
                         state = .multilineString
                         i += hashes.count + 3
-                    } else if language == .swift, let hashes = rawDelimiter(chars, i), !hashes.isEmpty, at(hashes + "\"") {
+                    } else if language == .swift, let hashes = rawDelimiter(), !hashes.isEmpty {
                         // A one-line raw string `#"..."#`: no escapes.
-                        let end = "\"" + hashes
-                        out.code += hashes + "\""
+                        let end = [quote] + hashes
+                        code += hashes + [quote]
                         i += hashes.count + 1
                         while i < chars.count, !at(end) {
-                            out.code += " "
+                            code.append(space)
                             i += 1
                         }
-                        if i < chars.count { out.code += end }
+                        if i < chars.count { code += end }
                         i += end.count
-                    } else if c == "\"" || (c == "'" && language == .c) {
+                    } else if c == quote || (c == apostrophe && language == .c) {
                         // A one-line literal: copy the quotes, blank the contents, honour escapes.
-                        out.code.append(c)
+                        code.append(c)
                         i += 1
                         while i < chars.count, chars[i] != c {
-                            out.code += chars[i] == "\\" ? "  " : " "
-                            i += chars[i] == "\\" ? 2 : 1
+                            let skip = chars[i] == backslash ? 2 : 1
+                            code += [UInt8](repeating: space, count: skip)
+                            i += skip
                         }
-                        if i < chars.count { out.code.append(c) }
+                        if i < chars.count { code.append(c) }
                         i += 1
                     } else {
-                        out.code.append(c)
+                        code.append(c)
                         i += 1
                     }
                 }
             }
-            if state == .block { out.comment += " " }
-            return out
+            if state == .block { comment.append(space) }
+            return Line(code: String(decoding: code, as: UTF8.self), comment: String(decoding: comment, as: UTF8.self),
+                        trailing: trailing.map { String(decoding: $0, as: UTF8.self) } ?? "")
         }
-    }
-
-    /// The `#`s starting at `i` when a quote follows them (a Swift raw string), "" at a quote, else nil.
-    static func rawDelimiter(_ chars: [Character], _ i: Int) -> String? {
-        var k = i
-        while k < chars.count, chars[k] == "#" { k += 1 }
-        guard k < chars.count, chars[k] == "\"" else { return nil }
-        return String(repeating: "#", count: k - i)
     }
 
     /// The tags in one line's comment text.
@@ -167,7 +174,7 @@ public enum TagScanner {
             let token = tail.prefix(while: { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." || $0 == "@" })
             rest = tail[token.endIndex...]
             // A sentence may end right after the ID.
-            let text = String(token).trimmingCharacters(in: CharacterSet(charactersIn: "."))
+            let text = trimmed(token, of: ".")
             guard !text.isEmpty else {
                 throw TraceInputError(here, "@\(kind.rawValue) without an item ID")
             }
@@ -179,11 +186,11 @@ public enum TagScanner {
     /// The name and line index of the first declaration after line `index` (at most 40 lines on).
     static func declaration(after index: Int, parts: [Line], language: Language) -> (String, Int)? {
         // A declaration right after a block comment on the tag's own line: `/* tag */ void f(void)`.
-        let trailing = parts[index].trailing.trimmingCharacters(in: .whitespaces)
+        let trailing = trimmed(parts[index].trailing)
         if !trailing.isEmpty, let name = declarationName(trailing, language: language) { return (name, index) }
         var i = index + 1
         while i < parts.count, i <= index + 40 {
-            let code = parts[i].code.trimmingCharacters(in: .whitespaces)
+            let code = trimmed(parts[i].code)
             // Swift attributes may share the line with the declaration (`@Test func f()`); C and assembly
             // skip preprocessor lines.
             if !code.isEmpty, language == .swift || !(code.hasPrefix("#") || code.hasPrefix("@")) {
@@ -207,7 +214,7 @@ public enum TagScanner {
             if !opened {
                 // The body must open within a few lines, before a prototype's `;` or another declaration.
                 if i > start + 8 { return start }
-                if i > start, !code.contains("{"), declarationName(code.trimmingCharacters(in: .whitespaces), language: language) != nil { return start }
+                if i > start, !code.contains("{"), declarationName(trimmed(code), language: language) != nil { return start }
             }
             for ch in code {
                 if ch == "{" {
@@ -229,19 +236,21 @@ public enum TagScanner {
     static let cNonDeclarations: Set<String> = ["if", "while", "for", "switch", "return", "sizeof", "else", "do"]
 
     static func declarationName(_ code: String, language: Language) -> String? {
-        let words = code.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == "`" || $0 == "." || $0 == "$") }).map(String.init)
+        let words = SafetyTrace.words(code) { b in
+            isASCIIAlphanumeric(b) || b == UInt8(ascii: "_") || b == UInt8(ascii: "`") || b == UInt8(ascii: ".") || b == UInt8(ascii: "$")
+        }
         switch language {
         case .swift:
             for (n, word) in words.enumerated() {
                 if word == "init" || word == "deinit" || word == "subscript" { return word }
                 if swiftKeywords.contains(word), n + 1 < words.count {
-                    return words[n + 1].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+                    return trimmed(words[n + 1], of: "`")
                 }
             }
             return nil
         case .c:
             guard let paren = code.firstIndex(of: "("), !code.hasSuffix(";") else { return nil }
-            let before = code[..<paren].trimmingCharacters(in: .whitespaces)
+            let before = trimmed(code[..<paren])
             let name = String(before.reversed().prefix(while: { $0.isLetter || $0.isNumber || $0 == "_" }).reversed())
             let firstWord = before.split(separator: " ").first.map(String.init) ?? ""
             guard !name.isEmpty, name != before, !cNonDeclarations.contains(name), !cNonDeclarations.contains(firstWord) else { return nil }

@@ -222,3 +222,15 @@ struct StringLiteralTests {
         #expect(cTags.first?.symbolEndLine == 2)
     }
 }
+
+struct LineEndingTests {
+    @Test func crlfFilesReadLikeLFFiles() throws {
+        let items = try RequirementParser.parse("### SWR-1: First\r\n- asil: B\r\n- covers: TSR-1\r\n\r\nBody.\r\n", file: "r.md")
+        #expect(items.map(\.id) == ["SWR-1"])
+        #expect(items.first?.asil == ASIL(.b))
+        #expect(items.first?.covers.map(\.reference.id) == ["TSR-1"])
+        #expect(items.first?.body == "Body.")
+        let tags = try TagScanner.scan("// @implements SWR-1\r\nfunc f() {\r\n}\r\n", file: "a.swift")
+        #expect(tags.map { "\($0.reference) \($0.symbol ?? "-") \($0.symbolEndLine ?? 0)" } == ["SWR-1 f 3"])
+    }
+}
