@@ -44,7 +44,8 @@ public struct HostEDFVerdict: Equatable, Sendable {
     public var demandNs: UInt64?
     /// The blocking term B(t) there.
     public var blockingNs: UInt64?
-    /// Length of the busy period that bounds the test (nil when it does not end).
+    /// Length of the synchronous busy period with jitter (the test covers intervals up to the larger of it
+    /// and the longest relative deadline); nil when it does not end.
     public var busyPeriodNs: UInt64?
     /// Demand evaluations made.
     public var evaluations: Int
@@ -192,9 +193,15 @@ public enum HostAnalysis {
     /// With D' = D − J, the demand of jobs that must complete within an interval of length t is
     /// h(t) = Σ_{D'ᵢ ≤ t} (⌊(t − D'ᵢ)/Tᵢ⌋ + 1)·Cᵢ, and the blocking a job with a later deadline can add is
     /// B(t) = max{ section of j on r : Dⱼ > t, and some task k with D'ₖ ≤ t has Dₖ ≥ min D over r's users }
-    /// (preemption levels by relative deadline). Schedulable iff h(t) + B(t) ≤ t up to the busy period
-    /// L = B_max + Σ ⌈(L + Jᵢ)/Tᵢ⌉·Cᵢ.
-    public static func edf(_ tasks: [HostTask]) -> HostEDFVerdict {
+    /// (preemption levels by relative deadline). Schedulable iff h(t) + B(t) ≤ t for every t up to
+    /// max(L, D_max), where L = Σ ⌈(L + Jᵢ)/Tᵢ⌉·Cᵢ is the synchronous busy period with jitter: an interval
+    /// longer than D_max cannot contain blocking (the blocking job's deadline would lie beyond it), so beyond
+    /// D_max only the demand matters, and demand beyond L never exceeds the interval.
+    ///
+    /// `budget` bounds the busy-period iterations plus demand evaluations; a run that exceeds it reports
+    /// not schedulable with the reason "analysis budget exceeded" (used by the sensitivity searches, which
+    /// probe utilizations within 1 ppm of 1, where the busy period grows without bound).
+    public static func edf(_ tasks: [HostTask], budget: Int = Int.max) -> HostEDFVerdict {
         var u = 0.0
         for task in tasks { u += Double(task.wcetNs) / Double(task.periodNs) }
         if u > 1.0 {
@@ -205,23 +212,27 @@ public enum HostAnalysis {
         }
         let dPrime = tasks.map { $0.deadlineNs - $0.jitterNs }
         let blocking = BlockingFunction(tasks, dPrime)
-        // Busy period with jitter and the largest blocking term.
-        var w = blocking.maximum
+        // Synchronous busy period with jitter.
+        var w: UInt64 = 0
         for task in tasks { w &+= task.wcetNs }
         var steps = 0
         while true {
-            var next = blocking.maximum
+            var next: UInt64 = 0
             for task in tasks { next &+= ((w &+ task.jitterNs &+ task.periodNs - 1) / task.periodNs) &* task.wcetNs }
             if next == w { break }
-            if next > horizonNs || steps > 1_000_000 {
-                return HostEDFVerdict(schedulable: false, evaluations: 0, reason: "the busy period does not end (utilization leaves no room for blocking)")
-            }
-            w = next
             steps += 1
+            if next > horizonNs || steps > 10_000_000 {
+                return HostEDFVerdict(schedulable: false, evaluations: 0, reason: "the busy period does not end within \(horizonNs) ns")
+            }
+            if steps > budget { return HostEDFVerdict(schedulable: false, evaluations: 0, reason: "analysis budget exceeded") }
+            w = next
         }
         let busy = w
         var dMin = UInt64.max
+        var dMax: UInt64 = 0
         for d in dPrime { dMin = min(dMin, d) }
+        for task in tasks { dMax = max(dMax, task.deadlineNs) }
+        let bound = max(busy, dMax)
 
         func demand(_ t: UInt64) -> UInt64 {
             var total: UInt64 = 0
@@ -241,13 +252,16 @@ public enum HostAnalysis {
         }
 
         var evaluations = 0
-        guard var t = deadline(below: busy &+ 1) else {
+        guard var t = deadline(below: bound &+ 1) else {
             return HostEDFVerdict(schedulable: true, busyPeriodNs: busy, evaluations: 0)
         }
         while true {
             let h = demand(t)
             let (beta, stretchStart) = blocking.value(at: t)
             evaluations += 1
+            if steps + evaluations > budget {
+                return HostEDFVerdict(schedulable: false, busyPeriodNs: busy, evaluations: evaluations, reason: "analysis budget exceeded")
+            }
             if h &+ beta > t {
                 return HostEDFVerdict(schedulable: false, failingTimeNs: t, demandNs: h, blockingNs: beta, busyPeriodNs: busy, evaluations: evaluations)
             }
@@ -283,10 +297,11 @@ public enum HostAnalysis {
         guard let busy = verdict.busyPeriodNs else { return verdict.reason == nil ? verdict.schedulable : false }
         let dPrime = tasks.map { $0.deadlineNs - $0.jitterNs }
         let blocking = BlockingFunction(tasks, dPrime)
+        let bound = max(busy, tasks.map(\.deadlineNs).max() ?? 0)
         var points: [UInt64] = []
         for (k, task) in tasks.enumerated() {
             var t = dPrime[k]
-            while t <= busy {
+            while t <= bound {
                 points.append(t)
                 if points.count > limit { return nil }
                 t += task.periodNs

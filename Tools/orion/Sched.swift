@@ -95,8 +95,8 @@ struct SchedSimulate: ParsableCommand {
     @Argument(help: "Task-set file (YAML).")
     var file: String
 
-    @Option(help: "How long to simulate, with a unit: ns, us, ms or s (for example 100ms).")
-    var until: String
+    @Option(help: "How long to simulate, with a unit: ns, us, ms or s (for example 100ms). Required.")
+    var until: String?
 
     @Option(help: "Write an SVG Gantt chart here.")
     var svg: String?
@@ -119,6 +119,7 @@ struct SchedSimulate: ParsableCommand {
     func run() throws {
         let policy = parsePolicy(policy)
         let assignment = parseAssignment(assign)
+        guard let until else { badInput("sched simulate needs --until, how long to simulate (for example --until 100ms)") }
         let untilNs: UInt64
         do { untilNs = try Durations.parse(until) } catch { badInput("--until: \(error.message)") }
         if untilNs == 0 { badInput("--until must be longer than zero") }

@@ -1,0 +1,369 @@
+// `orion sched` end to end: the built `orion` binary on the example task sets (exit codes, tables, JSON,
+// SVG), bad input, and the SVG rendered by a headless browser.
+
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+
+/// One `orion` invocation.
+struct SchedRun {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+enum SchedCLI {
+    /// `orion`, built next to this test bundle (`swift build --product orion`; Tools/test builds it first).
+    static var binary: String {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("orion").path
+    }
+
+    static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    /// Runs `orion` with `arguments` from the package root.
+    static func run(_ arguments: [String]) throws -> SchedRun {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw CLIError("orion is not built at \(binary): run `swift build --product orion` first (Tools/test does)")
+        }
+        return try execute(binary, arguments, in: packageRoot)
+    }
+
+    /// Runs any program and collects its output.
+    static func execute(_ program: String, _ arguments: [String], in folder: URL? = nil, environment: [String: String]? = nil) throws -> SchedRun {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        if let folder { process.currentDirectoryURL = folder }
+        if let environment { process.environment = environment }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read both pipes at once so neither fills up and blocks the child.
+        nonisolated(unsafe) var errData = Data()
+        let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        reader.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !reader.isFinished { usleep(1000) }
+        return SchedRun(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                        stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Parses JSON output.
+    static func json(_ text: String) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(text.utf8))
+    }
+
+    /// A temporary file with `text`, removed by the caller.
+    static func temporaryFile(_ text: String, suffix: String = ".yaml") throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sched-\(UUID().uuidString)\(suffix)").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
+
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+/// A file with bad input and what `orion sched analyze` must say about it.
+struct BadInput: CustomTestStringConvertible, Sendable {
+    let what: String
+    let yaml: String
+    let line: Int
+    let message: String
+    var testDescription: String { what }
+}
+
+let badInputs = [
+    BadInput(what: "missing unit", yaml: "policy: fp\ntasks:\n  - name: a\n    wcet: 2\n    period: 5ms\n", line: 4,
+             message: "'wcet': duration '2' needs a unit: ns, us, ms or s (for example 2ms)"),
+    BadInput(what: "wcet > deadline", yaml: "policy: fp\ntasks:\n  - name: a\n    wcet: 3ms\n    period: 5ms\n    deadline: 2ms\n", line: 4,
+             message: "task 'a': wcet 3ms exceeds its deadline 2ms"),
+    BadInput(what: "zero period", yaml: "policy: edf\ntasks:\n  - name: a\n    wcet: 1ms\n    period: 0us\n", line: 5,
+             message: "task 'a': period must be greater than zero"),
+    BadInput(what: "unknown policy", yaml: "policy: llf\ntasks:\n  - {name: a, wcet: 1ms, period: 5ms}\n", line: 1,
+             message: "unknown policy 'llf' (use fp or edf)"),
+    BadInput(what: "malformed YAML", yaml: "policy: fp\ntasks:\n  - name: a\n    wcet: 1ms\n   period: 5ms\n", line: 5,
+             message: "malformed YAML"),
+    BadInput(what: "unknown key", yaml: "policy: fp\ntasks:\n  - name: a\n    wcet: 1ms\n    period: 5ms\n    deadlne: 4ms\n", line: 6,
+             message: "unknown key 'deadlne' in a task"),
+]
+
+@Suite("orion sched (command line)", .serialized)
+struct CLITests {
+    static let examples: [(String, Int32)] = [
+        ("examples/sched/brake-by-wire.yaml", 0),
+        ("examples/sched/burns-wellings.yaml", 0),
+        ("examples/sched/lehoczky-arbitrary-deadlines.yaml", 0),
+        ("examples/sched/edf-only.yaml", 0),
+        ("examples/sched/edf-shared-bus.yaml", 0),
+        ("examples/sched/motor-overload.yaml", 1),
+    ]
+
+    @Test func analyzeExitCodesOnTheExamples() throws {
+        let listed = try FileManager.default.contentsOfDirectory(atPath: SchedCLI.packageRoot.appendingPathComponent("examples/sched").path)
+            .filter { $0.hasSuffix(".yaml") }.map { "examples/sched/" + $0 }
+        #expect(Set(listed) == Set(CLITests.examples.map(\.0)), "every example has an expected verdict here")
+        for (file, status) in CLITests.examples {
+            let run = try SchedCLI.run(["sched", "analyze", file])
+            #expect(run.status == status, "\(file): \(run.stdout)\(run.stderr)")
+            #expect(run.stdout.hasPrefix("\(file): "))
+            #expect(run.stdout.contains(status == 0 ? "verdict: schedulable" : "verdict: NOT schedulable"))
+            #expect(run.stderr.isEmpty, "\(run.stderr)")
+        }
+        // All at once (what the issue's acceptance runs): one unschedulable set makes it exit 1.
+        let all = try SchedCLI.run(["sched", "analyze"] + CLITests.examples.map(\.0))
+        #expect(all.status == 1)
+        for (file, _) in CLITests.examples { #expect(all.stdout.contains("\(file): ")) }
+        #expect(all.stdout.components(separatedBy: "verdict:").count == CLITests.examples.count + 1)
+    }
+
+    /// Burns & Wellings' RTA example (response times 3, 6, 20) in the documented JSON shape.
+    @Test func analyzeJSONShapeForFixedPriority() throws {
+        let run = try SchedCLI.run(["sched", "analyze", "examples/sched/burns-wellings.yaml", "--json"])
+        #expect(run.status == 0)
+        let object = try #require(try SchedCLI.json(run.stdout) as? [String: Any])
+        #expect(object["policy"] as? String == "fp")
+        #expect(object["schedulable"] as? Bool == true)
+        let u = try #require(object["utilization"] as? Double)
+        #expect(abs(u - (3.0 / 7 + 3.0 / 12 + 5.0 / 20)) < 1e-6)
+        let tasks = try #require(object["tasks"] as? [[String: Any]])
+        #expect(tasks.map { $0["name"] as? String } == ["a", "b", "c"])
+        #expect(tasks.map { ($0["wcrt_ns"] as? NSNumber)?.int64Value } == [3_000_000, 6_000_000, 20_000_000])
+        #expect(tasks.map { ($0["deadline_ns"] as? NSNumber)?.int64Value } == [7_000_000, 12_000_000, 20_000_000])
+        #expect(tasks.allSatisfy { $0["schedulable"] as? Bool == true })
+        #expect((tasks[2]["slack_ns"] as? NSNumber)?.int64Value == 0)
+    }
+
+    /// Lehoczky's arbitrary-deadline example: WCRT 118 ms (the fifth job of the busy period).
+    @Test func analyzeArbitraryDeadlines() throws {
+        let run = try SchedCLI.run(["sched", "analyze", "examples/sched/lehoczky-arbitrary-deadlines.yaml", "--json"])
+        #expect(run.status == 0)
+        let tasks = try #require((try SchedCLI.json(run.stdout) as? [String: Any])?["tasks"] as? [[String: Any]])
+        #expect((tasks[1]["wcrt_ns"] as? NSNumber)?.int64Value == 118_000_000)
+        #expect((tasks[1]["slack_ns"] as? NSNumber)?.int64Value == 2_000_000)
+    }
+
+    /// Buttazzo's RM-versus-EDF set: EDF accepts it (wcrt_ns null, demand_ok true); fixed priorities do not
+    /// (tau2 responds in 8 ms > 7 ms).
+    @Test func edfOnlySet() throws {
+        let edf = try SchedCLI.run(["sched", "analyze", "examples/sched/edf-only.yaml", "--json"])
+        #expect(edf.status == 0)
+        let object = try #require(try SchedCLI.json(edf.stdout) as? [String: Any])
+        #expect(object["policy"] as? String == "edf")
+        #expect(object["schedulable"] as? Bool == true)
+        #expect(object["demand_ok"] as? Bool == true)
+        let tasks = try #require(object["tasks"] as? [[String: Any]])
+        #expect(tasks.allSatisfy { $0["wcrt_ns"] is NSNull && $0["demand_ok"] as? Bool == true })
+        let fp = try SchedCLI.run(["sched", "analyze", "examples/sched/edf-only.yaml", "--policy", "fp", "--json"])
+        #expect(fp.status == 1)
+        let fpTasks = try #require((try SchedCLI.json(fp.stdout) as? [String: Any])?["tasks"] as? [[String: Any]])
+        #expect((fpTasks[1]["wcrt_ns"] as? NSNumber)?.int64Value == 8_000_000)
+        #expect(fpTasks[1]["schedulable"] as? Bool == false)
+        let text = try SchedCLI.run(["sched", "analyze", "examples/sched/edf-only.yaml", "--policy", "fp"])
+        #expect(text.stdout.contains("NOT schedulable: tau2 responds in 8ms, 1ms after its deadline"), "\(text.stdout)")
+    }
+
+    @Test func severalFilesGiveAJSONArray() throws {
+        let run = try SchedCLI.run(["sched", "analyze", "--json", "examples/sched/burns-wellings.yaml", "examples/sched/motor-overload.yaml"])
+        #expect(run.status == 1)
+        let array = try #require(try SchedCLI.json(run.stdout) as? [[String: Any]])
+        #expect(array.map { $0["file"] as? String } == ["examples/sched/burns-wellings.yaml", "examples/sched/motor-overload.yaml"])
+        #expect(array.map { $0["schedulable"] as? Bool } == [true, false])
+    }
+
+    /// Jitter breaks deadline-monotonic optimality: A (C 1, D 3, J 2) must run above B (C 1, D 2). DM puts B
+    /// first and A responds in 4 > 3; Audsley finds the order that works (R_A = 3, R_B = 2).
+    @Test func audsleyFindsWhatDeadlineMonotonicMisses() throws {
+        let file = try SchedCLI.temporaryFile("""
+            tasks:
+              - {name: A, wcet: 1ms, period: 10ms, deadline: 3ms, jitter: 2ms}
+              - {name: B, wcet: 1ms, period: 10ms, deadline: 2ms}
+            """)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let dm = try SchedCLI.run(["sched", "analyze", file, "--json"])
+        #expect(dm.status == 1)
+        let dmObject = try #require(try SchedCLI.json(dm.stdout) as? [String: Any])
+        #expect(dmObject["priorities"] as? String == "dm")
+        #expect(((dmObject["tasks"] as? [[String: Any]])?[0]["wcrt_ns"] as? NSNumber)?.int64Value == 4_000_000)
+        let audsley = try SchedCLI.run(["sched", "analyze", file, "--assign", "audsley", "--json"])
+        #expect(audsley.status == 0)
+        let object = try #require(try SchedCLI.json(audsley.stdout) as? [String: Any])
+        #expect(object["priorities"] as? String == "audsley")
+        let tasks = try #require(object["tasks"] as? [[String: Any]])
+        #expect(tasks.map { ($0["wcrt_ns"] as? NSNumber)?.int64Value } == [3_000_000, 2_000_000])
+        #expect(((tasks[0]["priority"] as? NSNumber)?.intValue ?? 0) > ((tasks[1]["priority"] as? NSNumber)?.intValue ?? 0))
+    }
+
+    @Test(arguments: badInputs)
+    func badInputIsReportedAtItsLine(_ bad: BadInput) throws {
+        let file = try SchedCLI.temporaryFile(bad.yaml)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        for command in [["sched", "analyze", file], ["sched", "analyze", file, "--json"], ["sched", "simulate", file, "--until", "10ms"]] {
+            let run = try SchedCLI.run(command)
+            #expect(run.status == 2, "\(command): \(run.stdout)\(run.stderr)")
+            #expect(run.stderr.hasPrefix("\(file):\(bad.line): error: "), "\(run.stderr)")
+            #expect(run.stderr.contains(bad.message), "\(run.stderr)")
+            #expect(run.stdout.isEmpty)
+        }
+    }
+
+    @Test func badArgumentsExitTwo() throws {
+        let cases: [([String], String)] = [
+            (["sched", "analyze", "examples/sched/edf-only.yaml", "--policy", "rms"], "--policy: unknown policy 'rms'"),
+            (["sched", "analyze", "examples/sched/edf-only.yaml", "--assign", "rm"], "--assign: unknown assignment 'rm'"),
+            (["sched", "analyze", "examples/sched/edf-only.yaml", "--assign", "dm"], "--assign chooses fixed priorities; it does not apply to EDF"),
+            (["sched", "analyze", "examples/sched/missing.yaml"], "examples/sched/missing.yaml:1: error: no such file"),
+            (["sched", "analyze"], "needs at least one task-set file"),
+            (["sched", "simulate", "examples/sched/edf-only.yaml", "--until", "100"], "--until: duration '100' needs a unit"),
+            (["sched", "simulate", "examples/sched/edf-only.yaml", "--until", "0ms"], "--until must be longer than zero"),
+            (["sched", "simulate", "examples/sched/edf-only.yaml", "--until", "10ms", "--seed", "x3"], "--seed must be a whole number"),
+            (["sched", "simulate", "examples/sched/edf-only.yaml"], "sched simulate needs --until"),
+            (["sched", "simulate", "examples/sched/edf-only.yaml", "--until", "10ms", "--svg", "/nonexistent/dir/x.svg"], "cannot write /nonexistent/dir/x.svg"),
+        ]
+        for (arguments, message) in cases {
+            let run = try SchedCLI.run(arguments)
+            #expect(run.status == 2, "\(arguments): \(run.stdout)\(run.stderr)")
+            #expect(run.stderr.contains(message), "\(arguments): \(run.stderr)")
+        }
+        // One bad file among good ones: the good ones are still reported, and the exit status is 2.
+        let mixed = try SchedCLI.run(["sched", "analyze", "examples/sched/burns-wellings.yaml", "examples/sched/missing.yaml"])
+        #expect(mixed.status == 2)
+        #expect(mixed.stdout.contains("verdict: schedulable"))
+    }
+
+    /// The overloaded motor controller misses telemetry's deadline every period; with synchronous release
+    /// and WCET execution the observed worst response equals the analysis' 8.67 ms.
+    @Test func simulateShowsMisses() throws {
+        let run = try SchedCLI.run(["sched", "simulate", "examples/sched/motor-overload.yaml", "--until", "60ms", "--json"])
+        #expect(run.status == 1, "\(run.stderr)")
+        let object = try #require(try SchedCLI.json(run.stdout) as? [String: Any])
+        #expect((object["misses"] as? NSNumber)?.intValue == 6)
+        #expect(object["analysis_schedulable"] as? Bool == false)
+        let tasks = try #require(object["tasks"] as? [[String: Any]])
+        let telemetry = try #require(tasks.first { $0["name"] as? String == "telemetry" })
+        #expect((telemetry["misses"] as? NSNumber)?.intValue == 6)
+        #expect((telemetry["worst_response_ns"] as? NSNumber)?.int64Value == 8_670_000)
+        #expect((telemetry["wcrt_bound_ns"] as? NSNumber)?.int64Value == 8_670_000)
+        let text = try SchedCLI.run(["sched", "simulate", "examples/sched/motor-overload.yaml", "--until", "60ms"])
+        #expect(text.status == 1)
+        #expect(text.stdout.contains("6 deadline misses (the analysis says not schedulable)"))
+    }
+
+    /// A schedulable set with sampled execution times: no misses, and nothing observed above its bound.
+    @Test func simulateStaysWithinTheBounds() throws {
+        for seed in ["0", "1", "99"] {
+            let run = try SchedCLI.run(["sched", "simulate", "examples/sched/brake-by-wire.yaml", "--until", "1s", "--seed", seed, "--json"])
+            #expect(run.status == 0, "\(run.stderr)")
+            let object = try #require(try SchedCLI.json(run.stdout) as? [String: Any])
+            #expect((object["misses"] as? NSNumber)?.intValue == 0)
+            for task in try #require(object["tasks"] as? [[String: Any]]) {
+                let worst = try #require((task["worst_response_ns"] as? NSNumber)?.int64Value)
+                let bound = try #require((task["wcrt_bound_ns"] as? NSNumber)?.int64Value)
+                #expect(worst <= bound, "\(task)")
+                #expect(((task["released"] as? NSNumber)?.intValue ?? 0) > 0)
+            }
+        }
+        let a = try SchedCLI.run(["sched", "simulate", "examples/sched/brake-by-wire.yaml", "--until", "100ms", "--seed", "5", "--trace"])
+        let b = try SchedCLI.run(["sched", "simulate", "examples/sched/brake-by-wire.yaml", "--until", "100ms", "--seed", "5", "--trace"])
+        #expect(a.stdout == b.stdout)
+        #expect(a.stdout.contains("\tbrake_ctrl#0\tlock can_bus\n"))
+        let c = try SchedCLI.run(["sched", "simulate", "examples/sched/brake-by-wire.yaml", "--until", "100ms", "--seed", "6", "--trace"])
+        #expect(a.stdout != c.stdout)
+    }
+
+    /// The SVG is well-formed XML with one lane per task, releases and deadlines, and red where jobs missed.
+    @Test func simulateWritesAnSVGGanttChart() throws {
+        for (file, until, lanes, misses) in [("examples/sched/motor-overload.yaml", "20ms", 4, true),
+                                             ("examples/sched/brake-by-wire.yaml", "100ms", 4, false),
+                                             ("examples/sched/edf-shared-bus.yaml", "40ms", 4, false)] {
+            let svg = FileManager.default.temporaryDirectory.appendingPathComponent("sched-\(UUID().uuidString).svg").path
+            defer { try? FileManager.default.removeItem(atPath: svg) }
+            let run = try SchedCLI.run(["sched", "simulate", file, "--until", until, "--svg", svg])
+            #expect(run.status == (misses ? 1 : 0))
+            let document = try XMLDocument(contentsOf: URL(fileURLWithPath: svg), options: [])
+            let root = try #require(document.rootElement())
+            #expect(root.name == "svg")
+            #expect(root.attribute(forName: "xmlns")?.stringValue == "http://www.w3.org/2000/svg" || root.uri == "http://www.w3.org/2000/svg")
+            let laneNodes = try document.nodes(forXPath: "//*[local-name()='g'][@class='lane']")
+            #expect(laneNodes.count == lanes)
+            let names = laneNodes.compactMap { ($0 as? XMLElement)?.attribute(forName: "data-task")?.stringValue }
+            let spec = try String(contentsOfFile: SchedCLI.packageRoot.appendingPathComponent(file).path, encoding: .utf8)
+            for name in names { #expect(spec.contains("name: \(name)")) }
+            #expect(try document.nodes(forXPath: "//*[@class='release']").count > 0)
+            #expect(try document.nodes(forXPath: "//*[@class='deadline' or @class='deadline miss']").count > 0)
+            #expect(try document.nodes(forXPath: "//*[@class='exec' or @class='exec late']").count > 0)
+            #expect(try document.nodes(forXPath: "//*[@class='axis']/*[local-name()='text']").count >= 5)
+            let missed = try document.nodes(forXPath: "//*[@class='deadline miss']").count
+            #expect(misses ? missed > 0 : missed == 0)
+        }
+    }
+
+    /// A headless browser renders the chart: the screenshot is a real image with the lane colours and the
+    /// red of the missed deadlines (Buttazzo's set under fixed priorities misses tau2's deadline at 7 ms).
+    @Test func svgRendersInAHeadlessBrowser() throws {
+        let browser = try Browser.locate()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sched-render-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let svg = folder.appendingPathComponent("chart.svg").path
+        let run = try SchedCLI.run(["sched", "simulate", "examples/sched/edf-only.yaml", "--policy", "fp", "--until", "35ms", "--svg", svg])
+        #expect(run.status == 1)
+        let text = try String(contentsOfFile: svg, encoding: .utf8)
+        let width = try #require(Browser.attribute("width", in: text))
+        let height = try #require(Browser.attribute("height", in: text))
+        let png = folder.appendingPathComponent("chart.png").path
+        let shot = try SchedCLI.execute(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                                                  "--user-data-dir=\(folder.appendingPathComponent("profile").path)",
+                                                  "--window-size=\(width),\(height)", "--screenshot=\(png)", "file://\(svg)"],
+                                        in: folder)
+        let data = try #require(FileManager.default.contents(atPath: png), "no screenshot: \(shot.stderr)")
+        let image = try PNGImage([UInt8](data))
+        #expect(image.width == width && image.height == height)
+        let histogram = image.histogram()
+        #expect(histogram.count > 20, "\(histogram.count) colours")
+        let white = histogram[0xFFFFFF] ?? 0
+        #expect(white < image.width * image.height * 95 / 100, "nearly blank")
+        #expect((histogram[0x4E79A7] ?? 0) > 200, "tau1's lane colour")
+        #expect((histogram[0x59A14F] ?? 0) > 200, "tau2's lane colour")
+        #expect((histogram[0xD62728] ?? 0) > 50, "the red of the miss")
+    }
+}
+
+/// Headless Chromium: found on PATH, or installed with apt-get when missing (tests install their tools).
+enum Browser {
+    static func find() -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for folder in path.split(separator: ":") {
+            for name in ["chromium", "chromium-browser", "google-chrome"] {
+                let candidate = "\(folder)/\(name)"
+                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            }
+        }
+        return nil
+    }
+
+    static func locate() throws -> String {
+        if let found = find() { return found }
+        let apt = try SchedCLI.execute("/usr/bin/env", ["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
+                                       environment: ProcessInfo.processInfo.environment.merging(["DEBIAN_FRONTEND": "noninteractive"]) { $1 })
+        if let found = find() { return found }
+        throw CLIError("chromium is not installed and `apt-get install -y chromium` failed (\(apt.status)): \(apt.stderr)")
+    }
+
+    /// An integer attribute of the root element (`width="1150"`).
+    static func attribute(_ name: String, in svg: String) -> Int? {
+        guard let range = svg.range(of: " \(name)=\"") else { return nil }
+        let digits = svg[range.upperBound...].prefix { $0.isNumber || $0 == "." }
+        return Double(digits).map { Int($0.rounded(.up)) }
+    }
+}
