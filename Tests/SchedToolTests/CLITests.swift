@@ -228,6 +228,8 @@ struct CLITests {
             (["sched", "simulate", "examples/sched/edf-only.yaml", "--until", "0ms"], "--until must be longer than zero"),
             (["sched", "simulate", "examples/sched/edf-only.yaml", "--until", "10ms", "--seed", "x3"], "--seed must be a whole number"),
             (["sched", "simulate", "examples/sched/edf-only.yaml"], "sched simulate needs --until"),
+            (["sched", "simulate", "examples/sched/motor-overload.yaml", "--until", "3600s"],
+             "examples/sched/motor-overload.yaml:6: error: --until 3600s would release about 40680004 jobs"),
             (["sched", "simulate", "examples/sched/edf-only.yaml", "--until", "10ms", "--svg", "/nonexistent/dir/x.svg"], "cannot write /nonexistent/dir/x.svg"),
         ]
         for (arguments, message) in cases {
@@ -279,6 +281,16 @@ struct CLITests {
         #expect(a.stdout.contains("\tbrake_ctrl#0\tlock can_bus\n"))
         let c = try SchedCLI.run(["sched", "simulate", "examples/sched/brake-by-wire.yaml", "--until", "100ms", "--seed", "6", "--trace"])
         #expect(a.stdout != c.stdout)
+    }
+
+    /// The hidden benchmark runs (small here; the figures in docs/PERFORMANCE.md come from a release build).
+    @Test func benchRuns() throws {
+        let run = try SchedCLI.run(["sched", "bench", "--tasks", "80", "--runs", "2"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.components(separatedBy: "response-time analysis, 80 tasks").count == 3)
+        #expect(run.stdout.components(separatedBy: "QPA (EDF), 80 tasks").count == 3)
+        #expect(try SchedCLI.run(["sched", "bench", "--tasks", "0"]).status == 2)
+        #expect(!(try SchedCLI.run(["sched", "--help"])).stdout.contains("bench"))
     }
 
     /// The SVG is well-formed XML with one lane per task, releases and deadlines, and red where jobs missed.

@@ -46,3 +46,23 @@ struct DurationTests {
         }
     }
 }
+
+@Suite("Report formatting")
+struct ReportFormattingTests {
+    @Test func fixedDecimals() {
+        #expect(SchedReports.fixed(0.928571, 3) == "0.929")
+        #expect(SchedReports.fixed(12.5, 0) == "13")
+        #expect(SchedReports.fixed(12.4, 0) == "12")
+        #expect(SchedReports.fixed(1.0, 3) == "1.000")
+        #expect(SchedReports.fixed(0.05, 2) == "0.05")
+        #expect(SchedReports.fixed(-0.25, 1) == "-0.3")
+        #expect(SchedReports.fixed(-0.0001, 2) == "0.00")
+        #expect(SchedReports.fixed(Double.infinity, 2) == "inf")
+        #expect(SchedReports.fixed(1e30, 2) == "1e+30")
+    }
+
+    @Test func jsonText() {
+        let value = JSON.object([("a", .number(0.72)), ("b", .uint(nil)), ("c", .string("q\"\\\n\u{1}")), ("d", .array([])), ("e", .number(2))])
+        #expect(value.rendered(pretty: false) == #"{"a":0.72,"b":null,"c":"q\"\\\n\u0001","d":[],"e":2}"#)
+    }
+}

@@ -93,6 +93,23 @@ struct HostAnalysisTests {
         }
     }
 
+    /// The benchmark's generator: UUniFast utilizations add up, periods lie in 1 ms ... 1 s, deadlines in
+    /// C + (T − C)/2 ... T when constrained, priorities deadline-monotonic.
+    @Test func benchmarkSetsAreWhatTheyClaim() {
+        for constrained in [false, true] {
+            let tasks = SchedBenchmark.randomSet(tasks: 500, utilization: 0.85, seed: 3, constrained: constrained)
+            let u = tasks.reduce(0.0) { $0 + Double($1.wcetNs) / Double($1.periodNs) }
+            #expect(abs(u - 0.85) < 0.01)
+            #expect(tasks.allSatisfy { $0.periodNs >= 1_000_000 && $0.periodNs <= 1_000_000_000 && $0.periodNs % 1_000 == 0 })
+            #expect(tasks.allSatisfy { $0.deadlineNs <= $0.periodNs && $0.deadlineNs >= $0.wcetNs + ($0.periodNs - $0.wcetNs) / 2 })
+            #expect(constrained == tasks.contains { $0.deadlineNs < $0.periodNs })
+            #expect(Set(tasks.map(\.priority)).count == 500)
+            #expect(HostAnalysis.deadlineMonotonic(tasks) == tasks.map(\.priority))
+        }
+        let shares = { var rng = SplitMix64(seed: 9); return SchedBenchmark.uunifast(10, total: 0.5, &rng) }()
+        #expect(shares.count == 10 && shares.allSatisfy { $0 >= 0 } && abs(shares.reduce(0, +) - 0.5) < 1e-12)
+    }
+
     @Test func deadlineMonotonicEqualsTheKernels() {
         var rng = SplitMix64(seed: 0x4057_0002)
         for _ in 0..<500 {

@@ -198,16 +198,21 @@ public enum SchedReports {
         return out
     }
 
-    /// `value` with `digits` decimals.
+    /// `value` rounded to `digits` decimals (0 ... 9), for tables.
     static func fixed(_ value: Double, _ digits: Int) -> String {
-        var scale = 1.0
+        let digits = min(max(digits, 0), 9)
+        guard value.isFinite else { return "\(value)" }
+        var scale: UInt64 = 1
         for _ in 0..<digits { scale *= 10 }
-        let scaled = (value * scale).rounded()
-        let whole = Int64(scaled / scale)
-        let fraction = Int64(abs(scaled.truncatingRemainder(dividingBy: scale)))
-        let sign = value < 0 && whole == 0 && fraction != 0 ? "-" : ""
-        let text = String(fraction)
-        return "\(sign)\(whole).\(String(repeating: "0", count: digits - text.count))\(text)"
+        let scaled = (Swift.abs(value) * Double(scale)).rounded()
+        guard scaled < 9e18 else { return "\(value)" }
+        let units = UInt64(scaled)
+        var out = (value < 0 && units != 0 ? "-" : "") + String(units / scale)
+        if digits > 0 {
+            let fraction = String(units % scale)
+            out += "." + String(repeating: "0", count: digits - fraction.count) + fraction
+        }
+        return out
     }
 
     static func percent(_ part: UInt64, _ whole: UInt64) -> String {

@@ -20,6 +20,9 @@ public struct SimulationRun: Sendable {
 
 /// Simulates checked task-set files.
 public enum SchedSimulator {
+    /// The most jobs one run may release (a trace of them all fits in memory comfortably).
+    public static let maximumJobs: UInt64 = 2_000_000
+
     /// Simulates `spec` under `policy` (the file's when nil) from 0 to `untilNs`. Jobs of tasks that declare
     /// a `bcet` run for a time drawn from bcet ... wcet, and jitter is drawn from 0 ... jitter, with the
     /// generator seeded by `seed`; everything else runs at its worst case.
@@ -31,6 +34,12 @@ public enum SchedSimulator {
                                   message: "the simulator runs the kernel's ready queues, which hold at most \(TaskID.capacity) tasks (this set has \(spec.tasks.count))")
         }
         guard untilNs > 0 else { throw SchedInputError(path: spec.path, line: 1, message: "--until must be longer than zero") }
+        var jobs: UInt64 = 0
+        for task in spec.tasks { jobs = jobs &+ untilNs / task.periodNs &+ 1 }
+        guard jobs <= maximumJobs else {
+            throw SchedInputError(path: spec.path, line: spec.tasksLine,
+                                  message: "--until \(Durations.format(untilNs)) would release about \(jobs) jobs; the simulator takes at most \(maximumJobs) per run (shorten --until)")
+        }
         let report = try SchedAnalyzer.analyze(spec, policy: policy, assignment: assignment)
         var priorities: [Int]?
         if policy == .fp { priorities = report.tasks.map { $0.priority ?? 0 } }

@@ -165,11 +165,23 @@ struct SchedBench: ParsableCommand {
     @Option(help: "Seed of the task-set generator.")
     var seed: UInt64 = 1
 
+    @Option(name: .customLong("fp-utilization"), help: "Total utilization of the sets for response-time analysis.")
+    var fpUtilization: Double = 0.8
+
+    @Option(name: .customLong("edf-utilization"), help: "Total utilization of the sets for QPA.")
+    var edfUtilization: Double = 0.9
+
     func run() throws {
         guard tasks >= 1, tasks <= 100_000, runs >= 1, runs <= 10_000 else { badInput("--tasks must be 1 ... 100000 and --runs 1 ... 10000") }
+        guard fpUtilization > 0, fpUtilization <= 1, edfUtilization > 0, edfUtilization <= 1 else {
+            badInput("utilizations must be above 0 and at most 1")
+        }
         #if DEBUG
         printError("orion: note: this is a debug build; measure with `swift run -c release orion sched bench`")
         #endif
-        print(SchedBenchmark.text(SchedBenchmark.run(tasks: tasks, runs: runs, seed: seed)), terminator: "")
+        for constrained in [false, true] {
+            print(SchedBenchmark.text(SchedBenchmark.run(tasks: tasks, runs: runs, seed: seed, constrained: constrained,
+                                                         fpUtilization: fpUtilization, edfUtilization: edfUtilization)), terminator: "")
+        }
     }
 }
