@@ -41,7 +41,8 @@ func analysisSet(_ tasks: [SimulatedTask], priorities: Bool = true) -> AnalysisT
 
 /// Least common multiple of the periods.
 func hyperperiod(_ tasks: [SimulatedTask]) -> UInt64 {
-    tasks.reduce(UInt64(1)) { lcm($0, $1.periodNs) }
+    func gcd(_ a: UInt64, _ b: UInt64) -> UInt64 { b == 0 ? a : gcd(b, a % b) }
+    return tasks.reduce(UInt64(1)) { $0 / gcd($0, $1.periodNs) * $1.periodNs }
 }
 
 @Suite("Schedule simulator")
