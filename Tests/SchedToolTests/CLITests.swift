@@ -366,7 +366,7 @@ enum Browser {
 
     static func locate() throws -> String {
         if let found = find() { return found }
-        let apt = try SchedCLI.execute("/usr/bin/env", ["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
+        let apt = try SchedCLI.execute("/usr/bin/env", ["apt-get", "install", "-y", "chromium"],
                                        environment: ProcessInfo.processInfo.environment.merging(["DEBIAN_FRONTEND": "noninteractive"]) { $1 })
         if let found = find() { return found }
         throw CLIError("chromium is not installed and `apt-get install -y chromium` failed (\(apt.status)): \(apt.stderr)")
