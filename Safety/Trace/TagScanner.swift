@@ -170,6 +170,8 @@ public enum TagScanner {
             }
             var tail = after.dropFirst(kind.rawValue.count)
             if let next = tail.first, next.isLetter || next.isNumber || next == "_" { continue }  // @implementsFoo
+            // Prose naming the tag in a code span ("an `@implements` tag", "`@verifies ID`") is not a tag.
+            if tail.first == "`" || (at > comment.startIndex && comment[comment.index(before: at)] == "`") { continue }
             tail = tail.drop(while: { $0 == " " || $0 == "\t" || $0 == "`" })
             let token = tail.prefix(while: { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." || $0 == "@" })
             rest = tail[token.endIndex...]

@@ -234,3 +234,10 @@ struct LineEndingTests {
         #expect(tags.map { "\($0.reference) \($0.symbol ?? "-") \($0.symbolEndLine ?? 0)" } == ["SWR-1 f 3"])
     }
 }
+
+struct TagMentionTests {
+    @Test func proseNamingATagIsNotATag() throws {
+        let tags = try TagScanner.scan("// Items with `@implements` tags, and `@verifies ID` as text.\n// @implements `SWR-1`\nfunc f() {}\n", file: "a.swift")
+        #expect(tags.map(\.reference.id) == ["SWR-1"])
+    }
+}
