@@ -219,6 +219,14 @@ struct BootTests {
         let fixedMachine = try OrionBinary.run(["run", "--board", "raspi3b", "--smp", "2"])
         #expect(fixedMachine.status == 2)
         #expect(fixedMachine.stderr.contains("raspi3b always has 4 CPUs"))
+        // ArgumentParser's own usage errors exit 2 too (its default would be 64).
+        let unknownOption = try OrionBinary.run(["boards", "--colour"])
+        #expect(unknownOption.status == 2)
+        #expect(unknownOption.stderr.contains("Unknown option '--colour'"))
+        let missingValue = try OrionBinary.run(["run", "--timeout"])
+        #expect(missingValue.status == 2)
+        #expect(missingValue.stderr.contains("Missing value for '--timeout"))
+        #expect(try OrionBinary.run(["--help"]).status == 0)
     }
 
     @Test func buildPrintsTheImagePaths() throws {

@@ -13,6 +13,23 @@ struct Orion: ParsableCommand {
         subcommands: [Boards.self, Build.self, Run.self, Trace.self, Sched.self])
 }
 
+extension Orion {
+    /// Runs the command line. A usage error (unknown option, missing value) exits 2, like every other
+    /// kind of bad input to orion, instead of ArgumentParser's 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
 /// Prints an error the way the rest of the tool does and exits with its status.
 func fail(_ error: Error) -> Never {
     if let orion = error as? OrionError {
