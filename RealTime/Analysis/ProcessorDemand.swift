@@ -70,6 +70,7 @@ public enum EDFAnalysis {
         return best
     }
 
+    // @implements SWR-RT-ANALYSIS-1
     /// QPA: walks t down from the busy-period end; schedulable iff h(t) ≤ t all the way to d_min.
     public static func qpa(_ set: inout AnalysisTaskSet) throws(AnalysisError) -> EDFVerdict {
         try set.validate(needPriorities: false)

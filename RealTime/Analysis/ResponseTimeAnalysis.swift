@@ -62,6 +62,7 @@ public enum FixedPriorityAnalysis {
         return worst
     }
 
+    // @implements SWR-RT-ANALYSIS-1
     /// Worst-case response time of task `i`; tasks of equal or higher priority interfere (FIFO among
     /// equals is not assumed to favour `i`).
     public static func responseTime(_ set: inout AnalysisTaskSet, task i: Int) -> ResponseTime {

@@ -93,6 +93,7 @@ struct AnalysisTests {
         #expect(UtilizationBound.edfTest(&heavy))
     }
 
+    // @verifies SWR-RT-ANALYSIS-1
     /// Joseph & Pandya's classic set: response times 3, 6 and 20.
     @Test func classicResponseTimes() throws {
         var set = taskSet([(3, 7, 0, 3), (3, 12, 0, 2), (5, 20, 0, 1)])
@@ -130,6 +131,7 @@ struct AnalysisTests {
         }
     }
 
+    // @verifies SWR-RT-ANALYSIS-1
     /// RTA (arbitrary deadlines, several jobs per busy period) equals the worst response a simulation of
     /// the synchronous release observes, on 3,000 random task sets with U ≤ 1.
     @Test func responseTimesMatchSimulation() {
@@ -157,6 +159,7 @@ struct AnalysisTests {
         #expect(checked > 1_000)
     }
 
+    // @verifies SWR-RT-ANALYSIS-1
     /// QPA's verdict equals an EDF simulation from the synchronous release on 3,000 random constrained sets.
     @Test func qpaMatchesSimulation() throws {
         var rng = Rng(state: 0x5EED_0002)

@@ -321,6 +321,7 @@ struct SimulationTests {
     /// times, shared resources under the ceiling protocol, equal priorities. No observed response time
     /// exceeds the analysed one, and sets the analysis accepts never miss.
     // @verifies SWR-KERN-ADMIT-1
+    // @verifies SWR-RT-ANALYSIS-1
     @Test func fixedPriorityResponsesNeverExceedTheBound() throws {
         var rng = SplitMix64(seed: 0x51A1_0002)
         let periods: [UInt64] = [4, 5, 6, 8, 10, 12, 15, 20]
@@ -368,6 +369,7 @@ struct SimulationTests {
     /// simulation of the synchronous busy period shows without a miss; with offsets and sampled execution
     /// times an accepted set still never misses.
     // @verifies SWR-KERN-ADMIT-1
+    // @verifies SWR-RT-ANALYSIS-1
     @Test func edfMissesExactlyWhenQPARejects() throws {
         var rng = SplitMix64(seed: 0x51A1_0003)
         let periods: [UInt64] = [4, 5, 6, 8, 10, 12, 15, 20]
