@@ -160,6 +160,39 @@ struct AnalysisTests {
     }
 
     // @verifies SWR-RT-ANALYSIS-1
+    /// QPA (Zhang & Burns, "Schedulability Analysis for Real-Time Systems with EDF Scheduling", IEEE
+    /// Trans. Computers 58(9), 2009) on a constrained set worked by hand (not one of the paper's own
+    /// examples, which were not at hand): h(t) = sum of (floor((t - D)/T) + 1) * C over tasks with D <= t.
+    // @verifies SWR-RT-ANALYSIS-1
+    @Test func qpaWorkedByHand() throws {
+        // (C, T, D): U = 2/6 + 2/8 + 3/12 = 0.83. Busy period: 7 -> 9 -> 11 -> 11. QPA starts at the last
+        // deadline before 11, t = 10: h(10) = 4 + 2 + 3 = 9 < 10, so t = 9; h(9) = 2 + 2 = 4, which is not
+        // above the smallest deadline 4: schedulable.
+        var ok = AnalysisTaskSet()
+        for (c, t, d) in [(2, 6, 4), (2, 8, 5), (3, 12, 10)] as [(UInt64, UInt64, UInt64)] {
+            ok.append(AnalysisTask(wcetNs: c, periodNs: t, deadlineNs: d))
+        }
+        let verdict = try EDFAnalysis.qpa(&ok)
+        #expect(verdict.schedulable)
+        #expect(verdict.busyPeriodNs == 11)
+        #expect(EDFAnalysis.demand(&ok, at: 10) == 9)
+        #expect(EDFAnalysis.demand(&ok, at: 9) == 4)
+
+        // The third task needs 5 instead of 3: U = 1.0, busy period 9 -> 20 -> 24 -> 24. The last deadline
+        // before 24 is 22 (tasks 1 and 3): h(22) = 4*2 + 3*2 + 2*5 = 24 > 22, so QPA stops at once there
+        // (h(10) = 11 > 10 is a violation too; QPA walks down from the end and reports the first it meets).
+        var overloaded = AnalysisTaskSet()
+        for (c, t, d) in [(2, 6, 4), (2, 8, 5), (5, 12, 10)] as [(UInt64, UInt64, UInt64)] {
+            overloaded.append(AnalysisTask(wcetNs: c, periodNs: t, deadlineNs: d))
+        }
+        let miss = try EDFAnalysis.qpa(&overloaded)
+        #expect(!miss.schedulable)
+        #expect(miss.busyPeriodNs == 24)
+        #expect(miss.failingTimeNs == 22)
+        #expect(miss.demandNs == 24)
+        #expect(EDFAnalysis.demand(&overloaded, at: 10) == 11)
+    }
+
     /// QPA's verdict equals an EDF simulation from the synchronous release on 3,000 random constrained sets.
     @Test func qpaMatchesSimulation() throws {
         var rng = Rng(state: 0x5EED_0002)
