@@ -23,6 +23,8 @@ public struct System {
     public var console: Console
     /// Frequency of the periodic tick, 0 until `startTick` ran.
     public private(set) var tickHz: UInt64 = 0
+    /// Where the devicetree the platform was read from lies (0: none, or it was rejected).
+    public private(set) var devicetreeAddress: UInt = 0
 
     /// Probes the platform from the devicetree at `devicetree` (0 for none), fills the gaps from `fallback`,
     /// selects the console driver by `compatible` and prints the banner.
@@ -48,6 +50,7 @@ public struct System {
             ?? fallback.console.flatMap { Console.driver(for: $0) }
             ?? .pl011(PL011(base: 0x0900_0000))
         var system = System(board: board, arch: arch, platform: platform, console: console)
+        if failure == nil { system.devicetreeAddress = devicetree }
         faultConsole = console
         platform.writeBanner(to: &system.console, board: board, arch: arch)
         if let failure {
@@ -67,6 +70,14 @@ public struct System {
         self.arch = arch
         self.platform = platform
         self.console = console
+    }
+
+    /// The devicetree, validated again, for drivers that need more than `platform` keeps (PCI windows,
+    /// interrupt maps); nil when there was none.
+    public func devicetree() -> FDT? {
+        guard devicetreeAddress != 0, let pointer = UnsafeRawPointer(bitPattern: devicetreeAddress),
+              let size = FDT.totalSize(at: pointer) else { return nil }
+        return try? FDT(bytes: UnsafeRawBufferPointer(start: pointer, count: min(size, 16 << 20)))
     }
 
     /// Ticks taken so far.

@@ -68,3 +68,22 @@ public enum BoardCatalog {
         return names.filter { !$0.hasPrefix(".") }.sorted()
     }
 }
+
+extension BoardCatalog {
+    /// QEMU arguments an application implies (the devices it drives), placed before the user's `--qemu-arg`s.
+    /// `can-demo` needs two Kvaser PCIcan cards (SJA1000) on one emulated CAN bus, so it runs only on boards
+    /// with PCIe (the virt machines); elsewhere this throws, before anything is built.
+    public static func impliedQEMUArguments(app: String, board: BoardSpec) throws -> [String] {
+        switch app {
+        case "can-demo":
+            guard board.machine == "virt" else {
+                throw OrionError("app 'can-demo' needs PCIe for its two kvaser_pci CAN cards, which \(board.name) does not have: use --board qemu-virt-aarch64 or --board qemu-virt-riscv64")
+            }
+            return ["-object", "can-bus,id=canbus0",
+                    "-device", "kvaser_pci,canbus=canbus0",
+                    "-device", "kvaser_pci,canbus=canbus0"]
+        default:
+            return []
+        }
+    }
+}

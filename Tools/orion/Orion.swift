@@ -124,7 +124,8 @@ struct Run: ParsableCommand {
             let (workspace, board, config) = try image.resolve()
             guard timeout > 0 else { throw OrionError("--timeout must be positive") }
             if let missing = QEMU.missingRequirement(board: board) { throw OrionError(missing) }
-            let options = BootOptions(cpus: smp, memoryMiB: memory, icount: icount, extraArguments: qemuArgs)
+            let implied = try BoardCatalog.impliedQEMUArguments(app: image.app, board: board)
+            let options = BootOptions(cpus: smp, memoryMiB: memory, icount: icount, extraArguments: implied + qemuArgs)
             // Check the QEMU options before spending time on a build.
             _ = try QEMU.arguments(board: board, image: URL(fileURLWithPath: "/dev/null"), options: options)
             let built = try workspace.build(board: board, app: image.app, configuration: config)
