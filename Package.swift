@@ -83,6 +83,9 @@ let package = Package(
         .target(name: "OrionTool", path: "Tools/OrionTool"),
         .target(name: "SafetyTrace", path: "Safety/Trace", exclude: ["README.md"]),
         .target(name: "SchedTool", dependencies: ["RealTime", .product(name: "Yams", package: "Yams")], path: "Tools/SchedTool"),
+        // Linux host as a board: SocketCAN raw sockets and libsocketcan interface control.
+        .target(name: "CSocketCAN", path: "Boards/linux/CSocketCAN", linkerSettings: [.linkedLibrary("socketcan")]),
+        .target(name: "LinuxCAN", dependencies: ["CSocketCAN", "Fieldbus"], path: "Boards/linux/CANSocket"),
         .executableTarget(
             name: "orion",
             dependencies: ["OrionTool", "SafetyTrace", "SchedTool", .product(name: "ArgumentParser", package: "swift-argument-parser")],
