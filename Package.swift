@@ -94,6 +94,7 @@ let package = Package(
         // Tests.
         .testTarget(name: "KernelTests", dependencies: ["Kernel"], path: "Tests/KernelTests"),
         .testTarget(name: "RealTimeTests", dependencies: ["RealTime"], path: "Tests/RealTimeTests"),
+        .testTarget(name: "FieldbusTests", dependencies: ["Fieldbus"], path: "Tests/FieldbusTests"),
         .testTarget(name: "SJA1000Tests", dependencies: ["Fieldbus"], path: "Tests/SJA1000Tests"),
         .testTarget(name: "OrionToolTests", dependencies: ["OrionTool"], path: "Tests/OrionToolTests"),
         .testTarget(name: "SafetyTraceTests", dependencies: ["SafetyTrace"], path: "Tests/SafetyTraceTests", exclude: ["Fixtures"]),
