@@ -86,9 +86,11 @@ let package = Package(
         // Linux host as a board: SocketCAN raw sockets and libsocketcan interface control.
         .target(name: "CSocketCAN", path: "Boards/linux/CSocketCAN", linkerSettings: [.linkedLibrary("socketcan")]),
         .target(name: "LinuxCAN", dependencies: ["CSocketCAN", "Fieldbus"], path: "Boards/linux/CANSocket"),
+        .target(name: "CANTool", dependencies: ["Fieldbus"], path: "Tools/CANTool"),
         .executableTarget(
             name: "orion",
-            dependencies: ["OrionTool", "SafetyTrace", "SchedTool", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["OrionTool", "SafetyTrace", "SchedTool", "CANTool", "LinuxCAN", "Fieldbus",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/orion"),
 
         // Tests.

@@ -1,0 +1,375 @@
+// `orion can`: can-utils habits (cansend, candump, cangen, isotpsend/isotprecv, ip link) on Linux SocketCAN,
+// over the portable CAN stack in Fieldbus. Exit 0 ok, 1 operational failure, 2 bad usage or input.
+
+import ArgumentParser
+import CANTool
+import Fieldbus
+import Foundation
+import LinuxCAN
+import OrionTool
+
+struct CANCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "can",
+        abstract: "CAN and CAN FD on Linux SocketCAN (vcan or real controllers), like can-utils (docs/CAN.md).",
+        subcommands: [CANSend.self, CANDump.self, CANGen.self, CANISOTP.self, CANLinkCommand.self, CANBitTimingCommand.self])
+}
+
+/// Exits with a SocketCAN error's message: 2 for a name that does not exist (bad input), 1 otherwise.
+func canFail(_ error: CANSocketError) -> Never {
+    if case .noSuchInterface = error { fail(OrionError(error.message, exitStatus: 2)) }
+    fail(OrionError(error.message, exitStatus: 1))
+}
+
+/// Opens `interface`, exiting with the error's message when that fails.
+func openCANSocket(_ interface: String) -> CANSocket {
+    do {
+        return try CANSocket(interface: interface)
+    } catch {
+        canFail(error)
+    }
+}
+
+/// Writes raw bytes to standard output.
+func writeStdout(_ bytes: [UInt8]) {
+    bytes.withUnsafeBufferPointer { buffer in
+        var offset = 0
+        while offset < buffer.count {
+            let n = write(1, buffer.baseAddress! + offset, buffer.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                Foundation.exit(1)
+            }
+            offset += n
+        }
+    }
+}
+
+struct CANSend: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "send",
+        abstract: "Send one frame, in cansend's syntax.",
+        discussion: """
+            <can_id>#{data}          classic data frame (3 hex digits: standard id, 8: extended)
+            <can_id>#R{len}          remote request, optional DLC 0..8
+            <can_id>##<flags>{data}  CAN FD frame; flags: 1 = bit rate switch, 2 = error state indicator
+            Data bytes are hex, optionally separated by '.'. Examples: 123#DEADBEEF 1F334455#1122 123#R5 123##1AABBCC
+            """)
+
+    @Argument(help: "CAN interface (e.g. vcan0).") var interface: String
+    @Argument(help: "The frame, e.g. 123#DEADBEEF.") var frame: String
+
+    func run() throws {
+        let parsed: CANFrame
+        do {
+            parsed = try CANFrameSyntax.parse(frame)
+        } catch {
+            badInput(error.render(input: frame))
+        }
+        let socket = openCANSocket(interface)
+        do {
+            if parsed.isFD { try socket.enableFD(require: true) }
+            if parsed.isError { try socket.setErrorMask(0) }
+            try socket.send(parsed)
+        } catch {
+            canFail(error)
+        }
+    }
+}
+
+struct CANDump: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dump",
+        abstract: "Print received frames like candump.",
+        discussion: """
+            Interfaces take candump's filters: IF,<id>:<mask> (match), IF,<id>~<mask> (no match), IF,#<errmask>
+            (error frames), IF,j (all filters must match). 'any' receives from every CAN interface.
+            """)
+
+    @Argument(help: "Interfaces with optional filters: can0,123:7FF,#FFFFFFFF ... or any.") var interfaces: [String]
+    @Option(name: .customShort("t", allowingJoined: true), help: "Timestamps: a (absolute), A (with date), d (delta), z (from zero).")
+    var timestamp: String?
+    @Option(name: .customShort("n"), help: "Exit after COUNT frames.") var count: Int?
+    @Option(name: .customShort("T"), help: "Exit after this many milliseconds without a frame.") var idleTimeout: Int32?
+    @Flag(name: .customShort("L"), help: "Log format (what canplayer reads): (time) IF 123#DEADBEEF.") var log = false
+    @Flag(name: .customShort("e"), help: "Explain error frames (and receive all of them unless a #mask is given).") var errors = false
+
+    func run() throws {
+        var mode = CANTimestampMode.none
+        if let timestamp {
+            guard let m = CANTimestampMode(rawValue: timestamp), m != .none else {
+                badInput("-t: unknown timestamp mode '\(timestamp)' (use a, A, d or z)")
+            }
+            mode = m
+        }
+        if let count, count <= 0 { badInput("-n: COUNT must be positive") }
+        var targets = [CANDumpTarget]()
+        for argument in interfaces {
+            do {
+                targets.append(try CANDumpTarget.parse(argument))
+            } catch {
+                badInput(error.render(input: argument).replacingOccurrences(of: "bad CAN frame", with: "bad interface/filter"))
+            }
+        }
+        var sockets = [CANSocket]()
+        do {
+            for target in targets {
+                let socket = openCANSocket(target.interface)
+                try socket.enableFD()
+                try socket.enableTimestamps()
+                if let filters = target.filters { try socket.setFilters(filters) }
+                if target.joined { try socket.setJoinFilters(true) }
+                let mask = target.errorMask != 0 ? target.errorMask : (errors ? CANFrame.extendedMask : 0)
+                if mask != 0 { try socket.setErrorMask(mask) }
+                socket.setReceiveBuffer(bytes: 4 << 20)
+                try socket.setNonBlocking(true)
+                sockets.append(socket)
+            }
+        } catch {
+            canFail(error)
+        }
+        let width = targets.map { $0.interface.utf8.count }.max() ?? 0
+        var formatter = CANDumpFormatter(timestampMode: mode, logFormat: log, explainErrors: errors, nameWidth: width)
+        var out = [UInt8]()
+        out.reserveCapacity(1 << 16)
+        var received = 0
+        var fds = sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+        signal(SIGPIPE, SIG_DFL)
+        while true {
+            let ready = poll(&fds, nfds_t(fds.count), idleTimeout ?? -1)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                fail(OrionError("poll: \(String(cString: strerror(errno)))", exitStatus: 1))
+            }
+            if ready == 0 { break }
+            for (i, socket) in sockets.enumerated() where fds[i].revents != 0 {
+                if fds[i].revents & Int16(POLLIN) == 0 {
+                    fail(OrionError(CANSocketError.interfaceDown(socket.interface).message, exitStatus: 1))
+                }
+                // Drain what is queued, then write it in one go.
+                while true {
+                    let rx: ReceivedCANFrame
+                    do {
+                        rx = try socket.receive()
+                    } catch .system(_, let code) where code == EAGAIN {
+                        break
+                    } catch {
+                        writeStdout(out)
+                        canFail(error)
+                    }
+                    let name = socket.interfaceIndex > 0 ? socket.interface : socket.interfaceName(index: rx.interfaceIndex)
+                    formatter.append(rx.frame, interface: name, timestampNanoseconds: rx.timestampNanoseconds,
+                                     fdFlags: rx.arrivedAsFD ? rx.frame.socketCANFDFlags : nil, to: &out)
+                    received += 1
+                    if let count, received >= count {
+                        writeStdout(out)
+                        return
+                    }
+                    if out.count > 60_000 {
+                        writeStdout(out)
+                        out.removeAll(keepingCapacity: true)
+                    }
+                }
+            }
+            if !out.isEmpty {
+                writeStdout(out)
+                out.removeAll(keepingCapacity: true)
+            }
+        }
+        writeStdout(out)
+    }
+}
+
+struct CANGen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gen",
+        abstract: "Generate frames like cangen (random id, length and data by default).")
+
+    @Argument(help: "CAN interface.") var interface: String
+    @Option(name: .customShort("g"), help: "Gap between frames in milliseconds (0: as fast as the interface takes them).")
+    var gap: Double = 200
+    @Option(name: .customShort("I"), help: "CAN id: r (random), i (increment) or a hex id.") var id: String = "r"
+    @Option(name: .customShort("L"), help: "Length: r, i or a number.") var length: String = "r"
+    @Option(name: .customShort("D"), help: "Data: r, i or hex bytes.") var data: String = "r"
+    @Option(name: .customShort("n"), help: "Send COUNT frames, then exit.") var count: Int?
+    @Flag(name: .customShort("e"), help: "Extended (29-bit) ids.") var extended = false
+    @Flag(name: .customShort("f"), help: "CAN FD frames.") var fd = false
+    @Flag(name: .customShort("b"), help: "CAN FD with bit rate switch.") var brs = false
+    @Flag(name: .customShort("R"), help: "Remote requests.") var remote = false
+    @Option(name: .customShort("p"), help: "When the interface queue is full, wait up to this many ms for room (default: wait).")
+    var pollTimeout: Int32?
+    @Option(name: .long, help: "Seed of the random generator.") var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+    func run() throws {
+        var generator: CANGenerator
+        do {
+            generator = try CANGenerator(id: id, length: length, data: data, extended: extended, fd: fd || brs,
+                                         bitRateSwitch: brs, remote: remote, seed: seed)
+        } catch {
+            badInput(error.message)
+        }
+        if gap < 0 { badInput("-g: the gap cannot be negative") }
+        if let count, count < 0 { badInput("-n: COUNT cannot be negative") }
+        let socket = openCANSocket(interface)
+        let gapNanoseconds = Int64(gap * 1_000_000)
+        do {
+            if fd || brs { try socket.enableFD(require: true) }
+            try socket.setNonBlocking(true)
+            var sent = 0
+            var next = CANClock.monotonicNanoseconds()
+            while count.map({ sent < $0 }) ?? true {
+                let frame = generator.next()
+                while try !socket.trySend(frame) {
+                    guard try socket.waitWritable(timeoutMilliseconds: pollTimeout ?? -1) else {
+                        // cangen's -p: the queue stayed full; wait a moment and retry.
+                        usleep(1000)
+                        continue
+                    }
+                    // POLLOUT does not say vcan's queue has room; give the receivers a moment.
+                    sched_yield()
+                }
+                sent += 1
+                if gapNanoseconds > 0 {
+                    next += gapNanoseconds
+                    let now = CANClock.monotonicNanoseconds()
+                    if next > now {
+                        var ts = timespec(tv_sec: Int((next - now) / 1_000_000_000), tv_nsec: Int((next - now) % 1_000_000_000))
+                        nanosleep(&ts, nil)
+                    } else {
+                        next = now
+                    }
+                }
+            }
+        } catch {
+            canFail(error)
+        }
+    }
+}
+
+struct CANLinkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "link",
+        abstract: "Show or set a CAN controller's bitrate and state (libsocketcan).",
+        discussion: "orion can link can0 bitrate 250000 sample-point 0.875 up | down | restart; without words: show.")
+
+    @Argument(help: "CAN interface.") var interface: String
+    @Argument(help: "bitrate N, sample-point X, up, down, restart.") var words: [String] = []
+
+    func run() throws {
+        var bitrate: UInt32?
+        var samplePoint: UInt32 = 0
+        var action: String?
+        var i = 0
+        while i < words.count {
+            switch words[i] {
+            case "bitrate":
+                guard i + 1 < words.count, let value = UInt32(words[i + 1]), value > 0 else { badInput("bitrate needs a number of bit/s") }
+                bitrate = value
+                i += 2
+            case "sample-point":
+                guard i + 1 < words.count, let value = Double(words[i + 1]), value > 0, value < 1 else {
+                    badInput("sample-point needs a fraction like 0.875")
+                }
+                samplePoint = UInt32((value * 1000).rounded())
+                i += 2
+            case "up", "down", "restart":
+                guard action == nil else { badInput("only one of up, down, restart") }
+                action = words[i]
+                i += 1
+            default:
+                badInput("unknown word '\(words[i])' (use bitrate N, sample-point X, up, down, restart)")
+            }
+        }
+        if samplePoint != 0 && bitrate == nil { badInput("sample-point needs a bitrate") }
+        let link: CANLink
+        do {
+            link = try CANLink(interface: interface)
+        } catch {
+            canFail(error)
+        }
+        do {
+            if action == "down" { try link.stop() }
+            if let bitrate {
+                if action == nil || action == "up" || action == "restart" {
+                    // The kernel only takes a new bitrate while the interface is down.
+                    try? link.stop()
+                }
+                try link.setBitrate(bitrate, samplePoint: samplePoint)
+            }
+            if action == "up" { try link.start() }
+            if action == "restart" { try link.restart() }
+        } catch {
+            canFail(error)
+        }
+        if bitrate != nil || action != nil { return }
+        let status = link.status()
+        var lines = ["\(interface): state \(status.state?.name ?? "unknown")"
+            + (status.txErrors.map { " (berr-counter tx \($0) rx \(status.rxErrors ?? 0))" } ?? "")]
+        if let rate = status.bitrate {
+            lines.append("  bitrate \(rate) sample-point \(formatSamplePoint(status.samplePoint ?? 0))")
+            lines.append("  tq \(status.tq ?? 0) prop-seg \(status.propSeg ?? 0) phase-seg1 \(status.phaseSeg1 ?? 0) "
+                + "phase-seg2 \(status.phaseSeg2 ?? 0) sjw \(status.sjw ?? 0) brp \(status.brp ?? 0)")
+        } else {
+            lines.append("  no bit timing (a virtual interface such as vcan has none)")
+        }
+        if let clock = status.clock { lines.append("  clock \(clock)") }
+        print(lines.joined(separator: "\n"))
+    }
+}
+
+/// 875 → "0.875", as `ip -details link` prints sample points.
+func formatSamplePoint(_ perMille: UInt32) -> String {
+    let s = String(perMille)
+    return "0." + String(repeating: "0", count: max(0, 3 - s.count)) + s
+}
+
+struct CANBitTimingCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bittiming",
+        abstract: "Compute a controller's bit timing as Linux does (no CAN interface needed).")
+
+    @Option(help: "Controller clock in Hz (the SJA1000 on Kvaser PCI cards: 8000000).") var clock: UInt32
+    @Option(help: "Bitrate in bit/s.") var bitrate: UInt32
+    @Option(name: .long, help: "Sample point as a fraction (default: CiA's, 0.875 up to 500 kbit/s).") var samplePoint: Double?
+    @Option(help: "Controller limits: sja1000, ctucan, ctucan-data.") var controller: String = "sja1000"
+
+    func run() throws {
+        let limits: CANBitTimingLimits
+        switch controller {
+        case "sja1000": limits = .sja1000
+        case "ctucan": limits = .ctucanNominal
+        case "ctucan-data": limits = .ctucanData
+        default: badInput("--controller: unknown controller '\(controller)' (use sja1000, ctucan or ctucan-data)")
+        }
+        var sp: UInt32 = 0
+        if let samplePoint {
+            guard samplePoint > 0, samplePoint < 1 else { badInput("--sample-point must be between 0 and 1, e.g. 0.875") }
+            sp = UInt32((samplePoint * 1000).rounded())
+        }
+        do {
+            let t = try CANBitTimingCalculator.calculate(clockHz: clock, bitrate: bitrate, samplePoint: sp, limits: limits)
+            print("bitrate \(t.bitrate) sample-point \(formatSamplePoint(t.samplePointPerMille)) tq \(t.tqNs) "
+                + "prop-seg \(t.propSeg) phase-seg1 \(t.phaseSeg1) phase-seg2 \(t.phaseSeg2) sjw \(t.sjw) brp \(t.brp)")
+            if t.bitrate != bitrate {
+                print("bitrate error \(formatPercent(t.bitrateErrorPPM))")
+            }
+        } catch .bitrateErrorTooHigh(let perMille) {
+            fail(OrionError("bitrate \(bitrate) cannot be reached from a \(clock) Hz clock: closest is \(Double(perMille) / 10) % off (Linux allows 5 %)"))
+        } catch .bitrateUnreachable {
+            fail(OrionError("bitrate \(bitrate) cannot be reached from a \(clock) Hz clock with the \(controller)'s prescaler"))
+        } catch {
+            fail(OrionError("invalid clock, bitrate or sample point"))
+        }
+    }
+}
+
+/// 12345 ppm → "1.2345 %".
+func formatPercent(_ ppm: UInt32) -> String {
+    String(format: "%.4f %%", Double(ppm) / 10_000)
+}
+
+struct CANISOTP: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "isotp",
+        abstract: "ISO-TP (ISO 15765-2) messages over a raw CAN socket, like isotpsend/isotprecv.")
+}
