@@ -15,25 +15,7 @@ public enum HTMLReport {
 
     /// Text for HTML content and attribute values: `& < > " '` escaped, characters HTML cannot carry
     /// (controls other than tab and line breaks) dropped.
-    public static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default:
-                let v = scalar.value
-                if v == 0x9 || v == 0xA || v == 0xD || (v >= 0x20 && v != 0x7F && !(0x80...0x9F).contains(v)) {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
-    }
+    public static func escape(_ s: String) -> String { escapeMarkup(s, for: .html) }
 
     /// The `id` of an item's node in the tree (`item-…`) and of its matrix row (`row-…`).
     public static func itemAnchor(_ id: String) -> String { "item-" + ReqIFReport.encode(id) }

@@ -346,23 +346,6 @@ struct XMLWriter {
     /// XML text or attribute value: markup characters escaped, characters XML 1.0 cannot hold dropped;
     /// in attributes, tabs and line breaks are kept as character references.
     static func escape(_ s: String, attribute: Bool) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"" where attribute: out += "&quot;"
-            case "\n" where attribute: out += "&#10;"
-            case "\r": out += "&#13;"
-            case "\t" where attribute: out += "&#9;"
-            default:
-                let v = scalar.value
-                let allowed = v == 0x9 || v == 0xA || (v >= 0x20 && v <= 0xD7FF) || (v >= 0xE000 && v <= 0xFFFD) || v >= 0x10000
-                if allowed { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out
+        escapeMarkup(s, for: attribute ? .xmlAttribute : .xmlText)
     }
 }
