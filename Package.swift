@@ -101,5 +101,6 @@ let package = Package(
         .testTarget(name: "OrionToolTests", dependencies: ["OrionTool"], path: "Tests/OrionToolTests"),
         .testTarget(name: "SafetyTraceTests", dependencies: ["SafetyTrace"], path: "Tests/SafetyTraceTests", exclude: ["Fixtures"]),
         .testTarget(name: "SchedToolTests", dependencies: ["SchedTool"], path: "Tests/SchedToolTests"),
+        .testTarget(name: "CANToolTests", dependencies: ["CANTool", "Fieldbus"], path: "Tests/CANToolTests"),
     ]
 )

@@ -1,0 +1,378 @@
+// Real SocketCAN: this host's kernel has no AF_CAN, so one Linux VM (virtme-ng, Debian's kernel, TCG) runs a
+// generated shell script that does every check on vcan and on two emulated Kvaser PCI cards (the real
+// sja1000 driver), against can-utils. The script prints sections (`::begin NAME` ... `::end NAME rc=N`);
+// the tests below assert on them. One boot for the whole suite.
+
+import Foundation
+import Testing
+
+/// Output of one section of the VM script.
+struct VMSection {
+    var lines: [String]
+    var status: Int
+    var text: String { lines.joined(separator: "\n") }
+}
+
+/// Runs a command on the host; returns status and combined output.
+@discardableResult
+func host(_ command: String, timeout: TimeInterval = 900) throws -> (status: Int32, output: String) {
+    let log = FileManager.default.temporaryDirectory.appendingPathComponent("orion-can-\(getpid())-\(UUID().uuidString).log")
+    FileManager.default.createFile(atPath: log.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: log) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+    process.arguments = ["-c", command]
+    let handle = try FileHandle(forWritingTo: log)
+    process.standardOutput = handle
+    process.standardError = handle
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning && Date() < deadline { usleep(50_000) }
+    if process.isRunning { process.terminate() }
+    process.waitUntilExit()
+    try? handle.close()
+    let data = (try? Data(contentsOf: log)) ?? Data()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// Where `orion` is: next to this test bundle (built by `swift build --product orion` with the same scratch
+/// path; built here when missing).
+enum CANOrion {
+    static var buildFolder: URL {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+    }
+
+    static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    static func path() throws -> String {
+        if let given = ProcessInfo.processInfo.environment["ORION_CAN_BIN"] { return given }
+        let orion = buildFolder.appendingPathComponent("orion").path
+        if !FileManager.default.isExecutableFile(atPath: orion) {
+            // .build/<triple>/debug → scratch path .build
+            let scratch = buildFolder.deletingLastPathComponent().deletingLastPathComponent().path
+            let build = try host("cd '\(packageRoot.path)' && swift build --scratch-path '\(scratch)' --product orion 2>&1 | tail -5")
+            guard FileManager.default.isExecutableFile(atPath: orion) else {
+                throw VMError("orion is not built at \(orion) and building it failed:\n\(build.output)")
+            }
+        }
+        return orion
+    }
+
+    /// Runs orion on this host.
+    static func run(_ arguments: [String], timeout: TimeInterval = 20) throws -> (status: Int32, output: String) {
+        let quoted = arguments.map { "'\($0)'" }.joined(separator: " ")
+        return try host("timeout \(Int(timeout)) '\(try path())' \(quoted)", timeout: timeout + 5)
+    }
+}
+
+struct VMError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// The VM tooling: virtme-ng, Debian's kernel, QEMU for x86, can-utils, libsocketcan. Installs what is missing.
+enum CANVM {
+    static func kernel() -> String? {
+        let boot = (try? FileManager.default.contentsOfDirectory(atPath: "/boot")) ?? []
+        return boot.filter { $0.hasPrefix("vmlinuz-") && $0.hasSuffix("-amd64") }.sorted().last.map { "/boot/" + $0 }
+    }
+
+    static func ensureTools() throws {
+        var packages = [String]()
+        if kernel() == nil { packages.append("linux-image-amd64") }
+        if try host("command -v cansend && command -v candump && command -v isotpsend && command -v cangen").status != 0 { packages.append("can-utils") }
+        if !FileManager.default.fileExists(atPath: "/usr/include/libsocketcan.h") { packages.append("libsocketcan-dev") }
+        if try host("command -v qemu-system-x86_64").status != 0 { packages.append("qemu-system-x86") }
+        if !FileManager.default.fileExists(atPath: "/bin/busybox") { packages.append("busybox-static") }
+        if !packages.isEmpty {
+            let sudo = getuid() == 0 ? "" : "sudo "
+            let r = try host("export DEBIAN_FRONTEND=noninteractive; \(sudo)apt-get update -qq && \(sudo)apt-get install -y -qq --no-install-recommends \(packages.joined(separator: " "))")
+            guard r.status == 0 else { throw VMError("apt-get install \(packages) failed:\n\(r.output.suffix(2000))") }
+        }
+        if try host("command -v vng").status != 0 {
+            let r = try host("pip install -q virtme-ng || python3 -m pip install -q virtme-ng")
+            guard r.status == 0, try host("command -v vng").status == 0 else { throw VMError("pip install virtme-ng failed:\n\(r.output.suffix(2000))") }
+        }
+    }
+
+    /// Boots the VM once with two Kvaser PCI cards on one CAN bus and runs `script`; returns its sections.
+    static func run(script: String, timeout: TimeInterval = 600) throws -> (sections: [String: VMSection], raw: String) {
+        try ensureTools()
+        guard let kernel = kernel() else { throw VMError("no /boot/vmlinuz-*-amd64 after installing linux-image-amd64") }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("orion-can-vm-\(getpid()).sh")
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let qemu = "-object can-bus,id=canbus0 -device kvaser_pci,canbus=canbus0 -device kvaser_pci,canbus=canbus0"
+        let r = try host("cd /tmp && timeout -k 10 \(Int(timeout)) vng --disable-kvm --run \(kernel) --qemu-opts='\(qemu)' --exec 'bash \(file.path) 2>&1' 2>&1",
+                         timeout: timeout)
+        var sections = [String: VMSection]()
+        var current: String?
+        var lines = [String]()
+        for line in r.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            let clean = line.hasSuffix("\r") ? String(line.dropLast()) : line
+            if clean.hasPrefix("::begin ") {
+                current = String(clean.dropFirst(8))
+                lines = []
+            } else if clean.hasPrefix("::end "), let name = current {
+                let status = Int(clean.split(separator: "=").last ?? "") ?? -1
+                sections[name] = VMSection(lines: lines, status: status)
+                current = nil
+            } else if current != nil {
+                lines.append(clean)
+            }
+        }
+        try? r.output.write(toFile: "/tmp/orion-can-vm-last.log", atomically: true, encoding: .utf8)
+        guard sections["done"] != nil else {
+            throw VMError("the VM did not finish the script (status \(r.status)):\n\(r.output.suffix(4000))")
+        }
+        return (sections, r.output)
+    }
+}
+
+/// Frames in every cansend form, sent by cansend and by orion in the same order.
+let vmFrames = ["123#DEADBEEF", "1F334455#1122", "123#R", "123#R5", "123##1AABBCC", "7FF#",
+                "12345678##3.00.11.22.33.44.55.66.77.88.99", "5A1#11.2233.44556677.88", "00000123#R3", "213##311223344"]
+
+/// The script the VM runs. `O` is orion; every command is under `timeout` so nothing hangs.
+func vmScript(orion: String) -> String {
+    let frames = vmFrames.joined(separator: " ")
+    return #"""
+    set -u
+    O='\#(orion)'
+    T='timeout 30'
+    begin() { echo "::begin $1"; }
+    end() { echo "::end $1 rc=$2"; }
+    # Start a receiver in the background and wait until it (or the command under timeout) holds a socket:
+    # TCG is slow to load the Swift runtime, a fixed sleep would be either too short or wasteful.
+    bg() {
+        "$@" & local p=$! i c
+        for i in $(seq 150); do
+            for c in $p $(pgrep -P $p); do
+                if ls -l /proc/$c/fd 2>/dev/null | grep -q 'socket:'; then sleep 0.3; return; fi
+            done
+            sleep 0.1
+        done
+    }
+    modprobe vcan; modprobe can-raw; modprobe can-isotp
+    ip link add dev vcan0 type vcan && ip link set vcan0 mtu 72 && ip link set up vcan0
+    ip link add dev vcan1 type vcan && ip link set vcan1 mtu 16 && ip link set up vcan1
+    ip link add dev vcan2 type vcan
+    FRAMES='\#(frames)'
+    N=$(echo $FRAMES | wc -w)
+
+    begin startup; s=$(date +%s%N); $O can bittiming --clock 8000000 --bitrate 500000; rc=$?; echo "ms=$(( ($(date +%s%N) - s) / 1000000 ))"; end startup $rc
+
+    # cansend -> orion can dump (default, -L) and candump, the same frames.
+    bg $T candump -n $N vcan0 > /tmp/cd.txt
+    bg $T candump -L -n $N vcan0 > /tmp/cdL.txt
+    bg $T $O can dump -n $N vcan0 > /tmp/od.txt
+    bg $T $O can dump -L -n $N vcan0 > /tmp/odL.txt
+    for f in $FRAMES; do cansend vcan0 $f; done
+    wait
+    begin candump; cat /tmp/cd.txt; end candump 0
+    begin candumpL; cat /tmp/cdL.txt; end candumpL 0
+    begin oriondump; cat /tmp/od.txt; end oriondump 0
+    begin oriondumpL; cat /tmp/odL.txt; end oriondumpL 0
+
+    # orion can send -> candump -L.
+    bg $T candump -L -n $N vcan0 > /tmp/cs.txt
+    rcs=0; for f in $FRAMES; do $T $O can send vcan0 $f || rcs=$?; done
+    wait
+    begin orionsend; cat /tmp/cs.txt; end orionsend $rcs
+
+    # -t z and -t d on both tools, two interfaces.
+    bg $T candump -t z -n 3 vcan0 vcan1 > /tmp/cz.txt
+    bg $T $O can dump -t z -n 3 vcan0 vcan1 > /tmp/oz.txt
+    cansend vcan0 123#11; sleep 0.2; cansend vcan1 124#22; sleep 0.2; cansend vcan0 125#33
+    wait
+    begin candumpz; cat /tmp/cz.txt; end candumpz 0
+    begin oriondumpz; cat /tmp/oz.txt; end oriondumpz 0
+
+    # Filters: id:mask, id~mask, 8-digit ids, and error frames with -e.
+    F='vcan0,123:7FF,400~700,12345678:1FFFFFFF'
+    bg $T candump -L -n 4 $F > /tmp/cf.txt
+    bg $T $O can dump -L -n 4 $F > /tmp/of.txt
+    for f in 123#01 124#02 401#03 555#04 12345678#05 12345679#06; do cansend vcan0 $f; done
+    wait
+    begin candumpfilter; cut -d' ' -f2- /tmp/cf.txt; end candumpfilter 0
+    begin oriondumpfilter; cut -d' ' -f2- /tmp/of.txt; end oriondumpfilter 0
+    bg $T candump -e -n 3 vcan0,#FFFFFFFF > /tmp/ce.txt
+    bg $T $O can dump -e -n 3 vcan0,#FFFFFFFF > /tmp/oe.txt
+    cansend vcan0 20000004#0004000000000000; cansend vcan0 123#11; cansend vcan0 20000088#0000080A00000C0D
+    wait
+    begin candumperr; cat /tmp/ce.txt; end candumperr 0
+    begin oriondumperr; cat /tmp/oe.txt; end oriondumperr 0
+
+    # orion can gen -> candump, cangen -> orion can dump.
+    bg $T candump -n 500 vcan0 > /tmp/cg.txt
+    $T $O can gen vcan0 -g 0 -n 500 -e -f; rcg=$?
+    wait
+    begin oriongen; wc -l < /tmp/cg.txt; awk '{print $3}' /tmp/cg.txt | sort -u | wc -l; end oriongen $rcg
+    bg $T $O can dump -n 500 vcan0 > /tmp/og.txt
+    cangen vcan0 -g 0 -n 500 -p 10
+    wait
+    begin cangen; wc -l < /tmp/og.txt; end cangen 0
+
+    # Bad input and errors: each exits with a message, nothing hangs.
+    for c in "send vcan0 123#R9" "send vcan0 123#001122334455667788" "send vcan0 12X#00" "send vcan1 123##1AABBCC" \
+             "dump nosuch0" "send nosuch0 123#00" "dump vcan2" "dump vcan0,12x:7FF" "link vcan0 bitrate 500000"; do
+        begin "bad $c"; $T $O can $c 2>&1; end "bad $c" $?
+    done
+
+    # Two Kvaser PCI cards (Linux sja1000 driver) on one emulated bus.
+    begin linkset; $T $O can link can0 bitrate 250000 up; rc=$?; ip -details link show can0; end linkset $rc
+    ip link set can1 type can bitrate 250000 && ip link set can1 up
+    begin linkshow; $T $O can link can0; end linkshow $?
+    bg $T $O can dump -n 2 can1 > /tmp/k1.txt
+    cansend can0 123#DEADBEEF; cansend can0 1F334455#R2
+    wait
+    begin kvaser01; cat /tmp/k1.txt; end kvaser01 0
+    bg $T candump -L -n 2 can0 > /tmp/k0.txt
+    $T $O can send can1 7FF#0102030405060708; $T $O can send can1 00000042#; rck=$?
+    wait
+    begin kvaser10; cut -d' ' -f2- /tmp/k0.txt; end kvaser10 $rck
+    begin linkdown; $T $O can link can0 down; rc=$?; ip link show can0; end linkdown $rc
+    begin done; end done 0
+    """#
+}
+
+@Suite("SocketCAN in a Linux VM", .serialized)
+struct SocketCANVMTests {
+    /// One VM run shared by every test of the suite.
+    static let result: Result<[String: VMSection], VMError> = {
+        do {
+            let orion = try CANOrion.path()
+            let (sections, _) = try CANVM.run(script: vmScript(orion: orion))
+            return .success(sections)
+        } catch let error as VMError {
+            return .failure(error)
+        } catch {
+            return .failure(VMError("\(error)"))
+        }
+    }()
+
+    func section(_ name: String) throws -> VMSection {
+        let sections = try Self.result.get()
+        return try #require(sections[name], "no section \(name) in the VM output")
+    }
+
+    /// candump -L lines without the timestamp.
+    func frames(_ s: VMSection) -> [String] { s.lines.filter { !$0.isEmpty }.map { String($0.split(separator: " ").last ?? "") } }
+
+    @Test func orionStartsInTheVM() throws {
+        let s = try section("startup")
+        #expect(s.status == 0, "\(s.text)")
+        #expect(s.text.contains("bitrate 500000 sample-point 0.875 tq 125 prop-seg 6 phase-seg1 7 phase-seg2 2 sjw 1 brp 1"))
+    }
+
+    @Test func cansendToOrionDumpMatchesCandump() throws {
+        let candump = try section("candump"), orion = try section("oriondump")
+        #expect(orion.lines.filter { !$0.isEmpty }.count == vmFrames.count)
+        #expect(orion.text == candump.text)
+        // -L lines carry the same kernel timestamps, so they must match byte for byte.
+        let candumpL = try section("candumpL"), orionL = try section("oriondumpL")
+        #expect(orionL.text == candumpL.text)
+        #expect(frames(orionL).contains("123##5AABBCC"))
+    }
+
+    @Test func orionSendToCandump() throws {
+        let sent = try section("orionsend"), reference = try section("candumpL")
+        #expect(sent.status == 0, "\(sent.text)")
+        #expect(frames(sent) == frames(reference))
+        #expect(frames(sent).count == vmFrames.count)
+    }
+
+    @Test func relativeTimestampsOnTwoInterfaces() throws {
+        let c = try section("candumpz"), o = try section("oriondumpz")
+        #expect(o.lines.filter { !$0.isEmpty }.count == 3)
+        // Same layout as candump; the times differ by when each tool saw the first frame.
+        func shape(_ line: String) -> String { line.replacingOccurrences(of: #"\(\d{3}\.\d{6}\)"#, with: "(T)", options: .regularExpression) }
+        #expect(o.lines.map(shape) == c.lines.map(shape))
+        #expect(o.lines.first?.hasPrefix(" (000.000000)  vcan0  123   [1]  11") == true)
+    }
+
+    @Test func filtersMatchCandump() throws {
+        let c = try section("candumpfilter"), o = try section("oriondumpfilter")
+        #expect(o.text == c.text)
+        #expect(o.lines.filter { !$0.isEmpty } == ["vcan0 123#01", "vcan0 124#02", "vcan0 555#04", "vcan0 12345678#05"])
+        let ce = try section("candumperr"), oe = try section("oriondumperr")
+        #expect(oe.text == ce.text)
+        #expect(oe.text.contains("\tprotocol-violation{{tx-dominant-bit-error}{data-field}}"))
+    }
+
+    @Test func generatorsInterwork() throws {
+        let g = try section("oriongen")
+        #expect(g.status == 0)
+        let counts = g.lines.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        #expect(counts.first == 500, "\(g.text)")
+        #expect((counts.last ?? 0) > 1, "random ids expected")
+        let c = try section("cangen")
+        #expect(c.lines.first?.trimmingCharacters(in: .whitespaces) == "500")
+    }
+
+    @Test(arguments: [
+        ("send vcan0 123#R9", 2, "DLC 9 too large"),
+        ("send vcan0 123#001122334455667788", 2, "more than 8 data bytes"),
+        ("send vcan0 12X#00", 2, "is not a hex digit"),
+        ("send vcan1 123##1AABBCC", 1, "does not carry CAN FD frames"),
+        ("dump nosuch0", 2, "no such CAN interface 'nosuch0'"),
+        ("send nosuch0 123#00", 2, "no such CAN interface 'nosuch0'"),
+        ("dump vcan2", 1, "CAN interface 'vcan2' is down"),
+        ("dump vcan0,12x:7FF", 2, "expected ':'"),
+        ("link vcan0 bitrate 500000", 1, "vcan0"),
+    ])
+    func badInput(command: String, status: Int, message: String) throws {
+        let s = try section("bad \(command)")
+        #expect(s.status == status, "\(s.text)")
+        #expect(s.text.contains("orion: error:") && s.text.contains(message), "\(s.text)")
+    }
+
+    @Test func kvaserCardsThroughTheSJA1000Driver() throws {
+        let set = try section("linkset")
+        #expect(set.status == 0, "\(set.text)")
+        #expect(set.text.contains("bitrate 250000 sample-point 0.875"), "\(set.text)")
+        #expect(set.text.contains("state UP") || set.text.contains("ERROR-ACTIVE"))
+        let show = try section("linkshow")
+        #expect(show.text.contains("state ERROR-ACTIVE (berr-counter tx 0 rx 0)"), "\(show.text)")
+        #expect(show.text.contains("bitrate 250000 sample-point 0.875") && show.text.contains("clock 8000000"), "\(show.text)")
+        let k01 = try section("kvaser01")
+        #expect(k01.lines.filter { !$0.isEmpty } == ["  can1  123   [4]  DE AD BE EF", "  can1  1F334455   [2]  remote request"])
+        let k10 = try section("kvaser10")
+        #expect(k10.status == 0)
+        #expect(k10.lines.filter { !$0.isEmpty } == ["can0 7FF#0102030405060708", "can0 00000042#"])
+        let down = try section("linkdown")
+        #expect(down.status == 0 && down.text.contains("state DOWN"), "\(down.text)")
+    }
+}
+
+@Suite("orion can on a host without AF_CAN")
+struct HostWithoutCANTests {
+    @Test func dumpSaysTheKernelHasNoCAN() throws {
+        // This only means something where the kernel lacks AF_CAN (this build host); elsewhere the interface is missing.
+        let hasCAN = FileManager.default.fileExists(atPath: "/proc/net/can")
+        let r = try CANOrion.run(["can", "dump", "vcan0"], timeout: 10)
+        if hasCAN {
+            #expect(r.status != 0 && r.output.contains("orion: error:"), "\(r.output)")
+        } else {
+            #expect(r.status == 1, "\(r.output)")
+            #expect(r.output.contains("orion: error: this kernel has no CAN support"), "\(r.output)")
+        }
+    }
+
+    @Test func badFrameIsRejectedBeforeAnySocket() throws {
+        let r = try CANOrion.run(["can", "send", "vcan0", "123#DEADBEE"])
+        #expect(r.status == 2)
+        #expect(r.output.contains("orion: error: bad CAN frame '123#DEADBEE': odd number of hex digits") && r.output.contains("\n             ^"), "\(r.output)")
+    }
+
+    @Test func bitTimingNeedsNoInterface() throws {
+        let r = try CANOrion.run(["can", "bittiming", "--clock", "8000000", "--bitrate", "500000"])
+        #expect(r.status == 0)
+        #expect(r.output == "bitrate 500000 sample-point 0.875 tq 125 prop-seg 6 phase-seg1 7 phase-seg2 2 sjw 1 brp 1\n")
+        let bad = try CANOrion.run(["can", "bittiming", "--clock", "8000000", "--bitrate", "500000", "--controller", "x"])
+        #expect(bad.status == 2)
+    }
+}
