@@ -89,6 +89,23 @@ struct Shared {
     /// Index of the first frame that went wrong (-1: none), and which task saw it (0 or 1).
     var firstBad = -1
     var firstBadTask = 0
+    /// ISO-TP: the request as can1 received it (length, 0 before), frames can0 sent for it, flow control
+    /// frames can1 sent, the reply as can0 received it, and the first error (with the task that saw it).
+    var isotpReceived = 0
+    var isotpRequestFrames = 0
+    var isotpFlowControls = 0
+    var isotpReplyOK = false
+    var isotpFailed = false
+    var isotpError: ISOTPError? = nil
+    var isotpErrorTask = 0
+
+    mutating func isotpFail(_ error: ISOTPError?, task: Int) {
+        if !isotpFailed {
+            isotpError = error
+            isotpErrorTask = task
+        }
+        isotpFailed = true
+    }
 
     mutating func bad(_ index: Int, task: Int, timeout: Bool) {
         if timeout { timeouts += 1 } else { mismatches += 1 }
@@ -127,6 +144,227 @@ func drainTransmit(_ controller: UnsafeMutablePointer<Controller>) -> Bool {
     }
 }
 
+// MARK: ISO-TP
+
+/// The request can0 sends to can1 (several blocks of consecutive frames), and the reply's length.
+var isotpRequestLength: Int { 300 }
+var isotpReplyLength: Int { 12 }
+/// Give up on the ISO-TP exchange after this long.
+var isotpLimitNs: UInt64 { 3_000_000_000 }
+
+/// Normal addressing, OBD-style ids. can1 asks for blocks of 4 frames at least 1 ms apart (STmin 0x01), so
+/// can0 has to wait for flow control after every block and pace its consecutive frames; can0 asks for blocks
+/// of 2 frames 500 µs apart (STmin 0xF5) for the reply.
+var clientConfig: ISOTPConfig { ISOTPConfig(txId: 0x7E0, rxId: 0x7E8, blockSize: 2, stMin: 0xF5) }
+var serverConfig: ISOTPConfig { ISOTPConfig(txId: 0x7E8, rxId: 0x7E0, blockSize: 4, stMin: 0x01) }
+
+/// Byte `i` of the request.
+func requestByte(_ i: Int) -> UInt8 { UInt8(truncatingIfNeeded: i &* 7 &+ (i >> 8) &+ 3) }
+
+/// The ISO-TP frame link over a controller's transmit queue; counts what it took.
+struct ControllerLink: CANFrameLink {
+    let controller: UnsafeMutablePointer<Controller>
+    var framesSent = 0
+    var flowControls = 0
+
+    mutating func send(_ frame: inout CANFrame) -> Bool {
+        // A full queue is back-pressure, not a drop: ISO-TP retries on its next tick.
+        guard !controller.pointee.transmitQueue.isFull, controller.pointee.send(frame) else { return false }
+        framesSent += 1
+        if frame.length > 0 && frame.data[0] & 0xF0 == 0x30 { flowControls += 1 }
+        return true
+    }
+}
+
+/// The earlier of two optional deadlines.
+func earliest(_ a: UInt64?, _ b: UInt64?) -> UInt64? {
+    guard let a else { return b }
+    guard let b else { return a }
+    return min(a, b)
+}
+
+/// Waits until `controller` may have something to do or `deadlineNs` (whichever comes first).
+func waitForWork(_ controller: UnsafeMutablePointer<Controller>, untilNs deadlineNs: UInt64?) {
+    let now = Sys.now()
+    let poll = now &+ pollNs
+    let until = min(deadlineNs ?? poll, poll)
+    if until > now { Sys.sleep(untilNs: until) }
+}
+
+/// Task can0's side: sends the request, then receives the reply and checks it.
+func isotpClient(_ s: UnsafeMutablePointer<Shared>, _ can: UnsafeMutablePointer<Controller>) {
+    var request = InlineArray<300, UInt8>(repeating: 0)
+    var sum: UInt32 = 0
+    var i = 0
+    while i < isotpRequestLength {
+        request[i] = requestByte(i)
+        sum = sum &* 31 &+ UInt32(request[i])
+        i += 1
+    }
+    var replyStorage = InlineArray<64, UInt8>(repeating: 0)
+    withUnsafeMutablePointer(to: &request) { requestPointer in
+        withUnsafeMutablePointer(to: &replyStorage) { replyPointer in
+            var link = ControllerLink(controller: can)
+            var sender = ISOTPSender(config: clientConfig)
+            var receiver = ISOTPReceiver(config: clientConfig,
+                                         buffer: UnsafeMutableRawBufferPointer(start: replyPointer, count: 64))
+            let message = UnsafeRawBufferPointer(start: requestPointer, count: isotpRequestLength)
+            let giveUp = Sys.now() &+ isotpLimitNs
+            var events: ISOTPEvents
+            do throws(ISOTPError) {
+                events = try sender.start(message, nowNs: Sys.now(), link: &link)
+            } catch {
+                s.pointee.isotpFail(error, task: 0)
+                return
+            }
+            var replyLength: Int? = nil
+            while true {
+                if let error = events.error {
+                    s.pointee.isotpFail(error, task: 0)
+                    return
+                }
+                if events.sent { s.pointee.isotpRequestFrames = sender.framesSent }
+                if let n = events.receivedLength { replyLength = n }
+                if replyLength != nil { break }
+                let now = Sys.now()
+                if now > giveUp {
+                    s.pointee.isotpFail(nil, task: 0)
+                    return
+                }
+                can.pointee.service()
+                events = ISOTPEvents()
+                while let frame = can.pointee.receive() {
+                    merge(&events, sender.receive(frame, nowNs: now, link: &link))
+                    merge(&events, receiver.receive(frame, nowNs: now, link: &link))
+                }
+                merge(&events, sender.tick(nowNs: now, link: &link))
+                merge(&events, receiver.tick(nowNs: now, link: &link))
+                can.pointee.service()  // start the transmitter on what was just queued
+                if events.isEmpty {
+                    waitForWork(can, untilNs: earliest(sender.nextDeadlineNs, receiver.nextDeadlineNs))
+                }
+            }
+            // The reply: 0x76, "OK", the length received (big endian), and the request's checksum.
+            guard replyLength == isotpReplyLength, let reply = receiver.message else {
+                s.pointee.isotpFail(nil, task: 0)
+                return
+            }
+            let length = Int(reply[3]) << 8 | Int(reply[4])
+            let echoed = UInt32(reply[5]) << 24 | UInt32(reply[6]) << 16 | UInt32(reply[7]) << 8 | UInt32(reply[8])
+            s.pointee.isotpReplyOK = reply[0] == 0x76 && reply[1] == UInt8(ascii: "O") && reply[2] == UInt8(ascii: "K")
+                && length == isotpRequestLength && echoed == sum
+            if !s.pointee.isotpReplyOK { s.pointee.isotpFail(nil, task: 0) }
+        }
+    }
+    if !drainTransmit(can) { s.pointee.isotpFail(nil, task: 0) }
+}
+
+/// Task can1's side: receives the request, checks every byte, replies.
+func isotpServer(_ s: UnsafeMutablePointer<Shared>, _ can: UnsafeMutablePointer<Controller>) {
+    var storage = InlineArray<512, UInt8>(repeating: 0)
+    var replyBytes = InlineArray<12, UInt8>(repeating: 0)
+    withUnsafeMutablePointer(to: &storage) { storagePointer in
+        withUnsafeMutablePointer(to: &replyBytes) { replyPointer in
+            var link = ControllerLink(controller: can)
+            var receiver = ISOTPReceiver(config: serverConfig,
+                                         buffer: UnsafeMutableRawBufferPointer(start: storagePointer, count: 512))
+            var sender = ISOTPSender(config: serverConfig)
+            let giveUp = Sys.now() &+ isotpLimitNs
+            var events = ISOTPEvents()
+            var replying = false
+            while true {
+                if let error = events.error {
+                    s.pointee.isotpFail(error, task: 1)
+                    return
+                }
+                if events.sent { break }
+                if let n = events.receivedLength, !replying, let message = receiver.message {
+                    s.pointee.isotpReceived = n
+                    s.pointee.isotpFlowControls = link.flowControls
+                    var sum: UInt32 = 0
+                    var good = n == isotpRequestLength
+                    var i = 0
+                    while i < n {
+                        if message[i] != requestByte(i) { good = false }
+                        sum = sum &* 31 &+ UInt32(message[i])
+                        i += 1
+                    }
+                    if !good {
+                        s.pointee.isotpFail(nil, task: 1)
+                        return
+                    }
+                    replyPointer.pointee[0] = 0x76
+                    replyPointer.pointee[1] = UInt8(ascii: "O")
+                    replyPointer.pointee[2] = UInt8(ascii: "K")
+                    replyPointer.pointee[3] = UInt8(truncatingIfNeeded: n >> 8)
+                    replyPointer.pointee[4] = UInt8(truncatingIfNeeded: n)
+                    replyPointer.pointee[5] = UInt8(truncatingIfNeeded: sum >> 24)
+                    replyPointer.pointee[6] = UInt8(truncatingIfNeeded: sum >> 16)
+                    replyPointer.pointee[7] = UInt8(truncatingIfNeeded: sum >> 8)
+                    replyPointer.pointee[8] = UInt8(truncatingIfNeeded: sum)
+                    replyPointer.pointee[9] = 0x55
+                    replyPointer.pointee[10] = 0xAA
+                    replyPointer.pointee[11] = 0x00
+                    replying = true
+                    let reply = UnsafeRawBufferPointer(start: replyPointer, count: isotpReplyLength)
+                    do throws(ISOTPError) {
+                        events = try sender.start(reply, nowNs: Sys.now(), link: &link)
+                    } catch {
+                        s.pointee.isotpFail(error, task: 1)
+                        return
+                    }
+                    continue
+                }
+                let now = Sys.now()
+                if now > giveUp {
+                    s.pointee.isotpFail(nil, task: 1)
+                    return
+                }
+                can.pointee.service()
+                events = ISOTPEvents()
+                while let frame = can.pointee.receive() {
+                    merge(&events, receiver.receive(frame, nowNs: now, link: &link))
+                    merge(&events, sender.receive(frame, nowNs: now, link: &link))
+                }
+                merge(&events, receiver.tick(nowNs: now, link: &link))
+                merge(&events, sender.tick(nowNs: now, link: &link))
+                can.pointee.service()
+                if events.isEmpty {
+                    waitForWork(can, untilNs: earliest(sender.nextDeadlineNs, receiver.nextDeadlineNs))
+                }
+            }
+        }
+    }
+    if !drainTransmit(can) { s.pointee.isotpFail(nil, task: 1) }
+}
+
+/// A short name for an ISO-TP failure (nil: a timeout of the whole exchange or wrong content).
+func isotpErrorName(_ error: ISOTPError?) -> StaticString {
+    guard let error else { return "no error event: timeout or wrong content" }
+    switch error {
+    case .timeoutAs: return "N_As timeout"
+    case .timeoutAr: return "N_Ar timeout"
+    case .timeoutBs: return "N_Bs timeout"
+    case .timeoutCr: return "N_Cr timeout"
+    case .wrongSequenceNumber: return "wrong sequence number"
+    case .unexpectedPDU: return "unexpected PDU"
+    case .bufferOverflow: return "buffer overflow"
+    case .waitLimit: return "too many FC waits"
+    case .invalidFlowStatus: return "invalid flow status"
+    case .malformedFlowControl: return "malformed flow control"
+    case .busy: return "busy"
+    case .invalidLength: return "invalid length"
+    case .invalidConfig: return "invalid config"
+    }
+}
+
+/// Folds `more` into `events` (the first error wins).
+func merge(_ events: inout ISOTPEvents, _ more: ISOTPEvents) {
+    if events.error == nil { events.error = more.error }
+    if let n = more.receivedLength { events.receivedLength = n }
+    if more.sent { events.sent = true }
+}
+
 /// Task on controller 0: sends every demo frame and checks its echo, then sends the burst.
 func can0Task(_ arg: UInt) {
     let s = shared(arg)
@@ -149,6 +387,7 @@ func can0Task(_ arg: UInt) {
             k += 1
         }
         if !drainTransmit(can) { s.pointee.bad(100, task: 0, timeout: true) }
+        isotpClient(s, can)
     }
 }
 
@@ -176,6 +415,7 @@ func can1Task(_ arg: UInt) {
             if frame.sameFrame(as: burstFrame(k)) { s.pointee.burstMatched += 1 } else { s.pointee.bad(100 + k, task: 1, timeout: false) }
             k += 1
         }
+        isotpServer(s, can)
     }
 }
 
@@ -366,6 +606,25 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
     console.write("/")
     console.write(decimal: burstCount)
     console.newline()
+    console.write("can-demo: isotp ")
+    console.write(decimal: data.isotpReceived)
+    console.write(" bytes ")
+    if !data.isotpFailed && data.isotpReceived == isotpRequestLength && data.isotpReplyOK {
+        console.write("ok (")
+        console.write(decimal: data.isotpRequestFrames)
+        console.write(" frames, ")
+        console.write(decimal: data.isotpFlowControls)
+        console.write(" flow controls), reply ")
+        console.write(decimal: isotpReplyLength)
+        console.write(" bytes ok\n")
+    } else {
+        console.write("FAIL (seen by can")
+        console.write(decimal: data.isotpErrorTask)
+        console.write(": ")
+        console.write(isotpErrorName(data.isotpError))
+        console.write(")\n")
+        failures += 1
+    }
     let stats0 = data.can0.statistics
     let stats1 = data.can1.statistics
     console.write("can0: sent ")
