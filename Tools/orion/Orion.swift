@@ -158,38 +158,56 @@ struct Trace: ParsableCommand {
         subcommands: [TraceCheck.self, TraceReportCommand.self])
 }
 
-struct TraceCheck: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "check",
-        abstract: "Check requirement files and tagged sources; exits 0 clean, 1 with defects, 2 on bad input.")
+/// A command that reads `TraceInputs`, and what its --coverage does with the file.
+protocol TraceInputsCommand: ParsableCommand {
+    static var coverageHelp: ArgumentHelp { get }
+}
 
+/// What `trace check` and `trace report` read: the paths, test results, coverage and configuration
+/// file, and how they end the command on bad input (exit 2).
+struct TraceInputs<Command: TraceInputsCommand>: ParsableArguments {
     @Argument(help: "Folders or files to read: requirement Markdown (*.md) and sources (*.swift, *.c, *.h, *.S).")
     var paths: [String] = []
-
-    @Flag(help: "Print the result as JSON.")
-    var json = false
 
     @Option(help: "JUnit XML test results (swift test --xunit-output): also report failing-test and missing-test.")
     var results: String?
 
-    @Option(help: "Coverage as llvm-cov export JSON (swift test --enable-code-coverage): also report low-coverage.")
+    @Option(help: Command.coverageHelp)
     var coverage: String?
 
     @Option(help: "Configuration file (default: the first trace.conf at the root of a folder given).")
     var config: String?
 
-    func run() throws {
-        guard !paths.isEmpty else {
-            FileHandle.standardError.write(Data("orion: error: trace check needs at least one path\n".utf8))
-            Foundation.exit(2)
-        }
-        let report: TraceReport
+    /// Exits 2 with `orion: error: trace <command> needs at least one path` when none was given.
+    func requirePaths() {
+        guard !paths.isEmpty else { badInput("trace \(Command.configuration.commandName ?? "") needs at least one path") }
+    }
+
+    /// The check of the inputs; exits 2 with `file:line: error: message` when one cannot be read.
+    func check() -> TraceReport {
         do {
-            report = try SafetyTrace.Trace.check(paths: paths, results: results, coverage: coverage, config: config)
+            return try SafetyTrace.Trace.check(paths: paths, results: results, coverage: coverage, config: config)
         } catch {
             FileHandle.standardError.write(Data("\(error.location): error: \(error.message)\n".utf8))
             Foundation.exit(2)
         }
+    }
+}
+
+struct TraceCheck: TraceInputsCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check requirement files and tagged sources; exits 0 clean, 1 with defects, 2 on bad input.")
+    static let coverageHelp: ArgumentHelp = "Coverage as llvm-cov export JSON (swift test --enable-code-coverage): also report low-coverage."
+
+    @OptionGroup var inputs: TraceInputs<TraceCheck>
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    func run() throws {
+        inputs.requirePaths()
+        let report = inputs.check()
         print(json ? report.json : report.consoleText, terminator: "")
         Foundation.exit(report.isClean ? 0 : 1)
     }
