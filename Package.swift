@@ -93,14 +93,15 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/orion"),
 
-        // Tests.
+        // Tests, and what several test targets share (host only: Foundation, Process).
+        .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "KernelTests", dependencies: ["Kernel"], path: "Tests/KernelTests"),
         .testTarget(name: "RealTimeTests", dependencies: ["RealTime"], path: "Tests/RealTimeTests"),
         .testTarget(name: "FieldbusTests", dependencies: ["Fieldbus"], path: "Tests/FieldbusTests"),
         .testTarget(name: "SJA1000Tests", dependencies: ["Fieldbus"], path: "Tests/SJA1000Tests"),
-        .testTarget(name: "OrionToolTests", dependencies: ["OrionTool"], path: "Tests/OrionToolTests"),
-        .testTarget(name: "SafetyTraceTests", dependencies: ["SafetyTrace"], path: "Tests/SafetyTraceTests", exclude: ["Fixtures"]),
-        .testTarget(name: "SchedToolTests", dependencies: ["SchedTool"], path: "Tests/SchedToolTests"),
+        .testTarget(name: "OrionToolTests", dependencies: ["OrionTool", "TestSupport"], path: "Tests/OrionToolTests"),
+        .testTarget(name: "SafetyTraceTests", dependencies: ["SafetyTrace", "TestSupport"], path: "Tests/SafetyTraceTests", exclude: ["Fixtures"]),
+        .testTarget(name: "SchedToolTests", dependencies: ["SchedTool", "TestSupport"], path: "Tests/SchedToolTests"),
         .testTarget(name: "CANToolTests", dependencies: ["CANTool", "Fieldbus"], path: "Tests/CANToolTests"),
     ]
 )

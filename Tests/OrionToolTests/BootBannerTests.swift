@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 @testable import OrionTool
+import TestSupport
 
 @Suite("Boot banner and QEMU arguments")
 struct BootBannerTests {
@@ -63,7 +64,7 @@ struct BootBannerTests {
     }
 
     @Test func everyBoardHasAFolderWithToolsetAndLinkerScript() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = TestPaths.packageRoot
         for board in BoardCatalog.all {
             for file in ["toolset.json", "link.ld", "boot.S", "README.md"] {
                 let path = root.appendingPathComponent("Boards/\(board.name)/\(file)").path
@@ -75,7 +76,7 @@ struct BootBannerTests {
 
     /// Every board image is Embedded Swift with the heap ruled out, linked by its own script.
     @Test func everyToolsetBuildsEmbeddedWithoutAllocations() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = TestPaths.packageRoot
         for board in BoardCatalog.all {
             let data = try Data(contentsOf: root.appendingPathComponent("Boards/\(board.name)/toolset.json"))
             let toolset = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])

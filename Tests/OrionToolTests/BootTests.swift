@@ -4,55 +4,7 @@
 import Foundation
 import Testing
 @testable import OrionTool
-
-/// The result of one `orion` invocation.
-struct OrionRun {
-    let status: Int32
-    let stdout: String
-    let stderr: String
-}
-
-enum OrionBinary {
-    /// `orion`, built next to this test bundle by `swift build` (Tools/test builds it first).
-    static var path: String {
-        let bundleFolder = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        return bundleFolder.appendingPathComponent("orion").path
-    }
-
-    static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
-
-    /// Runs `orion` with `arguments` from the package root; `path` replaces PATH when given.
-    static func run(_ arguments: [String], path: String? = nil) throws -> OrionRun {
-        guard FileManager.default.isExecutableFile(atPath: self.path) else {
-            throw OrionError("orion is not built at \(self.path): run `swift build --product orion` first (Tools/test does)")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: self.path)
-        process.arguments = arguments
-        process.currentDirectoryURL = packageRoot
-        var environment = ProcessInfo.processInfo.environment
-        if let path { environment["PATH"] = path }
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Read both pipes concurrently so neither fills up and blocks the child.
-        nonisolated(unsafe) var errData = Data()
-        let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        reader.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while !reader.isFinished { usleep(1000) }
-        return OrionRun(status: process.terminationStatus,
-                        stdout: String(decoding: outData, as: UTF8.self),
-                        stderr: String(decoding: errData, as: UTF8.self))
-    }
-}
+import TestSupport
 
 struct BootCase: CustomTestStringConvertible, Sendable {
     let board: String
@@ -77,7 +29,7 @@ struct BootTests {
         var arguments = ["run", "--board", boot.board, "--timeout", "120"]
         if let cpus = boot.cpus { arguments += ["--smp", String(cpus)] }
         if let memory = boot.memoryMiB { arguments += ["--memory", String(memory)] }
-        let run = try OrionBinary.run(arguments)
+        let run = try OrionExecutable.run(arguments)
         #expect(run.status == 0, "orion run exited \(run.status)\nstdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
         let banner = try #require(BootBanner.first(in: run.stdout), "no banner in:\n\(run.stdout)")
         #expect(banner.board == boot.board)
@@ -112,7 +64,7 @@ struct BootTests {
 
     @Test(arguments: ["qemu-virt-aarch64", "qemu-virt-riscv64", "raspi3b"])
     func failingGuestFailsTheHostCommand(_ board: String) throws {
-        let run = try OrionBinary.run(["run", "--board", board, "--app", "fail", "--timeout", "120"])
+        let run = try OrionExecutable.run(["run", "--board", board, "--app", "fail", "--timeout", "120"])
         #expect(run.status == 3, "stdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
         #expect(run.stdout.contains("fail: deliberate failure"))
         #expect(run.stderr.contains("guest exited with status 3"))
@@ -121,7 +73,7 @@ struct BootTests {
     /// An undefined instruction reaches the kernel's exception entry, which names the cause and exits 70.
     @Test(arguments: ["qemu-virt-aarch64", "qemu-virt-riscv64", "raspi3b"])
     func faultIsCaughtAndReported(_ board: String) throws {
-        let run = try OrionBinary.run(["run", "--board", board, "--app", "fault", "--timeout", "120"])
+        let run = try OrionExecutable.run(["run", "--board", board, "--app", "fault", "--timeout", "120"])
         #expect(run.status == 70, "stdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
         #expect(!run.stdout.contains("still running"))
         if board == "qemu-virt-riscv64" {
@@ -135,7 +87,7 @@ struct BootTests {
 
     @Test(arguments: ["qemu-virt-aarch64", "qemu-virt-riscv64", "raspi3b"])
     func releaseImageBoots(_ board: String) throws {
-        let run = try OrionBinary.run(["run", "--board", board, "-c", "release", "--timeout", "120"])
+        let run = try OrionExecutable.run(["run", "--board", board, "-c", "release", "--timeout", "120"])
         #expect(run.status == 0, "stdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
         #expect(BootBanner.first(in: run.stdout)?.board == board)
         #expect(run.stdout.contains("demo: ok"))
@@ -146,7 +98,7 @@ struct BootTests {
     @Test(arguments: ["qemu-virt-aarch64", "qemu-virt-riscv64"])
     func icountMakesGuestTimingRepeat(_ board: String) throws {
         func elapsedLine() throws -> String {
-            let run = try OrionBinary.run(["run", "--board", board, "--icount", "--timeout", "120"])
+            let run = try OrionExecutable.run(["run", "--board", board, "--icount", "--timeout", "120"])
             #expect(run.status == 0, "\(run.stderr)")
             return run.stdout.split(whereSeparator: \.isNewline).first { $0.hasPrefix("timer:") }.map(String.init) ?? "missing"
         }
@@ -164,7 +116,7 @@ struct BootTests {
     // @verifies SWR-KERN-ADMIT-1
     @Test(arguments: ["qemu-virt-aarch64", "qemu-virt-riscv64", "raspi3b"])
     func kernelSelftestPasses(_ board: String) throws {
-        let run = try OrionBinary.run(["run", "--board", board, "--app", "selftest", "-c", "release", "--icount", "--timeout", "300"])
+        let run = try OrionExecutable.run(["run", "--board", board, "--app", "selftest", "-c", "release", "--icount", "--timeout", "300"])
         #expect(run.status == 0, "stdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
         let summary = run.stdout.split(whereSeparator: \.isNewline).first { $0.hasPrefix("SELFTEST ") }.map(String.init) ?? ""
         #expect(summary.hasPrefix("SELFTEST PASS "), "\(run.stdout)")
@@ -176,7 +128,7 @@ struct BootTests {
     @Test(arguments: ["qemu-virt-aarch64", "qemu-virt-riscv64"])
     func benchPrintsRepeatableFigures(_ board: String) throws {
         func figures() throws -> [String: Int] {
-            let run = try OrionBinary.run(["run", "--board", board, "--app", "bench", "-c", "release", "--icount", "--timeout", "300"])
+            let run = try OrionExecutable.run(["run", "--board", board, "--app", "bench", "-c", "release", "--icount", "--timeout", "300"])
             #expect(run.status == 0, "\(run.stderr)")
             var out: [String: Int] = [:]
             for line in run.stdout.split(whereSeparator: \.isNewline) where line.hasSuffix(" ns") {
@@ -196,41 +148,41 @@ struct BootTests {
     @Test func timeoutKillsQEMUAndExits124() throws {
         // -S starts QEMU with the CPUs stopped, so the guest never exits by itself.
         let started = Date()
-        let run = try OrionBinary.run(["run", "--timeout", "2", "--qemu-arg", "-S"])
+        let run = try OrionExecutable.run(["run", "--timeout", "2", "--qemu-arg", "-S"])
         #expect(run.status == 124, "stderr:\n\(run.stderr)")
         #expect(run.stderr.contains("timeout"))
         #expect(Date().timeIntervalSince(started) < 60)
     }
 
     @Test func missingQEMUNamesTheDebianPackage() throws {
-        let run = try OrionBinary.run(["run", "--board", "qemu-virt-riscv64"], path: "/nonexistent")
+        let run = try OrionExecutable.run(["run", "--board", "qemu-virt-riscv64"], environment: ["PATH": "/nonexistent"])
         #expect(run.status == 2)
         #expect(run.stderr.contains("qemu-system-riscv64 not found"))
         #expect(run.stderr.contains("qemu-system-misc"))
     }
 
     @Test func badUsageExits2() throws {
-        let unknownBoard = try OrionBinary.run(["run", "--board", "pdp11"])
+        let unknownBoard = try OrionExecutable.run(["run", "--board", "pdp11"])
         #expect(unknownBoard.status == 2)
         #expect(unknownBoard.stderr.contains("unknown board 'pdp11'"))
-        let unknownApp = try OrionBinary.run(["build", "--app", "nope"])
+        let unknownApp = try OrionExecutable.run(["build", "--app", "nope"])
         #expect(unknownApp.status == 2)
         #expect(unknownApp.stderr.contains("unknown app 'nope'"))
-        let fixedMachine = try OrionBinary.run(["run", "--board", "raspi3b", "--smp", "2"])
+        let fixedMachine = try OrionExecutable.run(["run", "--board", "raspi3b", "--smp", "2"])
         #expect(fixedMachine.status == 2)
         #expect(fixedMachine.stderr.contains("raspi3b always has 4 CPUs"))
         // ArgumentParser's own usage errors exit 2 too (its default would be 64).
-        let unknownOption = try OrionBinary.run(["boards", "--colour"])
+        let unknownOption = try OrionExecutable.run(["boards", "--colour"])
         #expect(unknownOption.status == 2)
         #expect(unknownOption.stderr.contains("Unknown option '--colour'"))
-        let missingValue = try OrionBinary.run(["run", "--timeout"])
+        let missingValue = try OrionExecutable.run(["run", "--timeout"])
         #expect(missingValue.status == 2)
         #expect(missingValue.stderr.contains("Missing value for '--timeout"))
-        #expect(try OrionBinary.run(["--help"]).status == 0)
+        #expect(try OrionExecutable.run(["--help"]).status == 0)
     }
 
     @Test func buildPrintsTheImagePaths() throws {
-        let run = try OrionBinary.run(["build", "--board", "raspi3b"])
+        let run = try OrionExecutable.run(["build", "--board", "raspi3b"])
         #expect(run.status == 0, "\(run.stderr)")
         let lines = run.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 2)
@@ -240,7 +192,7 @@ struct BootTests {
     }
 
     @Test func boardsTableListsEveryBoard() throws {
-        let run = try OrionBinary.run(["boards"])
+        let run = try OrionExecutable.run(["boards"])
         #expect(run.status == 0)
         for board in BoardCatalog.all { #expect(run.stdout.contains(board.name)) }
         #expect(run.stdout.contains("BOOTS HERE"))

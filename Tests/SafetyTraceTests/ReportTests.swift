@@ -11,6 +11,7 @@ import FoundationXML
 #endif
 
 @testable import SafetyTrace
+import TestSupport
 
 // MARK: Shared inputs
 
@@ -368,80 +369,9 @@ struct CSVReportTests {
 
 // MARK: External tools
 
-struct ToolFailure: Error, Sendable, CustomStringConvertible {
-    var description: String
-}
-
-struct ToolRun: Sendable {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
 enum ExternalTools {
     /// The StrictDoc release the ReqIF import is tested with.
     static let strictDocVersion = "0.30.4"
-
-    /// Runs `executable` (a path, or a name looked up in PATH) and waits at most `timeout` seconds.
-    static func run(_ executable: String, _ arguments: [String], in folder: String? = nil, timeout: TimeInterval = 120,
-                    environment: [String: String] = [:]) throws -> ToolRun {
-        guard let path = executable.contains("/") ? executable : which(executable) else {
-            throw ToolFailure(description: "\(executable) is not in PATH")
-        }
-        let scratch = NSTemporaryDirectory() + "trace-tool-" + UUID().uuidString
-        let outFile = scratch + ".out", errFile = scratch + ".err"
-        _ = FileManager.default.createFile(atPath: outFile, contents: nil)
-        _ = FileManager.default.createFile(atPath: errFile, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(atPath: outFile)
-            try? FileManager.default.removeItem(atPath: errFile)
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle(forWritingAtPath: outFile)
-        process.standardError = FileHandle(forWritingAtPath: errFile)
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-            throw ToolFailure(description: "\(executable) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s")
-        }
-        process.waitUntilExit()
-        let read = { (file: String) in String(decoding: FileManager.default.contents(atPath: file) ?? Data(), as: UTF8.self) }
-        return ToolRun(status: process.terminationStatus, stdout: read(outFile), stderr: read(errFile))
-    }
-
-    static func which(_ name: String) -> String? {
-        let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-        return (folders + ["/usr/local/bin", "/usr/bin", "/bin"]).map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    /// `chromium`, installed from Debian when missing (once per test run).
-    static let chromium: Result<String, ToolFailure> = Result { () throws(ToolFailure) -> String in
-        if let found = which("chromium") { return found }
-        let apt = ["DEBIAN_FRONTEND": "noninteractive"]
-        do {
-            var install = try run("apt-get", ["install", "-y", "chromium"], timeout: 1200, environment: apt)
-            if install.status != 0 {
-                _ = try run("apt-get", ["update"], timeout: 600, environment: apt)
-                install = try run("apt-get", ["install", "-y", "chromium"], timeout: 1200, environment: apt)
-            }
-            guard install.status == 0, let found = which("chromium") else {
-                throw ToolFailure(description: "apt-get install chromium failed (\(install.status)):\n\(install.stderr.suffix(2000))")
-            }
-            return found
-        } catch let failure as ToolFailure {
-            throw failure
-        } catch {
-            throw ToolFailure(description: "cannot run apt-get: \(error)")
-        }
-    }
 
     /// A virtual environment holding StrictDoc `strictDocVersion` (and its `reqif` dependency), made
     /// with `python3 -m venv` and `pip install` when missing (once per test run).
@@ -451,17 +381,17 @@ enum ExternalTools {
         if FileManager.default.isExecutableFile(atPath: venv + "/bin/strictdoc") { return venv }
         do {
             try FileManager.default.createDirectory(atPath: home + "/.cache/orion-rt", withIntermediateDirectories: true)
-            let made = try run("python3", ["-m", "venv", "--clear", venv], timeout: 300)
-            guard made.status == 0 else { throw ToolFailure(description: "python3 -m venv failed:\n\(made.stderr)") }
-            let pip = try run(venv + "/bin/pip", ["install", "--disable-pip-version-check", "strictdoc==" + strictDocVersion], timeout: 1200)
+            let made = try HostProcess.run("python3", ["-m", "venv", "--clear", venv], timeout: 300)
+            guard made.status == 0 else { throw ToolFailure("python3 -m venv failed:\n\(made.stderr)") }
+            let pip = try HostProcess.run(venv + "/bin/pip", ["install", "--disable-pip-version-check", "strictdoc==" + strictDocVersion], timeout: 1200)
             guard pip.status == 0, FileManager.default.isExecutableFile(atPath: venv + "/bin/strictdoc") else {
-                throw ToolFailure(description: "pip install strictdoc==\(strictDocVersion) failed:\n\(pip.stdout.suffix(2000))\n\(pip.stderr.suffix(2000))")
+                throw ToolFailure("pip install strictdoc==\(strictDocVersion) failed:\n\(pip.stdout.suffix(2000))\n\(pip.stderr.suffix(2000))")
             }
             return venv
         } catch let failure as ToolFailure {
             throw failure
         } catch {
-            throw ToolFailure(description: "cannot install StrictDoc: \(error)")
+            throw ToolFailure("cannot install StrictDoc: \(error)")
         }
     }
 }
@@ -487,11 +417,11 @@ struct StrictDocImportTests {
         let scratch = try ReportScratch()
         let input = try scratch.write("input.reqif", ReqIFReport.render(report))
 
-        let validate = try ExternalTools.run(venv + "/bin/reqif", ["validate", "--use-reqif-schema", input], in: scratch.path)
+        let validate = try HostProcess.run(venv + "/bin/reqif", ["validate", "--use-reqif-schema", input], in: scratch.path, timeout: 120)
         #expect(validate.status == 0, "\(validate.stdout)\(validate.stderr)")
         #expect(validate.stdout.contains("0 errors, 0 schema issues found, 0 semantic issues found"), "\(validate.stdout)")
 
-        let convert = try ExternalTools.run(venv + "/bin/strictdoc", ["convert", input, scratch.path + "/sdoc"], in: scratch.path)
+        let convert = try HostProcess.run(venv + "/bin/strictdoc", ["convert", input, scratch.path + "/sdoc"], in: scratch.path, timeout: 120)
         #expect(convert.status == 0, "\(convert.stdout)\(convert.stderr)")
         let outputs = try FileManager.default.contentsOfDirectory(atPath: scratch.path + "/sdoc").filter { $0.hasSuffix(".sdoc") }
         try #require(outputs.count == 1, "\(outputs)")
@@ -502,7 +432,7 @@ struct StrictDocImportTests {
         #expect(uids.sorted() == report.items.map(\.id).sorted())
 
         guard !report.defects.contains(where: { $0.kind == .cycle }) else { return }
-        let export = try ExternalTools.run(venv + "/bin/strictdoc", ["export", scratch.path + "/sdoc", "--formats", "json", "--output-dir", scratch.path + "/export"], in: scratch.path)
+        let export = try HostProcess.run(venv + "/bin/strictdoc", ["export", scratch.path + "/sdoc", "--formats", "json", "--output-dir", scratch.path + "/export"], in: scratch.path, timeout: 120)
         #expect(export.status == 0, "\(export.stdout)\(export.stderr)")
         let json = try #require(FileManager.default.contents(atPath: scratch.path + "/export/json/index.json"))
         let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
@@ -523,220 +453,14 @@ struct StrictDocImportTests {
 
 // MARK: Chromium
 
-/// Enough of PNG to look at the pixels of a screenshot: 8-bit RGB or RGBA, not interlaced.
-struct PNGImage {
-    var width: Int
-    var height: Int
-    /// The decoded rows (possibly fewer than `height`), 0xRRGGBB per pixel.
-    var rows: [[UInt32]]
-
-    struct Malformed: Error, CustomStringConvertible { var description: String }
-
-    /// Decodes the first `maxRows` rows.
-    init(_ data: Data, maxRows: Int = .max) throws {
-        let bytes = [UInt8](data)
-        guard bytes.count > 8, bytes[0..<8].elementsEqual([137, 80, 78, 71, 13, 10, 26, 10]) else { throw Malformed(description: "no PNG signature") }
-        var offset = 8
-        var header: [UInt8] = []
-        var compressed: [UInt8] = []
-        func be32(_ at: Int) -> Int { Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3]) }
-        while offset + 12 <= bytes.count {
-            let length = be32(offset)
-            let type = String(decoding: bytes[offset + 4..<offset + 8], as: UTF8.self)
-            guard offset + 12 + length <= bytes.count else { throw Malformed(description: "chunk \(type) runs past the end") }
-            let body = bytes[offset + 8..<offset + 8 + length]
-            if type == "IHDR" { header = Array(body) }
-            if type == "IDAT" { compressed += body }
-            offset += 12 + length
-            if type == "IEND" { break }
-        }
-        guard header.count == 13 else { throw Malformed(description: "no IHDR") }
-        width = Int(header[0]) << 24 | Int(header[1]) << 16 | Int(header[2]) << 8 | Int(header[3])
-        height = Int(header[4]) << 24 | Int(header[5]) << 16 | Int(header[6]) << 8 | Int(header[7])
-        guard header[8] == 8, header[9] == 2 || header[9] == 6, header[12] == 0 else {
-            throw Malformed(description: "bit depth \(header[8]), colour type \(header[9]), interlace \(header[12]): not handled")
-        }
-        let channels = header[9] == 6 ? 4 : 3
-        let stride = width * channels
-        let wanted = min(maxRows, height)
-        guard compressed.count > 2, compressed[0] & 0x0F == 8 else { throw Malformed(description: "IDAT is not zlib deflate") }
-        var inflater = Inflater(Array(compressed[2...]), limit: wanted * (stride + 1))
-        let raw = try inflater.inflate()
-        guard raw.count >= wanted * (stride + 1) else { throw Malformed(description: "image data ends after \(raw.count) bytes") }
-
-        rows = []
-        var previous = [UInt8](repeating: 0, count: stride)
-        for y in 0..<wanted {
-            let start = y * (stride + 1)
-            let filter = raw[start]
-            var line = Array(raw[start + 1...start + stride])
-            for i in 0..<stride {
-                let a = i >= channels ? Int(line[i - channels]) : 0
-                let b = Int(previous[i])
-                let c = i >= channels ? Int(previous[i - channels]) : 0
-                let predictor: Int
-                switch filter {
-                case 0: predictor = 0
-                case 1: predictor = a
-                case 2: predictor = b
-                case 3: predictor = (a + b) / 2
-                case 4:
-                    let p = a + b - c
-                    let (pa, pb, pc) = (abs(p - a), abs(p - b), abs(p - c))
-                    predictor = pa <= pb && pa <= pc ? a : (pb <= pc ? b : c)
-                default: throw Malformed(description: "filter \(filter) on row \(y)")
-                }
-                line[i] = UInt8(truncatingIfNeeded: Int(line[i]) + predictor)
-            }
-            rows.append((0..<width).map { x in
-                UInt32(line[x * channels]) << 16 | UInt32(line[x * channels + 1]) << 8 | UInt32(line[x * channels + 2])
-            })
-            previous = line
-        }
-    }
-
-    /// How many distinct colours the decoded rows hold.
-    var colours: Int { Set(rows.joined()).count }
-}
-
-/// A DEFLATE decoder (RFC 1951) that stops once `limit` bytes are out.
-struct Inflater {
-    struct Huffman {
-        var counts = [Int](repeating: 0, count: 16)
-        var symbols: [Int] = []
-
-        init(lengths: [Int]) {
-            for length in lengths { counts[length] += 1 }
-            counts[0] = 0
-            var offsets = [Int](repeating: 0, count: 16)
-            for length in 1..<15 { offsets[length + 1] = offsets[length] + counts[length] }
-            symbols = [Int](repeating: 0, count: lengths.count)
-            for (symbol, length) in lengths.enumerated() where length != 0 {
-                symbols[offsets[length]] = symbol
-                offsets[length] += 1
-            }
-        }
-    }
-
-    let input: [UInt8]
-    let limit: Int
-    var position = 0
-    var bitBuffer = 0
-    var bitCount = 0
-    var output: [UInt8] = []
-
-    init(_ input: [UInt8], limit: Int) {
-        self.input = input
-        self.limit = limit
-        output.reserveCapacity(limit)
-    }
-
-    mutating func bits(_ n: Int) throws -> Int {
-        while bitCount < n {
-            guard position < input.count else { throw PNGImage.Malformed(description: "deflate data ends early") }
-            bitBuffer |= Int(input[position]) << bitCount
-            position += 1
-            bitCount += 8
-        }
-        let value = bitBuffer & ((1 << n) - 1)
-        bitBuffer >>= n
-        bitCount -= n
-        return value
-    }
-
-    mutating func decode(_ h: Huffman) throws -> Int {
-        var code = 0, first = 0, index = 0
-        for length in 1...15 {
-            code |= try bits(1)
-            let count = h.counts[length]
-            if code - first < count { return h.symbols[index + code - first] }
-            index += count
-            first = (first + count) << 1
-            code <<= 1
-        }
-        throw PNGImage.Malformed(description: "bad Huffman code")
-    }
-
-    static let lengthBase = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258]
-    static let lengthExtra = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]
-    static let distanceBase = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577]
-    static let distanceExtra = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
-    static let fixedLengths = Huffman(lengths: (0..<288).map { $0 < 144 ? 8 : $0 < 256 ? 9 : $0 < 280 ? 7 : 8 })
-    static let fixedDistances = Huffman(lengths: [Int](repeating: 5, count: 30))
-
-    mutating func inflate() throws -> [UInt8] {
-        var last = 0
-        while last == 0 && output.count < limit {
-            last = try bits(1)
-            switch try bits(2) {
-            case 0:
-                bitBuffer = 0
-                bitCount = 0
-                guard position + 4 <= input.count else { throw PNGImage.Malformed(description: "stored block header") }
-                let length = Int(input[position]) | Int(input[position + 1]) << 8
-                position += 4
-                guard position + length <= input.count else { throw PNGImage.Malformed(description: "stored block runs past the end") }
-                output += input[position..<position + length]
-                position += length
-            case 1:
-                try codes(Self.fixedLengths, Self.fixedDistances)
-            case 2:
-                let literals = try bits(5) + 257, distances = try bits(5) + 1, codeLengths = try bits(4) + 4
-                var lengths = [Int](repeating: 0, count: 19)
-                for i in 0..<codeLengths { lengths[[16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15][i]] = try bits(3) }
-                let lengthCode = Huffman(lengths: lengths)
-                var all: [Int] = []
-                while all.count < literals + distances {
-                    let symbol = try decode(lengthCode)
-                    switch symbol {
-                    case 0..<16: all.append(symbol)
-                    case 16:
-                        guard let previous = all.last else { throw PNGImage.Malformed(description: "repeat with nothing before") }
-                        all += [Int](repeating: previous, count: 3 + (try bits(2)))
-                    case 17: all += [Int](repeating: 0, count: 3 + (try bits(3)))
-                    default: all += [Int](repeating: 0, count: 11 + (try bits(7)))
-                    }
-                }
-                try codes(Huffman(lengths: Array(all[0..<literals])), Huffman(lengths: Array(all[literals..<literals + distances])))
-            default:
-                throw PNGImage.Malformed(description: "block type 3")
-            }
-        }
-        return output
-    }
-
-    mutating func codes(_ lengths: Huffman, _ distances: Huffman) throws {
-        while output.count < limit {
-            let symbol = try decode(lengths)
-            if symbol < 256 {
-                output.append(UInt8(symbol))
-            } else if symbol == 256 {
-                return
-            } else {
-                let i = symbol - 257
-                guard i < 29 else { throw PNGImage.Malformed(description: "length symbol \(symbol)") }
-                let length = Self.lengthBase[i] + (try bits(Self.lengthExtra[i]))
-                let d = try decode(distances)
-                guard d < 30 else { throw PNGImage.Malformed(description: "distance symbol \(d)") }
-                let distance = Self.distanceBase[d] + (try bits(Self.distanceExtra[d]))
-                guard distance <= output.count else { throw PNGImage.Malformed(description: "distance too far back") }
-                let from = output.count - distance
-                for k in 0..<length { output.append(output[from + k]) }
-            }
-        }
-    }
-}
-
 @Suite(.serialized)
 struct ChromiumRenderTests {
     /// The top of a 1280×2000 screenshot (header, summary and the start of the tree) as decoded pixels.
     func screenshot(_ html: String, rows: Int = 700) throws -> PNGImage {
-        let chromium = try ExternalTools.chromium.get()
         let scratch = try ReportScratch()
         let page = try scratch.write("report.html", html)
         let png = scratch.path + "/out.png"
-        let run = try ExternalTools.run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                                                   "--screenshot=" + png, "--window-size=1280,2000", "file://" + page], in: scratch.path)
+        let run = try Chromium.screenshot(of: page, width: 1280, height: 2000, to: png, in: scratch.path)
         #expect(run.status == 0, "\(run.stderr.suffix(3000))")
         let data = try #require(FileManager.default.contents(atPath: png), "no screenshot written:\n\(run.stderr.suffix(3000))")
         #expect(data.count > 0)
@@ -750,9 +474,7 @@ struct ChromiumRenderTests {
         #expect(image.rows.count == 700)
         // Text, tables and coloured badges: many colours, and no colour covering nearly everything.
         #expect(image.colours > 50, "\(image.colours) colours")
-        var histogram: [UInt32: Int] = [:]
-        for pixel in image.rows.joined() { histogram[pixel, default: 0] += 1 }
-        let commonest = histogram.values.max() ?? 0
+        let commonest = image.histogram().values.max() ?? 0
         #expect(Double(commonest) < 0.95 * Double(1280 * 700))
         // The header band is the report's dark blue, the page below it white.
         #expect(image.rows[5][5] == 0x1F2A44)
@@ -767,11 +489,10 @@ struct ChromiumRenderTests {
     }
 
     @Test func renderedDOMHasTheSummary() throws {
-        let chromium = try ExternalTools.chromium.get()
         let report = try ReportFixtures.planted()
         let scratch = try ReportScratch()
         let page = try scratch.write("report.html", HTMLReport.render(report))
-        let run = try ExternalTools.run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + page], in: scratch.path)
+        let run = try Chromium.dumpDOM(of: page, in: scratch.path)
         #expect(run.status == 0, "\(run.stderr.suffix(3000))")
         let dom = run.stdout
         #expect(dom.contains("<section id=\"summary\">"))
@@ -787,25 +508,11 @@ struct ChromiumRenderTests {
 
 // MARK: orion trace report
 
-enum OrionCommand {
-    /// `orion`, built next to this test bundle by `swift build` / `swift test`.
-    static var path: String {
-        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("orion").path
-    }
-
-    static func run(_ arguments: [String]) throws -> ToolRun {
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw ToolFailure(description: "orion is not built at \(path): run `swift build --product orion` first")
-        }
-        return try ExternalTools.run(path, arguments, in: Paths.packageRoot, timeout: 120)
-    }
-}
-
 struct TraceReportCommandTests {
     @Test func cleanTreeWritesEveryOutputAndExitsZero() throws {
         let scratch = try ReportScratch()
         let out = scratch.path
-        let run = try OrionCommand.run(["trace", "report", Paths.fixture("clean"), "--html", out + "/r.html", "--reqif", out + "/r.reqif", "--csv", out + "/r.csv"])
+        let run = try OrionExecutable.run(["trace", "report", Paths.fixture("clean"), "--html", out + "/r.html", "--reqif", out + "/r.reqif", "--csv", out + "/r.csv"], timeout: 120)
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.hasPrefix("trace: 5 items, 9 links, 0 defects"))
         let html = try scratch.read("r.html")
@@ -817,7 +524,7 @@ struct TraceReportCommandTests {
     @Test func defectsExitOneAndTheReportIsStillWritten() throws {
         let scratch = try ReportScratch()
         let root = Paths.fixture("planted")
-        let run = try OrionCommand.run(["trace", "report", root, "--results", root + "/results.xml", "--coverage", root + "/coverage.json", "--html", scratch.path + "/r.html"])
+        let run = try OrionExecutable.run(["trace", "report", root, "--results", root + "/results.xml", "--coverage", root + "/coverage.json", "--html", scratch.path + "/r.html"], timeout: 120)
         #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.contains("11 defects"))
         #expect(run.stdout.contains("\(root)/src/tests.swift:7: failing-test: SWR-LOW"))
@@ -829,7 +536,7 @@ struct TraceReportCommandTests {
 
     @Test func badRequirementIsAFileLineErrorAndWritesNothing() throws {
         let scratch = try ReportScratch()
-        let run = try OrionCommand.run(["trace", "report", Paths.fixture("bad"), "--html", scratch.path + "/r.html"])
+        let run = try OrionExecutable.run(["trace", "report", Paths.fixture("bad"), "--html", scratch.path + "/r.html"], timeout: 120)
         #expect(run.status == 2)
         #expect(run.stderr.hasPrefix(Paths.fixture("bad") + "/broken.md:8: error: unknown attribute 'colour'"), "\(run.stderr)")
         #expect(run.stdout.isEmpty)
@@ -844,26 +551,26 @@ struct TraceReportCommandTests {
         let scratch = try ReportScratch()
         let file = try scratch.write(name, text)
         let option = name == "results.xml" ? "--results" : "--coverage"
-        let run = try OrionCommand.run(["trace", "report", Paths.fixture("clean"), option, file, "--csv", scratch.path + "/r.csv"])
+        let run = try OrionExecutable.run(["trace", "report", Paths.fixture("clean"), option, file, "--csv", scratch.path + "/r.csv"], timeout: 120)
         #expect(run.status == 2)
         #expect(run.stderr.hasPrefix(file + message), "\(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: scratch.path + "/r.csv"))
     }
 
     @Test func usageErrorsExitTwo() throws {
-        let noOutput = try OrionCommand.run(["trace", "report", Paths.fixture("clean")])
+        let noOutput = try OrionExecutable.run(["trace", "report", Paths.fixture("clean")], timeout: 120)
         #expect(noOutput.status == 2)
         #expect(noOutput.stderr.contains("needs at least one output: --html, --reqif or --csv"))
 
-        let noPath = try OrionCommand.run(["trace", "report", "--html", "/tmp/x.html"])
+        let noPath = try OrionExecutable.run(["trace", "report", "--html", "/tmp/x.html"], timeout: 120)
         #expect(noPath.status == 2)
         #expect(noPath.stderr.contains("needs at least one path"))
 
-        let missing = try OrionCommand.run(["trace", "report", "/no/such/folder", "--csv", "/tmp/x.csv"])
+        let missing = try OrionExecutable.run(["trace", "report", "/no/such/folder", "--csv", "/tmp/x.csv"], timeout: 120)
         #expect(missing.status == 2)
         #expect(missing.stderr.hasPrefix("/no/such/folder: error: no such file or folder"), "\(missing.stderr)")
 
-        let unwritable = try OrionCommand.run(["trace", "report", Paths.fixture("clean"), "--csv", "/no/such/folder/r.csv"])
+        let unwritable = try OrionExecutable.run(["trace", "report", Paths.fixture("clean"), "--csv", "/no/such/folder/r.csv"], timeout: 120)
         #expect(unwritable.status == 2)
         #expect(unwritable.stderr.hasPrefix("/no/such/folder/r.csv: error: cannot write the report"), "\(unwritable.stderr)")
     }

@@ -2,12 +2,13 @@ import Foundation
 import Testing
 
 @testable import SafetyTrace
+import TestSupport
 
 /// The package root and the fixture folder, found from this file's path.
 enum Paths {
     static let testsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     static let fixtures = testsFolder.appendingPathComponent("Fixtures").path
-    static let packageRoot = testsFolder.deletingLastPathComponent().deletingLastPathComponent().path
+    static let packageRoot = TestPaths.packageRoot.path
 
     static func fixture(_ name: String) -> String { fixtures + "/" + name }
 }

@@ -6,59 +6,19 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
-
-/// One `orion` invocation.
-struct SchedRun {
-    let status: Int32
-    let stdout: String
-    let stderr: String
-}
+import TestSupport
 
 enum SchedCLI {
-    /// `orion`, built next to this test bundle (`swift build --product orion`; Tools/test builds it first).
-    static var binary: String {
-        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("orion").path
-    }
-
-    static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
-
-    /// Runs `orion` with `arguments` from the package root.
-    static func run(_ arguments: [String]) throws -> SchedRun {
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw CLIError("orion is not built at \(binary): run `swift build --product orion` first (Tools/test does)")
-        }
-        return try execute(binary, arguments, in: packageRoot)
-    }
-
-    /// Runs any program and collects its output.
-    static func execute(_ program: String, _ arguments: [String], in folder: URL? = nil, environment: [String: String]? = nil) throws -> SchedRun {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        if let folder { process.currentDirectoryURL = folder }
-        if let environment { process.environment = environment }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Read both pipes at once so neither fills up and blocks the child.
-        nonisolated(unsafe) var errData = Data()
-        let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        reader.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while !reader.isFinished { usleep(1000) }
-        return SchedRun(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                        stderr: String(decoding: errData, as: UTF8.self))
-    }
-
     /// Parses JSON output.
     static func json(_ text: String) throws -> Any {
         try JSONSerialization.jsonObject(with: Data(text.utf8))
+    }
+
+    /// An integer attribute of the root element (`width="1150"`).
+    static func svgAttribute(_ name: String, in svg: String) -> Int? {
+        guard let range = svg.range(of: " \(name)=\"") else { return nil }
+        let digits = svg[range.upperBound...].prefix { $0.isNumber || $0 == "." }
+        return Double(digits).map { Int($0.rounded(.up)) }
     }
 
     /// A temporary file with `text`, removed by the caller.
@@ -67,11 +27,6 @@ enum SchedCLI {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
-}
-
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ message: String) { description = message }
 }
 
 /// A file with bad input and what `orion sched analyze` must say about it.
@@ -110,18 +65,18 @@ struct CLITests {
     ]
 
     @Test func analyzeExitCodesOnTheExamples() throws {
-        let listed = try FileManager.default.contentsOfDirectory(atPath: SchedCLI.packageRoot.appendingPathComponent("examples/sched").path)
+        let listed = try FileManager.default.contentsOfDirectory(atPath: TestPaths.packageRoot.appendingPathComponent("examples/sched").path)
             .filter { $0.hasSuffix(".yaml") }.map { "examples/sched/" + $0 }
         #expect(Set(listed) == Set(CLITests.examples.map(\.0)), "every example has an expected verdict here")
         for (file, status) in CLITests.examples {
-            let run = try SchedCLI.run(["sched", "analyze", file])
+            let run = try OrionExecutable.run(["sched", "analyze", file])
             #expect(run.status == status, "\(file): \(run.stdout)\(run.stderr)")
             #expect(run.stdout.hasPrefix("\(file): "))
             #expect(run.stdout.contains(status == 0 ? "verdict: schedulable" : "verdict: NOT schedulable"))
             #expect(run.stderr.isEmpty, "\(run.stderr)")
         }
         // All at once (what the issue's acceptance runs): one unschedulable set makes it exit 1.
-        let all = try SchedCLI.run(["sched", "analyze"] + CLITests.examples.map(\.0))
+        let all = try OrionExecutable.run(["sched", "analyze"] + CLITests.examples.map(\.0))
         #expect(all.status == 1)
         for (file, _) in CLITests.examples { #expect(all.stdout.contains("\(file): ")) }
         #expect(all.stdout.components(separatedBy: "verdict:").count == CLITests.examples.count + 1)
@@ -129,7 +84,7 @@ struct CLITests {
 
     /// Burns & Wellings' RTA example (response times 3, 6, 20) in the documented JSON shape.
     @Test func analyzeJSONShapeForFixedPriority() throws {
-        let run = try SchedCLI.run(["sched", "analyze", "examples/sched/burns-wellings.yaml", "--json"])
+        let run = try OrionExecutable.run(["sched", "analyze", "examples/sched/burns-wellings.yaml", "--json"])
         #expect(run.status == 0)
         let object = try #require(try SchedCLI.json(run.stdout) as? [String: Any])
         #expect(object["policy"] as? String == "fp")
@@ -146,7 +101,7 @@ struct CLITests {
 
     /// Lehoczky's arbitrary-deadline example: WCRT 118 ms (the fifth job of the busy period).
     @Test func analyzeArbitraryDeadlines() throws {
-        let run = try SchedCLI.run(["sched", "analyze", "examples/sched/lehoczky-arbitrary-deadlines.yaml", "--json"])
+        let run = try OrionExecutable.run(["sched", "analyze", "examples/sched/lehoczky-arbitrary-deadlines.yaml", "--json"])
         #expect(run.status == 0)
         let tasks = try #require((try SchedCLI.json(run.stdout) as? [String: Any])?["tasks"] as? [[String: Any]])
         #expect((tasks[1]["wcrt_ns"] as? NSNumber)?.int64Value == 118_000_000)
@@ -156,7 +111,7 @@ struct CLITests {
     /// Buttazzo's RM-versus-EDF set: EDF accepts it (wcrt_ns null, demand_ok true); fixed priorities do not
     /// (tau2 responds in 8 ms > 7 ms).
     @Test func edfOnlySet() throws {
-        let edf = try SchedCLI.run(["sched", "analyze", "examples/sched/edf-only.yaml", "--json"])
+        let edf = try OrionExecutable.run(["sched", "analyze", "examples/sched/edf-only.yaml", "--json"])
         #expect(edf.status == 0)
         let object = try #require(try SchedCLI.json(edf.stdout) as? [String: Any])
         #expect(object["policy"] as? String == "edf")
@@ -164,17 +119,17 @@ struct CLITests {
         #expect(object["demand_ok"] as? Bool == true)
         let tasks = try #require(object["tasks"] as? [[String: Any]])
         #expect(tasks.allSatisfy { $0["wcrt_ns"] is NSNull && $0["demand_ok"] as? Bool == true })
-        let fp = try SchedCLI.run(["sched", "analyze", "examples/sched/edf-only.yaml", "--policy", "fp", "--json"])
+        let fp = try OrionExecutable.run(["sched", "analyze", "examples/sched/edf-only.yaml", "--policy", "fp", "--json"])
         #expect(fp.status == 1)
         let fpTasks = try #require((try SchedCLI.json(fp.stdout) as? [String: Any])?["tasks"] as? [[String: Any]])
         #expect((fpTasks[1]["wcrt_ns"] as? NSNumber)?.int64Value == 8_000_000)
         #expect(fpTasks[1]["schedulable"] as? Bool == false)
-        let text = try SchedCLI.run(["sched", "analyze", "examples/sched/edf-only.yaml", "--policy", "fp"])
+        let text = try OrionExecutable.run(["sched", "analyze", "examples/sched/edf-only.yaml", "--policy", "fp"])
         #expect(text.stdout.contains("NOT schedulable: tau2 responds in 8ms, 1ms after its deadline"), "\(text.stdout)")
     }
 
     @Test func severalFilesGiveAJSONArray() throws {
-        let run = try SchedCLI.run(["sched", "analyze", "--json", "examples/sched/burns-wellings.yaml", "examples/sched/motor-overload.yaml"])
+        let run = try OrionExecutable.run(["sched", "analyze", "--json", "examples/sched/burns-wellings.yaml", "examples/sched/motor-overload.yaml"])
         #expect(run.status == 1)
         let array = try #require(try SchedCLI.json(run.stdout) as? [[String: Any]])
         #expect(array.map { $0["file"] as? String } == ["examples/sched/burns-wellings.yaml", "examples/sched/motor-overload.yaml"])
@@ -190,12 +145,12 @@ struct CLITests {
               - {name: B, wcet: 1ms, period: 10ms, deadline: 2ms}
             """)
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let dm = try SchedCLI.run(["sched", "analyze", file, "--json"])
+        let dm = try OrionExecutable.run(["sched", "analyze", file, "--json"])
         #expect(dm.status == 1)
         let dmObject = try #require(try SchedCLI.json(dm.stdout) as? [String: Any])
         #expect(dmObject["priorities"] as? String == "dm")
         #expect(((dmObject["tasks"] as? [[String: Any]])?[0]["wcrt_ns"] as? NSNumber)?.int64Value == 4_000_000)
-        let audsley = try SchedCLI.run(["sched", "analyze", file, "--assign", "audsley", "--json"])
+        let audsley = try OrionExecutable.run(["sched", "analyze", file, "--assign", "audsley", "--json"])
         #expect(audsley.status == 0)
         let object = try #require(try SchedCLI.json(audsley.stdout) as? [String: Any])
         #expect(object["priorities"] as? String == "audsley")
@@ -209,7 +164,7 @@ struct CLITests {
         let file = try SchedCLI.temporaryFile(bad.yaml)
         defer { try? FileManager.default.removeItem(atPath: file) }
         for command in [["sched", "analyze", file], ["sched", "analyze", file, "--json"], ["sched", "simulate", file, "--until", "10ms"]] {
-            let run = try SchedCLI.run(command)
+            let run = try OrionExecutable.run(command)
             #expect(run.status == 2, "\(command): \(run.stdout)\(run.stderr)")
             #expect(run.stderr.hasPrefix("\(file):\(bad.line): error: "), "\(run.stderr)")
             #expect(run.stderr.contains(bad.message), "\(run.stderr)")
@@ -233,12 +188,12 @@ struct CLITests {
             (["sched", "simulate", "examples/sched/edf-only.yaml", "--until", "10ms", "--svg", "/nonexistent/dir/x.svg"], "cannot write /nonexistent/dir/x.svg"),
         ]
         for (arguments, message) in cases {
-            let run = try SchedCLI.run(arguments)
+            let run = try OrionExecutable.run(arguments)
             #expect(run.status == 2, "\(arguments): \(run.stdout)\(run.stderr)")
             #expect(run.stderr.contains(message), "\(arguments): \(run.stderr)")
         }
         // One bad file among good ones: the good ones are still reported, and the exit status is 2.
-        let mixed = try SchedCLI.run(["sched", "analyze", "examples/sched/burns-wellings.yaml", "examples/sched/missing.yaml"])
+        let mixed = try OrionExecutable.run(["sched", "analyze", "examples/sched/burns-wellings.yaml", "examples/sched/missing.yaml"])
         #expect(mixed.status == 2)
         #expect(mixed.stdout.contains("verdict: schedulable"))
     }
@@ -246,7 +201,7 @@ struct CLITests {
     /// The overloaded motor controller misses telemetry's deadline every period; with synchronous release
     /// and WCET execution the observed worst response equals the analysis' 8.67 ms.
     @Test func simulateShowsMisses() throws {
-        let run = try SchedCLI.run(["sched", "simulate", "examples/sched/motor-overload.yaml", "--until", "60ms", "--json"])
+        let run = try OrionExecutable.run(["sched", "simulate", "examples/sched/motor-overload.yaml", "--until", "60ms", "--json"])
         #expect(run.status == 1, "\(run.stderr)")
         let object = try #require(try SchedCLI.json(run.stdout) as? [String: Any])
         #expect((object["misses"] as? NSNumber)?.intValue == 6)
@@ -256,7 +211,7 @@ struct CLITests {
         #expect((telemetry["misses"] as? NSNumber)?.intValue == 6)
         #expect((telemetry["worst_response_ns"] as? NSNumber)?.int64Value == 8_670_000)
         #expect((telemetry["wcrt_bound_ns"] as? NSNumber)?.int64Value == 8_670_000)
-        let text = try SchedCLI.run(["sched", "simulate", "examples/sched/motor-overload.yaml", "--until", "60ms"])
+        let text = try OrionExecutable.run(["sched", "simulate", "examples/sched/motor-overload.yaml", "--until", "60ms"])
         #expect(text.status == 1)
         #expect(text.stdout.contains("6 deadline misses (the analysis says not schedulable)"))
     }
@@ -264,7 +219,7 @@ struct CLITests {
     /// A schedulable set with sampled execution times: no misses, and nothing observed above its bound.
     @Test func simulateStaysWithinTheBounds() throws {
         for seed in ["0", "1", "99"] {
-            let run = try SchedCLI.run(["sched", "simulate", "examples/sched/brake-by-wire.yaml", "--until", "1s", "--seed", seed, "--json"])
+            let run = try OrionExecutable.run(["sched", "simulate", "examples/sched/brake-by-wire.yaml", "--until", "1s", "--seed", seed, "--json"])
             #expect(run.status == 0, "\(run.stderr)")
             let object = try #require(try SchedCLI.json(run.stdout) as? [String: Any])
             #expect((object["misses"] as? NSNumber)?.intValue == 0)
@@ -275,22 +230,22 @@ struct CLITests {
                 #expect(((task["released"] as? NSNumber)?.intValue ?? 0) > 0)
             }
         }
-        let a = try SchedCLI.run(["sched", "simulate", "examples/sched/brake-by-wire.yaml", "--until", "100ms", "--seed", "5", "--trace"])
-        let b = try SchedCLI.run(["sched", "simulate", "examples/sched/brake-by-wire.yaml", "--until", "100ms", "--seed", "5", "--trace"])
+        let a = try OrionExecutable.run(["sched", "simulate", "examples/sched/brake-by-wire.yaml", "--until", "100ms", "--seed", "5", "--trace"])
+        let b = try OrionExecutable.run(["sched", "simulate", "examples/sched/brake-by-wire.yaml", "--until", "100ms", "--seed", "5", "--trace"])
         #expect(a.stdout == b.stdout)
         #expect(a.stdout.contains("\tbrake_ctrl#0\tlock can_bus\n"))
-        let c = try SchedCLI.run(["sched", "simulate", "examples/sched/brake-by-wire.yaml", "--until", "100ms", "--seed", "6", "--trace"])
+        let c = try OrionExecutable.run(["sched", "simulate", "examples/sched/brake-by-wire.yaml", "--until", "100ms", "--seed", "6", "--trace"])
         #expect(a.stdout != c.stdout)
     }
 
     /// The hidden benchmark runs (small here; the figures in docs/PERFORMANCE.md come from a release build).
     @Test func benchRuns() throws {
-        let run = try SchedCLI.run(["sched", "bench", "--tasks", "80", "--runs", "2"])
+        let run = try OrionExecutable.run(["sched", "bench", "--tasks", "80", "--runs", "2"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.components(separatedBy: "response-time analysis, 80 tasks").count == 3)
         #expect(run.stdout.components(separatedBy: "QPA (EDF), 80 tasks").count == 3)
-        #expect(try SchedCLI.run(["sched", "bench", "--tasks", "0"]).status == 2)
-        #expect(!(try SchedCLI.run(["sched", "--help"])).stdout.contains("bench"))
+        #expect(try OrionExecutable.run(["sched", "bench", "--tasks", "0"]).status == 2)
+        #expect(!(try OrionExecutable.run(["sched", "--help"])).stdout.contains("bench"))
     }
 
     /// The SVG is well-formed XML with one lane per task, releases and deadlines, and red where jobs missed.
@@ -300,7 +255,7 @@ struct CLITests {
                                              ("examples/sched/edf-shared-bus.yaml", "40ms", 4, false)] {
             let svg = FileManager.default.temporaryDirectory.appendingPathComponent("sched-\(UUID().uuidString).svg").path
             defer { try? FileManager.default.removeItem(atPath: svg) }
-            let run = try SchedCLI.run(["sched", "simulate", file, "--until", until, "--svg", svg])
+            let run = try OrionExecutable.run(["sched", "simulate", file, "--until", until, "--svg", svg])
             #expect(run.status == (misses ? 1 : 0))
             let document = try XMLDocument(contentsOf: URL(fileURLWithPath: svg), options: [])
             let root = try #require(document.rootElement())
@@ -309,7 +264,7 @@ struct CLITests {
             let laneNodes = try document.nodes(forXPath: "//*[local-name()='g'][@class='lane']")
             #expect(laneNodes.count == lanes)
             let names = laneNodes.compactMap { ($0 as? XMLElement)?.attribute(forName: "data-task")?.stringValue }
-            let spec = try String(contentsOfFile: SchedCLI.packageRoot.appendingPathComponent(file).path, encoding: .utf8)
+            let spec = try String(contentsOfFile: TestPaths.packageRoot.appendingPathComponent(file).path, encoding: .utf8)
             for name in names { #expect(spec.contains("name: \(name)")) }
             #expect(try document.nodes(forXPath: "//*[@class='release']").count > 0)
             #expect(try document.nodes(forXPath: "//*[@class='deadline' or @class='deadline miss']").count > 0)
@@ -323,23 +278,19 @@ struct CLITests {
     /// A headless browser renders the chart: the screenshot is a real image with the lane colours and the
     /// red of the missed deadlines (Buttazzo's set under fixed priorities misses tau2's deadline at 7 ms).
     @Test func svgRendersInAHeadlessBrowser() throws {
-        let browser = try Browser.locate()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sched-render-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let svg = folder.appendingPathComponent("chart.svg").path
-        let run = try SchedCLI.run(["sched", "simulate", "examples/sched/edf-only.yaml", "--policy", "fp", "--until", "35ms", "--svg", svg])
+        let run = try OrionExecutable.run(["sched", "simulate", "examples/sched/edf-only.yaml", "--policy", "fp", "--until", "35ms", "--svg", svg])
         #expect(run.status == 1)
         let text = try String(contentsOfFile: svg, encoding: .utf8)
-        let width = try #require(Browser.attribute("width", in: text))
-        let height = try #require(Browser.attribute("height", in: text))
+        let width = try #require(SchedCLI.svgAttribute("width", in: text))
+        let height = try #require(SchedCLI.svgAttribute("height", in: text))
         let png = folder.appendingPathComponent("chart.png").path
-        let shot = try SchedCLI.execute(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                                                  "--user-data-dir=\(folder.appendingPathComponent("profile").path)",
-                                                  "--window-size=\(width),\(height)", "--screenshot=\(png)", "file://\(svg)"],
-                                        in: folder)
+        let shot = try Chromium.screenshot(of: svg, width: width, height: height, to: png, in: folder.path)
         let data = try #require(FileManager.default.contents(atPath: png), "no screenshot: \(shot.stderr)")
-        let image = try PNGImage([UInt8](data))
+        let image = try PNGImage(data)
         #expect(image.width == width && image.height == height)
         let histogram = image.histogram()
         #expect(histogram.count > 20, "\(histogram.count) colours")
@@ -348,34 +299,5 @@ struct CLITests {
         #expect((histogram[0x4E79A7] ?? 0) > 200, "tau1's lane colour")
         #expect((histogram[0x59A14F] ?? 0) > 200, "tau2's lane colour")
         #expect((histogram[0xD62728] ?? 0) > 50, "the red of the miss")
-    }
-}
-
-/// Headless Chromium: found on PATH, or installed with apt-get when missing (tests install their tools).
-enum Browser {
-    static func find() -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for folder in path.split(separator: ":") {
-            for name in ["chromium", "chromium-browser", "google-chrome"] {
-                let candidate = "\(folder)/\(name)"
-                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            }
-        }
-        return nil
-    }
-
-    static func locate() throws -> String {
-        if let found = find() { return found }
-        let apt = try SchedCLI.execute("/usr/bin/env", ["apt-get", "install", "-y", "chromium"],
-                                       environment: ProcessInfo.processInfo.environment.merging(["DEBIAN_FRONTEND": "noninteractive"]) { $1 })
-        if let found = find() { return found }
-        throw CLIError("chromium is not installed and `apt-get install -y chromium` failed (\(apt.status)): \(apt.stderr)")
-    }
-
-    /// An integer attribute of the root element (`width="1150"`).
-    static func attribute(_ name: String, in svg: String) -> Int? {
-        guard let range = svg.range(of: " \(name)=\"") else { return nil }
-        let digits = svg[range.upperBound...].prefix { $0.isNumber || $0 == "." }
-        return Double(digits).map { Int($0.rounded(.up)) }
     }
 }
