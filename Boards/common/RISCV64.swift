@@ -4,6 +4,9 @@
 import BoardBoot
 import Kernel
 
+/// The PLIC and this hart's S-mode context, when the board has one (device interrupts for tasks).
+nonisolated(unsafe) var rvPLIC: PLIC? = nil
+nonisolated(unsafe) var rvPLICContext: UInt = 1
 nonisolated(unsafe) var rvTickInterval: UInt64 = 0
 nonisolated(unsafe) var rvNextDeadline: UInt64 = 0
 

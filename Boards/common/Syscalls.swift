@@ -62,6 +62,13 @@ public enum Sys {
     /// Waits for notification `slot`; returns (0 or negative error, bits).
     public static func wait(_ slot: UInt8) -> (Int64, UInt64) { raw(.wait, UInt64(slot)) }
 
+    /// Waits for notification `slot` until `ns` since boot; returns (0 or negative error, bits), bits 0 when
+    /// the time came first.
+    public static func wait(_ slot: UInt8, untilNs ns: UInt64) -> (Int64, UInt64) { raw(.waitUntil, UInt64(slot), ns) }
+
+    /// Acknowledges the interrupt behind capability `slot`: the device is serviced, unmask the line.
+    public static func interruptAck(_ slot: UInt8) -> Int64 { raw(.interruptAck, UInt64(slot)).0 }
+
     /// Sends `length` bytes to queue `slot` (blocks while it is full).
     public static func queueSend(_ slot: UInt8, message: UnsafeRawPointer?, length: Int) -> Int64 {
         raw(.queueSend, UInt64(slot), address(message), UInt64(length)).0

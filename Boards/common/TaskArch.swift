@@ -55,17 +55,34 @@ enum TaskFrames {
 
 /// Per-architecture operations of the task world.
 enum Arch {
-    /// Masks interrupts for the kernel and stops the boot-time tick.
-    static func enterTaskWorld() {
+    /// Masks interrupts for the kernel and stops the boot-time tick; enables the device interrupt lines
+    /// bound to notifications (`lines`, `count` of them) at the interrupt controller.
+    static func enterTaskWorld(lines: InlineArray<8, UInt32>, count: Int) {
         #if arch(arm64)
         orion_a64_irq_disable()
         #elseif arch(riscv64)
         orion_rv_sstatus_clear(1 << 1)
         #endif
+        var i = 0
+        while i < count {
+            unmaskInterrupt(lines[i])
+            i += 1
+        }
+        #if arch(riscv64)
+        if count > 0 && rvPLIC != nil { orion_rv_sie_set(1 << 9) }  // SEIE: external interrupts trap
+        #endif
     }
 
-    /// Restores the boot-time tick after the task world ended.
-    static func leaveTaskWorld(system: System) {
+    /// Restores the boot-time tick after the task world ended; masks the bound device lines again.
+    static func leaveTaskWorld(system: System, lines: InlineArray<8, UInt32>, count: Int) {
+        var i = 0
+        while i < count {
+            maskInterrupt(lines[i])
+            i += 1
+        }
+        #if arch(riscv64)
+        orion_rv_sie_clear(1 << 9)
+        #endif
         let hz = system.tickHz
         #if arch(arm64)
         if hz > 0 {
@@ -108,12 +125,49 @@ enum Arch {
         #endif
     }
 
-    /// Idles (interrupts masked) until the timer has fired.
-    static func waitForTimer() {
+    /// Idles (interrupts masked: WFI still wakes on a pending one) until the timer has fired (nil) or a
+    /// device line fired (its number; the line is masked and its claim completed).
+    static func waitForInterrupt() -> UInt32? {
         #if arch(arm64)
-        while orion_a64_cntp_ctl() & 4 == 0 { orion_a64_wfi() }
+        while orion_a64_cntp_ctl() & 4 == 0 {
+            if case .gicv2(let gic, let timerID) = a64Route {
+                let ack = gic.acknowledge()
+                let id = ack & 0x3FF
+                if id < 1020 {
+                    if id != timerID { return takeDeviceInterrupt(gic, ack) }
+                    gic.endOfInterrupt(ack)
+                    continue
+                }
+            }
+            orion_a64_wfi()
+        }
+        return nil
         #elseif arch(riscv64)
-        while orion_rv_timer_pending() == 0 { orion_rv_wfi() }
+        while orion_rv_timer_pending() == 0 {
+            if orion_rv_external_pending() != 0, let line = claimDeviceInterrupt() { return line }
+            orion_rv_wfi()
+        }
+        return nil
+        #else
+        return nil
+        #endif
+    }
+
+    /// Unmasks device line `line` at the interrupt controller (nothing on controllers without device lines).
+    static func unmaskInterrupt(_ line: UInt32) {
+        #if arch(arm64)
+        if case .gicv2(let gic, _) = a64Route { gic.enableShared(line) }
+        #elseif arch(riscv64)
+        rvPLIC?.enable(line, context: rvPLICContext)
+        #endif
+    }
+
+    /// Masks device line `line` at the interrupt controller.
+    static func maskInterrupt(_ line: UInt32) {
+        #if arch(arm64)
+        if case .gicv2(let gic, _) = a64Route { gic.disable(line) }
+        #elseif arch(riscv64)
+        rvPLIC?.disable(line, context: rvPLICContext)
         #endif
     }
 
@@ -163,19 +217,47 @@ func orionA64UserTrap(_ kind: UInt64, _ frame: UnsafeMutablePointer<UInt64>) -> 
         let args = SyscallArguments(frame[0], frame[1], frame[2], frame[3], frame[4], frame[5])
         return handleTaskTrap(.syscall(frame[8], args), frame: frame)
     case 9:
-        if case .gicv2(let gic, _) = a64Route {
+        // The timer PPI, a device SPI (masked and handed to the kernel), or spurious (1023: as the timer,
+        // which only reschedules).
+        if case .gicv2(let gic, let timerID) = a64Route {
             let ack = gic.acknowledge()
-            gic.endOfInterrupt(ack)
+            let id = ack & 0x3FF
+            if id < 1020 && id != timerID {
+                return handleTaskTrap(.interrupt(takeDeviceInterrupt(gic, ack)), frame: frame)
+            }
+            if id < 1020 { gic.endOfInterrupt(ack) }
         }
         return handleTaskTrap(.timer, frame: frame)
     default:
         return handleTaskTrap(.fault, frame: frame)
     }
 }
+
+/// Masks an acknowledged device interrupt at the GIC and ends it there; returns its INTID. The line stays
+/// masked until the task's `interruptAck`.
+// @implements SWR-KERN-IRQ-1
+func takeDeviceInterrupt(_ gic: GICv2, _ ack: UInt32) -> UInt32 {
+    let id = ack & 0x3FF
+    gic.disable(id)
+    gic.endOfInterrupt(ack)
+    return id
+}
 #endif
 
 #if arch(riscv64)
 nonisolated(unsafe) var rvLastCause: UInt64 = 0
+
+/// Claims the PLIC's pending source, completes it (while still enabled, or the PLIC ignores the
+/// completion) and masks it until the task's `interruptAck`; nil when nothing was pending.
+// @implements SWR-KERN-IRQ-1
+func claimDeviceInterrupt() -> UInt32? {
+    guard let plic = rvPLIC else { return nil }
+    let source = plic.claim(context: rvPLICContext)
+    guard source != 0 else { return nil }
+    plic.complete(source, context: rvPLICContext)
+    plic.disable(source, context: rvPLICContext)
+    return source
+}
 
 /// Trap from U-mode (ecall, timer interrupt, fault); returns the frame to resume.
 @_cdecl("orion_rv_user_trap")
@@ -188,6 +270,10 @@ func orionRVUserTrap(_ frame: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePoin
         return handleTaskTrap(.syscall(frame[17], args), frame: frame)
     }
     if cause == (1 << 63) | 5 { return handleTaskTrap(.timer, frame: frame) }
+    if cause == (1 << 63) | 9 {  // supervisor external interrupt: a PLIC source (none: spurious, as the timer)
+        if let line = claimDeviceInterrupt() { return handleTaskTrap(.interrupt(line), frame: frame) }
+        return handleTaskTrap(.timer, frame: frame)
+    }
     return handleTaskTrap(.fault, frame: frame)
 }
 #endif

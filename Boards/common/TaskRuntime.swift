@@ -31,6 +31,8 @@ public enum TaskSetError: Error {
     case declaration(TaskDeclarationError)
     /// The stacks do not fit the stack pool.
     case stackPoolExhausted
+    /// The kernel refused an interrupt binding.
+    case interrupt(InterruptBindingError)
 }
 
 /// Which kernel instance owns the task world.
@@ -137,6 +139,21 @@ public struct TaskSetBuilder {
         taskNames![id.index] = descriptor.name
         return id
     }
+
+    /// Binds device interrupt `line` (GIC INTID / PLIC source) to notification `notification`: when it
+    /// fires, the kernel masks it and signals `bits`. Returns the binding index for an `.interrupt`
+    /// capability (`interruptAck` unmasks the line), or nil after an error (printed, and nothing runs).
+    @discardableResult
+    public mutating func bindInterrupt<P: SchedulingPolicy>(line: UInt32, notification: Int, bits: UInt64,
+                                                             in kernel: inout KernelState<P>) -> Int? {
+        guard error == nil else { return nil }
+        do throws(InterruptBindingError) {
+            return try kernel.bindInterrupt(line: line, notification: notification, bits: bits)
+        } catch {
+            self.error = .interrupt(error)
+            return nil
+        }
+    }
 }
 
 // MARK: Running
@@ -159,6 +176,13 @@ func runTaskSet<Slot: KernelSlot>(
             case .budgetWithoutPeriod: system.console.write("a budget without a period")
             case .deadlineAfterPeriod: system.console.write("a deadline after the period")
             }
+        case .interrupt(let reason):
+            switch reason {
+            case .tooManyBindings: system.console.write("more than 8 interrupt bindings")
+            case .lineAlreadyBound: system.console.write("an interrupt line bound twice")
+            case .invalidNotification: system.console.write("an interrupt bound to no notification")
+            case .noBits: system.console.write("an interrupt binding without bits")
+            }
         }
         system.console.newline()
         return TaskSetReport(end: .allTasksEnded, elapsedNs: 0)
@@ -166,7 +190,16 @@ func runTaskSet<Slot: KernelSlot>(
     guard Slot.with({ admit($0, console: &system.console) }) else {
         return TaskSetReport(end: .refused, elapsedNs: 0)
     }
-    Arch.enterTaskWorld()
+    var lines = InlineArray<8, UInt32>(repeating: 0)
+    let lineCount = Slot.with { kernel in
+        var i = 0
+        while i < kernel.interruptCount {
+            lines[i] = kernel.interrupts[i].line
+            i += 1
+        }
+        return i
+    }
+    Arch.enterTaskWorld(lines: lines, count: lineCount)
     armedTimerTicks = 0
     let start = runtimeNowNs()
     taskWorldEndNs = start &+ limitNs
@@ -174,7 +207,7 @@ func runTaskSet<Slot: KernelSlot>(
     taskWorldFirst = Slot.with { $0.start(nowNs: start) }
     Arch.runTasks()
     let elapsed = runtimeNowNs() &- start
-    Arch.leaveTaskWorld(system: system)
+    Arch.leaveTaskWorld(system: system, lines: lines, count: lineCount)
     return TaskSetReport(end: taskWorldEnd, elapsedNs: elapsed)
 }
 
@@ -199,6 +232,7 @@ func resume<Slot: KernelSlot>(_ slot: Slot.Type, _ chosen: UInt8) -> UnsafeMutab
     var next = chosen
     while true {
         drainEvents(Slot.self)
+        while let line = Slot.with({ $0.takeLineToUnmask() }) { Arch.unmaskInterrupt(line) }
         let now = runtimeNowNs()
         if now >= taskWorldEndNs {
             taskWorldEnd = .timeLimit
@@ -215,9 +249,12 @@ func resume<Slot: KernelSlot>(_ slot: Slot.Type, _ chosen: UInt8) -> UnsafeMutab
             Arch.returnToBoot()
         }
         programTimer(Slot.self)
-        Arch.waitForTimer()
-        armedTimerTicks = 0
-        next = Slot.with { $0.timerInterrupt(nowNs: runtimeNowNs()) }
+        if let line = Arch.waitForInterrupt() {
+            next = Slot.with { $0.interrupt(line: line, nowNs: runtimeNowNs()) }
+        } else {
+            armedTimerTicks = 0
+            next = Slot.with { $0.timerInterrupt(nowNs: runtimeNowNs()) }
+        }
     }
     if let (r0, r1) = Slot.with({ $0.takeResult(of: next) }) {
         TaskFrames.setResult(Int(next), r0, r1)
@@ -284,6 +321,8 @@ func handleTaskTrap<Slot: KernelSlot>(_ slot: Slot.Type, _ trap: TaskTrap, frame
     case .timer:
         armedTimerTicks = 0
         next = Slot.with { $0.timerInterrupt(nowNs: now) }
+    case .interrupt(let line):
+        next = Slot.with { $0.interrupt(line: line, nowNs: now) }
     case .fault:
         let current = Slot.with { Int($0.current) }
         Arch.reportFault(taskName: taskName(current), task: current, frame: frame)
@@ -296,6 +335,8 @@ func handleTaskTrap<Slot: KernelSlot>(_ slot: Slot.Type, _ trap: TaskTrap, frame
 enum TaskTrap {
     case syscall(UInt64, SyscallArguments)
     case timer
+    /// A device interrupt line, already masked at the controller.
+    case interrupt(UInt32)
     case fault
 }
 

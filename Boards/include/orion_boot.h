@@ -147,6 +147,10 @@ void orion_rv_task_exit_stub(void);
 static inline uint64_t orion_rv_task_exit_address(void) { return (uint64_t)(uintptr_t)&orion_rv_task_exit_stub; }
 /** Whether the supervisor timer interrupt is pending (sip.STIP). */
 static inline int orion_rv_timer_pending(void) { uint64_t v; __asm__ volatile("csrr %0, sip" : "=r"(v)); return (v >> 5) & 1; }
+/** Whether a supervisor external interrupt is pending (sip.SEIP). */
+static inline int orion_rv_external_pending(void) { uint64_t v; __asm__ volatile("csrr %0, sip" : "=r"(v)); return (v >> 9) & 1; }
+/** Clears bits of sie. */
+static inline void orion_rv_sie_clear(uint64_t bits) { __asm__ volatile("csrc sie, %0" :: "r"(bits) : "memory"); }
 /** Reads sstatus. */
 static inline uint64_t orion_rv_sstatus(void) { uint64_t v; __asm__ volatile("csrr %0, sstatus" : "=r"(v)); return v; }
 

@@ -23,6 +23,23 @@ struct GICv2 {
         orion_mmio_write32(distributor + 0x100 + UInt(id / 32) * 4, 1 << (id % 32))  // GICD_ISENABLERn
     }
 
+    /// Routes shared interrupt `id` (32 and up) to CPU 0 and enables it at priority 0x80, level-sensitive
+    /// as the distributor resets it.
+    func enableShared(_ id: UInt32) {
+        if id >= 32 {
+            let targetWord = distributor + 0x800 + UInt(id / 4) * 4  // GICD_ITARGETSRn
+            let shift = (id % 4) * 8
+            let old = orion_mmio_read32(targetWord)
+            orion_mmio_write32(targetWord, (old & ~(0xFF << shift)) | (0x01 << shift))
+        }
+        enable(id)
+    }
+
+    /// Disables (masks) interrupt `id` (GICD_ICENABLERn); a pending level stays pending.
+    func disable(_ id: UInt32) {
+        orion_mmio_write32(distributor + 0x180 + UInt(id / 32) * 4, 1 << (id % 32))
+    }
+
     /// Reads GICC_IAR (acknowledges the highest-priority pending interrupt).
     func acknowledge() -> UInt32 { orion_mmio_read32(cpuInterface + 0x00C) }
 

@@ -27,7 +27,10 @@ func orionQemuVirtRISCV64Start(_ hart: UInt, _ devicetree: UInt) {
                              fallback: QemuVirtRISCV64.fallback)
     if let intc = system.platform.interruptController,
        intc.compatible.equals("sifive,plic-1.0.0") || intc.compatible.equals("riscv,plic0") {
-        PLIC(base: UInt(intc.base)).initialize(context: 2 * hart + 1)
+        let plic = PLIC(base: UInt(intc.base))
+        plic.initialize(context: 2 * hart + 1)
+        rvPLIC = plic
+        rvPLICContext = 2 * hart + 1
     }
     let version = SBI.specVersion()
     system.console.write("sbi: spec ")

@@ -12,6 +12,8 @@ public enum ObjectKind: UInt8, Sendable {
     case task
     /// The kernel's capability audit log.
     case auditLog
+    /// A device interrupt line bound to a notification (acknowledge it to unmask the line).
+    case interrupt
 }
 
 /// One kernel object: its kind and its index in that kind's static table.

@@ -38,6 +38,10 @@ extension KernelState {
             signal(caller, slot: args[0], bits: args[1])
         case .wait:
             wait(caller, slot: args[0])
+        case .waitUntil:
+            wait(caller, slot: args[0], deadlineNs: args[1], nowNs: nowNs)
+        case .interruptAck:
+            acknowledgeInterrupt(caller, slot: args[0])
         case .queueSend:
             queueSend(caller, slot: args[0], message: UInt(args[1]), length: Int(clamping: args[2]))
         case .queueReceive:
@@ -200,14 +204,25 @@ extension KernelState {
         guard let (n, badge) = object(caller, slot: slot, kind: .notification, rights: .write), n < KernelState.notificationCapacity else { return }
         finish(caller)
         notifications[n].word |= bits | badge
-        if let waiter = notifications[n].waiters.popMin() {
-            finish(waiter.raw, 0, notifications[n].word)
-            notifications[n].word = 0
-            makeReady(waiter.raw)
-        }
+        wakeWaiter(n)
     }
 
-    mutating func wait(_ caller: UInt8, slot: UInt64) {
+    /// Hands notification `n`'s word to its most urgent waiter, if it has one (and bits are set).
+    mutating func wakeWaiter(_ n: Int) {
+        guard notifications[n].word != 0, let waiter = notifications[n].waiters.popMin() else { return }
+        if tasks[waiter.index].waitTimed {
+            timed.remove(waiter)
+            tasks[waiter.index].waitTimed = false
+        }
+        finish(waiter.raw, 0, notifications[n].word)
+        notifications[n].word = 0
+        makeReady(waiter.raw)
+    }
+
+    /// `wait`, and with `deadlineNs` (`waitUntil`) back with bits 0 once that time has come; a deadline
+    /// already past returns at once.
+    // @implements SWR-KERN-IRQ-1
+    mutating func wait(_ caller: UInt8, slot: UInt64, deadlineNs: UInt64? = nil, nowNs: UInt64 = 0) {
         guard let (n, _) = object(caller, slot: slot, kind: .notification, rights: .read), n < KernelState.notificationCapacity else { return }
         let word = notifications[n].word
         if word != 0 {
@@ -215,10 +230,19 @@ extension KernelState {
             finish(caller, 0, word)
             return
         }
+        if let deadline = deadlineNs, deadline <= nowNs {
+            finish(caller, 0, 0)
+            return
+        }
         let c = Int(caller)
         tasks[c].state = .blockedNotification
         tasks[c].blockedOn = UInt8(n)
         notifications[n].waiters.insert(TaskID(caller), key: Policy.heapKey(tasks[c].urgency))
+        if let deadline = deadlineNs {
+            tasks[c].waitTimed = true
+            tasks[c].wakeNs = deadline
+            timed.insert(TaskID(caller), key: deadline)
+        }
         current = TaskControlBlock.none
     }
 

@@ -46,6 +46,8 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     public static var notificationCapacity: Int { 16 }
     /// Message queues available.
     public static var queueCapacity: Int { 8 }
+    /// Interrupt lines that can be bound to notifications.
+    public static var interruptCapacity: Int { 8 }
 
     /// Task records, indexed by `TaskID`.
     public var tasks = InlineArray<64, TaskControlBlock>(repeating: TaskControlBlock())
@@ -62,6 +64,12 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     public var notifications = InlineArray<16, NotificationObject>(repeating: NotificationObject())
     /// Message queue objects.
     public var queues = InlineArray<8, MessageQueueObject>(repeating: MessageQueueObject())
+    /// Interrupt bindings (line → notification), `interruptCount` of them in use.
+    public var interrupts = InlineArray<8, InterruptObject>(repeating: InterruptObject())
+    /// Bindings made.
+    public internal(set) var interruptCount = 0
+    /// Bindings acknowledged since the board last collected them: bit i = `interrupts[i]`'s line to unmask.
+    var unmaskRequests: UInt8 = 0
     /// Every task's capabilities and the audit ring.
     public var capabilities = CapabilityTable()
     /// Notable events for the board to print.
@@ -164,7 +172,7 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     /// Whether any task could still run (ready, running or waiting on time). False means every live task
     /// is blocked on IPC with nobody left to wake it.
     public var canProgress: Bool {
-        current != TaskControlBlock.none || ready.count > 0 || timed.count > 0
+        current != TaskControlBlock.none || ready.count > 0 || timed.count > 0 || interruptCanWake
     }
 
     /// Takes the pending result registers of `task` (the board writes them into its saved frame).
@@ -216,6 +224,11 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
             switch tasks[t].state {
             case .waitingForPeriod, .throttled:
                 startJob(t, releaseNs: tasks[t].wakeNs)
+            case .blockedNotification:
+                // A `waitUntil` whose deadline came first: back with no bits.
+                notifications[Int(tasks[t].blockedOn)].waiters.remove(task)
+                tasks[t].waitTimed = false
+                finish(UInt8(t), 0, 0)
             default:
                 break
             }
@@ -295,7 +308,12 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
         case .sleeping, .waitingForPeriod, .throttled: timed.remove(id)
         case .blockedSend: endpoints[object].callers.remove(id)
         case .blockedReceive: endpoints[object].receiver = TaskControlBlock.none
-        case .blockedNotification: notifications[object].waiters.remove(id)
+        case .blockedNotification:
+            notifications[object].waiters.remove(id)
+            if tasks[t].waitTimed {
+                timed.remove(id)
+                tasks[t].waitTimed = false
+            }
         case .blockedQueueSend: queues[object].senders.remove(id)
         case .blockedQueueReceive: queues[object].receivers.remove(id)
         default: break

@@ -46,6 +46,10 @@ public enum Syscall: UInt64, Sendable {
     case taskInfo = 20
     /// Ends the calling task (also reached by returning from the entry function).
     case exitTask = 21
+    /// interruptAck(interruptSlot): the device is serviced, unmask its line (the board does it on the way out).
+    case interruptAck = 22
+    /// waitUntil(notificationSlot, deadlineNs) -> bits: `wait`, but back with bits 0 at the deadline.
+    case waitUntil = 23
 }
 
 /// Why a system call failed; returned negated in the first result register.

@@ -72,6 +72,8 @@ public struct TaskControlBlock: Sendable {
     // IPC bookkeeping.
     /// The object the task is blocked on (endpoint, notification or queue index; in `blockedReply`, the server).
     public var blockedOn: UInt8 = 0
+    /// In `blockedNotification`: also in the timed heap until `wakeNs` (a `waitUntil`).
+    public var waitTimed = false
     /// The message buffer of a blocked call/send, or the receive buffer of a blocked receive.
     public var bufferAddress: UInt = 0
     /// Length of the message in `bufferAddress` (send side) or capacity (receive side).

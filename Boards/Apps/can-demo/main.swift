@@ -31,7 +31,14 @@ enum Kvaser {
 var demoFrameCount: Int { 12 }
 var burstCount: Int { 8 }
 var waitNs: UInt64 { 500_000_000 }
-var pollNs: UInt64 { 100_000 }
+/// The longest a task waits for its controller's interrupt before servicing it anyway (a guard against a
+/// lost interrupt; with interrupts delivered it only runs out when nothing happened).
+var guardNs: UInt64 { 50_000_000 }
+/// Each task's capability slots: its controller's notification (read) and interrupt (acknowledge).
+var notificationSlot: UInt8 { 0 }
+var interruptSlot: UInt8 { 1 }
+/// The bit the controller's interrupt sets in the notification.
+var interruptBit: UInt64 { 1 }
 
 /// Frame `i` of the exchange: standard and extended identifiers, data and remote frames, lengths 0...8.
 /// Remote frames ask for 0 bytes: QEMU 7.2 stores `DLC` data bytes of a remote frame in its receive FIFO but
@@ -89,6 +96,9 @@ struct Shared {
     /// Index of the first frame that went wrong (-1: none), and which task saw it (0 or 1).
     var firstBad = -1
     var firstBadTask = 0
+    /// Per task: wake-ups by the controller's interrupt, and waits that ended at their time instead.
+    var interruptWakes = InlineArray<2, Int>(repeating: 0)
+    var timedWakes = InlineArray<2, Int>(repeating: 0)
     /// ISO-TP: the request as can1 received it (length, 0 before), frames can0 sent for it, flow control
     /// frames can1 sent, the reply as can0 received it, and the first error (with the task that saw it).
     var isotpReceived = 0
@@ -120,27 +130,48 @@ struct Shared {
     UnsafeMutablePointer<Shared>(bitPattern: arg)!
 }
 
-func pause() { Sys.sleep(untilNs: Sys.now() &+ pollNs) }
+/// A task's view: the shared data, its controller, and which task it is (0 or 1).
+struct Side {
+    let shared: UnsafeMutablePointer<Shared>
+    let can: UnsafeMutablePointer<Controller>
+    let task: Int
+}
 
-/// The next frame `controller` receives, serviced by polling, or nil after `waitNs`.
-func nextFrame(_ controller: UnsafeMutablePointer<Controller>) -> CANFrame? {
-    let deadline = Sys.now() &+ waitNs
-    while true {
-        controller.pointee.service()
-        if let frame = controller.pointee.receive() { return frame }
-        if Sys.now() > deadline { return nil }
-        pause()
+/// Waits until the controller interrupts or `deadlineNs` (at most `guardNs`) comes. After an interrupt
+/// the controller is serviced (receive FIFO drained, transmit buffer refilled, flags read, which drops the
+/// line) and the interrupt acknowledged, so the kernel unmasks the line for the next one.
+func waitForWork(_ side: Side, untilNs deadlineNs: UInt64?) {
+    let now = Sys.now()
+    let until = min(deadlineNs ?? UInt64.max, now &+ guardNs)
+    let (result, bits) = Sys.wait(notificationSlot, untilNs: until)
+    if result == 0 && bits & interruptBit != 0 {
+        side.shared.pointee.interruptWakes[side.task] += 1
+        side.can.pointee.service()
+        _ = Sys.interruptAck(interruptSlot)
+    } else {
+        side.shared.pointee.timedWakes[side.task] += 1
     }
 }
 
-/// Services `controller` until its transmit queue is empty; false on timeout.
-func drainTransmit(_ controller: UnsafeMutablePointer<Controller>) -> Bool {
+/// The next frame the controller receives, or nil after `waitNs`.
+func nextFrame(_ side: Side) -> CANFrame? {
     let deadline = Sys.now() &+ waitNs
     while true {
-        controller.pointee.service()
-        if controller.pointee.transmitQueue.isEmpty && !controller.pointee.transmitting { return true }
+        side.can.pointee.service()
+        if let frame = side.can.pointee.receive() { return frame }
+        if Sys.now() > deadline { return nil }
+        waitForWork(side, untilNs: deadline)
+    }
+}
+
+/// Services the controller until its transmit queue is empty; false on timeout.
+func drainTransmit(_ side: Side) -> Bool {
+    let deadline = Sys.now() &+ waitNs
+    while true {
+        side.can.pointee.service()
+        if side.can.pointee.transmitQueue.isEmpty && !side.can.pointee.transmitting { return true }
         if Sys.now() > deadline { return false }
-        pause()
+        waitForWork(side, untilNs: deadline)
     }
 }
 
@@ -183,16 +214,10 @@ func earliest(_ a: UInt64?, _ b: UInt64?) -> UInt64? {
     return min(a, b)
 }
 
-/// Waits until `controller` may have something to do or `deadlineNs` (whichever comes first).
-func waitForWork(_ controller: UnsafeMutablePointer<Controller>, untilNs deadlineNs: UInt64?) {
-    let now = Sys.now()
-    let poll = now &+ pollNs
-    let until = min(deadlineNs ?? poll, poll)
-    if until > now { Sys.sleep(untilNs: until) }
-}
-
 /// Task can0's side: sends the request, then receives the reply and checks it.
-func isotpClient(_ s: UnsafeMutablePointer<Shared>, _ can: UnsafeMutablePointer<Controller>) {
+func isotpClient(_ side: Side) {
+    let s = side.shared
+    let can = side.can
     var request = InlineArray<300, UInt8>(repeating: 0)
     var sum: UInt32 = 0
     var i = 0
@@ -241,7 +266,7 @@ func isotpClient(_ s: UnsafeMutablePointer<Shared>, _ can: UnsafeMutablePointer<
                 merge(&events, receiver.tick(nowNs: now, link: &link))
                 can.pointee.service()  // start the transmitter on what was just queued
                 if events.isEmpty {
-                    waitForWork(can, untilNs: earliest(sender.nextDeadlineNs, receiver.nextDeadlineNs))
+                    waitForWork(side, untilNs: earliest(sender.nextDeadlineNs, receiver.nextDeadlineNs))
                 }
             }
             // The reply: 0x76, "OK", the length received (big endian), and the request's checksum.
@@ -256,11 +281,13 @@ func isotpClient(_ s: UnsafeMutablePointer<Shared>, _ can: UnsafeMutablePointer<
             if !s.pointee.isotpReplyOK { s.pointee.isotpFail(nil, task: 0) }
         }
     }
-    if !drainTransmit(can) { s.pointee.isotpFail(nil, task: 0) }
+    if !drainTransmit(side) { s.pointee.isotpFail(nil, task: 0) }
 }
 
 /// Task can1's side: receives the request, checks every byte, replies.
-func isotpServer(_ s: UnsafeMutablePointer<Shared>, _ can: UnsafeMutablePointer<Controller>) {
+func isotpServer(_ side: Side) {
+    let s = side.shared
+    let can = side.can
     var storage = InlineArray<512, UInt8>(repeating: 0)
     var replyBytes = InlineArray<12, UInt8>(repeating: 0)
     withUnsafeMutablePointer(to: &storage) { storagePointer in
@@ -330,12 +357,12 @@ func isotpServer(_ s: UnsafeMutablePointer<Shared>, _ can: UnsafeMutablePointer<
                 merge(&events, sender.tick(nowNs: now, link: &link))
                 can.pointee.service()
                 if events.isEmpty {
-                    waitForWork(can, untilNs: earliest(sender.nextDeadlineNs, receiver.nextDeadlineNs))
+                    waitForWork(side, untilNs: earliest(sender.nextDeadlineNs, receiver.nextDeadlineNs))
                 }
             }
         }
     }
-    if !drainTransmit(can) { s.pointee.isotpFail(nil, task: 1) }
+    if !drainTransmit(side) { s.pointee.isotpFail(nil, task: 1) }
 }
 
 /// A short name for an ISO-TP failure (nil: a timeout of the whole exchange or wrong content).
@@ -369,11 +396,12 @@ func merge(_ events: inout ISOTPEvents, _ more: ISOTPEvents) {
 func can0Task(_ arg: UInt) {
     let s = shared(arg)
     withUnsafeMutablePointer(to: &s.pointee.can0) { can in
+        let side = Side(shared: s, can: can, task: 0)
         var i = 0
         while i < demoFrameCount {
             let frame = demoFrame(i)
             can.pointee.send(frame)
-            if let echo = nextFrame(can) {
+            if let echo = nextFrame(side) {
                 if echo.sameFrame(as: frame) { s.pointee.echoesMatched += 1 } else { s.pointee.bad(i, task: 0, timeout: false) }
             } else {
                 s.pointee.bad(i, task: 0, timeout: true)
@@ -386,8 +414,8 @@ func can0Task(_ arg: UInt) {
             if !can.pointee.send(burstFrame(k)) { s.pointee.bad(100 + k, task: 0, timeout: false) }
             k += 1
         }
-        if !drainTransmit(can) { s.pointee.bad(100, task: 0, timeout: true) }
-        isotpClient(s, can)
+        if !drainTransmit(side) { s.pointee.bad(100, task: 0, timeout: true) }
+        isotpClient(side)
     }
 }
 
@@ -395,9 +423,10 @@ func can0Task(_ arg: UInt) {
 func can1Task(_ arg: UInt) {
     let s = shared(arg)
     withUnsafeMutablePointer(to: &s.pointee.can1) { can in
+        let side = Side(shared: s, can: can, task: 1)
         var i = 0
         while i < demoFrameCount {
-            guard let frame = nextFrame(can) else {
+            guard let frame = nextFrame(side) else {
                 s.pointee.bad(i, task: 1, timeout: true)
                 return
             }
@@ -405,18 +434,27 @@ func can1Task(_ arg: UInt) {
             can.pointee.send(frame)
             i += 1
         }
-        if !drainTransmit(can) { s.pointee.bad(i, task: 1, timeout: true) }
+        if !drainTransmit(side) { s.pointee.bad(i, task: 1, timeout: true) }
         var k = 0
         while k < burstCount {
-            guard let frame = nextFrame(can) else {
+            guard let frame = nextFrame(side) else {
                 s.pointee.bad(100 + k, task: 1, timeout: true)
                 return
             }
             if frame.sameFrame(as: burstFrame(k)) { s.pointee.burstMatched += 1 } else { s.pointee.bad(100 + k, task: 1, timeout: false) }
             k += 1
         }
-        isotpServer(s, can)
+        isotpServer(side)
     }
+}
+
+/// Gives `task` its controller's notification (wait) and interrupt (acknowledge) capabilities.
+func grant(_ kernel: inout KernelState<FixedPriorityPolicy>, _ task: TaskID?, notification: UInt8, binding: Int?) {
+    guard let task, let binding else { return }
+    try? kernel.capabilities.install(Capability(object: ObjectRef(kind: .notification, index: notification), rights: .read),
+                                     at: SlotRef(task: task, slot: notificationSlot))
+    try? kernel.capabilities.install(Capability(object: ObjectRef(kind: .interrupt, index: UInt8(binding)), rights: .write),
+                                     at: SlotRef(task: task, slot: interruptSlot))
 }
 
 /// Whether interrupt `number` is pending (level asserted) at the board's interrupt controller; nil if unknown.
@@ -558,7 +596,7 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
     system.pointee.console.write("%)\n")
 
     // Interrupt routing: a frame from can0 must assert can1's INTx line at the controller, and releasing the
-    // receive buffer must drop it. (The tasks below then service the controllers by polling.)
+    // receive buffer must drop it. (The tasks below then get these interrupts through the kernel.)
     var failures = 0
     if let route = card1.interrupt {
         data.can0.send(demoFrame(1))
@@ -583,14 +621,29 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
         failures += 1
     }
 
+    // Each controller's INTx line is bound to its task's notification: the kernel masks the line and signals
+    // the task, which services the controller and acknowledges (unmasks) the line.
+    guard let line0 = card0.interrupt?.number, let line1 = card1.interrupt?.number else {
+        system.pointee.console.write("can-demo: a card has no interrupt-map entry\n")
+        return 1
+    }
+    var fired0: UInt64 = 0
+    var fired1: UInt64 = 0
     let report = withUnsafeMutablePointer(to: &data) { p in
         let argument = UInt(bitPattern: p)
-        return runFixedPriorityTaskSet(&system.pointee, limitNs: 20_000_000_000) { kernel, builder in
-            builder.declare(TaskDescriptor(name: "can0", entry: can0Task, argument: argument, stackBytes: 16384,
-                                           priority: Priority(10)), in: &kernel)
-            builder.declare(TaskDescriptor(name: "can1", entry: can1Task, argument: argument, stackBytes: 16384,
-                                           priority: Priority(10)), in: &kernel)
-        }
+        return runFixedPriorityTaskSet(&system.pointee, limitNs: 20_000_000_000, setup: { kernel, builder in
+            let task0 = builder.declare(TaskDescriptor(name: "can0", entry: can0Task, argument: argument, stackBytes: 16384,
+                                                       priority: Priority(10)), in: &kernel)
+            let task1 = builder.declare(TaskDescriptor(name: "can1", entry: can1Task, argument: argument, stackBytes: 16384,
+                                                       priority: Priority(10)), in: &kernel)
+            let binding0 = builder.bindInterrupt(line: line0, notification: 0, bits: interruptBit, in: &kernel)
+            let binding1 = builder.bindInterrupt(line: line1, notification: 1, bits: interruptBit, in: &kernel)
+            grant(&kernel, task0, notification: 0, binding: binding0)
+            grant(&kernel, task1, notification: 1, binding: binding1)
+        }, inspect: { kernel in
+            fired0 = kernel.interrupts[0].count
+            fired1 = kernel.interrupts[1].count
+        })
     }
     var console = system.pointee.console
     console.write("frames: can0->can1 matched ")
@@ -623,6 +676,27 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
         console.write(": ")
         console.write(isotpErrorName(data.isotpError))
         console.write(")\n")
+        failures += 1
+    }
+    console.write("irq: line ")
+    console.write(decimal: UInt64(line0))
+    console.write(" fired ")
+    console.write(decimal: fired0)
+    console.write(" times, line ")
+    console.write(decimal: UInt64(line1))
+    console.write(" fired ")
+    console.write(decimal: fired1)
+    console.write(" times; tasks woken by interrupt ")
+    console.write(decimal: data.interruptWakes[0])
+    console.write("/")
+    console.write(decimal: data.interruptWakes[1])
+    console.write(", by time ")
+    console.write(decimal: data.timedWakes[0])
+    console.write("/")
+    console.write(decimal: data.timedWakes[1])
+    console.newline()
+    if fired0 == 0 || fired1 == 0 || data.interruptWakes[0] == 0 || data.interruptWakes[1] == 0 {
+        console.write("can-demo: an interrupt line was never delivered to its task\n")
         failures += 1
     }
     let stats0 = data.can0.statistics
