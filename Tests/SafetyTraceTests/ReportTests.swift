@@ -52,27 +52,11 @@ enum ReportFixtures {
     }
 }
 
-/// A scratch folder for one test, removed afterwards.
-final class ReportScratch {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "trace-report-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    @discardableResult
-    func write(_ name: String, _ text: String) throws -> String {
-        let file = path + "/" + name
-        try Data(text.utf8).write(to: URL(fileURLWithPath: file))
-        return file
-    }
-
+extension ScratchFolder {
+    /// The text of `name` in the folder.
     func read(_ name: String) throws -> String {
         try String(contentsOfFile: path + "/" + name, encoding: .utf8)
     }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
 func count(of needle: String, in text: String) -> Int {
@@ -414,7 +398,7 @@ struct StrictDocImportTests {
         case .selfTrace: report = try ReportFixtures.selfTrace()
         }
         let index = ReportIndex(report)
-        let scratch = try ReportScratch()
+        let scratch = try ScratchFolder()
         let input = try scratch.write("input.reqif", ReqIFReport.render(report))
 
         let validate = try HostProcess.run(venv + "/bin/reqif", ["validate", "--use-reqif-schema", input], in: scratch.path, timeout: 120)
@@ -457,7 +441,7 @@ struct StrictDocImportTests {
 struct ChromiumRenderTests {
     /// The top of a 1280×2000 screenshot (header, summary and the start of the tree) as decoded pixels.
     func screenshot(_ html: String, rows: Int = 700) throws -> PNGImage {
-        let scratch = try ReportScratch()
+        let scratch = try ScratchFolder()
         let page = try scratch.write("report.html", html)
         let png = scratch.path + "/out.png"
         let run = try Chromium.screenshot(of: page, width: 1280, height: 2000, to: png, in: scratch.path)
@@ -490,7 +474,7 @@ struct ChromiumRenderTests {
 
     @Test func renderedDOMHasTheSummary() throws {
         let report = try ReportFixtures.planted()
-        let scratch = try ReportScratch()
+        let scratch = try ScratchFolder()
         let page = try scratch.write("report.html", HTMLReport.render(report))
         let run = try Chromium.dumpDOM(of: page, in: scratch.path)
         #expect(run.status == 0, "\(run.stderr.suffix(3000))")
@@ -510,7 +494,7 @@ struct ChromiumRenderTests {
 
 struct TraceReportCommandTests {
     @Test func cleanTreeWritesEveryOutputAndExitsZero() throws {
-        let scratch = try ReportScratch()
+        let scratch = try ScratchFolder()
         let out = scratch.path
         let run = try OrionExecutable.run(["trace", "report", Paths.fixture("clean"), "--html", out + "/r.html", "--reqif", out + "/r.reqif", "--csv", out + "/r.csv"], timeout: 120)
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
@@ -522,7 +506,7 @@ struct TraceReportCommandTests {
     }
 
     @Test func defectsExitOneAndTheReportIsStillWritten() throws {
-        let scratch = try ReportScratch()
+        let scratch = try ScratchFolder()
         let root = Paths.fixture("planted")
         let run = try OrionExecutable.run(["trace", "report", root, "--results", root + "/results.xml", "--coverage", root + "/coverage.json", "--html", scratch.path + "/r.html"], timeout: 120)
         #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
@@ -535,7 +519,7 @@ struct TraceReportCommandTests {
     }
 
     @Test func badRequirementIsAFileLineErrorAndWritesNothing() throws {
-        let scratch = try ReportScratch()
+        let scratch = try ScratchFolder()
         let run = try OrionExecutable.run(["trace", "report", Paths.fixture("bad"), "--html", scratch.path + "/r.html"], timeout: 120)
         #expect(run.status == 2)
         #expect(run.stderr.hasPrefix(Paths.fixture("bad") + "/broken.md:8: error: unknown attribute 'colour'"), "\(run.stderr)")
@@ -548,7 +532,7 @@ struct TraceReportCommandTests {
         ("coverage.json", "{\"data\": [\n  {\"functions\": [}\n]}\n", ":2: error: not llvm-cov export JSON"),
     ])
     func badResultsOrCoverageIsAFileLineError(name: String, text: String, message: String) throws {
-        let scratch = try ReportScratch()
+        let scratch = try ScratchFolder()
         let file = try scratch.write(name, text)
         let option = name == "results.xml" ? "--results" : "--coverage"
         let run = try OrionExecutable.run(["trace", "report", Paths.fixture("clean"), option, file, "--csv", scratch.path + "/r.csv"], timeout: 120)
