@@ -25,7 +25,7 @@ enum ReportFixtures {
 
     /// This package's own requirements and tags (what the README's test command reports on).
     static func selfTrace() throws -> TraceReport {
-        try Trace.check(paths: ["Safety/Requirements", "Kernel", "Boards", "Tests"].map { Paths.packageRoot + "/" + $0 })
+        try Trace.check(paths: selfTracePaths.map { Paths.packageRoot + "/" + $0 })
     }
 
     /// Two items whose texts hold every character HTML, XML and CSV must escape, and a tag on a generic

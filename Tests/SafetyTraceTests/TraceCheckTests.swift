@@ -150,11 +150,14 @@ struct FixtureTests {
     }
 }
 
+/// The folders of Orion RT's own trace: the same list `Tools/test` checks.
+let selfTracePaths = ["Safety/Requirements", "Kernel", "RealTime", "Fieldbus", "Boards", "Tests"]
+
 /// The check on this package's own requirements and code.
 struct SelfTraceTests {
     @Test func packageSelfTrace() throws {
         let root = Paths.packageRoot
-        let report = try Trace.check(paths: ["Safety/Requirements", "Kernel", "Boards", "Tests"].map { root + "/" + $0 })
+        let report = try Trace.check(paths: selfTracePaths.map { root + "/" + $0 })
         #expect(report.items.count >= 10)
         #expect(report.tags.count >= 30)
         #expect(!report.tags.contains { $0.location.file.contains("/Fixtures/") })
