@@ -136,9 +136,21 @@ enum CANVM {
 let vmFrames = ["123#DEADBEEF", "1F334455#1122", "123#R", "123#R5", "123##1AABBCC", "7FF#",
                 "12345678##3.00.11.22.33.44.55.66.77.88.99", "5A1#11.2233.44556677.88", "00000123#R3", "213##311223344"]
 
+/// ISO-TP message sizes exchanged with the kernel's can-isotp: single frame edges, multi-frame, the 12-bit maximum.
+let isotpPayloadSizes = [1, 7, 8, 62, 4095]
+
+/// The payload the script's `pl N` prints: byte i (1-based) is i * 7 mod 256, as isotpsend reads and isotprecv prints.
+func isotpPayload(_ n: Int) -> String { (1...n).map { hexByte(($0 * 7) % 256) + " " }.joined() }
+
+func hexByte(_ v: Int) -> String {
+    let digits = Array("0123456789ABCDEF")
+    return String([digits[v >> 4], digits[v & 15]])
+}
+
 /// The script the VM runs. `O` is orion; every command is under `timeout` so nothing hangs.
 func vmScript(orion: String) -> String {
     let frames = vmFrames.joined(separator: " ")
+    let isotpSizes = isotpPayloadSizes.map(String.init).joined(separator: " ")
     return #"""
     set -u
     O='\#(orion)'
@@ -221,6 +233,31 @@ func vmScript(orion: String) -> String {
              "dump nosuch0" "send nosuch0 123#00" "dump vcan2" "dump vcan0,12x:7FF" "link vcan0 bitrate 500000"; do
         begin "bad $c"; $T $O can $c 2>&1; end "bad $c" $?
     done
+
+    # ISO-TP against the kernel's can-isotp (isotpsend/isotprecv), classic CAN, 1..4095 bytes, block sizes.
+    pl() { seq 1 $1 | awk '{printf "%02X ", ($1 * 7) % 256}'; }
+    bg $T $O can isotp recv -l vcan0 -s 7e8 -d 7e0 -b 4 > /tmp/ir.txt
+    rc=0; for n in \#(isotpSizes); do pl $n | $T isotpsend -s 7e0 -d 7e8 vcan0 || rc=$?; done
+    sleep 1; kill $!; wait
+    begin isotpin; cat /tmp/ir.txt; echo; end isotpin $rc
+    # One isotprecv per message: it exits (and flushes) after each.
+    rc=0; : > /tmp/ik.txt
+    for n in \#(isotpSizes); do
+        bg $T isotprecv -s 7e8 -d 7e0 -b 2 vcan0 >> /tmp/ik.txt
+        pl $n | $T $O can isotp send vcan0 -s 7e0 -d 7e8 || rc=$?
+        wait
+    done
+    begin isotpout; cat /tmp/ik.txt; echo; end isotpout $rc
+    # CAN FD: 64-byte frames both ways.
+    bg $T $O can isotp recv vcan0 -s 7e8 -d 7e0 --fd > /tmp/ifd.txt
+    pl 300 | $T isotpsend -s 7e0 -d 7e8 -L 72:64:0 vcan0; rc=$?
+    wait
+    bg $T isotprecv -s 7e8 -d 7e0 -L 72:64:0 vcan0 > /tmp/ifd2.txt
+    pl 300 | $T $O can isotp send vcan0 -s 7e0 -d 7e8 --fd; rc2=$?
+    wait
+    begin isotpfd; cat /tmp/ifd.txt /tmp/ifd2.txt; end isotpfd $((rc + rc2))
+    begin "isotp timeout recv"; $T $O can isotp recv vcan0 -s 7e8 -d 7e0 --timeout 1000 2>&1; end "isotp timeout recv" $?
+    begin "isotp timeout send"; pl 20 | $T $O can isotp send vcan0 -s 7e0 -d 7e8 2>&1; end "isotp timeout send" $?
 
     # Two Kvaser PCI cards (Linux sja1000 driver) on one emulated bus.
     begin linkset; $T $O can link can0 bitrate 250000 up; rc=$?; ip -details link show can0; end linkset $rc
@@ -322,12 +359,32 @@ struct SocketCANVMTests {
         ("send nosuch0 123#00", 2, "no such CAN interface 'nosuch0'"),
         ("dump vcan2", 1, "CAN interface 'vcan2' is down"),
         ("dump vcan0,12x:7FF", 2, "expected ':'"),
-        ("link vcan0 bitrate 500000", 1, "vcan0"),
+        ("link vcan0 bitrate 500000", 1, "'vcan0' is not a CAN interface"),
     ])
     func badInput(command: String, status: Int, message: String) throws {
         let s = try section("bad \(command)")
         #expect(s.status == status, "\(s.text)")
         #expect(s.text.contains("orion: error:") && s.text.contains(message), "\(s.text)")
+    }
+
+    @Test func isotpWithTheKernel() throws {
+        let expected = isotpPayloadSizes.map(isotpPayload)
+        let incoming = try section("isotpin")
+        #expect(incoming.status == 0, "\(incoming.text)")
+        #expect(incoming.lines.filter { !$0.isEmpty } == expected, "isotpsend -> orion can isotp recv")
+        let outgoing = try section("isotpout")
+        #expect(outgoing.status == 0, "\(outgoing.text)")
+        #expect(outgoing.lines.filter { !$0.isEmpty } == expected, "orion can isotp send -> isotprecv")
+        let fd = try section("isotpfd")
+        #expect(fd.status == 0, "\(fd.text)")
+        #expect(fd.lines.filter { !$0.isEmpty } == [isotpPayload(300), isotpPayload(300)])
+    }
+
+    @Test func isotpTimeouts() throws {
+        let recv = try section("isotp timeout recv")
+        #expect(recv.status == 1 && recv.text.contains("orion: error: timeout: no ISO-TP message on vcan0 within 1000 ms"), "\(recv.text)")
+        let send = try section("isotp timeout send")
+        #expect(send.status == 1 && send.text.contains("no flow control"), "\(send.text)")
     }
 
     @Test func kvaserCardsThroughTheSJA1000Driver() throws {

@@ -287,12 +287,16 @@ struct CANLinkCommand: ParsableCommand {
         } catch {
             canFail(error)
         }
+        if (bitrate != nil || action == "restart") && link.state() == nil {
+            // vcan and other non-controllers: say so before touching the interface.
+            canFail(.notCAN(interface))
+        }
         do {
             if action == "down" { try link.stop() }
             if let bitrate {
-                if action == nil || action == "up" || action == "restart" {
+                if action == "up" || action == "restart" {
                     // The kernel only takes a new bitrate while the interface is down.
-                    try? link.stop()
+                    try link.stop()
                 }
                 try link.setBitrate(bitrate, samplePoint: samplePoint)
             }
@@ -371,5 +375,170 @@ func formatPercent(_ ppm: UInt32) -> String {
 struct CANISOTP: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "isotp",
-        abstract: "ISO-TP (ISO 15765-2) messages over a raw CAN socket, like isotpsend/isotprecv.")
+        abstract: "ISO-TP (ISO 15765-2) messages over a raw CAN socket, like isotpsend/isotprecv.",
+        subcommands: [CANISOTPSend.self, CANISOTPRecv.self])
+}
+
+/// Options isotpsend and isotprecv share.
+struct ISOTPOptions: ParsableArguments {
+    @Argument(help: "CAN interface.") var interface: String
+    @Option(name: .customShort("s"), help: "CAN id this side sends on (hex; above 7FF: extended).") var source: String
+    @Option(name: .customShort("d"), help: "CAN id this side receives on (hex).") var destination: String
+    @Flag(name: .long, help: "CAN FD frames (up to 64 bytes each).") var fd = false
+    @Flag(name: .long, help: "CAN FD with bit rate switch.") var brs = false
+    @Option(name: .customShort("b"), help: "Block size this side asks for in flow control (0: none).") var blockSize: UInt8 = 0
+    @Option(name: .customShort("m"), help: "STmin this side asks for, hex byte (00..7F ms, F1..F9 = 100..900 us).")
+    var stMin: String = "0"
+    @Option(name: .customShort("p"), help: "Pad frames to 8 bytes with this hex byte.") var pad: String?
+
+    func config() -> ISOTPConfig {
+        guard let tx = UInt32(source, radix: 16), tx <= CANFrame.extendedMask else { badInput("-s: '\(source)' is not a hex CAN id") }
+        guard let rx = UInt32(destination, radix: 16), rx <= CANFrame.extendedMask else {
+            badInput("-d: '\(destination)' is not a hex CAN id")
+        }
+        guard let st = UInt8(stMin, radix: 16) else { badInput("-m: '\(stMin)' is not a hex byte") }
+        var padding = ISOTPPadding.none
+        if let pad {
+            guard let byte = UInt8(pad, radix: 16) else { badInput("-p: '\(pad)' is not a hex byte") }
+            padding = .pad(byte)
+        }
+        let extended = tx > CANFrame.standardMask || rx > CANFrame.standardMask
+        let config = ISOTPConfig(txId: tx, rxId: rx, extended: extended, fd: fd || brs, bitRateSwitch: brs, padding: padding,
+                                 blockSize: blockSize, stMin: st)
+        guard config.isValid else { badInput("this ISO-TP configuration cannot run (ids and frame format)") }
+        return config
+    }
+
+    /// A socket receiving only the peer's id, non-blocking.
+    func open(_ config: ISOTPConfig) -> CANSocket {
+        let socket = openCANSocket(interface)
+        do {
+            if config.fd { try socket.enableFD(require: true) }
+            let ext = config.rxExtended
+            let id = config.rxId | (ext ? CANFrame.extendedFlag : 0)
+            let mask = (ext ? CANFrame.extendedMask : CANFrame.standardMask) | CANFrame.extendedFlag | CANFrame.remoteFlag
+            try socket.setFilters([(id, mask)])
+            try socket.setNonBlocking(true)
+        } catch {
+            canFail(error)
+        }
+        return socket
+    }
+}
+
+/// The ISO-TP state machines' link: a frame goes out now or is retried on the next tick.
+struct SocketFrameLink: CANFrameLink {
+    let socket: CANSocket
+    mutating func send(_ frame: inout CANFrame) -> Bool { (try? socket.trySend(frame)) ?? false }
+}
+
+/// Monotonic time for the state machines.
+func nowNs() -> UInt64 { UInt64(CANClock.monotonicNanoseconds()) }
+
+/// Milliseconds from now until `deadline` (rounded up; -1 for none).
+func pollTimeout(until deadline: UInt64?) -> Int32 {
+    guard let deadline else { return -1 }
+    let now = nowNs()
+    if deadline <= now { return 0 }
+    return Int32(min((deadline - now + 999_999) / 1_000_000, 60_000))
+}
+
+func isotpFail(_ error: ISOTPError) -> Never {
+    let text: String
+    switch error {
+    case .timeoutAs, .timeoutAr: text = "timeout: the interface did not take a frame in time (N_As/N_Ar)"
+    case .timeoutBs: text = "timeout: no flow control from the receiver (N_Bs)"
+    case .timeoutCr: text = "timeout: the next consecutive frame did not arrive (N_Cr)"
+    default: text = "ISO-TP transfer failed: \(error)"
+    }
+    fail(OrionError(text, exitStatus: 1))
+}
+
+struct CANISOTPSend: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "send",
+        abstract: "Send one ISO-TP message read from stdin as hex bytes (echo 11 22 33 | orion can isotp send ...).")
+
+    @OptionGroup var options: ISOTPOptions
+
+    func run() throws {
+        let config = options.config()
+        let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        let payload: [UInt8]
+        switch CANHexPayload.parse(input) {
+        case .success(let bytes): payload = bytes
+        case .failure(let error): badInput("stdin: \(error.message)")
+        }
+        guard !payload.isEmpty else { badInput("stdin: no bytes to send") }
+        let socket = options.open(config)
+        var link = SocketFrameLink(socket: socket)
+        var sender = ISOTPSender(config: config)
+        try payload.withUnsafeBytes { message in
+            var events: ISOTPEvents
+            do {
+                events = try sender.start(message, nowNs: nowNs(), link: &link)
+            } catch let error as ISOTPError {
+                isotpFail(error)
+            }
+            while true {
+                if let error = events.error { isotpFail(error) }
+                if events.sent { return }
+                let readable = try socket.waitReadable(timeoutMilliseconds: pollTimeout(until: sender.nextDeadlineNs))
+                events = .none
+                if readable {
+                    while events.isEmpty, let rx = try? socket.receive() {
+                        events = sender.receive(rx.frame, nowNs: nowNs(), link: &link)
+                    }
+                }
+                if events.isEmpty, let deadline = sender.nextDeadlineNs, deadline <= nowNs() {
+                    events = sender.tick(nowNs: nowNs(), link: &link)
+                }
+            }
+        }
+    }
+}
+
+struct CANISOTPRecv: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recv",
+        abstract: "Receive ISO-TP messages and print each as hex bytes (like isotprecv).")
+
+    @OptionGroup var options: ISOTPOptions
+    @Flag(name: .customShort("l"), help: "Keep receiving messages (default: exit after one).") var loop = false
+    @Option(name: .long, help: "Give up (exit 1) when no message has arrived within this many milliseconds.")
+    var timeout: Int?
+
+    func run() throws {
+        let config = options.config()
+        let socket = options.open(config)
+        var link = SocketFrameLink(socket: socket)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 8)
+        defer { buffer.deallocate() }
+        var receiver = ISOTPReceiver(config: config, buffer: buffer)
+        let giveUp = timeout.map { nowNs() + UInt64(max($0, 0)) * 1_000_000 }
+        while true {
+            var deadline = receiver.nextDeadlineNs
+            if receiver.state == .idle, let giveUp { deadline = giveUp }
+            if receiver.state == .idle, let giveUp, nowNs() >= giveUp {
+                fail(OrionError("timeout: no ISO-TP message on \(options.interface) within \(timeout ?? 0) ms", exitStatus: 1))
+            }
+            let readable = try socket.waitReadable(timeoutMilliseconds: pollTimeout(until: deadline))
+            var events = ISOTPEvents.none
+            if readable {
+                while let rx = try? socket.receive() {
+                    events = receiver.receive(rx.frame, nowNs: nowNs(), link: &link)
+                    if !events.isEmpty { break }
+                }
+            }
+            if events.isEmpty, let next = receiver.nextDeadlineNs, next <= nowNs() {
+                events = receiver.tick(nowNs: nowNs(), link: &link)
+            }
+            if let error = events.error { isotpFail(error) }
+            if events.receivedLength != nil, let message = receiver.message {
+                writeStdout(Array((CANHexPayload.format(Array(message)) + "\n").utf8))
+                receiver.consume()
+                if !loop { return }
+            }
+        }
+    }
 }

@@ -68,6 +68,12 @@ public struct CANLink {
     public func stop() throws(CANSocketError) { try check(can_do_stop(interface), "stopping") }
     public func restart() throws(CANSocketError) { try check(can_do_restart(interface), "restarting") }
 
+    /// The controller state, nil for interfaces that are not CAN controllers (vcan).
+    public func state() -> CANControllerState? {
+        var state: Int32 = 0
+        return can_get_state(interface, &state) == 0 ? CANControllerState(rawValue: state) : nil
+    }
+
     /// State, bit timing and error counters; fields the interface does not have (vcan) are nil.
     public func status() -> CANLinkStatus {
         var status = CANLinkStatus()
