@@ -216,6 +216,28 @@ struct CANGen: ParsableCommand {
             if fd || brs { try socket.enableFD(require: true) }
             try socket.setNonBlocking(true)
             var sent = 0
+            if gapNanoseconds == 0 {
+                // Without a gap the kernel gets the frames in batches, one sendmmsg per 64: cangen makes one
+                // write per frame, and under load the system calls are what a sender spends its time on.
+                var batch: [CANFrame] = []
+                batch.reserveCapacity(64)
+                while count.map({ sent < $0 }) ?? true {
+                    let want = min(64, count.map { $0 - sent } ?? 64)
+                    while batch.count < want { batch.append(generator.next()) }
+                    let taken = try batch.withUnsafeBufferPointer { frames throws(CANSocketError) in try socket.trySendBatch(frames) }
+                    sent += taken
+                    batch.removeFirst(taken)
+                    if !batch.isEmpty {
+                        // The queue filled: wait for room as the one-frame path does.
+                        guard try socket.waitWritable(timeoutMilliseconds: pollTimeout ?? -1) else {
+                            usleep(1000)
+                            continue
+                        }
+                        sched_yield()
+                    }
+                }
+                return
+            }
             var next = CANClock.monotonicNanoseconds()
             while count.map({ sent < $0 }) ?? true {
                 let frame = generator.next()

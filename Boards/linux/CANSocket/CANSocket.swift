@@ -237,6 +237,43 @@ public final class CANSocket {
         }
     }
 
+    /// Sends `frames` (all classic or all FD, this socket's own interface) with as few system calls as the
+    /// kernel allows: one `sendmmsg` per 64 frames. Returns how many the kernel took, in order; fewer than
+    /// `frames.count` when its queue filled (ENOBUFS/EAGAIN after the first frame is not an error).
+    public func trySendBatch(_ frames: UnsafeBufferPointer<CANFrame>) throws(CANSocketError) -> Int {
+        guard let first = frames.first else { return 0 }
+        if first.isFD && !fdEnabled { throw CANSocketError.fdNotSupported(interface) }
+        var done = 0
+        while done < frames.count {
+            let count = min(frames.count - done, Int(ORION_CAN_BATCH_MAX))
+            let r = withUnsafeTemporaryAllocation(of: orion_can_tx.self, capacity: count) { batch -> Int32 in
+                for i in 0..<count {
+                    let frame = frames[done + i]
+                    batch[i] = orion_can_tx()
+                    batch[i].can_id = frame.socketCANId
+                    batch[i].len = frame.length
+                    batch[i].flags = frame.socketCANFDFlags
+                    if !frame.isRemote {
+                        withUnsafeMutableBytes(of: &batch[i].data) { raw in
+                            for b in 0..<Int(frame.length) { raw[b] = frame.data[b] }
+                        }
+                    }
+                }
+                return orion_can_send_batch(fd, batch.baseAddress, Int32(count), first.isFD ? 1 : 0)
+            }
+            if r < 0 {
+                let error = CANSocketError.from(r, operation: "sendmmsg", interface: interface)
+                if case .bufferFull = error { return done }
+                if -r == EAGAIN { return done }
+                if -r == EINVAL && first.isFD { throw CANSocketError.fdNotSupported(interface) }
+                throw error
+            }
+            done += Int(r)
+            if Int(r) < count { return done }
+        }
+        return done
+    }
+
     /// Switches between blocking and non-blocking reads/writes.
     public func setNonBlocking(_ on: Bool) throws(CANSocketError) {
         try check(orion_can_nonblocking(fd, on ? 1 : 0), "fcntl(O_NONBLOCK)")

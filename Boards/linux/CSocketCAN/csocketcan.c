@@ -1,5 +1,6 @@
 // Thin wrappers around the SocketCAN system calls Orion's Linux backend uses. Every function returns
 // -errno on failure so the Swift side maps one number to its error enum.
+#define _GNU_SOURCE  // sendmmsg
 #include "CSocketCAN.h"
 
 #include <errno.h>
@@ -8,6 +9,8 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -154,6 +157,31 @@ int orion_can_send(int fd, uint32_t can_id, uint8_t len, uint8_t flags, const ui
     }
     if (n < 0) return -errno;
     return n == (ssize_t)size ? 0 : -EIO;
+}
+
+int orion_can_send_batch(int fd, const struct orion_can_tx *frames, int count, int is_fd) {
+    if (count <= 0) return 0;
+    if (count > ORION_CAN_BATCH_MAX) count = ORION_CAN_BATCH_MAX;
+    struct canfd_frame wire[ORION_CAN_BATCH_MAX];
+    struct iovec iov[ORION_CAN_BATCH_MAX];
+    struct mmsghdr msgs[ORION_CAN_BATCH_MAX];
+    size_t size = is_fd ? CANFD_MTU : CAN_MTU;
+    memset(msgs, 0, sizeof(msgs[0]) * (size_t)count);
+    for (int i = 0; i < count; i++) {
+        if (frames[i].len > (is_fd ? CANFD_MAX_DLEN : CAN_MAX_DLEN)) return -EINVAL;
+        memset(&wire[i], 0, sizeof(wire[i]));
+        wire[i].can_id = frames[i].can_id;
+        wire[i].len = frames[i].len;
+        wire[i].flags = is_fd ? frames[i].flags : 0;
+        if (!(frames[i].can_id & CAN_RTR_FLAG)) memcpy(wire[i].data, frames[i].data, frames[i].len);
+        iov[i].iov_base = &wire[i];
+        iov[i].iov_len = size;
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    int n;
+    do { n = sendmmsg(fd, msgs, (unsigned int)count, 0); } while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : n;
 }
 
 int orion_can_nonblocking(int fd, int on) {

@@ -51,6 +51,21 @@ int orion_can_recv(int fd, orion_can_rx *out);
 /// Sends one frame as can_frame (is_fd 0) or canfd_frame (is_fd 1) on the bound interface,
 /// or on `ifindex` when the socket is bound to all. 0 or -errno.
 int orion_can_send(int fd, uint32_t can_id, uint8_t len, uint8_t flags, const uint8_t *data, int is_fd, int ifindex);
+
+/// One frame of a batch for `orion_can_send_batch`.
+struct orion_can_tx {
+    uint32_t can_id;
+    uint8_t len;
+    uint8_t flags;
+    uint8_t data[64];
+};
+
+/// The most frames `orion_can_send_batch` takes in one call.
+#define ORION_CAN_BATCH_MAX 64
+
+/// Sends up to ORION_CAN_BATCH_MAX frames with one sendmmsg(2): the number the kernel took (the first
+/// ones, in order; 0...count), or -errno when it took none.
+int orion_can_send_batch(int fd, const struct orion_can_tx *frames, int count, int is_fd);
 /// Makes the socket non-blocking (1) or blocking (0). 0 or -errno.
 int orion_can_nonblocking(int fd, int on);
 /// Monotonic and real-time clocks in nanoseconds.
