@@ -3,20 +3,10 @@
 import Kernel
 
 /// Controller status bits of an error frame (`data[1]`, `CAN_ERR_CRTL_*`).
-public struct CANControllerStatus: Equatable, Sendable {
+public struct CANControllerStatus: BitFlags, Sendable {
     public var rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
-    /// No bits.
-    public init() { rawValue = 0 }
-    /// Whether no bit is set.
-    public var isEmpty: Bool { rawValue == 0 }
-    /// Whether every bit of `other` is set here.
-    public func contains(_ other: Self) -> Bool { rawValue & other.rawValue == other.rawValue }
-    /// The bits set in either.
-    public func union(_ other: Self) -> Self { Self(rawValue: rawValue | other.rawValue) }
-    /// The bits set in both.
-    public func intersection(_ other: Self) -> Self { Self(rawValue: rawValue & other.rawValue) }
     public static let rxOverflow = CANControllerStatus(rawValue: 0x01)
     public static let txOverflow = CANControllerStatus(rawValue: 0x02)
     public static let rxWarning = CANControllerStatus(rawValue: 0x04)
@@ -28,20 +18,10 @@ public struct CANControllerStatus: Equatable, Sendable {
 }
 
 /// Protocol violation type bits of an error frame (`data[2]`, `CAN_ERR_PROT_*`).
-public struct CANProtocolErrorType: Equatable, Sendable {
+public struct CANProtocolErrorType: BitFlags, Sendable {
     public var rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
-    /// No bits.
-    public init() { rawValue = 0 }
-    /// Whether no bit is set.
-    public var isEmpty: Bool { rawValue == 0 }
-    /// Whether every bit of `other` is set here.
-    public func contains(_ other: Self) -> Bool { rawValue & other.rawValue == other.rawValue }
-    /// The bits set in either.
-    public func union(_ other: Self) -> Self { Self(rawValue: rawValue | other.rawValue) }
-    /// The bits set in both.
-    public func intersection(_ other: Self) -> Self { Self(rawValue: rawValue & other.rawValue) }
     public static let bit = CANProtocolErrorType(rawValue: 0x01)
     public static let form = CANProtocolErrorType(rawValue: 0x02)
     public static let stuff = CANProtocolErrorType(rawValue: 0x04)

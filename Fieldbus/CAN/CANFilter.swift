@@ -1,6 +1,8 @@
 // Acceptance filtering with SocketCAN's semantics: id/mask pairs (plain and inverted), a set of them with
 // any-match (or, joined, all-match) semantics, and the error-class mask that selects error frames.
 
+import Kernel
+
 /// One SocketCAN acceptance filter (`struct can_filter`): `id` and `mask` in SocketCAN's `can_id` encoding,
 /// with `CAN_EFF_FLAG`/`CAN_RTR_FLAG` usable in both and `CAN_INV_FILTER` in `id` to invert the match.
 public struct CANFilter: Equatable, Sendable {
@@ -63,20 +65,10 @@ public struct CANFilter: Equatable, Sendable {
 
 /// The error classes of SocketCAN error frames (`CAN_ERR_*` in `linux/can/error.h`), as a bit set; used both
 /// for the classes an error frame reports and for the error mask that selects which ones a reader receives.
-public struct CANErrorClass: Equatable, Sendable {
+public struct CANErrorClass: BitFlags, Sendable {
     public var rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
-    /// No bits.
-    public init() { rawValue = 0 }
-    /// Whether no bit is set.
-    public var isEmpty: Bool { rawValue == 0 }
-    /// Whether every bit of `other` is set here.
-    public func contains(_ other: Self) -> Bool { rawValue & other.rawValue == other.rawValue }
-    /// The bits set in either.
-    public func union(_ other: Self) -> Self { Self(rawValue: rawValue | other.rawValue) }
-    /// The bits set in both.
-    public func intersection(_ other: Self) -> Self { Self(rawValue: rawValue & other.rawValue) }
 
     /// `CAN_ERR_TX_TIMEOUT`: the driver timed out a transmission.
     public static let txTimeout = CANErrorClass(rawValue: 0x001)

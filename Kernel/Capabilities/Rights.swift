@@ -3,15 +3,12 @@
 /// What a capability lets its holder do with the object it names: a set of three rights.
 /// It has OptionSet's names, but not the conformance: OptionSet brings `init(arrayLiteral:)`, whose
 /// variadic Array is refused under Embedded Swift's `-no-allocations`. Combine rights with `union`.
-public struct Rights: Equatable, Hashable, Sendable {
+public struct Rights: BitFlags, Hashable, Sendable {
     /// The bits: 0 read, 1 write, 2 grant; higher bits never occur.
     public let rawValue: UInt8
 
     /// Rights from a bit pattern; bits that name no right are dropped.
     public init(rawValue: UInt8) { self.rawValue = rawValue & 0b111 }
-
-    /// No rights.
-    public init() { rawValue = 0 }
 
     /// Receive from an endpoint or queue, wait on a notification, read the audit log.
     public static let read = Rights(rawValue: 1 << 0)
@@ -22,18 +19,6 @@ public struct Rights: Equatable, Hashable, Sendable {
     /// Read, write and grant.
     public static let all = Rights(rawValue: 0b111)
 
-    /// Whether no right is set.
-    public var isEmpty: Bool { rawValue == 0 }
-
-    /// Whether every right in `other` is also in `self`.
-    public func contains(_ other: Rights) -> Bool { rawValue & other.rawValue == other.rawValue }
-
     /// Whether every right in `other` is also in `self` (the same as `contains`).
     public func isSuperset(of other: Rights) -> Bool { contains(other) }
-
-    /// The rights in `self`, in `other`, or in both.
-    public func union(_ other: Rights) -> Rights { Rights(rawValue: rawValue | other.rawValue) }
-
-    /// The rights in both `self` and `other`.
-    public func intersection(_ other: Rights) -> Rights { Rights(rawValue: rawValue & other.rawValue) }
 }
