@@ -214,6 +214,30 @@ func earliest(_ a: UInt64?, _ b: UInt64?) -> UInt64? {
     return min(a, b)
 }
 
+/// One round of a side's ISO-TP exchange: drain the controller into both state machines (each ignores
+/// frames not addressed to it), run their timers, start the transmitter on what they queued, and sleep
+/// until the controller's interrupt or the next ISO-TP deadline when nothing happened. Nil once the
+/// whole exchange has run past `giveUpNs`.
+func pump(_ side: Side, _ sender: inout ISOTPSender, _ receiver: inout ISOTPReceiver, _ link: inout ControllerLink,
+          giveUpNs: UInt64) -> ISOTPEvents? {
+    let can = side.can
+    let now = Sys.now()
+    if now > giveUpNs { return nil }
+    can.pointee.service()
+    var events = ISOTPEvents()
+    while let frame = can.pointee.receive() {
+        merge(&events, sender.receive(frame, nowNs: now, link: &link))
+        merge(&events, receiver.receive(frame, nowNs: now, link: &link))
+    }
+    merge(&events, sender.tick(nowNs: now, link: &link))
+    merge(&events, receiver.tick(nowNs: now, link: &link))
+    can.pointee.service()
+    if events.isEmpty {
+        waitForWork(side, untilNs: earliest(sender.nextDeadlineNs, receiver.nextDeadlineNs))
+    }
+    return events
+}
+
 /// Task can0's side: sends the request, then receives the reply and checks it.
 func isotpClient(_ side: Side) {
     let s = side.shared
@@ -251,23 +275,11 @@ func isotpClient(_ side: Side) {
                 if events.sent { s.pointee.isotpRequestFrames = sender.framesSent }
                 if let n = events.receivedLength { replyLength = n }
                 if replyLength != nil { break }
-                let now = Sys.now()
-                if now > giveUp {
+                guard let more = pump(side, &sender, &receiver, &link, giveUpNs: giveUp) else {
                     s.pointee.isotpFail(nil, task: 0)
                     return
                 }
-                can.pointee.service()
-                events = ISOTPEvents()
-                while let frame = can.pointee.receive() {
-                    merge(&events, sender.receive(frame, nowNs: now, link: &link))
-                    merge(&events, receiver.receive(frame, nowNs: now, link: &link))
-                }
-                merge(&events, sender.tick(nowNs: now, link: &link))
-                merge(&events, receiver.tick(nowNs: now, link: &link))
-                can.pointee.service()  // start the transmitter on what was just queued
-                if events.isEmpty {
-                    waitForWork(side, untilNs: earliest(sender.nextDeadlineNs, receiver.nextDeadlineNs))
-                }
+                events = more
             }
             // The reply: 0x76, "OK", the length received (big endian), and the request's checksum.
             guard replyLength == isotpReplyLength, let reply = receiver.message else {
@@ -342,23 +354,11 @@ func isotpServer(_ side: Side) {
                     }
                     continue
                 }
-                let now = Sys.now()
-                if now > giveUp {
+                guard let more = pump(side, &sender, &receiver, &link, giveUpNs: giveUp) else {
                     s.pointee.isotpFail(nil, task: 1)
                     return
                 }
-                can.pointee.service()
-                events = ISOTPEvents()
-                while let frame = can.pointee.receive() {
-                    merge(&events, receiver.receive(frame, nowNs: now, link: &link))
-                    merge(&events, sender.receive(frame, nowNs: now, link: &link))
-                }
-                merge(&events, receiver.tick(nowNs: now, link: &link))
-                merge(&events, sender.tick(nowNs: now, link: &link))
-                can.pointee.service()
-                if events.isEmpty {
-                    waitForWork(side, untilNs: earliest(sender.nextDeadlineNs, receiver.nextDeadlineNs))
-                }
+                events = more
             }
         }
     }
