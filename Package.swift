@@ -87,9 +87,13 @@ let package = Package(
         .target(name: "CSocketCAN", path: "Boards/linux/CSocketCAN", linkerSettings: [.linkedLibrary("socketcan")]),
         .target(name: "LinuxCAN", dependencies: ["CSocketCAN", "Fieldbus"], path: "Boards/linux/CANSocket"),
         .target(name: "CANTool", dependencies: ["Fieldbus"], path: "Tools/CANTool"),
+        // Linux host as a board: Modbus TCP sockets and RTU over termios serial lines.
+        .target(name: "CModbusIO", path: "Boards/linux/CModbusIO"),
+        .target(name: "LinuxModbus", dependencies: ["CModbusIO", "Fieldbus"], path: "Boards/linux/ModbusIO"),
+        .target(name: "ModbusTool", path: "Tools/ModbusTool"),
         .executableTarget(
             name: "orion",
-            dependencies: ["OrionTool", "SafetyTrace", "SchedTool", "CANTool", "LinuxCAN", "Fieldbus",
+            dependencies: ["OrionTool", "SafetyTrace", "SchedTool", "CANTool", "LinuxCAN", "ModbusTool", "LinuxModbus", "Fieldbus",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/orion"),
 
