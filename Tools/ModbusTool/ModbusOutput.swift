@@ -21,7 +21,11 @@ public enum ModbusOutput {
 
     /// The JSON of a failed request: `{"error":"...","exception":2}` (exception only for an exception reply).
     public static func jsonError(_ message: String, exception: UInt8? = nil) -> String {
-        let escaped = message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        var escaped = ""
+        for ch in message {
+            if ch == "\\" || ch == "\"" { escaped.append("\\") }
+            escaped.append(ch)
+        }
         return "{\"error\":\"\(escaped)\"" + (exception.map { ",\"exception\":\($0)" } ?? "") + "}\n"
     }
 }
