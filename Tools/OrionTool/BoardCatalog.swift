@@ -72,7 +72,9 @@ public enum BoardCatalog {
 extension BoardCatalog {
     /// QEMU arguments an application implies (the devices it drives), placed before the user's `--qemu-arg`s.
     /// `can-demo` needs two Kvaser PCIcan cards (SJA1000) on one emulated CAN bus, so it runs only on boards
-    /// with PCIe (the virt machines); elsewhere this throws, before anything is built.
+    /// with PCIe (the virt machines); elsewhere this throws, before anything is built. `modbus-demo` serves
+    /// Modbus RTU on raspi3b's mini UART, QEMU's second `-serial`, which becomes a host pty (QEMU prints
+    /// `char device redirected to /dev/pts/N (label serial1)` on stderr, which `orion run` passes through).
     public static func impliedQEMUArguments(app: String, board: BoardSpec) throws -> [String] {
         switch app {
         case "can-demo":
@@ -82,6 +84,11 @@ extension BoardCatalog {
             return ["-object", "can-bus,id=canbus0",
                     "-device", "kvaser_pci,canbus=canbus0",
                     "-device", "kvaser_pci,canbus=canbus0"]
+        case "modbus-demo":
+            guard board.machine == "raspi3b" else {
+                throw OrionError("app 'modbus-demo' serves Modbus RTU on the BCM2835 mini UART, which \(board.name) does not have: use --board raspi3b")
+            }
+            return ["-serial", "pty"]
         default:
             return []
         }
