@@ -234,7 +234,9 @@ public struct ModbusServer<Hooks: ModbusServerHooks> {
         r[5] = 0
         var count: UInt8 = 0
         var offset = 7
-        func put(_ id: UInt8, _ value: UnsafeRawBufferPointer, limit: Int) {
+        // offset and count go in and out as inout: a nested function that captured them would box them on
+        // the heap, which Embedded Swift's -no-allocations refuses.
+        func put(_ id: UInt8, _ value: UnsafeRawBufferPointer, limit: Int, _ offset: inout Int, _ count: inout UInt8) {
             let length = min(value.count, limit - offset - 2)
             r[offset] = id
             r[offset + 1] = UInt8(length)
@@ -244,7 +246,7 @@ public struct ModbusServer<Hooks: ModbusServerHooks> {
         }
         if code == .individual {
             guard let value = hooks.deviceIdentificationObject(objectId) else { throw .illegalDataAddress }
-            put(objectId, value, limit: ModbusLimits.maxPDU)
+            put(objectId, value, limit: ModbusLimits.maxPDU, &offset, &count)
         } else {
             let last: UInt8 = code == .basic ? 0x02 : code == .regular ? 0x7F : 0xFF
             var id = objectId
@@ -256,7 +258,7 @@ public struct ModbusServer<Hooks: ModbusServerHooks> {
                         r[5] = id
                         break
                     }
-                    put(id, value, limit: ModbusLimits.maxPDU)
+                    put(id, value, limit: ModbusLimits.maxPDU, &offset, &count)
                 }
                 if id == last { break }
                 id += 1
