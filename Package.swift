@@ -107,5 +107,6 @@ let package = Package(
         .testTarget(name: "SafetyTraceTests", dependencies: ["SafetyTrace", "TestSupport"], path: "Tests/SafetyTraceTests", exclude: ["Fixtures"]),
         .testTarget(name: "SchedToolTests", dependencies: ["SchedTool", "TestSupport"], path: "Tests/SchedToolTests"),
         .testTarget(name: "CANToolTests", dependencies: ["CANTool", "Fieldbus"], path: "Tests/CANToolTests"),
+        .testTarget(name: "ModbusToolTests", dependencies: ["ModbusTool", "TestSupport"], path: "Tests/ModbusToolTests", exclude: ["Harness"]),
     ]
 )

@@ -8,7 +8,7 @@ public struct ModbusUsageError: Error, Equatable, CustomStringConvertible {
 }
 
 /// mbpoll's `-t` table types.
-public enum ModbusTable: String, CaseIterable, Sendable {
+public enum ModbusPollTable: String, CaseIterable, Sendable {
     /// 0: coils (discrete outputs), FC 1 to read, 5/15 to write.
     case coils = "0"
     /// 1: discrete inputs, FC 2, read-only.
@@ -43,6 +43,10 @@ public enum ModbusTable: String, CaseIterable, Sendable {
 public struct ModbusEndpoint: Equatable, Sendable {
     public var host: String
     public var port: Int
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
 
     /// Parses `text`; `defaultPort` is used when there is no `:PORT` (nil: the port is required).
     /// IPv6 addresses go in brackets: `[::1]:1502`.
@@ -95,7 +99,7 @@ public func protocolAddress(reference: Int, zeroBased: Bool, count: Int) throws(
 }
 
 /// Values for `orion modbus write`: 0/1 for coils, 0...65535 (or -32768...-1, decimal or 0x hex) for registers.
-public func parseWriteValues(_ texts: [String], table: ModbusTable) throws(ModbusUsageError) -> [UInt16] {
+public func parseWriteValues(_ texts: [String], table: ModbusPollTable) throws(ModbusUsageError) -> [UInt16] {
     guard !texts.isEmpty else { throw ModbusUsageError("nothing to write: give one or more values") }
     guard table.isWritable else { throw ModbusUsageError("table \(table.rawValue) (\(table.name)) is read-only") }
     guard texts.count <= table.maxCount(writing: true) else {

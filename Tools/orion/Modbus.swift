@@ -87,6 +87,11 @@ struct ModbusServe: ParsableCommand {
         signal(SIGINT) { _ in modbusStopRequested = 1 }
         signal(SIGTERM) { _ in modbusStopRequested = 1 }
         signal(SIGPIPE, SIG_IGN)
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)  // a parent may have left them blocked
         let response = UnsafeMutableRawBufferPointer.allocate(byteCount: ModbusLimits.maxTCPADU, alignment: 8)
 
         if let tcp {
@@ -131,6 +136,7 @@ struct ModbusServe: ParsableCommand {
             }
         }
         printServerCounters(server.counters)
+        fflush(nil)
     }
 
     func printServerCounters(_ c: ModbusCounters) {

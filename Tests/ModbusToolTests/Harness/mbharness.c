@@ -2,7 +2,7 @@
  *
  *   mbharness check-tcp HOST PORT          libmodbus client checks against an Orion server (exit 0: all pass)
  *   mbharness check-rtu DEVICE BAUD PARITY UNIT
- *   mbharness serve-tcp PORT               libmodbus server (any number of clients, one at a time each)
+ *   mbharness serve-tcp PORT               libmodbus server, a thread per client (PORT 0: any; printed)
  *   mbharness serve-rtu DEVICE BAUD PARITY UNIT
  *   mbharness bench HOST PORT CLIENTS SECONDS   CLIENTS threads reading 100 holding registers in a loop
  *
@@ -251,7 +251,10 @@ static int serve_tcp(int port) {
     modbus_t *ctx = modbus_new_tcp("127.0.0.1", port);
     int s = modbus_tcp_listen(ctx, 64);
     if (s < 0) { fprintf(stderr, "listen: %s\n", modbus_strerror(errno)); return 2; }
-    printf("listening\n");
+    struct sockaddr_in bound;
+    socklen_t blen = sizeof bound;
+    getsockname(s, (struct sockaddr *)&bound, &blen);
+    printf("listening on port %d\n", ntohs(bound.sin_port));
     fflush(stdout);
     for (;;) {  /* a thread per connection: libmodbus' blocking API */
         modbus_t *conn = modbus_new_tcp("127.0.0.1", port);
