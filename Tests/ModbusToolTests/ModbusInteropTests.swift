@@ -319,4 +319,57 @@ enum ModbusTestbed {
         #expect(Set(rows.map { $0.split(separator: "\t").first.map(String.init) ?? "" }) == ["16", "6", "15", "5", "3", "4", "1", "2"])
         #expect(rows.filter { $0.hasSuffix("\t2") }.count == 1, "one illegal data address reply: \(rows)")
     }
+
+    /// Writes `frames` as a pcap of link type 147 (USER0), one frame per record.
+    static func writeRTUPcap(_ frames: [[UInt8]], to path: String) throws {
+        var data = Data()
+        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+        func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+        u32(0xA1B2_C3D4); u16(2); u16(4); u32(0); u32(0); u32(65535); u32(147)
+        for (i, frame) in frames.enumerated() {
+            u32(UInt32(i)); u32(0); u32(UInt32(frame.count)); u32(UInt32(frame.count))
+            data.append(contentsOf: frame)
+        }
+        try data.write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test func tsharkDissectsOrionRTUTrafficCleanly() throws {
+        try ModbusTestbed.need("tshark", package: "tshark")
+        try ModbusTestbed.need("socat", package: "socat")
+        // socat -x logs every chunk it relays between the two ptys in hex: orion writes each frame at once.
+        let id = UUID().uuidString.prefix(8)
+        let a = "\(ModbusTestbed.scratch)/x-\(id)-a", b = "\(ModbusTestbed.scratch)/x-\(id)-b"
+        let socat = try Background("socat", ["-x", "pty,raw,echo=0,link=\(a)", "pty,raw,echo=0,link=\(b)"])
+        defer { socat.stop(signal: SIGKILL) }
+        let deadline = Date().addingTimeInterval(5)
+        while !FileManager.default.fileExists(atPath: b) && Date() < deadline { usleep(20_000) }
+        let server = try Background(TestPaths.orion, ["modbus", "serve", "--rtu", a, "--id", "17"] + ModbusTestbed.model)
+        try server.wait(for: "serving Modbus RTU")
+        let rtu = ["--rtu", b, "-P", "even", "-a", "17"]
+        let requests: [[String]] = [
+            ["write"] + rtu + ["-r", "1", "1", "2", "3"], ["write"] + rtu + ["-r", "9", "77"],
+            ["write"] + rtu + ["-t", "0", "-r", "1", "1", "0", "1"], ["write"] + rtu + ["-t", "0", "-r", "8", "1"],
+            ["read"] + rtu + ["-c", "10", "-1"], ["read"] + rtu + ["-t", "3", "-c", "5", "-1"],
+            ["read"] + rtu + ["-t", "0", "-c", "20", "-1"], ["read"] + rtu + ["-t", "1", "-c", "9", "-1"],
+            ["read"] + rtu + ["-r", "100", "-c", "5", "-1"],  // exception reply
+        ]
+        for r in requests { _ = try ModbusTestbed.orion(r) }
+        server.stop()
+        usleep(200_000)
+        let frames: [[UInt8]] = socat.output.split(separator: "\n").filter { $0.hasPrefix(" ") }.map { line in
+            line.split(separator: " ").compactMap { UInt8($0, radix: 16) }
+        }
+        #expect(frames.count == 2 * requests.count, "\(socat.output)")
+        let pcap = ModbusTestbed.scratch + "/rtu-\(id).pcap"
+        try Self.writeRTUPcap(frames, to: pcap)
+        let decode = ["-r", pcap, "-o", "uat:user_dlts:\"User 0 (DLT=147)\",\"mbrtu\",\"0\",\"\",\"0\",\"\"",
+                      "-o", "mbrtu.crc_verification:TRUE"]
+        let bad = try HostProcess.run("tshark", decode + ["-Y", "_ws.malformed || _ws.expert.severity >= \"Warning\""], timeout: 60)
+        #expect(bad.status == 0 && bad.stdout.isEmpty, "\(bad)")
+        let rows = try HostProcess.run("tshark", decode + ["-Y", "mbrtu", "-T", "fields", "-e", "mbrtu.unit_id",
+                                                           "-e", "modbus.func_code", "-e", "modbus.exception_code"], timeout: 60)
+        let lines = rows.stdout.split(separator: "\n")
+        #expect(lines.count == frames.count && lines.allSatisfy { $0.hasPrefix("17\t") }, "\(rows.stdout)")
+        #expect(lines.filter { $0.hasSuffix("\t2") }.count == 1, "one illegal data address reply: \(lines)")
+    }
 }
