@@ -4,7 +4,7 @@
 public enum ModbusOutput {
     /// mbpoll's layout: one line per value, `[reference]: ` then a tab and the value; registers are signed
     /// 16-bit decimal like mbpoll's default `-t 4` (unsigned with `unsigned`).
-    public static func table(_ values: [UInt16], table: ModbusTable, firstReference: Int, unsigned: Bool = false) -> String {
+    public static func table(_ values: [UInt16], table: ModbusPollTable, firstReference: Int, unsigned: Bool = false) -> String {
         var out = ""
         for (i, v) in values.enumerated() {
             let shown = table.isBits || unsigned ? String(v) : String(Int16(bitPattern: v))
@@ -14,7 +14,7 @@ public enum ModbusOutput {
     }
 
     /// `{"table":"holding registers","unit":1,"reference":1,"address":0,"values":[...]}` and a newline.
-    public static func json(_ values: [UInt16], table: ModbusTable, unit: Int, firstReference: Int, address: Int) -> String {
+    public static func json(_ values: [UInt16], table: ModbusPollTable, unit: Int, firstReference: Int, address: Int) -> String {
         "{\"table\":\"\(table.name)\",\"unit\":\(unit),\"reference\":\(firstReference),\"address\":\(address),\"values\":["
             + values.map { String($0) }.joined(separator: ",") + "]}\n"
     }
