@@ -3,6 +3,7 @@
 
 import Testing
 @testable import Fieldbus
+import Kernel
 
 @Suite struct ModbusServerTests {
     typealias F = ModbusFixture
@@ -259,7 +260,7 @@ import Testing
     // @verifies SWR-MODBUS-FRAME-2
     @Test func randomBytesNeverTrap() throws {
         let f = F()
-        var rng = SplitMix64(state: 7)
+        var rng = SplitMix64(seed: 7)
         var answered = 0
         for i in 0..<1000 {
             let length = Int(rng.next() % 270)

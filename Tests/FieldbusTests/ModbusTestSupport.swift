@@ -2,6 +2,7 @@
 // helpers that run byte arrays through the buffer-pointer API.
 
 @testable import Fieldbus
+import Kernel
 
 /// Storage of a test data table, freed with the fixture.
 final class ModbusFixture {
@@ -88,15 +89,7 @@ func exceptionOf(_ response: [UInt8], _ function: UInt8) -> ModbusException? {
     return ModbusException(rawValue: response[1])
 }
 
-/// SplitMix64: reproducible pseudo-random bytes for the fuzz tests.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Reproducible pseudo-random bytes for the fuzz tests, from the kernel's SplitMix64.
+extension SplitMix64 {
     mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) } }
 }

@@ -1,7 +1,5 @@
-// A small seeded pseudo-random generator for the simulator: SplitMix64 (Steele, Lea & Flood, OOPSLA 2014).
-// Deterministic across platforms, so a seed reproduces a simulation exactly.
-
-#if !hasFeature(Embedded)
+// A small seeded pseudo-random generator: SplitMix64 (Steele, Lea & Flood, OOPSLA 2014). Deterministic
+// across platforms, so a seed reproduces a simulation or a randomized test exactly; no allocation.
 
 /// SplitMix64: a 64-bit state advanced by a Weyl increment and mixed by two multiply-xorshift rounds.
 public struct SplitMix64: Sendable, Equatable {
@@ -35,5 +33,3 @@ public struct SplitMix64: Sendable, Equatable {
         }
     }
 }
-
-#endif
