@@ -62,6 +62,8 @@ struct ModbusServe: ParsableCommand {
     @Option(name: .customLong("holding-registers"), help: "Number of holding registers.") var holdingRegisters: Int = 10000
     @Option(name: .customLong("input-registers"), help: "Number of input registers.") var inputRegisters: Int = 10000
     @Option(name: .customLong("max-connections"), help: "TCP connections served at once.") var maxConnections: Int = 1000
+    @Option(name: .long, help: "TCP event-loop threads (default: one per CPU); they share the data model under a lock.")
+    var threads: Int?
 
     func run() throws {
         guard (tcp == nil) != (rtu == nil) else { modbusUsage("give one of --tcp [HOST]:PORT or --rtu DEVICE") }
@@ -105,8 +107,14 @@ struct ModbusServe: ParsableCommand {
             }
             print("orion modbus: serving Modbus TCP on \(endpoint.host.isEmpty ? "*" : endpoint.host):\(listener.port)")
             fflush(nil)
-            listener.run(shouldStop: { modbusStopRequested != 0 }) { request, reply in
-                server.handleTCP(frame: request, into: reply)
+            let loops = threads ?? ProcessInfo.processInfo.activeProcessorCount
+            if loops < 1 { modbusUsage("--threads must be at least 1") }
+            // The loops share one data model and its counters: one request is handled at a time.
+            let model = NSLock()
+            listener.run(threads: loops, shouldStop: { modbusStopRequested != 0 }) { request, reply in
+                model.lock()
+                defer { model.unlock() }
+                return server.handleTCP(frame: request, into: reply)
             }
             let c = listener.counters
             print("connections \(c.connectionsAccepted) (refused \(c.connectionsRefused)), requests \(c.framesReceived), "
