@@ -99,6 +99,8 @@ struct ModbusServe: ParsableCommand {
         if let tcp {
             let endpoint: ModbusEndpoint
             do { endpoint = try ModbusEndpoint.parse(tcp, defaultPort: nil) } catch { modbusUsage(error.description) }
+            let loops = threads ?? ProcessInfo.processInfo.activeProcessorCount
+            if loops < 1 { modbusUsage("--threads must be at least 1") }
             let listener: ModbusTCPServer
             do {
                 listener = try ModbusTCPServer(host: endpoint.host, port: endpoint.port, maxConnections: maxConnections)
@@ -107,8 +109,6 @@ struct ModbusServe: ParsableCommand {
             }
             print("orion modbus: serving Modbus TCP on \(endpoint.host.isEmpty ? "*" : endpoint.host):\(listener.port)")
             fflush(nil)
-            let loops = threads ?? ProcessInfo.processInfo.activeProcessorCount
-            if loops < 1 { modbusUsage("--threads must be at least 1") }
             // The loops share one data model and its counters: one request is handled at a time.
             let model = NSLock()
             listener.run(threads: loops, shouldStop: { modbusStopRequested != 0 }) { request, reply in
