@@ -365,6 +365,19 @@ func isotpServer(_ side: Side) {
     if !drainTransmit(side) { s.pointee.isotpFail(nil, task: 1) }
 }
 
+/// `NAME: sent N received N overruns N queue drops N` for one controller.
+func writeStatistics(_ name: StaticString, _ stats: SJA1000Statistics, to console: inout Console) {
+    console.write(name)
+    console.write(": sent ")
+    console.write(decimal: stats.framesSent)
+    console.write(" received ")
+    console.write(decimal: stats.framesReceived)
+    console.write(" overruns ")
+    console.write(decimal: stats.overruns)
+    console.write(" queue drops ")
+    console.write(decimal: stats.receiveQueueDrops + stats.transmitQueueDrops)
+}
+
 /// A short name for an ISO-TP failure (nil: a timeout of the whole exchange or wrong content).
 func isotpErrorName(_ error: ISOTPError?) -> StaticString {
     guard let error else { return "no error event: timeout or wrong content" }
@@ -699,24 +712,9 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
         console.write("can-demo: an interrupt line was never delivered to its task\n")
         failures += 1
     }
-    let stats0 = data.can0.statistics
-    let stats1 = data.can1.statistics
-    console.write("can0: sent ")
-    console.write(decimal: stats0.framesSent)
-    console.write(" received ")
-    console.write(decimal: stats0.framesReceived)
-    console.write(" overruns ")
-    console.write(decimal: stats0.overruns)
-    console.write(" queue drops ")
-    console.write(decimal: stats0.receiveQueueDrops + stats0.transmitQueueDrops)
-    console.write("; can1: sent ")
-    console.write(decimal: stats1.framesSent)
-    console.write(" received ")
-    console.write(decimal: stats1.framesReceived)
-    console.write(" overruns ")
-    console.write(decimal: stats1.overruns)
-    console.write(" queue drops ")
-    console.write(decimal: stats1.receiveQueueDrops + stats1.transmitQueueDrops)
+    writeStatistics("can0", data.can0.statistics, to: &console)
+    console.write("; ")
+    writeStatistics("can1", data.can1.statistics, to: &console)
     console.newline()
     if data.mismatches > 0 || data.timeouts > 0 {
         console.write("can-demo: ")
