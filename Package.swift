@@ -101,12 +101,12 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "KernelTests", dependencies: ["Kernel"], path: "Tests/KernelTests"),
         .testTarget(name: "RealTimeTests", dependencies: ["RealTime"], path: "Tests/RealTimeTests"),
-        .testTarget(name: "FieldbusTests", dependencies: ["Fieldbus"], path: "Tests/FieldbusTests"),
+        .testTarget(name: "FieldbusTests", dependencies: ["Fieldbus", "TestSupport"], path: "Tests/FieldbusTests"),
         .testTarget(name: "SJA1000Tests", dependencies: ["Fieldbus"], path: "Tests/SJA1000Tests"),
         .testTarget(name: "OrionToolTests", dependencies: ["OrionTool", "TestSupport"], path: "Tests/OrionToolTests"),
         .testTarget(name: "SafetyTraceTests", dependencies: ["SafetyTrace", "TestSupport"], path: "Tests/SafetyTraceTests", exclude: ["Fixtures"]),
         .testTarget(name: "SchedToolTests", dependencies: ["SchedTool", "TestSupport"], path: "Tests/SchedToolTests"),
-        .testTarget(name: "CANToolTests", dependencies: ["CANTool", "Fieldbus"], path: "Tests/CANToolTests"),
+        .testTarget(name: "CANToolTests", dependencies: ["CANTool", "Fieldbus", "TestSupport"], path: "Tests/CANToolTests"),
         .testTarget(name: "ModbusToolTests", dependencies: ["ModbusTool", "TestSupport"], path: "Tests/ModbusToolTests", exclude: ["Harness"]),
     ]
 )

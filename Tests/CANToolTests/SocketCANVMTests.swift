@@ -4,6 +4,7 @@
 // the tests below assert on them. One boot for the whole suite.
 
 import Foundation
+import TestSupport
 import Testing
 
 /// Output of one section of the VM script.
@@ -16,24 +17,7 @@ struct VMSection {
 /// Runs a command on the host; returns status and combined output.
 @discardableResult
 func host(_ command: String, timeout: TimeInterval = 900) throws -> (status: Int32, output: String) {
-    let log = FileManager.default.temporaryDirectory.appendingPathComponent("orion-can-\(getpid())-\(UUID().uuidString).log")
-    FileManager.default.createFile(atPath: log.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: log) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = ["-c", command]
-    let handle = try FileHandle(forWritingTo: log)
-    process.standardOutput = handle
-    process.standardError = handle
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { usleep(50_000) }
-    if process.isRunning { process.terminate() }
-    process.waitUntilExit()
-    try? handle.close()
-    let data = (try? Data(contentsOf: log)) ?? Data()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    try LinuxVM.shell(command, timeout: timeout)
 }
 
 /// Where `orion` is: next to this test bundle (built by `swift build --product orion` with the same scratch
@@ -75,39 +59,19 @@ struct VMError: Error, CustomStringConvertible {
 
 /// The VM tooling: virtme-ng, Debian's kernel, QEMU for x86, can-utils, libsocketcan. Installs what is missing.
 enum CANVM {
-    static func kernel() -> String? {
-        let boot = (try? FileManager.default.contentsOfDirectory(atPath: "/boot")) ?? []
-        return boot.filter { $0.hasPrefix("vmlinuz-") && $0.hasSuffix("-amd64") }.sorted().last.map { "/boot/" + $0 }
-    }
-
     static func ensureTools() throws {
-        var packages = [String]()
-        if kernel() == nil { packages.append("linux-image-amd64") }
-        if try host("command -v cansend && command -v candump && command -v isotpsend && command -v cangen").status != 0 { packages.append("can-utils") }
-        if !FileManager.default.fileExists(atPath: "/usr/include/libsocketcan.h") { packages.append("libsocketcan-dev") }
-        if try host("command -v qemu-system-x86_64").status != 0 { packages.append("qemu-system-x86") }
-        if !FileManager.default.fileExists(atPath: "/bin/busybox") { packages.append("busybox-static") }
-        if !packages.isEmpty {
-            let sudo = getuid() == 0 ? "" : "sudo "
-            let r = try host("export DEBIAN_FRONTEND=noninteractive; \(sudo)apt-get update -qq && \(sudo)apt-get install -y -qq --no-install-recommends \(packages.joined(separator: " "))")
-            guard r.status == 0 else { throw VMError("apt-get install \(packages) failed:\n\(r.output.suffix(2000))") }
-        }
-        if try host("command -v vng").status != 0 {
-            let r = try host("pip install -q virtme-ng || python3 -m pip install -q virtme-ng")
-            guard r.status == 0, try host("command -v vng").status == 0 else { throw VMError("pip install virtme-ng failed:\n\(r.output.suffix(2000))") }
-        }
+        _ = try LinuxVM.ensureTools(also: [
+            ("can-utils", ["cansend", "candump", "isotpsend", "cangen"].allSatisfy { HostProcess.which($0) != nil }),
+            ("libsocketcan-dev", FileManager.default.fileExists(atPath: "/usr/include/libsocketcan.h")),
+        ])
     }
 
     /// Boots the VM once with two Kvaser PCI cards on one CAN bus and runs `script`; returns its sections.
     static func run(script: String, timeout: TimeInterval = 600) throws -> (sections: [String: VMSection], raw: String) {
         try ensureTools()
-        guard let kernel = kernel() else { throw VMError("no /boot/vmlinuz-*-amd64 after installing linux-image-amd64") }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("orion-can-vm-\(getpid()).sh")
-        try script.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let qemu = "-object can-bus,id=canbus0 -device kvaser_pci,canbus=canbus0 -device kvaser_pci,canbus=canbus0"
-        let r = try host("cd /tmp && timeout -k 10 \(Int(timeout)) vng --disable-kvm --run \(kernel) --qemu-opts='\(qemu)' --exec 'bash \(file.path) 2>&1' 2>&1",
-                         timeout: timeout)
+        let r = try LinuxVM.run(script: script,
+                                qemuOptions: "-object can-bus,id=canbus0 -device kvaser_pci,canbus=canbus0 -device kvaser_pci,canbus=canbus0",
+                                timeout: timeout)
         var sections = [String: VMSection]()
         var current: String?
         var lines = [String]()

@@ -3,72 +3,9 @@
 // each with the calculator. Slow (about a minute under TCG); installs vng, the kernel and QEMU if missing.
 
 import Foundation
+import TestSupport
 import Testing
 @testable import Fieldbus
-
-private struct Run {
-    var status: Int32
-    var output: String
-}
-
-/// Runs a program to completion (output and error merged into one scratch file), killing it after `timeout`.
-private func run(_ path: String, _ arguments: [String], timeout: TimeInterval) throws -> Run {
-    let file = NSTemporaryDirectory() + "fieldbus-\(UUID().uuidString).out"
-    _ = FileManager.default.createFile(atPath: file, contents: nil)
-    defer { try? FileManager.default.removeItem(atPath: file) }
-    let handle = try #require(FileHandle(forWritingAtPath: file))
-    defer { try? handle.close() }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = arguments
-    p.standardInput = FileHandle.nullDevice
-    p.standardOutput = handle
-    p.standardError = handle
-    try p.run()
-    let deadline = Date().addingTimeInterval(timeout)
-    while p.isRunning && Date() < deadline { usleep(50_000) }
-    if p.isRunning {
-        p.terminate()
-        usleep(500_000)
-        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        p.waitUntilExit()
-        Issue.record("\(path) \(arguments) did not finish in \(Int(timeout)) s")
-    } else {
-        p.waitUntilExit()
-    }
-    let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
-    return Run(status: p.terminationStatus, output: text)
-}
-
-private func shell(_ command: String, timeout: TimeInterval = 900) throws -> Run {
-    try run("/bin/sh", ["-c", command], timeout: timeout)
-}
-
-/// Makes sure vng, a Debian kernel and QEMU are there, installing what is missing (the project's rule:
-/// tests install their tools and never skip). Returns the kernel image.
-private func ensureVirtualMachineTools() throws -> String {
-    if try shell("command -v qemu-system-x86_64").status != 0 {
-        let r = try shell("apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q qemu-system-x86")
-        #expect(r.status == 0, "installing qemu-system-x86: \(r.output.suffix(2000))")
-    }
-    if try shell("command -v ip").status != 0 {
-        let r = try shell("DEBIAN_FRONTEND=noninteractive apt-get install -y -q iproute2")
-        #expect(r.status == 0, "installing iproute2: \(r.output.suffix(2000))")
-    }
-    var kernels = try shell("ls /boot/vmlinuz-*-amd64 2>/dev/null | sort | tail -1").output
-        .trimmingCharacters(in: .whitespacesAndNewlines)
-    if kernels.isEmpty {
-        let r = try shell("apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q linux-image-amd64")
-        #expect(r.status == 0, "installing linux-image-amd64: \(r.output.suffix(2000))")
-        kernels = try shell("ls /boot/vmlinuz-*-amd64 | sort | tail -1").output.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-    if try shell("command -v vng").status != 0 {
-        let r = try shell("pip install -q virtme-ng || pip install -q --break-system-packages virtme-ng")
-        #expect(r.status == 0, "installing virtme-ng: \(r.output.suffix(2000))")
-    }
-    try #require(!kernels.isEmpty, "no /boot/vmlinuz-*-amd64 after installing linux-image-amd64")
-    return kernels
-}
 
 /// The bitrate / sample point pairs asked of Linux: the recorded table's and some that are not exact.
 private let liveCases: [(UInt32, UInt32)] = linuxSJA1000At8MHz.map { ($0.bitrate, $0.samplePoint) } + [
@@ -79,20 +16,14 @@ private let liveCases: [(UInt32, UInt32)] = linuxSJA1000At8MHz.map { ($0.bitrate
 @Suite(.serialized) struct LinuxBitTimingTests {
     @Test(.timeLimit(.minutes(20)))
     func sja1000InVirtualMachineEqualsCalculator() throws {
-        let kernel = try ensureVirtualMachineTools()
         var script = ""
         for (rate, sp) in liveCases {
             let spArg = sp == 0 ? "" : " sample-point 0.\(String(format: "%03d", sp))"
             script += "if ip link set can0 type can bitrate \(rate)\(spArg) 2>/dev/null; then echo ROW \(rate) \(sp); "
                 + "ip -details link show can0; else echo FAILED \(rate) \(sp); fi; "
         }
-        let scriptFile = NSTemporaryDirectory() + "fieldbus-bittiming-\(UUID().uuidString).sh"
-        try script.write(toFile: scriptFile, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: scriptFile) }
-        let vng = try shell("command -v vng").output.trimmingCharacters(in: .whitespacesAndNewlines)
-        let r = try run(vng, ["--disable-kvm", "--run", kernel,
-                              "--qemu-opts=-object can-bus,id=canbus0 -device kvaser_pci,canbus=canbus0",
-                              "--exec", "sh \(scriptFile)"], timeout: 600)
+        let r = try LinuxVM.run(script: script, qemuOptions: "-object can-bus,id=canbus0 -device kvaser_pci,canbus=canbus0",
+                                timeout: 600)
         try #require(r.status == 0 && r.output.contains("ROW "), "vng failed (\(r.status)): \(r.output.suffix(3000))")
 
         // Parse "ROW rate sp" blocks: "bitrate N sample-point 0.xxx" then "tq .. prop-seg .. brp ..", and the clock.

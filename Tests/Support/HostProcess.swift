@@ -1,6 +1,6 @@
 // Running host programs from tests: the package's own `orion` and external tools (apt-get, Chromium,
 // StrictDoc). Shared by the test targets that run programs (OrionToolTests, SafetyTraceTests,
-// SchedToolTests).
+// SchedToolTests, and the Linux VM suites of CANToolTests and FieldbusTests).
 
 import Foundation
 
