@@ -194,6 +194,88 @@ struct KernelIPCTests {
         _ = (message, serverBuffer, reply, answer)
     }
 
+    /// Inheritance follows a chain of servers: a client C calls server S1, which calls server S2. When a more
+    /// urgent task D later waits on S1's endpoint, S1 (blocked on S2's reply) and S2 both rise to D's priority;
+    /// when an even more urgent F waits while S1 is queued (not yet received) on S2's endpoint, S1's place in
+    /// that queue and S2's priority follow F. Unwinding the replies drops each server back to what it still serves.
+    // @verifies SWR-KERN-IPC-1
+    @Test func inheritanceFollowsAChainOfServers() throws {
+        var k = KernelState<FixedPriorityPolicy>()
+        let s2 = try k.declare(TaskDescriptor(name: "s2", entry: kernelTestNoop, priority: Priority(10)))
+        let s1 = try k.declare(TaskDescriptor(name: "s1", entry: kernelTestNoop, priority: Priority(20)))
+        let c = try k.declare(TaskDescriptor(name: "c", entry: kernelTestNoop, priority: Priority(30)))
+        let d = try k.declare(TaskDescriptor(name: "d", entry: kernelTestNoop, priority: Priority(40)))
+        let f = try k.declare(TaskDescriptor(name: "f", entry: kernelTestNoop, priority: Priority(50)))
+        for client in [c, d, f] { try k.capabilities.install(endpoint(0, .write), at: SlotRef(task: client, slot: 0)) }
+        try k.capabilities.install(endpoint(0, .read), at: SlotRef(task: s1, slot: 0))
+        try k.capabilities.install(endpoint(1, .write), at: SlotRef(task: s1, slot: 1))
+        try k.capabilities.install(endpoint(1, .read), at: SlotRef(task: s2, slot: 0))
+        var buffers = [[UInt8]](repeating: [UInt8](repeating: 0, count: 8), count: 5)
+        let address = (0..<5).map { i in buffers[i].withUnsafeMutableBytes { UInt64(UInt(bitPattern: $0.baseAddress)) } }
+        func priority(_ t: TaskID) -> Priority { k.tasks[t.index].effectivePriority }
+
+        #expect(k.start(nowNs: 0) == f.raw)
+        #expect(k.call(.sleepUntil, 2 * msNs) == d.raw)                   // f comes back at 2 ms
+        #expect(k.call(.sleepUntil, 1 * msNs) == c.raw)                   // d comes back at 1 ms
+        #expect(k.call(.call, 0, address[2], 8, address[2], 8) == s1.raw) // nobody receives yet: c queues
+        #expect(k.call(.receive, 0, address[1], 8) == s1.raw)             // s1 takes c's call
+        #expect(priority(s1) == Priority(30))
+        #expect(k.call(.call, 1, address[1], 8, address[1], 8) == s2.raw) // s1 queues on s2's endpoint
+        #expect(k.call(.receive, 0, address[0], 8) == s2.raw)             // s2 takes s1's call
+        #expect(priority(s2) == Priority(30))                             // through s1, from c
+
+        // d wakes, preempts s2 and waits on s1's endpoint: s1 is blocked on s2's reply, so both rise.
+        #expect(k.timerInterrupt(nowNs: 1 * msNs) == d.raw)
+        #expect(k.call(.call, 0, address[3], 8, address[3], 8, now: 1 * msNs) == s2.raw)
+        #expect(k.tasks[d.index].state == .blockedSend)
+        #expect(priority(s1) == Priority(40))
+        #expect(priority(s2) == Priority(40))
+
+        // s2 replies; s1 (still serving c, with d waiting) calls s2 again while s2 is busy, not receiving.
+        #expect(k.call(.reply, address[0], 8, now: 1 * msNs) == s1.raw)
+        #expect(priority(s2) == Priority(10))
+        #expect(k.call(.call, 1, address[1], 8, address[1], 8, now: 1 * msNs) == s2.raw)
+        #expect(k.tasks[s1.index].state == .blockedSend)
+        #expect(priority(s2) == Priority(40))                             // a waiting caller lifts s2 too
+
+        // f wakes and waits on s1's endpoint: s1, queued on s2's endpoint, rises, and so does s2.
+        #expect(k.timerInterrupt(nowNs: 2 * msNs) == f.raw)
+        #expect(k.call(.call, 0, address[4], 8, address[4], 8, now: 2 * msNs) == s2.raw)
+        #expect(priority(s1) == Priority(50))
+        #expect(priority(s2) == Priority(50))
+
+        // Unwind: s2 serves s1 and replies; s1 replies to c and keeps f's priority while f and d wait.
+        #expect(k.call(.receive, 0, address[0], 8, now: 2 * msNs) == s2.raw)
+        #expect(k.call(.reply, address[0], 8, now: 2 * msNs) == s1.raw)
+        #expect(priority(s2) == Priority(10))
+        #expect(k.call(.reply, address[1], 8, now: 2 * msNs) == s1.raw)
+        #expect(priority(s1) == Priority(50))
+        #expect(k.call(.receive, 0, address[1], 8, now: 2 * msNs) == s1.raw)  // f first: most urgent caller
+        #expect(k.call(.reply, address[1], 8, now: 2 * msNs) == f.raw)
+        #expect(priority(s1) == Priority(40))                             // d still waits
+        _ = buffers
+    }
+
+    /// Under EDF a server inherits its client's absolute deadline, and gives it back after the reply.
+    // @verifies SWR-KERN-IPC-1
+    @Test func edfServerInheritsTheClientsDeadline() throws {
+        var k = KernelState<EDFPolicy>()
+        let server = try k.declare(TaskDescriptor(name: "server", entry: kernelTestNoop, relativeDeadlineNs: 100 * msNs))
+        let client = try k.declare(TaskDescriptor(name: "client", entry: kernelTestNoop, relativeDeadlineNs: 5 * msNs))
+        try k.capabilities.install(endpoint(0, .read), at: SlotRef(task: server, slot: 0))
+        try k.capabilities.install(endpoint(0, .write), at: SlotRef(task: client, slot: 0))
+        var buffer = [UInt8](repeating: 0, count: 8)
+        let b = buffer.withUnsafeMutableBytes { UInt64(UInt(bitPattern: $0.baseAddress)) }
+        #expect(k.start(nowNs: 0) == client.raw)                          // the earlier deadline first
+        #expect(k.call(.call, 0, b, 8, b, 8) == server.raw)
+        #expect(k.call(.receive, 0, b, 8) == server.raw)
+        #expect(k.tasks[server.index].effectiveDeadlineNs == k.tasks[client.index].deadlineNs)
+        #expect(k.tasks[server.index].effectiveDeadlineNs < k.tasks[server.index].deadlineNs)
+        #expect(k.call(.reply, b, 0) == client.raw)
+        #expect(k.tasks[server.index].effectiveDeadlineNs == k.tasks[server.index].deadlineNs)
+        _ = buffer
+    }
+
     @Test func notificationsAccumulateAndWakeTheMostUrgentWaiter() throws {
         var k = KernelState<FixedPriorityPolicy>()
         let low = try k.declare(TaskDescriptor(name: "low", entry: kernelTestNoop, priority: Priority(5)))
