@@ -7,7 +7,7 @@
 import PackageDescription
 
 /// Guest applications: each one is an image entry for every board (`orion run --app NAME`).
-let guestApps = ["demo", "fail", "fault", "selftest", "bench", "can-demo", "modbus-demo"]
+let guestApps = ["demo", "fail", "fault", "selftest", "bench", "can-demo", "modbus-demo", "jitter"]
 
 /// Board support written in Swift, one folder per board plus code they share.
 let boardSwiftSources = [
@@ -91,9 +91,13 @@ let package = Package(
         .target(name: "CModbusIO", path: "Boards/linux/CModbusIO"),
         .target(name: "LinuxModbus", dependencies: ["CModbusIO", "Fieldbus"], path: "Boards/linux/ModbusIO"),
         .target(name: "ModbusTool", path: "Tools/ModbusTool"),
+        // Linux host as a board: cyclictest-style measuring threads (clock_nanosleep, SCHED_FIFO, affinity).
+        .target(name: "CJitter", path: "Boards/linux/CJitter"),
+        .target(name: "LinuxJitter", dependencies: ["CJitter", "RealTime"], path: "Boards/linux/JitterIO"),
+        .target(name: "JitterTool", dependencies: ["RealTime"], path: "Tools/JitterTool"),
         .executableTarget(
             name: "orion",
-            dependencies: ["OrionTool", "SafetyTrace", "SchedTool", "CANTool", "LinuxCAN", "ModbusTool", "LinuxModbus", "Fieldbus",
+            dependencies: ["OrionTool", "SafetyTrace", "SchedTool", "CANTool", "LinuxCAN", "ModbusTool", "LinuxModbus", "Fieldbus", "JitterTool", "LinuxJitter",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/orion"),
 
@@ -107,6 +111,7 @@ let package = Package(
         .testTarget(name: "SafetyTraceTests", dependencies: ["SafetyTrace", "TestSupport"], path: "Tests/SafetyTraceTests", exclude: ["Fixtures"]),
         .testTarget(name: "SchedToolTests", dependencies: ["SchedTool", "TestSupport"], path: "Tests/SchedToolTests"),
         .testTarget(name: "CANToolTests", dependencies: ["CANTool", "Fieldbus", "TestSupport"], path: "Tests/CANToolTests"),
+        .testTarget(name: "JitterToolTests", dependencies: ["JitterTool", "TestSupport"], path: "Tests/JitterToolTests"),
         .testTarget(name: "ModbusToolTests", dependencies: ["ModbusTool", "TestSupport"], path: "Tests/ModbusToolTests", exclude: ["Harness"]),
     ]
 )

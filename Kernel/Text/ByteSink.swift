@@ -76,3 +76,21 @@ extension ByteSink {
     /// Writes a newline.
     public mutating func newline() { put(UInt8(ascii: "\n")) }
 }
+
+extension ByteSink {
+    /// Writes `value` in decimal, zero-padded to at least `width` digits (C's `%0*lu`).
+    public mutating func write(decimal value: UInt64, zeroPaddedTo width: Int) {
+        var digits = 1
+        var rest = value / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        var pad = width - digits
+        while pad > 0 {
+            put(UInt8(ascii: "0"))
+            pad -= 1
+        }
+        write(decimal: value)
+    }
+}

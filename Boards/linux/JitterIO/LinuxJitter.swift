@@ -1,0 +1,2 @@
+import CJitter
+import RealTime
