@@ -212,8 +212,11 @@ func runTaskSet<Slot: KernelSlot>(
 }
 
 /// Nanoseconds since boot from the architecture's counter.
-func runtimeNowNs() -> UInt64 {
-    let counter = systemCounter()
+func runtimeNowNs() -> UInt64 { runtimeNs(ticks: systemCounter()) }
+
+/// Nanoseconds in `ticks` counter ticks (a counter value, or a difference of two).
+@inline(__always)
+func runtimeNs(ticks counter: UInt64) -> UInt64 {
     if runtimeNsPerTick != 0 { return counter &* runtimeNsPerTick }  // no division on the trap path
     return Nanoseconds(ticks: counter, frequencyHz: runtimeFrequencyHz).value
 }
@@ -252,8 +255,10 @@ func resume<Slot: KernelSlot>(_ slot: Slot.Type, _ chosen: UInt8) -> UnsafeMutab
         if let line = Arch.waitForInterrupt() {
             next = Slot.with { $0.interrupt(line: line, nowNs: runtimeNowNs()) }
         } else {
+            let counter = systemCounter()  // first thing after the idle wait saw the timer fire
+            probeTimerLatency(counter: counter)
             armedTimerTicks = 0
-            next = Slot.with { $0.timerInterrupt(nowNs: runtimeNowNs()) }
+            next = Slot.with { $0.timerInterrupt(nowNs: runtimeNs(ticks: counter)) }
         }
     }
     if let (r0, r1) = Slot.with({ $0.takeResult(of: next) }) {
@@ -274,7 +279,46 @@ func programTimer<Slot: KernelSlot>(_ slot: Slot.Type) {
     if target != armedTimerTicks {
         Arch.setTimer(ticks: target)
         armedTimerTicks = target
+        // Read after the write: a compare value the counter had already reached (or reached while the
+        // write was under way, e.g. during the SBI call) is late.
+        if timerLatencyProbe != nil { armedTimerLate = systemCounter() >= target }
     }
+}
+
+// MARK: Timer interrupt latency
+
+/// Where timer-interrupt latencies go (`installTimerLatencyProbe`); nil when nobody measures them.
+nonisolated(unsafe) var timerLatencyProbe: UnsafeMutablePointer<LatencyHistogram>? = nil
+
+/// Whether the counter had already reached `armedTimerTicks` when it was written (kept only while a
+/// probe is installed). Such a timer fires as soon as it is armed, not when the counter reaches it.
+nonisolated(unsafe) var armedTimerLate = false
+
+/// Measures timer-interrupt latency from now on into `probe` (nil: stop): the time from the moment the
+/// counter reaches the one-shot timer's compare value to the moment the kernel handles the interrupt
+/// (the top of the trap handler, which on the GIC boards runs after the acknowledge that tells the timer
+/// from device lines, or the idle loop seeing the timer fire), in nanoseconds at the counter's resolution. The record must stay valid until the probe is removed; the kernel writes it with
+/// interrupts masked, so read it only after the task set ended or the probe was removed.
+///
+/// A sample is taken only when the timer really fired for the deadline it holds: a compare value is armed
+/// (not 0, which means it fired and was handled), the counter has reached it (not a spurious interrupt
+/// taken for the timer), and it lay in the future when it was written (a deadline already past when armed
+/// fires at once, and its distance to the deadline is the kernel's lateness, not interrupt latency).
+/// A deadline that passes while the kernel runs with interrupts masked counts from the deadline: that
+/// masked time is part of the latency. Costs one load and compare per timer interrupt when no probe is
+/// installed.
+public func installTimerLatencyProbe(_ probe: UnsafeMutablePointer<LatencyHistogram>?) {
+    armedTimerLate = true  // the value armed now was written without a check
+    timerLatencyProbe = probe
+}
+
+/// Records the latency of the timer interrupt being handled, `counter` being the counter read on entry.
+@inline(__always)
+func probeTimerLatency(counter: UInt64) {
+    guard let probe = timerLatencyProbe else { return }
+    let armed = armedTimerTicks
+    guard armed != 0, !armedTimerLate, counter >= armed else { return }
+    probe.pointee.record(nanoseconds: runtimeNs(ticks: counter &- armed))
 }
 
 /// Prints what the kernel logged since the last trap (overruns, misses, faults).
@@ -304,7 +348,8 @@ func taskName(_ index: Int) -> StaticString {
 
 /// A trap from a task: a system call, the timer, or a fault. Returns the frame to resume.
 func handleTaskTrap<Slot: KernelSlot>(_ slot: Slot.Type, _ trap: TaskTrap, frame: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePointer<UInt64> {
-    let now = runtimeNowNs()
+    let counter = systemCounter()
+    let now = runtimeNs(ticks: counter)
     let next: UInt8
     switch trap {
     case .syscall(let number, let args):
@@ -319,6 +364,7 @@ func handleTaskTrap<Slot: KernelSlot>(_ slot: Slot.Type, _ trap: TaskTrap, frame
         }
         next = Slot.with { $0.syscall(number, args, nowNs: now) }
     case .timer:
+        probeTimerLatency(counter: counter)
         armedTimerTicks = 0
         next = Slot.with { $0.timerInterrupt(nowNs: now) }
     case .interrupt(let line):

@@ -11,3 +11,5 @@ uint64_t orion_boot_context[32] __attribute__((aligned(16)));
 uint64_t orion_rv_kernel_sp;
 /** The kernel's state (one KernelState instance for the running task set), addressed in place from Swift. */
 uint8_t orion_kernel_storage[512 * 1024] __attribute__((aligned(64)));
+/** An application's large tables (see orion_boot.h); kept only in images that use it. */
+uint64_t orion_app_storage[40 * 1024] __attribute__((aligned(16)));

@@ -105,6 +105,14 @@ static inline void *orion_kernel_storage_base(void) { return orion_kernel_storag
 static inline uintptr_t orion_kernel_storage_size(void) { return sizeof(orion_kernel_storage); }
 /** Start of the task stack pool. */
 static inline uintptr_t orion_task_stack_base(void) { return (uintptr_t)orion_task_stack_pool; }
+/** Static storage for an application's large tables (jitter's histograms), zeroed at boot; images that do
+    not use it lose it to --gc-sections. Swift globals of this size would be initialised lazily (swift_once,
+    exclusive loads and stores), so apps take it from here. */
+extern uint64_t orion_app_storage[40 * 1024];
+/** Address of the application storage. */
+static inline uint64_t *orion_app_storage_base(void) { return orion_app_storage; }
+/** Size of the application storage in 64-bit words. */
+static inline uintptr_t orion_app_storage_words(void) { return sizeof(orion_app_storage) / sizeof(uint64_t); }
 
 /** Two result registers of a system call. */
 typedef struct { int64_t r0; uint64_t r1; } orion_sysret;
