@@ -153,8 +153,9 @@ func vmScript(orion: String) -> String {
     begin oriondump; cat /tmp/od.txt; end oriondump 0
     begin oriondumpL; cat /tmp/odL.txt; end oriondumpL 0
 
-    # orion can send -> candump -L.
-    bg $T candump -L -n $N vcan0 > /tmp/cs.txt
+    # orion can send -> candump -L. Each orion start loads the Swift runtime under TCG (seconds on a loaded
+    # host), so the receiver waits for all the sends, not the 30 s the other receivers get.
+    bg timeout 300 candump -L -n $N vcan0 > /tmp/cs.txt
     rcs=0; for f in $FRAMES; do $T $O can send vcan0 $f || rcs=$?; done
     wait
     begin orionsend; cat /tmp/cs.txt; end orionsend $rcs

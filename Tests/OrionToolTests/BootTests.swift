@@ -57,8 +57,12 @@ struct BootTests {
             #expect(banner.consoleCompatible == "arm,pl011")
             #expect(banner.consoleBase == 0x0900_0000)
         }
-        // The demo took ten timer interrupts, which proves the interrupt controller and timer drivers.
-        #expect(run.stdout.contains("timer: ticks=10 hz=100"), "\(run.stdout)")
+        // The demo waited for ten timer interrupts, which proves the interrupt controller and timer drivers. The
+        // count is the total since the tick started: on a loaded host one more may land before it is printed.
+        let ticks = run.stdout.split(separator: "\n").first { $0.hasPrefix("timer: ticks=") }
+            .flatMap { $0.dropFirst("timer: ticks=".count).split(separator: " ").first }.flatMap { Int($0) }
+        #expect(ticks.map { (10...12).contains($0) } == true, "\(run.stdout)")
+        #expect(run.stdout.contains(" hz=100 "), "\(run.stdout)")
         #expect(run.stdout.contains("demo: ok"))
     }
 
