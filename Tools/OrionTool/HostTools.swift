@@ -56,12 +56,15 @@ public enum HostTools {
         case timedOut
     }
 
-    /// Runs `executable`, streaming its output, and kills it (SIGTERM, then SIGKILL) after `seconds`.
-    public static func run(_ executable: String, _ arguments: [String], timeout seconds: Double) throws -> TimedResult {
+    /// Runs `executable`, streaming its output (to `output` when given, else to this process's), and kills it
+    /// (SIGTERM, then SIGKILL) after `seconds`.
+    public static func run(_ executable: String, _ arguments: [String], timeout seconds: Double,
+                           output: FileHandle? = nil) throws -> TimedResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.standardInput = FileHandle.nullDevice
+        if let output { process.standardOutput = output }
         let finished = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in finished.signal() }
         try process.run()

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sched.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -83,4 +84,36 @@ int orion_jt_start_thread(void *(*body)(void *), void *context, uint64_t *thread
 int orion_jt_join_thread(uint64_t thread) {
     int rc = pthread_join((pthread_t)thread, NULL);
     return rc == 0 ? 0 : -rc;
+}
+
+int orion_jt_flag_get(const int *flag) {
+    return __atomic_load_n(flag, __ATOMIC_ACQUIRE);
+}
+
+void orion_jt_flag_set(int *flag, int value) {
+    __atomic_store_n(flag, value, __ATOMIC_RELEASE);
+}
+
+static volatile sig_atomic_t stop_signalled;
+
+static void on_stop_signal(int sig) {
+    (void)sig;
+    stop_signalled = 1;
+}
+
+int orion_jt_catch_stop_signals(void) {
+    struct sigaction action = { 0 };
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    if (sigaction(SIGINT, &action, NULL) != 0 || sigaction(SIGTERM, &action, NULL) != 0) return -errno;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    return 0;
+}
+
+int orion_jt_stop_signalled(void) {
+    return stop_signalled != 0;
 }

@@ -26,4 +26,13 @@ int orion_jt_start_thread(void *(*body)(void *), void *context, uint64_t *thread
 /// Joins a thread started by orion_jt_start_thread.
 int orion_jt_join_thread(uint64_t thread);
 
+/// Reads a flag shared between threads (acquire).
+int orion_jt_flag_get(const int *flag);
+/// Sets a flag shared between threads (release).
+void orion_jt_flag_set(int *flag, int value);
+/// Makes SIGINT and SIGTERM set a flag instead of ending the process (cyclictest stops and reports on them).
+int orion_jt_catch_stop_signals(void);
+/// Whether SIGINT or SIGTERM arrived since orion_jt_catch_stop_signals.
+int orion_jt_stop_signalled(void);
+
 #endif
