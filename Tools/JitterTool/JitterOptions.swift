@@ -67,6 +67,8 @@ public struct JitterOptions: Equatable, Sendable {
     public var icount = false
     /// `--help`.
     public var help = false
+    /// `-d` was given with a histogram, which sets it to 0 (cyclictest warns about this).
+    public var distanceIgnored = false
 
     public init() {}
 
@@ -80,6 +82,7 @@ public struct JitterOptions: Equatable, Sendable {
     public static func parse(_ arguments: [String]) throws(JitterUsageError) -> JitterOptions {
         var options = JitterOptions()
         var smp = false
+        var distanceGiven = false
         var i = 0
         /// The value of an option that requires one: attached, or the next argument.
         func required(_ name: String, attached: String?) throws(JitterUsageError) -> String {
@@ -104,6 +107,7 @@ public struct JitterOptions: Equatable, Sendable {
             case "i":
                 options.intervalUs = UInt64(try number(required(name, attached: attached), name, in: 1...1_000_000_000))
             case "d":
+                distanceGiven = true
                 options.distanceUs = UInt64(try number(required(name, attached: attached), name, in: 0...1_000_000_000))
             case "l":
                 options.loops = UInt64(try number(required(name, attached: attached), name, in: 0...Int.max))
@@ -112,15 +116,17 @@ public struct JitterOptions: Equatable, Sendable {
             case "m":
                 options.lockMemory = true
             case "t":
+                let value = optional(attached: attached, accept: { $0.allSatisfy(\.isNumber) && !$0.isEmpty })
                 if smp { break }  // cyclictest: -t is ignored after --smp
-                if let value = optional(attached: attached, accept: { $0.allSatisfy(\.isNumber) && !$0.isEmpty }) {
+                if let value {
                     options.threads = .count(try number(value, name, in: 1...1024))
                 } else {
                     options.threads = .perCPU
                 }
             case "a":
+                let value = optional(attached: attached, accept: { looksLikeCPUSet($0) })
                 if smp { break }
-                if let value = optional(attached: attached, accept: { looksLikeCPUSet($0) }) {
+                if let value {
                     options.affinity = .cpus(try cpuSet(value, name))
                 } else {
                     options.affinity = .allCPUs
@@ -201,6 +207,11 @@ public struct JitterOptions: Equatable, Sendable {
                 throw JitterUsageError("unexpected argument '\(argument)'")
             }
             i += 1
+        }
+        // cyclictest: with a histogram every thread has the same interval (and priority).
+        if options.histogram > 0 && options.distanceUs != 0 {
+            options.distanceIgnored = distanceGiven
+            options.distanceUs = 0
         }
         if options.board != nil {
             let hostOnly: [(Bool, String)] = [

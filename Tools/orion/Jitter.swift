@@ -62,6 +62,9 @@ struct JitterCommand: ParsableCommand {
         for path in [options.histfile, options.jsonPath].compactMap({ $0 }) where !FileManager.default.createFile(atPath: path, contents: nil) {
             usageError("cannot write '\(path)': \(String(cString: strerror(errno)))")
         }
+        if options.distanceIgnored {
+            FileHandle.standardError.write(Data("orion jitter: warning: distance is ignored and set to 0 with a histogram (as cyclictest does)\n".utf8))
+        }
         if options.board != nil {
             runBoard(options)
         } else {
@@ -127,7 +130,8 @@ struct JitterCommand: ParsableCommand {
         if live {
             print(JitterReport.display(final, priority: options.priority, loadavg: loadAverageText(),
                                        nanoseconds: options.nanoseconds, redraw: drawn), terminator: "")
-        } else if !options.histogramOnStdout {
+        } else if options.histogram == 0 {
+            // cyclictest -q prints the summary lines only when there is no histogram.
             for t in final { print(JitterReport.statusLine(t, nanoseconds: options.nanoseconds)) }
         }
         var failures: [String] = []
@@ -195,7 +199,7 @@ struct JitterCommand: ParsableCommand {
                                 maximum: t.maximum, buckets: options.histogram > 0 ? t.counts : [])
         }
         print("# \(board.name): T: 0 timer interrupt latency, T: 1 task release latency")
-        if !options.histogramOnStdout {
+        if !options.quiet || options.histogram == 0 {
             for t in final { print(JitterReport.statusLine(t, nanoseconds: options.nanoseconds)) }
         }
         if options.histogram > 0 { emitHistogram(block + "\n", options) }
