@@ -164,7 +164,9 @@ struct JitterCommand: ParsableCommand {
             let built = try workspace.build(board: board, app: "jitter", configuration: .release)
             let arguments = try QEMU.arguments(board: board, image: built.bootImage, options: bootOptions)
             let capture = FileManager.default.temporaryDirectory.appendingPathComponent("orion-jitter-\(getpid()).txt")
-            FileManager.default.createFile(atPath: capture.path, contents: nil)
+            guard FileManager.default.createFile(atPath: capture.path, contents: nil) else {
+                throw OrionError("cannot create \(capture.path) for the board's console")
+            }
             defer { try? FileManager.default.removeItem(at: capture) }
             let handle = try FileHandle(forWritingTo: capture)
             FileHandle.standardError.write(Data("orion: booting \(built.bootImage.path) on \(board.name) (\(bootargs))\n".utf8))
