@@ -80,6 +80,16 @@ extension ByteSink {
 extension ByteSink {
     /// Writes `value` in decimal, zero-padded to at least `width` digits (C's `%0*lu`).
     public mutating func write(decimal value: UInt64, zeroPaddedTo width: Int) {
+        write(decimal: value, paddedTo: width, with: UInt8(ascii: "0"))
+    }
+
+    /// Writes `value` in decimal, right-aligned in at least `width` columns (C's `%*lu`).
+    public mutating func write(decimal value: UInt64, spacePaddedTo width: Int) {
+        write(decimal: value, paddedTo: width, with: UInt8(ascii: " "))
+    }
+
+    /// Writes `value` in decimal after as many `pad` bytes as make it `width` long.
+    mutating func write(decimal value: UInt64, paddedTo width: Int, with padByte: UInt8) {
         var digits = 1
         var rest = value / 10
         while rest > 0 {
@@ -88,7 +98,7 @@ extension ByteSink {
         }
         var pad = width - digits
         while pad > 0 {
-            put(UInt8(ascii: "0"))
+            put(padByte)
             pad -= 1
         }
         write(decimal: value)

@@ -89,7 +89,10 @@ struct JitterBootTests {
         let output = JitterOutput(run.stdout)
         #expect(output.header == "jitter: board=\(board) interval=1000us loops=\(loops) histogram=\(histogram) unit=\(unit)",
                 "\(run.stdout)")
-        #expect(run.stdout.contains("jitter: thread 0 = timer interrupt latency\njitter: thread 1 = task release latency\n# Histogram\n"))
+        #expect(run.stdout.contains("jitter: thread 0 = timer interrupt latency\njitter: thread 1 = task release latency\nT: 0 (    0) P: 0 I:1000 C:"))
+        // cyclictest's status lines, then the histogram: T: 1 is the release task (priority 63).
+        #expect(run.stdout.contains("\nT: 1 (    0) P:63 I:1000 C:    \(loops) Min:"), "\(run.stdout)")
+        #expect(run.stdout.contains(" Max:") && run.stdout.contains("\n# Histogram\n"))
         #expect(output.done, "\(run.stdout)")
         guard output.threads.count == 2 else {
             Issue.record("no histogram block:\n\(run.stdout)")

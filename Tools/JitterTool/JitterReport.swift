@@ -53,15 +53,25 @@ public struct JitterThreadFigures: Sendable, Equatable {
     }
 }
 
+/// Collects what a portable writer prints.
+public struct TextSink: ByteSink {
+    var bytes: [UInt8] = []
+    public init() {}
+    public mutating func put(_ byte: UInt8) { bytes.append(byte) }
+    /// The text written so far.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+}
+
 /// cyclictest's text and JSON forms.
 public enum JitterReport {
     /// `T: 0 ( 1062) P:80 I:1000 C:      6 Min:     30 Act:   66 Avg:   46 Max:      66` (µs), or with -N the
     /// wider ns columns. Before the first sample Min shows cyclictest's starting value 1000000.
     public static func statusLine(_ t: JitterThreadFigures, nanoseconds: Bool) -> String {
-        let minimum = t.cycles == 0 ? 1_000_000 : t.minimum
-        let act = nanoseconds ? 8 : 5
-        return "T:\(pad(t.index, 2)) (\(pad(t.tid, 5))) P:\(pad(t.priority, 2)) I:\(t.intervalUs) C:\(pad(t.cycles, 7))"
-            + " Min:\(pad(minimum, 7)) Act:\(pad(t.last, act)) Avg:\(pad(t.average, act)) Max:\(pad(t.maximum, 8))"
+        var sink = TextSink()
+        LatencyStatusLine(index: UInt64(t.index), tid: UInt64(max(t.tid, 0)), priority: UInt64(t.priority), intervalUs: t.intervalUs,
+                          cycles: t.cycles, minimum: t.minimum, last: t.last, average: t.average, maximum: t.maximum,
+                          nanoseconds: nanoseconds).write(to: &sink)
+        return sink.text
     }
 
     /// `policy: fifo: loadavg: 0.10 0.20 0.30 1/100 1234          ` (cyclictest's header; other/other without -p).

@@ -137,7 +137,7 @@ struct JitterCommand: ParsableCommand {
         var failures: [String] = []
         for i in 0..<run.threadCount { if let failure = run.snapshot(i).failure { failures.append(failure) } }
         if options.histogram > 0 {
-            var text = HistogramSink()
+            var text = TextSink()
             let records = (0..<run.threadCount).map { run.snapshot($0).record }
             records.withUnsafeBufferPointer { HistogramText.write($0, allThreadsColumn: options.histogramAllThreads, to: &text) }
             emitHistogram(text.text, options)
@@ -195,10 +195,15 @@ struct JitterCommand: ParsableCommand {
         } catch {
             operationalError("the board's histogram does not parse: \(error)")
         }
-        let final = file.threads.enumerated().map { i, t in
-            JitterThreadFigures(index: i, tid: 0, priority: 0, intervalUs: options.intervalUs, cpu: 0, cycles: t.samples,
-                                minimum: t.minimum, last: t.maximum, average: t.average, exactAverage: Double(t.average),
-                                maximum: t.maximum, buckets: options.histogram > 0 ? t.counts : [])
+        // The board prints its own status lines (the last sample is only there); the histogram must agree.
+        let status = lines.compactMap { JitterReport.parseStatusLine($0) }
+        guard status.count == file.threads.count, zip(status, file.threads).allSatisfy({ $0.cycles == $1.samples && $0.maximum == $1.maximum }) else {
+            operationalError("the board's status lines do not match its histogram:\n\(console)")
+        }
+        let final = zip(status, file.threads).map { line, t in
+            JitterThreadFigures(index: line.index, tid: 0, priority: line.priority, intervalUs: line.intervalUs, cpu: 0,
+                                cycles: line.cycles, minimum: line.minimum, last: line.last, average: line.average,
+                                exactAverage: Double(line.average), maximum: line.maximum, buckets: options.histogram > 0 ? t.counts : [])
         }
         print("# \(board.name): T: 0 timer interrupt latency, T: 1 task release latency")
         if !options.quiet || options.histogram == 0 {
@@ -281,13 +286,6 @@ struct JitterCommand: ParsableCommand {
         }
         Foundation.exit(0)
     }
-}
-
-/// Collects HistogramText's bytes.
-struct HistogramSink: ByteSink {
-    var bytes: [UInt8] = []
-    mutating func put(_ byte: UInt8) { bytes.append(byte) }
-    var text: String { String(decoding: bytes, as: UTF8.self) }
 }
 
 /// `orion jitter: error: MESSAGE` and exit 2.

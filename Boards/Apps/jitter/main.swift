@@ -241,6 +241,15 @@ func measure(_ system: UnsafeMutablePointer<System>, config: JitterConfig, inter
         system.pointee.console.write(" loops\n")
         return 1
     }
+    // cyclictest's status lines: the interrupt has no task priority (P: 0); the release task runs at 63.
+    var thread: UInt64 = 0
+    while thread < 2 {
+        let record = thread == 0 ? interrupt : release
+        LatencyStatusLine(record.pointee, index: thread, tid: 0, priority: thread == 0 ? 0 : 63, intervalUs: config.intervalUs)
+            .write(to: &system.pointee.console)
+        system.pointee.console.newline()
+        thread += 1
+    }
     HistogramText.write(UnsafeBufferPointer(start: interrupt, count: 2), allThreadsColumn: false,
                         to: &system.pointee.console)
     system.pointee.console.write("jitter: done\n")
