@@ -212,6 +212,11 @@ struct JitterCommand: ParsableCommand {
         if options.histogram > 0 { emitHistogram(block + "\n", options) }
         var system = hostSystemInfo()
         system.cpuModel = "\(board.name) (\(board.arch), QEMU \(board.machine))"
+        // The board's CPU count from its banner (`cpus=N`), not the host's.
+        if let banner = lines.first(where: { $0.hasPrefix("Orion RT ") }),
+           let field = banner.split(separator: " ").first(where: { $0.hasPrefix("cpus=") }), let cpus = Int(field.dropFirst(5)) {
+            system.cpus = cpus
+        }
         let banner = lines.first { $0.hasPrefix("Orion RT ") }.map { $0.split(separator: " ").prefix(3).joined(separator: " ") }
         finish(options, threads: final, failures: [], system: system, start: start, board: board.name, kernel: banner)
     }
