@@ -82,7 +82,8 @@ let package = Package(
         // Host tools.
         .target(name: "OrionTool", path: "Tools/OrionTool"),
         .target(name: "SafetyTrace", path: "Safety/Trace", exclude: ["README.md"]),
-        .target(name: "SchedTool", dependencies: ["RealTime", .product(name: "Yams", package: "Yams")], path: "Tools/SchedTool"),
+        .target(name: "HostText", path: "Tools/HostText"),
+        .target(name: "SchedTool", dependencies: ["RealTime", "HostText", .product(name: "Yams", package: "Yams")], path: "Tools/SchedTool"),
         // Linux host as a board: SocketCAN raw sockets and libsocketcan interface control.
         .target(name: "CSocketCAN", path: "Boards/linux/CSocketCAN", linkerSettings: [.linkedLibrary("socketcan")]),
         .target(name: "LinuxCAN", dependencies: ["CSocketCAN", "Fieldbus"], path: "Boards/linux/CANSocket"),
@@ -94,7 +95,7 @@ let package = Package(
         // Linux host as a board: cyclictest-style measuring threads (clock_nanosleep, SCHED_FIFO, affinity).
         .target(name: "CJitter", path: "Boards/linux/CJitter"),
         .target(name: "LinuxJitter", dependencies: ["CJitter", "RealTime"], path: "Boards/linux/JitterIO"),
-        .target(name: "JitterTool", dependencies: ["RealTime"], path: "Tools/JitterTool"),
+        .target(name: "JitterTool", dependencies: ["RealTime", "HostText"], path: "Tools/JitterTool"),
         .executableTarget(
             name: "orion",
             dependencies: ["OrionTool", "SafetyTrace", "SchedTool", "CANTool", "LinuxCAN", "ModbusTool", "LinuxModbus", "Fieldbus", "JitterTool", "LinuxJitter",

@@ -1,6 +1,7 @@
 // What `orion jitter` prints, in cyclictest's forms: the status line per thread, the `policy:` header and the
 // rt-tests JSON file (file_version 1), plus the run metadata and the --max-latency verdict cyclictest lacks.
 
+import HostText
 import Foundation
 import RealTime
 
@@ -123,17 +124,17 @@ public enum JitterReport {
                             exceeded: Bool, board: String? = nil, kernel: String? = nil) -> String {
         var out = "{\n"
         out += "  \"file_version\": 1,\n"
-        out += "  \"cmdline:\": \(quote(commandLine)),\n"
+        out += "  \"cmdline:\": \(HostText.jsonString(commandLine)),\n"
         out += "  \"rt_test_version:\": \"2.40\",\n"
-        out += "  \"start_time\": \(quote(timestamp(start))),\n"
-        out += "  \"end_time\": \(quote(timestamp(end))),\n"
+        out += "  \"start_time\": \(HostText.jsonString(timestamp(start))),\n"
+        out += "  \"end_time\": \(HostText.jsonString(timestamp(end))),\n"
         out += "  \"return_code\": \(returnCode),\n"
         out += "  \"sysinfo\": {\n"
-        out += "    \"sysname\": \(quote(system.sysname)),\n"
-        out += "    \"nodename\": \(quote(system.nodename)),\n"
-        out += "    \"release\": \(quote(system.release)),\n"
-        out += "    \"version\": \(quote(system.version)),\n"
-        out += "    \"machine\": \(quote(system.machine)),\n"
+        out += "    \"sysname\": \(HostText.jsonString(system.sysname)),\n"
+        out += "    \"nodename\": \(HostText.jsonString(system.nodename)),\n"
+        out += "    \"release\": \(HostText.jsonString(system.release)),\n"
+        out += "    \"version\": \(HostText.jsonString(system.version)),\n"
+        out += "    \"machine\": \(HostText.jsonString(system.machine)),\n"
         out += "    \"realtime\": \(system.realtime ? 1 : 0)\n"
         out += "  },\n"
         out += "  \"num_threads\": \(threads.count),\n"
@@ -160,9 +161,9 @@ public enum JitterReport {
         out += "  },\n"
         out += "  \"orion\": {\n"
         out += "    \"tool\": \"orion jitter\",\n"
-        out += "    \"target\": \(quote(board ?? "linux")),\n"
-        out += "    \"kernel\": \(quote(kernel ?? "Linux " + system.release)),\n"
-        out += "    \"cpu_model\": \(quote(system.cpuModel)),\n"
+        out += "    \"target\": \(HostText.jsonString(board ?? "linux")),\n"
+        out += "    \"kernel\": \(HostText.jsonString(kernel ?? "Linux " + system.release)),\n"
+        out += "    \"cpu_model\": \(HostText.jsonString(system.cpuModel)),\n"
         out += "    \"cpus\": \(system.cpus),\n"
         out += "    \"loadavg\": [\(system.loadAverage.map { String(format: "%.2f", $0) }.joined(separator: ", "))],\n"
         out += "    \"unit\": \(nanoseconds ? "\"ns\"" : "\"us\""),\n"
@@ -182,26 +183,6 @@ public enum JitterReport {
         return formatter.string(from: date)
     }
 
-    /// A JSON string literal.
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
 
     /// Reads a status line back (`T: 0 ( 1062) P:80 I:1000 C: 6 Min: 30 Act: 66 Avg: 46 Max: 66`), from
     /// cyclictest or from orion jitter alike; nil when the line is not one.

@@ -1,6 +1,7 @@
 // OSADL-style latency plots as SVG: latency on a linear x axis, the number of samples on a logarithmic y axis,
 // one step line per measuring thread (of every file plotted) and a dashed line at each thread's maximum.
 
+import HostText
 import Foundation
 import RealTime
 
@@ -141,9 +142,9 @@ public enum LatencyPlot {
         <?xml version="1.0" encoding="UTF-8"?>
         <svg xmlns="http://www.w3.org/2000/svg" width="\(number(layout.width))" height="\(number(height))" \
         viewBox="0 0 \(number(layout.width)) \(number(height))" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="13">
-        <title>\(escaped(title))</title>
+        <title>\(HostText.xmlEscaped(title))</title>
         <rect x="0" y="0" width="\(number(layout.width))" height="\(number(height))" fill="#FFFFFF"/>
-        <text class="title" x="\(number((left + right) / 2))" y="34" text-anchor="middle" font-size="20" font-weight="bold">\(escaped(title))</text>
+        <text class="title" x="\(number((left + right) / 2))" y="34" text-anchor="middle" font-size="20" font-weight="bold">\(HostText.xmlEscaped(title))</text>
 
         """
 
@@ -205,7 +206,7 @@ public enum LatencyPlot {
                 d += " H\(number(scale.x(Double(bucket + 1))))"
                 previousNonEmpty = true
             }
-            out += "<path class=\"series\" data-series=\"\(index)\" data-label=\"\(escaped(s.label))\" d=\"\(d)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.6\" stroke-linejoin=\"round\"\(dash)/>\n"
+            out += "<path class=\"series\" data-series=\"\(index)\" data-label=\"\(HostText.xmlEscaped(s.label))\" d=\"\(d)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.6\" stroke-linejoin=\"round\"\(dash)/>\n"
         }
         // The maxima: dashed verticals in the series' colour with a triangle at the top. Those off the scale
         // stand just inside the right edge (a few pixels apart), their triangles pointing right.
@@ -231,7 +232,7 @@ public enum LatencyPlot {
             let colour = palette[index % palette.count]
             let y = layout.legendTop + Double(index) * layout.legendStep
             out += "<line x1=\"\(number(left))\" y1=\"\(number(y))\" x2=\"\(number(left + 30))\" y2=\"\(number(y))\" stroke=\"\(colour)\" stroke-width=\"3\"/>\n"
-            out += "<text class=\"legend-entry\" data-series=\"\(index)\" x=\"\(number(left + 40))\" y=\"\(number(y + 4.5))\">\(escaped(s.legend(unit: unit)))</text>\n"
+            out += "<text class=\"legend-entry\" data-series=\"\(index)\" x=\"\(number(left + 40))\" y=\"\(number(y + 4.5))\">\(HostText.xmlEscaped(s.legend(unit: unit)))</text>\n"
         }
         if series.isEmpty {
             out += "<text x=\"\(number(left))\" y=\"\(number(layout.legendTop + 4.5))\">no threads to plot</text>\n"
@@ -276,22 +277,4 @@ public enum LatencyPlot {
         return "\(value)"
     }
 
-    /// Text for XML content and attribute values.
-    static func escaped(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default:
-                // Control characters other than tab/newline are not allowed in XML 1.0.
-                if scalar.value < 0x20 && scalar != "\t" && scalar != "\n" && scalar != "\r" { out += "\u{FFFD}" }
-                else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out
-    }
 }

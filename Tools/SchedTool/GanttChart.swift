@@ -1,6 +1,7 @@
 // An SVG Gantt chart of a simulation: one lane per task with its executions, critical sections, releases
 // and deadlines; late execution and missed deadlines in red; a time axis. Self-contained SVG 1.1.
 
+import HostText
 import RealTime
 
 /// Draws simulations.
@@ -42,7 +43,7 @@ public enum GanttChart {
         let misses = result.totalMisses
         let title = "\(spec.path) — \(run.policy == .fp ? "fixed priority" : "EDF"), \(Durations.format(run.untilNs)), seed \(run.seed): "
             + (misses == 0 ? "no deadline misses" : "\(misses) deadline miss\(misses == 1 ? "" : "es")")
-        svg += "<text x=\"\(n(left))\" y=\"22\" font-size=\"15\" font-weight=\"bold\" fill=\"\(misses == 0 ? "#222222" : missColor)\">\(escape(title))</text>\n"
+        svg += "<text x=\"\(n(left))\" y=\"22\" font-size=\"15\" font-weight=\"bold\" fill=\"\(misses == 0 ? "#222222" : missColor)\">\(HostText.xmlEscaped(title))</text>\n"
         svg += legend(y: 44)
 
         // Lanes.
@@ -51,10 +52,10 @@ public enum GanttChart {
             let barTop = laneTop + laneHeight - barHeight - 8
             let baseline = barTop + barHeight
             let color = palette[i % palette.count]
-            svg += "<g class=\"lane\" id=\"lane-\(i)\" data-task=\"\(escape(task.name))\">\n"
+            svg += "<g class=\"lane\" id=\"lane-\(i)\" data-task=\"\(HostText.xmlEscaped(task.name))\">\n"
             svg += "<rect x=\"\(n(left))\" y=\"\(n(laneTop))\" width=\"\(n(width))\" height=\"\(n(laneHeight))\" fill=\"\(i % 2 == 0 ? "#f7f7f7" : "#ffffff")\"/>\n"
             let priority = run.priorities.map { " (prio \($0[i]))" } ?? ""
-            svg += "<text x=\"\(n(left - 8))\" y=\"\(n(baseline - 4))\" text-anchor=\"end\">\(escape(task.name + priority))</text>\n"
+            svg += "<text x=\"\(n(left - 8))\" y=\"\(n(baseline - 4))\" text-anchor=\"end\">\(HostText.xmlEscaped(task.name + priority))</text>\n"
             svg += "<line x1=\"\(n(left))\" y1=\"\(n(baseline))\" x2=\"\(n(left + width))\" y2=\"\(n(baseline))\" stroke=\"#999999\" stroke-width=\"0.5\"/>\n"
 
             // Executions: from start/resume to preempt/finish, red after a missed deadline.
@@ -91,7 +92,7 @@ public enum GanttChart {
                     }
                     svg += "<g class=\"release\"><line x1=\"\(n(rx))\" y1=\"\(n(baseline + 6))\" x2=\"\(n(rx))\" y2=\"\(n(barTop - 8))\" stroke=\"#333333\" stroke-width=\"1.2\"/>"
                     svg += "<polygon points=\"\(n(rx - 3.5)),\(n(barTop - 4)) \(n(rx + 3.5)),\(n(barTop - 4)) \(n(rx)),\(n(barTop - 11))\" fill=\"#333333\"/>"
-                    svg += "<title>\(escape(task.name))#\(job.job) released at \(Durations.format(job.releaseNs))</title></g>\n"
+                    svg += "<title>\(HostText.xmlEscaped(task.name))#\(job.job) released at \(Durations.format(job.releaseNs))</title></g>\n"
                 }
                 if job.deadlineNs <= run.untilNs {
                     let dx = x(job.deadlineNs)
@@ -101,7 +102,7 @@ public enum GanttChart {
                     if job.missed {
                         svg += "<path d=\"M\(n(dx - 5)),\(n(barTop - 16)) l10,10 M\(n(dx + 5)),\(n(barTop - 16)) l-10,10\" stroke=\"\(missColor)\" stroke-width=\"2\"/>"
                     }
-                    svg += "<title>\(escape(task.name))#\(job.job) deadline \(Durations.format(job.deadlineNs))\(job.missed ? " MISSED" : "")</title></g>\n"
+                    svg += "<title>\(HostText.xmlEscaped(task.name))#\(job.job) deadline \(Durations.format(job.deadlineNs))\(job.missed ? " MISSED" : "")</title></g>\n"
                 }
             }
             svg += "</g>\n"
@@ -119,11 +120,11 @@ public enum GanttChart {
         let late = job.map { $0.missed ? $0.deadlineNs : UInt64.max } ?? UInt64.max
         let tip = "\(label) \(Durations.format(s))–\(Durations.format(e))"
         if s < min(e, late) {
-            out += "<rect class=\"exec\" x=\"\(n(x(s)))\" y=\"\(n(y))\" width=\"\(n(max(x(min(e, late)) - x(s), 0.5)))\" height=\"\(n(barHeight))\" fill=\"\(color)\" stroke=\"#222222\" stroke-width=\"0.5\"><title>\(escape(tip))</title></rect>\n"
+            out += "<rect class=\"exec\" x=\"\(n(x(s)))\" y=\"\(n(y))\" width=\"\(n(max(x(min(e, late)) - x(s), 0.5)))\" height=\"\(n(barHeight))\" fill=\"\(color)\" stroke=\"#222222\" stroke-width=\"0.5\"><title>\(HostText.xmlEscaped(tip))</title></rect>\n"
         }
         if e > late {
             let from = max(s, late)
-            out += "<rect class=\"exec late\" x=\"\(n(x(from)))\" y=\"\(n(y))\" width=\"\(n(max(x(e) - x(from), 0.5)))\" height=\"\(n(barHeight))\" fill=\"\(missColor)\" stroke=\"#222222\" stroke-width=\"0.5\"><title>\(escape(tip)) (late)</title></rect>\n"
+            out += "<rect class=\"exec late\" x=\"\(n(x(from)))\" y=\"\(n(y))\" width=\"\(n(max(x(e) - x(from), 0.5)))\" height=\"\(n(barHeight))\" fill=\"\(missColor)\" stroke=\"#222222\" stroke-width=\"0.5\"><title>\(HostText.xmlEscaped(tip)) (late)</title></rect>\n"
         }
         return out
     }
@@ -148,7 +149,7 @@ public enum GanttChart {
     }
 
     static func hatch(_ s: UInt64, _ e: UInt64, _ name: String, _ y: Double, _ x: (UInt64) -> Double) -> String {
-        "<rect class=\"section\" x=\"\(n(x(s)))\" y=\"\(n(y))\" width=\"\(n(max(x(e) - x(s), 0.5)))\" height=\"\(n(barHeight))\" fill=\"url(#section)\"><title>\(escape(name)) locked \(Durations.format(s))–\(Durations.format(e))</title></rect>\n"
+        "<rect class=\"section\" x=\"\(n(x(s)))\" y=\"\(n(y))\" width=\"\(n(max(x(e) - x(s), 0.5)))\" height=\"\(n(barHeight))\" fill=\"url(#section)\"><title>\(HostText.xmlEscaped(name)) locked \(Durations.format(s))–\(Durations.format(e))</title></rect>\n"
     }
 
     static func legend(y: Double) -> String {
@@ -200,19 +201,4 @@ public enum GanttChart {
         return r == r.rounded() ? String(Int(r)) : String(r)
     }
 
-    /// Text escaped for XML content and attributes.
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
 }

@@ -1,5 +1,7 @@
 // A small JSON writer with ordered keys, so the output reads in the order the documentation gives.
 
+import HostText
+
 /// A JSON value.
 public indirect enum JSON: Equatable, Sendable {
     case null
@@ -37,7 +39,7 @@ public indirect enum JSON: Equatable, Sendable {
             if !d.isFinite { out += "null"; return }
             let rounded = (d * 1_000_000).rounded() / 1_000_000
             if rounded == rounded.rounded() && abs(rounded) < 1e15 { out += String(Int64(rounded)) } else { out += "\(rounded)" }
-        case .string(let s): out += JSON.quote(s)
+        case .string(let s): out += HostText.jsonString(s)
         case .array(let items):
             if items.isEmpty { out += "[]"; return }
             out += "[" + newline
@@ -51,7 +53,7 @@ public indirect enum JSON: Equatable, Sendable {
             if pairs.isEmpty { out += "{}"; return }
             out += "{" + newline
             for (k, (key, value)) in pairs.enumerated() {
-                out += pad + JSON.quote(key) + (pretty ? ": " : ":")
+                out += pad + HostText.jsonString(key) + (pretty ? ": " : ":")
                 value.write(to: &out, pretty: pretty, indent: indent + 1)
                 out += (k + 1 < pairs.count ? "," : "") + newline
             }
@@ -59,25 +61,4 @@ public indirect enum JSON: Equatable, Sendable {
         }
     }
 
-    /// A JSON string literal.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
 }
