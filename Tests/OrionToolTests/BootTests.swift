@@ -59,7 +59,7 @@ struct BootTests {
         }
         // The demo waited for ten timer interrupts, which proves the interrupt controller and timer drivers. The
         // count is the total since the tick started: on a loaded host one more may land before it is printed.
-        let ticks = run.stdout.split(separator: "\n").first { $0.hasPrefix("timer: ticks=") }
+        let ticks = run.stdout.split(whereSeparator: \.isNewline).first { $0.hasPrefix("timer: ticks=") }
             .flatMap { $0.dropFirst("timer: ticks=".count).split(separator: " ").first }.flatMap { Int($0) }
         #expect(ticks.map { (10...12).contains($0) } == true, "\(run.stdout)")
         #expect(run.stdout.contains(" hz=100 "), "\(run.stdout)")
