@@ -117,6 +117,7 @@ struct JitterCommandTests {
         (["jitter", "-l", "5", "-h", "10", "--histfile=/nonexistent/dir/h.txt"], "cannot write '/nonexistent/dir/h.txt'"),
         (["jitter", "-l", "5", "--json", "/proc/no.json"], "cannot write '/proc/no.json'"),
         (["jitter", "--board", "nosuchboard"], "unknown board 'nosuchboard'"),
+        (["jitter", "-l", "5", "-a", "4000"], "option -a: CPU 4000 is not one this process may use"),
         (["jitter", "plot", "/nonexistent.txt", "--svg", "/tmp/x.svg"], "/nonexistent.txt: cannot read"),
         (["jitter", "plot", "Package.swift", "--svg", "/tmp/x.svg"], "Package.swift:"),
         (["jitter", "plot", "x.txt"], "plot needs --svg OUT"),
@@ -135,6 +136,16 @@ struct JitterCommandTests {
         #expect(over.stderr.contains("exceeds --max-latency 0 us"))
         let within = try orion(["jitter", "-i", "200", "-l", "50", "-q", "--max-latency", "10000000"])
         #expect(within.status == 0, "\(within.stderr)")
+    }
+
+    /// raspi3b's QEMU machine passes no devicetree, so the app cannot see the kernel command line and measures
+    /// with its defaults: orion says so and fails instead of passing those figures off as what was asked.
+    @Test func boardThatCannotTakeTheParametersIsAnError() throws {
+        let r = try orion(["jitter", "--board", "raspi3b", "-l", "50", "-h", "20", "--timeout", "240"])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        #expect(r.stderr.contains("orion jitter: error: raspi3b did not measure what was asked (interval=1000us loops=50 histogram=20 unit=us)"),
+                "\(r.stderr)")
+        #expect(!r.stdout.contains("# Histogram"))
     }
 
     /// On a board: the jitter app's two histograms come back as cyclictest output, JSON included, and a Linux

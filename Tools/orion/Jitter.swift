@@ -81,6 +81,9 @@ struct JitterCommand: ParsableCommand {
         }
         if LinuxJitterHost.holdDMALatencyZero() { print("# /dev/cpu_dma_latency set to 0us") }
         let allowed = LinuxJitterHost.allowedCPUs()
+        if case .cpus(let list) = options.affinity, let missing = list.first(where: { !allowed.contains($0) }) {
+            usageError("option -a: CPU \(missing) is not one this process may use (\(allowed.map(String.init).joined(separator: ",")))")
+        }
         let count: Int
         switch options.threads {
         case .count(let n): count = n
@@ -185,6 +188,13 @@ struct JitterCommand: ParsableCommand {
             fail(error)
         }
         let lines = console.replacingOccurrences(of: "\r", with: "").split(separator: "\n", omittingEmptySubsequences: false)
+        // The app says what it measured; a board whose firmware passes no kernel command line (raspi3b under
+        // QEMU gets no devicetree) measures with its defaults, which must not pass for what was asked.
+        let asked = "interval=\(options.intervalUs)us loops=\(loops) histogram=\(buckets) unit=\(options.nanoseconds ? "ns" : "us")"
+        guard let header = lines.first(where: { $0.hasPrefix("jitter: board=") }), header.hasSuffix(" " + asked) else {
+            operationalError("\(board.name) did not measure what was asked (\(asked)); it said: "
+                             + (lines.first { $0.hasPrefix("jitter: board=") }.map(String.init) ?? "nothing"))
+        }
         guard let first = lines.firstIndex(where: { $0 == "# Histogram" }) else {
             operationalError("the board printed no histogram:\n\(console)")
         }
