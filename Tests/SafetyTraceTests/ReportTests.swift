@@ -444,11 +444,7 @@ struct ChromiumRenderTests {
         let scratch = try ScratchFolder()
         let page = try scratch.write("report.html", html)
         let png = scratch.path + "/out.png"
-        let run = try Chromium.screenshot(of: page, width: 1280, height: 2000, to: png, in: scratch.path)
-        #expect(run.status == 0, "\(run.stderr.suffix(3000))")
-        let data = try #require(FileManager.default.contents(atPath: png), "no screenshot written:\n\(run.stderr.suffix(3000))")
-        #expect(data.count > 0)
-        return try PNGImage(data, maxRows: rows)
+        return try Chromium.render(page, width: 1280, height: 2000, to: png, in: scratch.path, maxRows: rows)
     }
 
     @Test func screenshotShowsTheReport() throws {

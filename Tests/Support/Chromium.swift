@@ -32,6 +32,17 @@ public enum Chromium {
         try run(["--hide-scrollbars", "--window-size=\(width),\(height)", "--screenshot=" + png, "file://" + page], in: folder)
     }
 
+    /// Renders `page` (a file) in a `width`×`height` window and decodes the screenshot (written to `png`), at
+    /// most `maxRows` rows of it; a browser that writes no picture is an error carrying what it printed.
+    public static func render(_ page: String, width: Int, height: Int, to png: String, in folder: String,
+                              maxRows: Int = Int.max) throws -> PNGImage {
+        let shot = try screenshot(of: page, width: width, height: height, to: png, in: folder)
+        guard shot.status == 0, let data = FileManager.default.contents(atPath: png), !data.isEmpty else {
+            throw ToolFailure("chromium wrote no screenshot of \(page) (exit \(shot.status)):\n\(shot.stderr.suffix(3000))")
+        }
+        return try PNGImage(data, maxRows: maxRows)
+    }
+
     /// The DOM of `page` (a file) after its scripts ran, on standard output.
     public static func dumpDOM(of page: String, in folder: String) throws -> ProcessResult {
         try run(["--dump-dom", "file://" + page], in: folder)
