@@ -45,12 +45,13 @@ public struct JitterThreadFigures: Sendable, Equatable {
         self.buckets = buckets
     }
 
-    /// The figures of a latency record.
-    public init(_ record: LatencyHistogram, index: Int, tid: Int, priority: Int, intervalUs: UInt64, cpu: Int) {
+    /// The figures of a latency record; its buckets are copied only when `withBuckets` (the final report).
+    public init(_ record: LatencyHistogram, index: Int, tid: Int, priority: Int, intervalUs: UInt64, cpu: Int,
+                withBuckets: Bool = true) {
         self.init(index: index, tid: tid, priority: priority, intervalUs: intervalUs, cpu: cpu, cycles: record.cycles,
                   minimum: record.minimum, last: record.last, average: record.average,
                   exactAverage: record.cycles == 0 ? 0 : Double(record.sum) / Double(record.cycles),
-                  maximum: record.maximum, buckets: Array(record.buckets))
+                  maximum: record.maximum, buckets: withBuckets ? Array(record.buckets) : [])
     }
 }
 

@@ -108,11 +108,13 @@ struct JitterCommand: ParsableCommand {
         let endNs = options.durationS.map { startNs + $0 * 1_000_000_000 }
         let live = !options.quiet && !options.histogramOnStdout
         var drawn = false
-        func figures() -> [JitterThreadFigures] {
+        /// The threads' figures; the live display needs no buckets (copying them every 10 ms would be waste).
+        func figures(withBuckets: Bool = false) -> [JitterThreadFigures] {
             (0..<run.threadCount).map { i in
                 let s = run.snapshot(i)
                 return JitterThreadFigures(s.record, index: i, tid: s.tid, priority: options.priority,
-                                           intervalUs: options.intervalUs(ofThread: i), cpu: setups[i].cpu ?? -1)
+                                           intervalUs: options.intervalUs(ofThread: i), cpu: setups[i].cpu ?? -1,
+                                           withBuckets: withBuckets)
             }
         }
         // The main thread refreshes the display every 10 ms (as cyclictest does) and watches for the end.
@@ -129,7 +131,7 @@ struct JitterCommand: ParsableCommand {
         }
         run.stop()
         run.join()
-        let final = figures()
+        let final = figures(withBuckets: true)
         if live {
             print(JitterReport.display(final, priority: options.priority, loadavg: loadAverageText(),
                                        nanoseconds: options.nanoseconds, redraw: drawn), terminator: "")
