@@ -53,6 +53,7 @@ let package = Package(
         .library(name: "Kernel", targets: ["Kernel"]),
         .library(name: "RealTime", targets: ["RealTime"]),
         .library(name: "Fieldbus", targets: ["Fieldbus"]),
+        .executable(name: "orion-fuzz", targets: ["orion-fuzz"]),
     ] + guestApps.map { .executable(name: "orion-app-\($0)", targets: ["App_\($0)"]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -102,6 +103,11 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/orion"),
 
+        // Fuzzing: the targets (a library the corpus replay tests share) and the libFuzzer/replay driver.
+        .target(name: "FuzzTargets", dependencies: ["Kernel", "Fieldbus", "CANTool", "SchedTool", "SafetyTrace", "JitterTool"],
+                path: "Tests/Fuzz/Targets"),
+        .executableTarget(name: "orion-fuzz", dependencies: ["FuzzTargets"], path: "Tests/Fuzz/Driver"),
+
         // Tests, and what several test targets share (host only: Foundation, Process).
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "KernelTests", dependencies: ["Kernel"], path: "Tests/KernelTests"),
@@ -113,6 +119,7 @@ let package = Package(
         .testTarget(name: "SchedToolTests", dependencies: ["SchedTool", "TestSupport"], path: "Tests/SchedToolTests"),
         .testTarget(name: "CANToolTests", dependencies: ["CANTool", "Fieldbus", "TestSupport"], path: "Tests/CANToolTests"),
         .testTarget(name: "JitterToolTests", dependencies: ["JitterTool", "TestSupport"], path: "Tests/JitterToolTests"),
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzTargets"], path: "Tests/FuzzCorpusTests"),
         .testTarget(name: "ModbusToolTests", dependencies: ["ModbusTool", "TestSupport"], path: "Tests/ModbusToolTests", exclude: ["Harness"]),
     ]
 )

@@ -1,9 +1,6 @@
 // JUnit XML test results (`swift test --xunit-output`), matched to the test functions that verify items.
 
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// One `<testcase>`.
 public struct TestCaseResult: Hashable, Sendable {
@@ -23,22 +20,48 @@ public struct TestCaseResult: Hashable, Sendable {
 }
 
 public enum TestResults {
-    /// Parses JUnit XML; `file` is the name used in error locations.
+    /// Parses JUnit XML; `file` is the name used in error locations. Every fault in the XML is reported at
+    /// its line and column.
     public static func parse(_ data: Data, file: String) throws(TraceInputError) -> [TestCaseResult] {
-        let delegate = JUnitDelegate()
-        let parser = XMLParser(data: data)
-        parser.delegate = delegate
-        if !parser.parse() {
-            throw TraceInputError(SourceLocation(file: file, line: max(parser.lineNumber, 1)),
-                                  "not JUnit XML: \(parser.parserError.map { "\($0.localizedDescription)" } ?? "parse error")")
+        var reader = XMLReader([UInt8](data), file: file)
+        var results: [TestCaseResult] = []
+        var current: TestCaseResult?
+        var sawRoot = false
+        var first = true
+        try reader.read { (event, position) throws(TraceInputError) in
+            switch event {
+            case .start(let element, let attributes):
+                if first {
+                    first = false
+                    guard element == "testsuites" || element == "testsuite" else {
+                        throw XMLReader.fault(file: file, position, "not JUnit XML: the root is <\(element)>, not <testsuites> or <testsuite>")
+                    }
+                }
+                switch element {
+                case "testsuites", "testsuite":
+                    sawRoot = true
+                case "testcase":
+                    let raw = attributes["name"] ?? ""
+                    let name = raw.firstIndex(of: "(").map { String(raw[..<$0]) } ?? raw
+                    current = TestCaseResult(className: attributes["classname"] ?? "", name: name, outcome: .passed)
+                case "failure", "error":
+                    current?.outcome = .failed
+                case "skipped":
+                    if current?.outcome == .passed { current?.outcome = .skipped }
+                default:
+                    break
+                }
+            case .end(let element):
+                if element == "testcase", let done = current {
+                    results.append(done)
+                    current = nil
+                }
+            }
         }
-        guard delegate.depth == 0 else {
-            throw TraceInputError(SourceLocation(file: file, line: max(parser.lineNumber, 1)), "not JUnit XML: the file ends inside an element")
-        }
-        guard delegate.sawRoot else {
+        guard sawRoot else {
             throw TraceInputError(SourceLocation(file: file, line: 1), "not JUnit XML: no <testsuites> or <testsuite>")
         }
-        return delegate.results
+        return results
     }
 
     public static func load(_ path: String) throws(TraceInputError) -> [TestCaseResult] {
@@ -71,38 +94,5 @@ public enum TestResults {
             }
         }
         return defects
-    }
-}
-
-final class JUnitDelegate: NSObject, XMLParserDelegate {
-    var results: [TestCaseResult] = []
-    var sawRoot = false
-    var depth = 0
-    private var current: TestCaseResult?
-
-    func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
-        depth += 1
-        switch element {
-        case "testsuites", "testsuite":
-            sawRoot = true
-        case "testcase":
-            let raw = attributes["name"] ?? ""
-            let name = raw.firstIndex(of: "(").map { String(raw[..<$0]) } ?? raw
-            current = TestCaseResult(className: attributes["classname"] ?? "", name: name, outcome: .passed)
-        case "failure", "error":
-            current?.outcome = .failed
-        case "skipped":
-            if current?.outcome == .passed { current?.outcome = .skipped }
-        default:
-            break
-        }
-    }
-
-    func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
-        depth -= 1
-        if element == "testcase", let done = current {
-            results.append(done)
-            current = nil
-        }
     }
 }

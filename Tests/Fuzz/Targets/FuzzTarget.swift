@@ -1,0 +1,110 @@
+// The fuzz targets: one entry per parser or protocol state machine, each taking arbitrary bytes. The
+// libFuzzer driver (`orion-fuzz`, built by `Tools/fuzz`) and the corpus replay tests call the same code.
+
+/// A parser or state machine under fuzzing. The raw value names its corpus folder
+/// (`Tests/Fuzz/Corpus/<name>`) and is what `Tools/fuzz TARGET` takes.
+public enum FuzzTarget: String, CaseIterable, Sendable {
+    case fdt
+    case canFrame = "can-frame"
+    case candumpArguments = "candump-args"
+    case isotpReceiver = "isotp-receiver"
+    case sja1000Receive = "sja1000-receive"
+    case modbusRTUServer = "modbus-rtu-server"
+    case modbusTCPServer = "modbus-tcp-server"
+    case modbusClient = "modbus-client"
+    case schedYAML = "sched-yaml"
+    case traceRequirements = "trace-requirements"
+    case traceTags = "trace-tags"
+    case traceConfig = "trace-config"
+    case junitXML = "junit-xml"
+    case llvmCovJSON = "llvm-cov-json"
+    case cyclictestHistogram = "cyclictest-histogram"
+
+    /// The largest input worth trying (libFuzzer's `-max_len`): frames are small, files larger.
+    public var maxLength: Int {
+        switch self {
+        case .canFrame, .candumpArguments, .modbusRTUServer, .modbusTCPServer, .modbusClient: return 600
+        case .isotpReceiver, .sja1000Receive: return 4096
+        case .fdt: return 16384
+        default: return 32768
+        }
+    }
+
+    /// What the target feeds its input to, for `Tools/fuzz --list` and docs/RELIABILITY.md.
+    public var summary: String {
+        switch self {
+        case .fdt: return "Kernel FDT reader, node/property walk and the platform probe (Platform, PCI host bridge)"
+        case .canFrame: return "cansend frame syntax (CANTool.CANFrameSyntax), with a format/parse round trip"
+        case .candumpArguments: return "candump IF[,filter...] arguments (CANDumpTarget, Fieldbus CANFilterText) and log-line output"
+        case .isotpReceiver: return "ISO-TP receiver fed a stream of CAN frames and clock ticks"
+        case .sja1000Receive: return "SJA1000 driver's interrupt service over a register image the input supplies"
+        case .modbusRTUServer: return "Modbus RTU server: raw frames and frames with a valid CRC"
+        case .modbusTCPServer: return "Modbus TCP server: raw ADUs and ADUs with a consistent MBAP header"
+        case .modbusClient: return "Modbus client response matching (RTU and TCP) after a request the input picks"
+        case .schedYAML: return "orion sched task-set YAML (SchedTool.TaskSetFile)"
+        case .traceRequirements: return "requirement Markdown files (SafetyTrace.RequirementParser)"
+        case .traceTags: return "@implements/@verifies tags in source files (SafetyTrace.TagScanner)"
+        case .traceConfig: return "trace.conf (SafetyTrace.TraceConfig)"
+        case .junitXML: return "JUnit/xunit XML test results (SafetyTrace.TestResults)"
+        case .llvmCovJSON: return "llvm-cov export JSON (SafetyTrace.CoverageData)"
+        case .cyclictestHistogram: return "cyclictest histogram files (JitterTool.LatencyHistogramFile)"
+        }
+    }
+
+    /// Runs one input. Returning normally is a pass; a parser may reject the input with its error, but must
+    /// not trap, hang or break the invariants the target checks (a broken invariant traps on purpose).
+    public func run(_ input: UnsafeRawBufferPointer) {
+        switch self {
+        case .fdt: FuzzKernel.fdt(input)
+        case .canFrame: FuzzCAN.frameSyntax(input)
+        case .candumpArguments: FuzzCAN.dumpArguments(input)
+        case .isotpReceiver: FuzzCAN.isotpReceiver(input)
+        case .sja1000Receive: FuzzCAN.sja1000(input)
+        case .modbusRTUServer: FuzzModbus.rtuServer(input)
+        case .modbusTCPServer: FuzzModbus.tcpServer(input)
+        case .modbusClient: FuzzModbus.client(input)
+        case .schedYAML: FuzzFiles.schedYAML(input)
+        case .traceRequirements: FuzzFiles.requirements(input)
+        case .traceTags: FuzzFiles.tags(input)
+        case .traceConfig: FuzzFiles.traceConfig(input)
+        case .junitXML: FuzzFiles.junit(input)
+        case .llvmCovJSON: FuzzFiles.llvmCov(input)
+        case .cyclictestHistogram: FuzzFiles.histogram(input)
+        }
+    }
+}
+
+/// Fails a fuzz run on purpose: an invariant the target checks did not hold.
+func invariant(_ condition: Bool, _ message: @autoclosure () -> String, file: StaticString = #file, line: UInt = #line) {
+    if !condition { fatalError("fuzz invariant: \(message())", file: file, line: line) }
+}
+
+/// Reads an input as a stream of small values, for structure-aware targets.
+struct FuzzReader {
+    let bytes: UnsafeRawBufferPointer
+    var offset = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    var isAtEnd: Bool { offset >= bytes.count }
+
+    mutating func byte() -> UInt8 {
+        guard offset < bytes.count else { return 0 }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    mutating func uint16() -> UInt16 { UInt16(byte()) << 8 | UInt16(byte()) }
+
+    mutating func uint32() -> UInt32 { UInt32(uint16()) << 16 | UInt32(uint16()) }
+
+    /// Up to `count` of the remaining bytes.
+    mutating func take(_ count: Int) -> UnsafeRawBufferPointer {
+        let n = max(0, min(count, bytes.count - offset))
+        defer { offset += n }
+        return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)])
+    }
+
+    /// Everything not read yet.
+    mutating func rest() -> UnsafeRawBufferPointer { take(bytes.count - offset) }
+}

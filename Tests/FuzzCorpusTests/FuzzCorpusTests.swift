@@ -1,0 +1,26 @@
+// Replays every committed fuzz input (seeds and former crashes) through its target, so a regression of a
+// fixed crash fails `swift test` even where no fuzzer runs.
+
+import Foundation
+import FuzzTargets
+import Testing
+
+@Suite struct FuzzCorpusTests {
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    @Test(arguments: FuzzTarget.allCases)
+    func corpusReplays(_ target: FuzzTarget) throws {
+        let folder = FuzzCorpus.folder(of: target, root: Self.root)
+        let files = try #require(FuzzCorpus.files(at: folder), "no corpus folder \(folder)")
+        #expect(!files.isEmpty, "the corpus of \(target.rawValue) has no seeds")
+        for file in files {
+            let data = try Data(contentsOf: URL(fileURLWithPath: file))
+            #expect(data.count <= target.maxLength, "\(file) is longer than the target's -max_len")
+            data.withUnsafeBytes { target.run($0) }
+        }
+    }
+}
