@@ -88,10 +88,7 @@ enum ModbusTestbed {
 
     /// pymodbus (pinned: its API changes between minors) and pyserial for RTU.
     static func pymodbus() throws {
-        let check = try HostProcess.run("python3", ["-c", "import pymodbus, serial; assert pymodbus.__version__ == '3.6.9'"], timeout: 60)
-        if check.status == 0 { return }
-        let pip = try HostProcess.run("python3", ["-m", "pip", "install", "-q", "pymodbus==3.6.9", "pyserial==3.5"], timeout: 600)
-        guard pip.status == 0 else { throw ToolFailure("pip install pymodbus failed:\n\(pip.stderr)") }
+        try ProjectPython.ensure()
     }
 
     /// A pty pair joined by socat: what one side writes the other reads.
@@ -123,7 +120,7 @@ enum ModbusTestbed {
     static func python(_ script: String, _ arguments: [String], timeout: TimeInterval = 30) throws -> ProcessResult {
         let file = scratch + "/script-\(UUID().uuidString).py"
         try script.write(toFile: file, atomically: true, encoding: .utf8)
-        return try HostProcess.run("python3", [file] + arguments, timeout: timeout)
+        return try HostProcess.run(ProjectPython.python, [file] + arguments, timeout: timeout)
     }
 }
 
@@ -252,7 +249,7 @@ enum ModbusTestbed {
         // orion client -> pymodbus server, on a port found free just before.
         let free = try ModbusTestbed.orionTCPServer()
         free.0.stop()
-        let py = try Background("python3", ["-c", Self.pymodbusServer, "tcp", String(free.1)])
+        let py = try Background(ProjectPython.python, ["-c", Self.pymodbusServer, "tcp", String(free.1)])
         defer { py.stop(signal: SIGKILL) }
         try py.wait(for: "listening")
         var read = try ModbusTestbed.orion(["--help"])
@@ -279,7 +276,7 @@ enum ModbusTestbed {
         server.stop()
         #expect(client.status == 0 && client.stdout.contains("ok"), "\(client)")
 
-        let py = try Background("python3", ["-c", Self.pymodbusServer, "rtu", a])
+        let py = try Background(ProjectPython.python, ["-c", Self.pymodbusServer, "rtu", a])
         defer { py.stop(signal: SIGKILL) }
         try py.wait(for: "listening")
         usleep(500_000)

@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("<testsuites><testcase name='a' x='1' x='2'/></testsuites>", "r.xml:1: attribute x given twice (column 39)"),
+        ("<testsuites><testcase name='a' x='1' x='2'/></testsuites>", "r.xml:1: attribute x given twice (column 38)"),
         ("<?xml version='1.0'?>\n<!DOCTYPE t [<!ENTITY a 'aaa'>]>\n<testsuites/>", "r.xml:2: a DOCTYPE or other declaration is not accepted in test results (column 1)"),
         ("<testsuites>\n  <testsuite>\n  </testsuites>", "r.xml:3: </testsuites> where </testsuite> was expected (column 3)"),
         ("<testsuites>\n<testcase name='a'>", "r.xml:2: the file ends inside <testcase> (column 20)"),

@@ -31,10 +31,7 @@ public enum LinuxVM {
             let r = try shell("export DEBIAN_FRONTEND=noninteractive; \(sudo)apt-get update -qq && \(sudo)apt-get install -y -qq --no-install-recommends \(packages.joined(separator: " "))")
             guard r.status == 0 else { throw ToolFailure("apt-get install \(packages) failed:\n\(r.output.suffix(2000))") }
         }
-        if HostProcess.which("vng") == nil {
-            let r = try shell("pip install -q virtme-ng || python3 -m pip install -q virtme-ng")
-            guard r.status == 0, HostProcess.which("vng") != nil else { throw ToolFailure("pip install virtme-ng failed:\n\(r.output.suffix(2000))") }
-        }
+        try ProjectPython.ensure()
         guard let kernel = kernel() else { throw ToolFailure("no /boot/vmlinuz-*-amd64 after installing linux-image-amd64") }
         return kernel
     }
@@ -46,7 +43,7 @@ public enum LinuxVM {
         let file = NSTemporaryDirectory() + "orion-vm-\(getpid())-\(UUID().uuidString).sh"
         try script.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
-        return try shell("cd /tmp && timeout -k 10 \(Int(timeout)) vng --disable-kvm --run \(kernel) --qemu-opts='\(qemuOptions)' --exec 'bash \(file) 2>&1' 2>&1",
+        return try shell("cd /tmp && PATH='\(ProjectPython.bin)':\"$PATH\" timeout -k 10 \(Int(timeout)) vng --disable-kvm --run \(kernel) --qemu-opts='\(qemuOptions)' --exec 'bash \(file) 2>&1' 2>&1",
                          timeout: timeout + 30)
     }
 }
