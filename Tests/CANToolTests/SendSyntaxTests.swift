@@ -72,7 +72,9 @@ struct SendSyntaxTests {
         ("12X#00", 2), ("123#DEADBEE", 11), ("123#DEADBEEG", 11), ("123#D", 5), ("123#0G", 5),
         ("123#R9", 5), ("123#RX", 5), ("123#R12", 6), ("123#001122334455667788", 20), ("123##", 5),
         ("123##X11", 5), ("123##1" + String(repeating: "00", count: 65), 134), ("800#00", 0),
-        ("3FFFFFFF#00", 0), ("123#11..22", 7), ("123#1.122", 5),
+        ("7FFFFFFF#00", 0), ("123#11..22", 7), ("123#1.122", 5),
+        // Positions count characters, not UTF-8 bytes.
+        ("123#DEéF", 6), ("1é3#00", 1), ("123#👍", 4), ("123#11\u{7}", 6), ("é", 1),
     ])
     func malformed(text: String, position: Int) {
         #expect(throws: CANSyntaxError.self) { try CANFrameSyntax.parse(text) }
@@ -80,6 +82,47 @@ struct SendSyntaxTests {
             _ = try CANFrameSyntax.parse(text)
         } catch {
             #expect(error.position == position, "\(text): \(error.reason)")
+            // Words only: no Swift enum case (CANFrameError's) reaches the user.
+            for name in ["identifierTooLarge", "badLength", "badRemoteFrame"] {
+                #expect(!error.reason.contains(name), "\(text): \(error.reason)")
+            }
+        }
+    }
+
+    // Issue 11: error frames with class bits above 0x7FF were refused with `identifierTooLarge`; cansend sends
+    // them (8 digits with CAN_ERR_FLAG are an error frame, whatever the class bits).
+    @Test func errorFramesTakeEveryClassBit() throws {
+        let f = try parse("20000800#0000000000000000")
+        #expect(f.isError && !f.isExtended && f.id == 0x800)
+        #expect(f.socketCANId == 0x2000_0800)
+        #expect(CANFrameSyntax.format(f) == "20000800#0000000000000000")
+        let all = try parse("3FFFFFFF#00")
+        #expect(all.isError && all.id == 0x1FFF_FFFF && all.socketCANId == 0x3FFF_FFFF)
+        // The extended flag in the 8 digits is what 8 digits mean anyway (cansend sets it itself).
+        let flagged = try parse("80000123#11")
+        #expect(flagged.isExtended && !flagged.isError && flagged.id == 0x123)
+        let errorWithFlag = try parse("A0000004#00")
+        #expect(errorWithFlag.isError && errorWithFlag.id == 4)
+    }
+
+    // Issue 11: a non-ASCII character was shown as Latin-1 (each UTF-8 byte a character) at its byte offset.
+    @Test func nonASCIIIsShownAsTypedAtItsCharacterColumn() {
+        do {
+            _ = try CANFrameSyntax.parse("123#DEéF")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.reason == "'é' is not a hex digit")
+            #expect(error.render(input: "123#DEéF") == "bad CAN frame '123#DEéF': 'é' is not a hex digit\n  123#DEéF\n        ^")
+        }
+        do {
+            _ = try CANFrameSyntax.parse("123#00\u{1B}[2J")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.reason == "U+001B is not a hex digit")
+            // The escape does not reach the terminal; the caret stays under it.
+            let text = error.render(input: "123#00\u{1B}[2J")
+            #expect(!text.contains("\u{1B}"))
+            #expect(text.hasSuffix("\n  123#00?[2J\n        ^"))
         }
     }
 

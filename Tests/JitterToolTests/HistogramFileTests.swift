@@ -325,7 +325,71 @@ struct HistogramFileTests {
                   message: "`# Max Latencies:` has 2 values, expected 3 (2 threads and the -H summary)"),
         Malformed(what: "-H: Total without the sum", text: replacing(5, with: ["# Total: 000000003 000000004"], in: summed), line: 5,
                   message: "`# Total:` has 2 values but the rows have 3 counts"),
+        // Issue 11: footers that contradict the buckets were accepted.
+        Malformed(what: "max below a bucket with samples", text: replacing(11, with: ["# Max Latencies: 00007 00001"]), line: 11,
+                  message: "thread 1: `# Max Latencies:` says 1 but the highest bucket with samples is 2 and there are no overflows"),
+        Malformed(what: "max 0 with samples", text: replacing(9, with: ["# Min Latencies: 00000 00000"], in: replacing(10, with: ["# Avg Latencies: 00001 00000"], in: replacing(11, with: ["# Max Latencies: 00007 00000"]))),
+                  line: 11, message: "thread 1: `# Max Latencies:` says 0 but the highest bucket with samples is 2"),
+        Malformed(what: "max above the highest bucket without overflows", text: replacing(11, with: ["# Max Latencies: 00007 00005"]), line: 11,
+                  message: "thread 1: `# Max Latencies:` says 5 but the highest bucket with samples is 2 and there are no overflows"),
+        Malformed(what: "min above max", text: replacing(9, with: ["# Min Latencies: 00000 00003"]), line: 9,
+                  message: "thread 1: `# Min Latencies:` says 3, more than `# Max Latencies:` 2"),
+        Malformed(what: "avg outside min and max", text: replacing(10, with: ["# Avg Latencies: 00001 00005"]), line: 10,
+                  message: "thread 1: `# Avg Latencies:` says 5, outside the minimum 1 and maximum 2"),
+        Malformed(what: "min below the lowest bucket with samples", text: replacing(9, with: ["# Min Latencies: 00000 00000"]), line: 9,
+                  message: "thread 1: `# Min Latencies:` says 0 but the lowest bucket with samples is 1"),
+        Malformed(what: "overflows with a max inside the buckets", text: replacing(11, with: ["# Max Latencies: 00001 00002"]), line: 11,
+                  message: "thread 0: 2 overflows (latencies of 3 or more) but `# Max Latencies:` says 1"),
+        Malformed(what: "a row with more columns than 1024 threads and the sum",
+                  text: "# Histogram\n000000" + String(repeating: " 000000", count: 1026) + "\n", line: 2,
+                  message: "row 0 has 1026 counts; at most 1025"),
+        Malformed(what: "a count beyond 64 bits", text: replacing(6, with: ["000001 18446744073709551616\t000003"]), line: 6,
+                  message: "row 1: `18446744073709551616` is not a count"),
     ]
+
+    // Issue 11: a 2,000,000-bucket file took 30 s and 255 MB. Rows are bounded by cyclictest's own largest
+    // histogram (-h 1000000), and reading the largest one is linear.
+    @Test func rowsAreBoundedByCyclictestsLargestHistogram() throws {
+        func histogram(rows: Int) -> [UInt8] {
+            var text = Array("# Histogram\n".utf8)
+            text.reserveCapacity(rows * 14 + 200)
+            for row in 0..<rows {
+                text += Array(String(format: "%06d %06d\n", row, row == 5 ? 1 : 0).utf8)
+            }
+            text += Array("# Total: 000000001\n# Min Latencies: 00005\n# Avg Latencies: 00005\n# Max Latencies: 00005\n# Histogram Overflows: 00000\n# Histogram Overflow at cycle number:\n# Thread 0:\n".utf8)
+            return text
+        }
+        let largest = histogram(rows: 1_000_000)
+        let started = Date()
+        let file = try LatencyHistogramFile(bytes: largest, path: "big.txt")
+        let seconds = Date().timeIntervalSince(started)
+        #expect(file.bucketCount == 1_000_000 && file.threads[0].counts[5] == 1)
+        #expect(seconds < 30, "\(seconds) s for 1000000 rows")
+        #expect(throws: JitterToolError(path: "big.txt", line: 1_000_002, message: "more than 1000000 rows (cyclictest's largest histogram, -h 1000000)")) {
+            try LatencyHistogramFile(bytes: histogram(rows: 1_000_001), path: "big.txt")
+        }
+    }
+
+    // Issue 11: `orion jitter plot /dev/zero` read without end and a FIFO blocked: only regular files of at
+    // most 128 MiB are read, and opening never waits.
+    @Test func onlyRegularFilesOfBoundedSizeAreRead() throws {
+        #expect(throws: JitterToolError(path: "/dev/zero", message: "cannot read: Is a character device (a histogram must be a regular file)")) {
+            try LatencyHistogramFile(contentsOfFile: "/dev/zero")
+        }
+        let folder = try Cyclictest.scratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let fifo = folder + "/fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        #expect(throws: JitterToolError(path: fifo, message: "cannot read: Is a FIFO (a histogram must be a regular file)")) {
+            try LatencyHistogramFile(contentsOfFile: fifo)
+        }
+        let big = folder + "/big.txt"
+        #expect(FileManager.default.createFile(atPath: big, contents: nil))
+        #expect(truncate(big, off_t(LatencyHistogramFile.maximumFileBytes + 1)) == 0)
+        #expect(throws: JitterToolError(path: big, message: "cannot read: the file has 134217729 bytes; histogram files are limited to 134217728 bytes (128 MiB)")) {
+            try LatencyHistogramFile(contentsOfFile: big)
+        }
+    }
 
     @Test(arguments: malformed)
     func reportsTheLineAtFault(_ bad: Malformed) {
@@ -351,7 +415,7 @@ struct HistogramFileTests {
         #expect(throws: JitterToolError(path: folder + "/missing.txt", message: "cannot read: No such file or directory")) {
             try LatencyHistogramFile(contentsOfFile: folder + "/missing.txt")
         }
-        #expect(throws: JitterToolError(path: folder, message: "cannot read: Is a directory")) {
+        #expect(throws: JitterToolError(path: folder, message: "cannot read: Is a directory (a histogram must be a regular file)")) {
             try LatencyHistogramFile(contentsOfFile: folder)
         }
         #expect(JitterToolError(path: "a.txt", message: "cannot read: Is a directory").description == "a.txt: cannot read: Is a directory")

@@ -17,11 +17,14 @@ public struct CANDumpTarget: Sendable {
     public static func parse(_ argument: String) throws(CANSyntaxError) -> CANDumpTarget {
         let bytes = Array(argument.utf8)
         guard let comma = bytes.firstIndex(of: UInt8(ascii: ",")) else {
-            guard !bytes.isEmpty else { throw CANSyntaxError(position: 0, reason: "empty interface name") }
+            if let problem = CANInterfaceName.problem(argument) { throw CANSyntaxError(position: 0, reason: problem) }
             return CANDumpTarget(interface: argument, filters: nil, errorMask: 0, joined: false)
         }
         guard comma > 0 else { throw CANSyntaxError(position: 0, reason: "missing interface name before the filters") }
         let name = String(decoding: bytes[0..<comma], as: UTF8.self)
+        if let problem = CANInterfaceName.problem(name) { throw CANSyntaxError(position: 0, reason: problem) }
+        // Filter errors come back as byte offsets; the caret counts characters.
+        let nameCharacters = name.count
         let rest = Array(bytes[(comma + 1)...])
         do throws(CANFilterParseError) {
             var set = try rest.withUnsafeBufferPointer { (buffer) throws(CANFilterParseError) -> CANFilterSet in
@@ -32,7 +35,8 @@ public struct CANDumpTarget: Sendable {
             for i in 0..<set.count { pairs.append((set[i].id, set[i].mask)) }
             return CANDumpTarget(interface: name, filters: pairs, errorMask: set.errorMask.rawValue, joined: set.joined)
         } catch {
-            throw CANSyntaxError(position: comma + 1 + error.position, reason: describe(error.kind))
+            let before = String(decoding: rest[0..<min(error.position, rest.count)], as: UTF8.self).count
+            throw CANSyntaxError(position: nameCharacters + 1 + before, reason: describe(error.kind))
         }
     }
 

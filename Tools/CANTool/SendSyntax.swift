@@ -14,9 +14,11 @@ public struct CANSyntaxError: Error, Equatable, Sendable {
         self.reason = reason
     }
 
-    /// Three lines: the reason, the input indented by two spaces, a caret under the bad character.
+    /// Three lines: the reason, the input indented by two spaces, a caret under the bad character (the
+    /// input's control and invisible characters shown as `?`, one each, so the caret stays in its column).
     public func render(input: String) -> String {
-        "bad CAN frame '\(input)': \(reason)\n  \(input)\n  " + String(repeating: " ", count: position) + "^"
+        let shown = String(input.map { CANFrameSyntax.isPrintable($0) ? $0 : "?" })
+        return "bad CAN frame '\(shown)': \(reason)\n  \(shown)\n  " + String(repeating: " ", count: position) + "^"
     }
 }
 
@@ -32,11 +34,19 @@ public enum CANFrameSyntax {
     }
 
     /// Parses `<can_id>#{data}`, `<can_id>#R{len}`, `<can_id>##<flags>{data}`. A 3-digit id is standard,
-    /// an 8-digit one extended (or an error frame when it has bit 0x20000000, as cansend does). An FD payload
-    /// whose length is not an FD size is padded with zeros to the next one (the kernel does the same).
+    /// an 8-digit one extended, or an error frame when it has bit 0x20000000 (CAN_ERR_FLAG): then the other 29
+    /// bits are the error classes, as cansend sends them. An FD payload whose length is not an FD size is
+    /// padded with zeros to the next one (the kernel does the same). Positions in errors count characters
+    /// (what the user typed), not bytes, and a bad character is shown as it was typed.
     public static func parse(_ text: String) throws(CANSyntaxError) -> CANFrame {
-        let s = Array(text.utf8)
-        guard let hash = s.firstIndex(of: UInt8(ascii: "#")) else {
+        let s = Array(text)
+        /// The hex value of the character at `i`, nil when it is not a hex digit.
+        func digit(_ i: Int) -> UInt8? { s[i].asciiValue.flatMap(nibble) }
+        func isChar(_ i: Int, _ c: Character) -> Bool { i < s.count && s[i] == c }
+        func notHex(_ i: Int) -> CANSyntaxError {
+            CANSyntaxError(position: i, reason: "\(shown(s[i])) is not a hex digit")
+        }
+        guard let hash = s.firstIndex(of: "#") else {
             throw CANSyntaxError(position: min(s.count, 3), reason: "expected '#' after a 3-digit (standard) or 8-digit (extended) CAN id")
         }
         guard hash == 3 || hash == 8 else {
@@ -45,26 +55,30 @@ public enum CANFrameSyntax {
         }
         var raw: UInt32 = 0
         for i in 0..<hash {
-            guard let n = nibble(s[i]) else { throw CANSyntaxError(position: i, reason: "'\(Character(Unicode.Scalar(s[i])))' is not a hex digit") }
+            guard let n = digit(i) else { throw notHex(i) }
             raw = raw << 4 | UInt32(n)
         }
         var idx = hash + 1
         let isError = hash == 8 && raw & CANFrame.errorFlag != 0
         if hash == 8 {
-            if raw & ~(CANFrame.extendedMask | CANFrame.errorFlag) != 0 {
-                throw CANSyntaxError(position: 0, reason: "extended CAN id \(hex(raw, 8)) exceeds 1FFFFFFF")
+            // cansend takes the 8 digits as SocketCAN's can_id: the extended flag (8) changes nothing here,
+            // the error flag (2) makes an error frame; the remote flag is written as `#R`.
+            if raw & CANFrame.remoteFlag != 0 {
+                throw CANSyntaxError(position: 0, reason: "CAN id \(hex(raw, 8)) has the remote-request flag 40000000 "
+                                     + "(write a remote frame as <id>#R, and ids up to 1FFFFFFF)")
             }
+            raw &= ~CANFrame.extendedFlag
         } else if raw > CANFrame.standardMask {
             throw CANSyntaxError(position: 0, reason: "standard CAN id \(hex(raw, 3)) exceeds 7FF (use 8 digits for an extended id)")
         }
         // Remote frame.
-        if idx < s.count, s[idx] == UInt8(ascii: "R") || s[idx] == UInt8(ascii: "r") {
+        if isChar(idx, "R") || isChar(idx, "r") {
             guard !isError else { throw CANSyntaxError(position: idx, reason: "an error frame cannot be a remote request") }
             idx += 1
             var length: UInt8 = 0
             if idx < s.count {
-                guard let n = nibble(s[idx]) else {
-                    throw CANSyntaxError(position: idx, reason: "expected a DLC digit 0..8 after 'R'")
+                guard let n = digit(idx) else {
+                    throw CANSyntaxError(position: idx, reason: "expected a DLC digit 0..8 after 'R', not \(shown(s[idx]))")
                 }
                 guard n <= 8 else { throw CANSyntaxError(position: idx, reason: "DLC \(n) too large for a remote frame (0..8)") }
                 length = n
@@ -76,18 +90,18 @@ public enum CANFrameSyntax {
                 frame.isExtended = hash == 8
                 return frame
             } catch {
-                throw CANSyntaxError(position: 0, reason: "\(error)")
+                throw CANSyntaxError(position: 0, reason: describe(error))
             }
         }
         var fd = false
         var flags: UInt8 = 0
-        if idx < s.count, s[idx] == UInt8(ascii: "#") {
+        if isChar(idx, "#") {
             fd = true
             guard !isError else { throw CANSyntaxError(position: idx, reason: "an error frame cannot be a CAN FD frame") }
             idx += 1
             guard idx < s.count else { throw CANSyntaxError(position: idx, reason: "expected the CAN FD flags digit (0..F) after '##'") }
-            guard let n = nibble(s[idx]) else {
-                throw CANSyntaxError(position: idx, reason: "the CAN FD flags must be one hex digit (0..F)")
+            guard let n = digit(idx) else {
+                throw CANSyntaxError(position: idx, reason: "the CAN FD flags must be one hex digit (0..F), not \(shown(s[idx]))")
             }
             flags = n
             idx += 1
@@ -96,30 +110,29 @@ public enum CANFrameSyntax {
         var bytes = [UInt8]()
         bytes.reserveCapacity(maxLength)
         while idx < s.count {
-            if s[idx] == UInt8(ascii: ".") {
+            if s[idx] == "." {
                 idx += 1
                 if idx == s.count { break }
-                if s[idx] == UInt8(ascii: ".") { throw CANSyntaxError(position: idx, reason: "two '.' in a row") }
+                if s[idx] == "." { throw CANSyntaxError(position: idx, reason: "two '.' in a row") }
             }
             guard bytes.count < maxLength else {
                 throw CANSyntaxError(position: idx, reason: fd ? "more than 64 data bytes in a CAN FD frame"
                                      : "more than 8 data bytes in a classic CAN frame (use ## for CAN FD)")
             }
-            guard let hi = nibble(s[idx]) else {
-                throw CANSyntaxError(position: idx, reason: "'\(Character(Unicode.Scalar(s[idx])))' is not a hex digit")
-            }
+            guard let hi = digit(idx) else { throw notHex(idx) }
             guard idx + 1 < s.count else { throw CANSyntaxError(position: idx + 1, reason: "odd number of hex digits: a data byte needs two") }
-            guard let lo = nibble(s[idx + 1]) else {
-                throw CANSyntaxError(position: idx + 1, reason: s[idx + 1] == UInt8(ascii: ".") ? "odd number of hex digits: a data byte needs two"
-                                     : "'\(Character(Unicode.Scalar(s[idx + 1])))' is not a hex digit")
+            guard let lo = digit(idx + 1) else {
+                if s[idx + 1] == "." { throw CANSyntaxError(position: idx + 1, reason: "odd number of hex digits: a data byte needs two") }
+                throw notHex(idx + 1)
             }
             bytes.append(hi << 4 | lo)
             idx += 2
         }
         if fd { while !CANDLC.isFDLength(bytes.count) { bytes.append(0) } }
         do throws(CANFrameError) {
+            // An error frame's 29 bits are error classes, built as an extended id and then marked as an error.
             var frame = try bytes.withUnsafeBufferPointer { (buffer) throws(CANFrameError) -> CANFrame in
-                try CANFrame(id: raw & CANFrame.extendedMask, extended: hash == 8 && !isError, fd: fd,
+                try CANFrame(id: raw & CANFrame.extendedMask, extended: hash == 8, fd: fd,
                              bitRateSwitch: flags & CANFrame.fdBitRateSwitch != 0,
                              errorStateIndicator: flags & CANFrame.fdErrorStateIndicator != 0, data: buffer)
             }
@@ -129,7 +142,43 @@ public enum CANFrameSyntax {
             }
             return frame
         } catch {
-            throw CANSyntaxError(position: 0, reason: "\(error)")
+            throw CANSyntaxError(position: 0, reason: describe(error))
+        }
+    }
+
+    /// A character as the user typed it, quoted; control and invisible characters as their code point.
+    static func shown(_ c: Character) -> String {
+        if isVisible(c) { return "'\(c)'" }
+        return c.unicodeScalars.map { "U+" + hex4($0.value) }.joined(separator: " ")
+    }
+
+    /// Whether a character is safe to print: no control or format (zero-width, bidi) scalar.
+    static func isPrintable(_ c: Character) -> Bool {
+        c.unicodeScalars.allSatisfy { scalar in
+            !(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.properties.generalCategory == .format)
+        }
+    }
+
+    /// Whether a character prints as itself: no control, format (zero-width, bidi) or white-space scalar.
+    static func isVisible(_ c: Character) -> Bool {
+        c.unicodeScalars.allSatisfy { scalar in
+            !(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.properties.generalCategory == .format
+              || scalar.properties.isWhitespace)
+        }
+    }
+
+    static func hex4(_ value: UInt32) -> String {
+        var out = [UInt8]()
+        appendHex(value, digits: value > 0xFFFF ? 6 : 4, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Words for the frame builder's errors (the parser checks most cases first; these are what is left).
+    static func describe(_ error: CANFrameError) -> String {
+        switch error {
+        case .identifierTooLarge: return "the CAN id does not fit its format (7FF standard, 1FFFFFFF extended)"
+        case .badLength: return "the data length does not fit the frame kind (0..8 bytes classic, FD lengths up to 64)"
+        case .badRemoteFrame: return "a remote request carries no data and asks for 0..8 bytes"
         }
     }
 

@@ -110,63 +110,108 @@ public struct LatencyHistogramFile: Equatable, Sendable {
 
     /// Reads the histogram block in `text`; `path` names the file in errors.
     public init(text: String, path: String) throws(JitterToolError) {
-        var reader = HistogramReader(text: text, path: path)
+        try self.init(bytes: Array(text.utf8), path: path)
+    }
+
+    /// Reads the histogram block in `bytes` (UTF-8 text; invalid sequences are only ever quoted in messages);
+    /// `path` names the file in errors. Linear in the size of the input; the fuzz target's entry point.
+    public init(bytes: [UInt8], path: String) throws(JitterToolError) {
+        var reader = HistogramReader(bytes: bytes, path: path)
         self = try reader.read()
     }
 
-    /// Reads and parses the file at `path` (`path: cannot read: reason` when it cannot be read).
+    /// Reads and parses the file at `path` (`path: cannot read: reason` when it cannot be read, or is not
+    /// a regular file, or is larger than `maximumFileBytes`).
     public init(contentsOfFile path: String) throws(JitterToolError) {
-        try self.init(text: try readTextFile(path), path: path)
+        try self.init(bytes: try readHistogramFile(path), path: path)
     }
+
+    /// The largest histogram file read: 128 MiB (cyclictest's largest histogram, 1,000,000 rows, with
+    /// eight threads and the -H column is about 70 MB).
+    public static let maximumFileBytes = 128 << 20
+    /// The most rows (buckets) a file may have: cyclictest's HIST_MAX, the largest `-h` it takes.
+    public static let maximumBuckets = 1_000_000
+    /// The most counts on one row: 1024 threads (orion jitter's `-t` limit) and the -H column.
+    public static let maximumColumns = 1025
+    /// The most counts in all rows together (16 Mi: 128 MiB of memory for the buckets).
+    public static let maximumCounts = 16 << 20
 }
 
-/// The contents of `path` as text (invalid UTF-8 repaired; the parser rejects what it does not understand).
-func readTextFile(_ path: String) throws(JitterToolError) -> String {
-    let fd = open(path, O_RDONLY)
+/// The contents of `path`, which must be a regular file of at most `LatencyHistogramFile.maximumFileBytes`:
+/// a FIFO, a device (`/dev/zero`) or a folder is refused before anything is read, and opening never waits
+/// for a writer (O_NONBLOCK).
+func readHistogramFile(_ path: String) throws(JitterToolError) -> [UInt8] {
+    let limit = LatencyHistogramFile.maximumFileBytes
+    let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
     guard fd >= 0 else { throw JitterToolError(path: path, message: "cannot read: \(String(cString: strerror(errno)))") }
     defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { throw JitterToolError(path: path, message: "cannot read: \(String(cString: strerror(errno)))") }
+    let kind = info.st_mode & S_IFMT
+    guard kind == S_IFREG else {
+        let what = kind == S_IFDIR ? "a directory" : kind == S_IFIFO ? "a FIFO" : kind == S_IFCHR ? "a character device"
+            : kind == S_IFBLK ? "a block device" : kind == S_IFSOCK ? "a socket" : "not a regular file"
+        throw JitterToolError(path: path, message: "cannot read: Is \(what) (a histogram must be a regular file)")
+    }
+    guard Int(info.st_size) <= limit else {
+        throw JitterToolError(path: path, message: "cannot read: the file has \(info.st_size) bytes; histogram files are limited to \(limit) bytes (128 MiB)")
+    }
+    // Back to blocking reads: a regular file never blocks, and some file systems dislike O_NONBLOCK.
+    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+    var bytes = [UInt8](repeating: 0, count: Int(info.st_size) + 1)
+    var filled = 0
+    while filled < bytes.count {
+        let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
         if n == 0 { break }
         if n < 0 {
             if errno == EINTR { continue }
             throw JitterToolError(path: path, message: "cannot read: \(String(cString: strerror(errno)))")
         }
-        bytes.append(contentsOf: chunk[0..<n])
+        filled += n
+        if filled > limit {
+            throw JitterToolError(path: path, message: "cannot read: the file grew beyond \(limit) bytes (128 MiB) while it was read")
+        }
     }
-    return String(decoding: bytes, as: UTF8.self)
+    bytes.removeSubrange(filled...)
+    return bytes
 }
 
 /// One pass over the lines of a histogram text.
 struct HistogramReader {
     let path: String
-    /// The lines without their line ends (`\n`, or `\r\n`).
-    let lines: [Substring]
+    let bytes: [UInt8]
+    /// Where each line starts and ends in `bytes` (the end excludes `\n` and a `\r` before it).
+    var starts: [Int] = []
+    var ends: [Int] = []
     /// Index of the next line to read (its line number is `next + 1`).
     var next = 0
 
-    init(text: String, path: String) {
+    init(bytes: [UInt8], path: String) {
         self.path = path
-        // Split on the scalar, not the Character: "\r\n" is one Character and would not split on "\n".
-        var lines: [Substring] = []
-        let scalars = text.unicodeScalars
-        var start = scalars.startIndex
-        var i = start
-        while i < scalars.endIndex {
-            if scalars[i] == "\n" {
-                lines.append(Self.trimmingCarriageReturn(text[start..<i]))
-                start = scalars.index(after: i)
+        self.bytes = bytes
+        var start = 0
+        bytes.withUnsafeBufferPointer { b in
+            var i = 0
+            while i < b.count {
+                if b[i] == 0x0A {
+                    starts.append(start)
+                    ends.append(i > start && b[i - 1] == 0x0D ? i - 1 : i)
+                    start = i + 1
+                }
+                i += 1
             }
-            i = scalars.index(after: i)
         }
-        if start < scalars.endIndex { lines.append(Self.trimmingCarriageReturn(text[start..<scalars.endIndex])) }
-        self.lines = lines
+        if start < bytes.count {
+            starts.append(start)
+            ends.append(bytes.last == 0x0D ? bytes.count - 1 : bytes.count)
+        }
     }
 
-    static func trimmingCarriageReturn(_ line: Substring) -> Substring {
-        line.unicodeScalars.last == "\r" ? Substring(line.unicodeScalars.dropLast()) : line
+    var lineCount: Int { starts.count }
+
+    /// Line `index` (0-based) as text.
+    func line(_ index: Int) -> Substring {
+        Substring(String(decoding: bytes[starts[index]..<ends[index]], as: UTF8.self))
     }
 
     func error(_ line: Int, _ message: String) -> JitterToolError {
@@ -219,45 +264,70 @@ struct HistogramReader {
 
     mutating func read() throws(JitterToolError) -> LatencyHistogramFile {
         // Skip cyclictest's chatter up to the block.
-        guard let start = lines.firstIndex(where: { Self.withoutEscapes($0) == "# Histogram" }) else {
+        var start: Int? = nil
+        for index in 0..<lineCount where Self.mayBeHistogramHeader(bytes, starts[index], ends[index]) {
+            if Self.withoutEscapes(line(index)) == "# Histogram" {
+                start = index
+                break
+            }
+        }
+        guard let start else {
             throw error(1, "no `# Histogram` line: not a cyclictest histogram (run cyclictest with -h or -H, and --histfile)")
         }
         let histogramLine = start + 1
         next = start + 1
 
-        // Rows: bucket number, then the counts.
-        var rows: [[UInt64]] = []
-        var rowLines: [Int] = []
+        // Rows: bucket number, then the counts, kept row after row in one flat array.
+        var flat: [UInt64] = []
+        var rowCount = 0
         var columns: Int? = nil
-        while next < lines.count, let first = lines[next].utf8.first, first >= 0x30 && first <= 0x39 {
+        var rowLines: [Int] = []
+        while next < lineCount, starts[next] < ends[next], bytes[starts[next]] >= 0x30 && bytes[starts[next]] <= 0x39 {
             let lineNumber = next + 1
-            let fields = Self.fields(lines[next])
-            guard let index = Self.number(fields[0]) else {
-                throw error(lineNumber, "\(Self.quoted(fields[0])) is not a bucket number")
+            guard rowCount < LatencyHistogramFile.maximumBuckets else {
+                throw error(lineNumber, "more than \(LatencyHistogramFile.maximumBuckets) rows (cyclictest's largest histogram, -h 1000000)")
             }
-            guard index == UInt64(rows.count) else {
-                throw error(lineNumber, "row \(index) where row \(rows.count) was expected (rows are numbered 0, 1, 2, ... without gaps)")
+            let before = flat.count
+            let parsed = Self.row(bytes, from: starts[next], to: ends[next], index: UInt64(rowCount), into: &flat,
+                                  maximumCounts: LatencyHistogramFile.maximumColumns)
+            if !parsed {
+                flat.removeSubrange(before...)
+                try slowRow(next, rows: rowCount, columns: columns)
             }
-            guard fields.count >= 2 else { throw error(lineNumber, "row \(index) has no counts") }
-            var counts: [UInt64] = []
-            for field in fields.dropFirst() {
-                guard let count = Self.number(field) else {
-                    throw error(lineNumber, "row \(index): \(Self.quoted(field)) is not a count")
-                }
-                counts.append(count)
+            let counts = flat.count - before
+            if let columns, counts != columns {
+                throw error(lineNumber, "row \(rowCount) has \(counts) counts but the rows above have \(columns)")
             }
-            if let columns, counts.count != columns {
-                throw error(lineNumber, "row \(index) has \(counts.count) counts but the rows above have \(columns)")
+            columns = counts
+            guard flat.count <= LatencyHistogramFile.maximumCounts else {
+                throw error(lineNumber, "more than \(LatencyHistogramFile.maximumCounts) counts in the rows (rows times columns)")
             }
-            columns = counts.count
-            rows.append(counts)
+            rowCount += 1
             rowLines.append(lineNumber)
             next += 1
+        }
+        let width = columns ?? 0
+        /// Column `c` of every row.
+        func column(_ c: Int) -> [UInt64] {
+            var out = [UInt64](repeating: 0, count: rowCount)
+            flat.withUnsafeBufferPointer { f in
+                out.withUnsafeMutableBufferPointer { o in
+                    var i = c
+                    for r in 0..<rowCount {
+                        o[r] = f[i]
+                        i += width
+                    }
+                }
+            }
+            return out
         }
 
         // The footer.
         let totalLine = next + 1
-        let totals = try values("# Total:", what: rows.isEmpty ? "a histogram row or `# Total:`" : "another row or `# Total:`")
+        let totals = try values("# Total:", what: rowCount == 0 ? "a histogram row or `# Total:`" : "another row or `# Total:`")
+        guard totals.count <= LatencyHistogramFile.maximumColumns else {
+            throw error(totalLine, "`# Total:` has \(totals.count) values; at most \(LatencyHistogramFile.maximumColumns) (1024 threads and the -H sum)")
+        }
         if let columns, totals.count != columns {
             throw error(totalLine, "`# Total:` has \(totals.count) values but the rows have \(columns) counts")
         }
@@ -301,8 +371,8 @@ struct HistogramReader {
         }
 
         // After the block: blank lines and the -b trailer only.
-        while next < lines.count {
-            let line = lines[next]
+        while next < lineCount {
+            let line = self.line(next)
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if !(trimmed.isEmpty || trimmed.hasPrefix("# Thread Ids:") || trimmed.hasPrefix("# Break thread:")
                  || trimmed.hasPrefix("# Break value:")) {
@@ -314,15 +384,17 @@ struct HistogramReader {
         // What cyclictest guarantees: each column adds up to its total, the summary column sums the threads,
         // and every overflow is either listed by cycle number or counted among the others.
         if hasSummary {
-            for (row, counts) in rows.enumerated() {
+            for row in 0..<rowCount {
+                let counts = flat[(row * width)..<(row * width + width)]
                 let (sum, wrapped) = Self.sum(counts.dropLast())
-                if wrapped || sum != counts[threadCount] {
-                    throw error(rowLines[row], "row \(row): the -H sum column says \(counts[threadCount]) but the threads' counts add up to \(Self.show(sum, wrapped))")
+                if wrapped || sum != counts.last! {
+                    throw error(rowLines[row], "row \(row): the -H sum column says \(counts.last!) but the threads' counts add up to \(Self.show(sum, wrapped))")
                 }
             }
         }
+        let threadCounts = (0..<threadCount).map { column($0) }
         for thread in 0..<threadCount {
-            let (sum, wrapped) = Self.sum(rows.lazy.map { $0[thread] })
+            let (sum, wrapped) = Self.sum(threadCounts[thread])
             if wrapped || sum != totals[thread] {
                 throw error(totalLine, "thread \(thread): `# Total:` says \(totals[thread]) but its rows add up to \(Self.show(sum, wrapped))")
             }
@@ -349,19 +421,114 @@ struct HistogramReader {
             }
         }
 
+        // What cyclictest's figures guarantee about the buckets: every sample lies in [min, max] and the mean
+        // too; without overflows the extremes are the outermost buckets with samples; overflows lie at or
+        // beyond the last bucket, so the maximum does too. (A thread without samples has no figures to check.)
+        for thread in 0..<threadCount {
+            let total = totals[thread], overflowCount = overflows[thread]
+            guard total > 0 || overflowCount > 0 else { continue }
+            let low = minima[thread], mean = averages[thread], high = maxima[thread]
+            let name = "thread \(thread)"
+            if low > high {
+                throw error(minLine, "\(name): `# Min Latencies:` says \(low), more than `# Max Latencies:` \(high)")
+            }
+            if mean < low || mean > high {
+                throw error(avgLine, "\(name): `# Avg Latencies:` says \(mean), outside the minimum \(low) and maximum \(high)")
+            }
+            let counts = threadCounts[thread]
+            if total > 0, let lowest = counts.firstIndex(where: { $0 > 0 }), let highest = counts.lastIndex(where: { $0 > 0 }) {
+                if UInt64(highest) > high || (overflowCount == 0 && UInt64(highest) != high) {
+                    throw error(maxLine, "\(name): `# Max Latencies:` says \(high) but the highest bucket with samples is \(highest)"
+                                + (overflowCount == 0 ? " and there are no overflows" : ""))
+                }
+                if UInt64(lowest) != low {
+                    throw error(minLine, "\(name): `# Min Latencies:` says \(low) but the lowest bucket with samples is \(lowest)")
+                }
+            } else if total == 0 && low < UInt64(rowCount) {
+                throw error(minLine, "\(name): `# Min Latencies:` says \(low) but every sample overflowed (latencies of \(rowCount) or more)")
+            }
+            if overflowCount > 0 && high < UInt64(rowCount) {
+                throw error(maxLine, "\(name): \(overflowCount) overflow\(overflowCount == 1 ? "" : "s") (latencies of \(rowCount) or more) but `# Max Latencies:` says \(high)")
+            }
+        }
+
         var threads: [LatencyHistogramFile.Thread] = []
         for thread in 0..<threadCount {
             threads.append(LatencyHistogramFile.Thread(
-                counts: rows.map { $0[thread] }, total: totals[thread], minimum: minima[thread],
+                counts: threadCounts[thread], total: totals[thread], minimum: minima[thread],
                 average: averages[thread], maximum: maxima[thread], overflows: overflows[thread],
                 overflowCycles: cycleLists[thread].cycles, otherOverflows: cycleLists[thread].others))
         }
         let summary = hasSummary
-            ? LatencyHistogramFile.Summary(counts: rows.map { $0[threadCount] }, total: totals[threadCount],
+            ? LatencyHistogramFile.Summary(counts: column(threadCount), total: totals[threadCount],
                                            maximum: maxima[threadCount], overflows: overflows[threadCount])
             : nil
-        return LatencyHistogramFile(path: path, threads: threads, summary: summary, bucketCount: rows.count,
+        return LatencyHistogramFile(path: path, threads: threads, summary: summary, bucketCount: rowCount,
                                     histogramLine: histogramLine)
+    }
+
+    /// Whether the line at `start..<end` can read `# Histogram` once escapes and blanks are removed: it
+    /// contains a `#` (a cheap test that spares building text for every row and status line).
+    static func mayBeHistogramHeader(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Bool {
+        var i = start
+        while i < end {
+            if bytes[i] == UInt8(ascii: "#") { return end - i >= 11 }
+            i += 1
+        }
+        return false
+    }
+
+    /// Reads the row at `start..<end` when it is well formed: the bucket number `index`, then at least one
+    /// and at most `maximumCounts` counts, separated by spaces and tabs, digits only, each fitting 64 bits.
+    /// Returns false (leaving `flat` partly appended) for anything else; `slowRow` then says what is wrong.
+    static func row(_ bytes: [UInt8], from start: Int, to end: Int, index: UInt64, into flat: inout [UInt64],
+                    maximumCounts: Int) -> Bool {
+        bytes.withUnsafeBufferPointer { b in
+            var i = start
+            var field = 0
+            while true {
+                while i < end && (b[i] == 0x20 || b[i] == 0x09) { i += 1 }
+                if i == end { break }
+                var value: UInt64 = 0
+                let digitsStart = i
+                while i < end, b[i] >= 0x30 && b[i] <= 0x39 {
+                    let (times, o1) = value.multipliedReportingOverflow(by: 10)
+                    let (plus, o2) = times.addingReportingOverflow(UInt64(b[i] - 0x30))
+                    if o1 || o2 { return false }
+                    value = plus
+                    i += 1
+                }
+                if i == digitsStart || (i < end && b[i] != 0x20 && b[i] != 0x09) { return false }
+                if field == 0 {
+                    if value != index { return false }
+                } else {
+                    if field > maximumCounts { return false }
+                    flat.append(value)
+                }
+                field += 1
+            }
+            return field >= 2
+        }
+    }
+
+    /// Says what is wrong with row line `index`, which `row` refused (the messages name the field at fault).
+    func slowRow(_ index: Int, rows: Int, columns: Int?) throws(JitterToolError) {
+        let lineNumber = index + 1
+        let fields = Self.fields(line(index))
+        guard let number = Self.number(fields[0]) else {
+            throw error(lineNumber, "\(Self.quoted(fields[0])) is not a bucket number")
+        }
+        guard number == UInt64(rows) else {
+            throw error(lineNumber, "row \(number) where row \(rows) was expected (rows are numbered 0, 1, 2, ... without gaps)")
+        }
+        guard fields.count >= 2 else { throw error(lineNumber, "row \(number) has no counts") }
+        guard fields.count - 1 <= LatencyHistogramFile.maximumColumns else {
+            throw error(lineNumber, "row \(number) has \(fields.count - 1) counts; at most \(LatencyHistogramFile.maximumColumns) (1024 threads and the -H sum)")
+        }
+        for field in fields.dropFirst() where Self.number(field) == nil {
+            throw error(lineNumber, "row \(number): \(Self.quoted(field)) is not a count")
+        }
+        throw error(lineNumber, "row \(number) is not a histogram row")
     }
 
     static func sum<S: Sequence>(_ values: S) -> (UInt64, Bool) where S.Element == UInt64 {
@@ -378,11 +545,11 @@ struct HistogramReader {
 
     /// The next line, or an error saying the file ends where `what` was expected.
     mutating func take(expecting what: String) throws(JitterToolError) -> (line: Substring, number: Int) {
-        guard next < lines.count else {
-            throw error(max(lines.count, 1), "the file ends where \(what) was expected")
+        guard next < lineCount else {
+            throw error(max(lineCount, 1), "the file ends where \(what) was expected")
         }
         defer { next += 1 }
-        return (lines[next], next + 1)
+        return (line(next), next + 1)
     }
 
     /// A footer line `label v1 v2 ...` with at least one value.

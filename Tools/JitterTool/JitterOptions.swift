@@ -140,7 +140,8 @@ public struct JitterOptions: Equatable, Sendable {
             case "N":
                 options.nanoseconds = true
             case "h", "H":
-                options.histogram = try number(required(name, attached: attached), name, in: 1...10_000_000)
+                // cyclictest's HIST_MAX: what it takes, and what `orion jitter plot` reads back.
+                options.histogram = try number(required(name, attached: attached), name, in: 1...1_000_000)
                 if key == "H" { options.histogramAllThreads = true }
             case "histfile":
                 let path = try required(name, attached: attached)
@@ -225,6 +226,9 @@ public struct JitterOptions: Equatable, Sendable {
         return options
     }
 
+    /// The longest `-D`: 365 days.
+    public static let maximumDurationS: UInt64 = 365 * 86_400
+
     static let shortOptions: Set<String> = ["p", "i", "d", "l", "D", "m", "t", "a", "S", "q", "N", "h", "H"]
     static let flagKeys: Set<String> = ["m", "S", "q", "N", "icount", "help"]
     static let longOptions: [String: String] = [
@@ -259,7 +263,12 @@ public struct JitterOptions: Equatable, Sendable {
         guard let value = UInt64(digits), value > 0 else {
             throw JitterUsageError("option \(name): '\(text)' is not a duration (seconds, or a number with s, m, h or d)")
         }
-        return value * scale
+        // At most a year: beyond it the end time would overflow the clock arithmetic.
+        let (seconds, overflowed) = value.multipliedReportingOverflow(by: scale)
+        guard !overflowed, seconds <= maximumDurationS else {
+            throw JitterUsageError("option \(name): '\(text)' is out of range (1 s to 365 d)")
+        }
+        return seconds
     }
 
     static func looksLikeCPUSet(_ text: String) -> Bool {

@@ -227,7 +227,9 @@ public enum JitterReport {
 
     /// Whether any thread's maximum is above `limitUs` (figures in ns are compared in ns).
     public static func exceeds(_ threads: [JitterThreadFigures], limitUs: UInt64, nanoseconds: Bool) -> JitterThreadFigures? {
-        let limit = nanoseconds ? limitUs * 1000 : limitUs
+        // Saturating: --max-latency takes values up to Int.max µs, which overflow in ns.
+        let (ns, overflowed) = limitUs.multipliedReportingOverflow(by: 1000)
+        let limit = nanoseconds ? (overflowed ? UInt64.max : ns) : limitUs
         return threads.first { $0.cycles > 0 && $0.maximum > limit }
     }
 }

@@ -21,8 +21,35 @@ func canFail(_ error: CANSocketError) -> Never {
     fail(OrionError(error.message, exitStatus: 1))
 }
 
+/// Exits 2 when `interface` is not a name Linux accepts (empty, 16 bytes or more, `/`, `:`, white space,
+/// `.` or `..`), before any socket is opened: the kernel would only say "no such device", or truncate it.
+func checkInterfaceName(_ interface: String) {
+    if let problem = CANInterfaceName.problem(interface) { badInput(problem) }
+}
+
+/// The limits of `orion can`'s numeric options (stated in each option's help, checked before anything runs).
+enum CANLimits {
+    /// Frame counts (`dump -n`, `gen -n`).
+    static let count: ClosedRange<Int> = 1...4_294_967_295
+    /// Timeouts and waits in milliseconds (`dump -T`, `gen -p` from 0, `isotp recv --timeout`): up to a day.
+    static let milliseconds: ClosedRange<Int> = 1...86_400_000
+    /// `gen -g`, milliseconds between frames: up to an hour.
+    static let gapMilliseconds: ClosedRange<Double> = 0...3_600_000
+    /// Bit rates in bit/s (nominal and CAN FD data phase).
+    static let bitrate: ClosedRange<Int> = 1...10_000_000
+    /// Controller clocks in Hz.
+    static let clock: ClosedRange<Int> = 1...1_000_000_000
+}
+
+/// Exits 2 unless `value` is in `range`: `OPTION: VALUE is out of range (LOW to HIGH)`.
+func checkRange<T: Comparable>(_ option: String, _ value: T, _ range: ClosedRange<T>) {
+    guard !range.contains(value) else { return }
+    badInput("\(option): \(value) is out of range (\(range.lowerBound) to \(range.upperBound))")
+}
+
 /// Opens `interface`, exiting with the error's message when that fails.
 func openCANSocket(_ interface: String) -> CANSocket {
+    checkInterfaceName(interface)
     do {
         return try CANSocket(interface: interface)
     } catch {
@@ -60,6 +87,7 @@ struct CANSend: ParsableCommand {
     @Argument(help: "The frame, e.g. 123#DEADBEEF.") var frame: String
 
     func run() throws {
+        checkInterfaceName(interface)
         let parsed: CANFrame
         do {
             parsed = try CANFrameSyntax.parse(frame)
@@ -89,8 +117,9 @@ struct CANDump: ParsableCommand {
     @Argument(help: "Interfaces with optional filters: can0,123:7FF,#FFFFFFFF ... or any.") var interfaces: [String]
     @Option(name: .customShort("t", allowingJoined: true), help: "Timestamps: a (absolute), A (with date), d (delta), z (from zero).")
     var timestamp: String?
-    @Option(name: .customShort("n"), help: "Exit after COUNT frames.") var count: Int?
-    @Option(name: .customShort("T"), help: "Exit after this many milliseconds without a frame.") var idleTimeout: Int32?
+    @Option(name: .customShort("n"), parsing: .unconditional, help: "Exit after COUNT frames (1..4294967295).") var count: Int?
+    @Option(name: .customShort("T"), parsing: .unconditional, help: "Exit after this many milliseconds without a frame (1..86400000).")
+    var idleTimeout: Int?
     @Flag(name: .customShort("L"), help: "Log format (what canplayer reads): (time) IF 123#DEADBEEF.") var log = false
     @Flag(name: .customShort("e"), help: "Explain error frames (and receive all of them unless a #mask is given).") var errors = false
 
@@ -102,7 +131,8 @@ struct CANDump: ParsableCommand {
             }
             mode = m
         }
-        if let count, count <= 0 { badInput("-n: COUNT must be positive") }
+        if let count { checkRange("-n", count, CANLimits.count) }
+        if let idleTimeout { checkRange("-T", idleTimeout, CANLimits.milliseconds) }
         var targets = [CANDumpTarget]()
         for argument in interfaces {
             do {
@@ -136,7 +166,7 @@ struct CANDump: ParsableCommand {
         var fds = sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
         signal(SIGPIPE, SIG_DFL)
         while true {
-            let ready = poll(&fds, nfds_t(fds.count), idleTimeout ?? -1)
+            let ready = poll(&fds, nfds_t(fds.count), idleTimeout.map { Int32($0) } ?? -1)
             if ready < 0 {
                 if errno == EINTR { continue }
                 fail(OrionError("poll: \(String(cString: strerror(errno)))", exitStatus: 1))
@@ -186,21 +216,32 @@ struct CANGen: ParsableCommand {
         abstract: "Generate frames like cangen (random id, length and data by default).")
 
     @Argument(help: "CAN interface.") var interface: String
-    @Option(name: .customShort("g"), help: "Gap between frames in milliseconds (0: as fast as the interface takes them).")
+    @Option(name: .customShort("g"), parsing: .unconditional,
+            help: "Gap between frames in milliseconds, 0..3600000, fractions allowed (0: as fast as the interface takes them).")
     var gap: Double = 200
     @Option(name: .customShort("I"), help: "CAN id: r (random), i (increment) or a hex id.") var id: String = "r"
     @Option(name: .customShort("L"), help: "Length: r, i or a number.") var length: String = "r"
     @Option(name: .customShort("D"), help: "Data: r, i or hex bytes.") var data: String = "r"
-    @Option(name: .customShort("n"), help: "Send COUNT frames, then exit.") var count: Int?
+    @Option(name: .customShort("n"), parsing: .unconditional, help: "Send COUNT frames (1..4294967295), then exit.") var count: Int?
     @Flag(name: .customShort("e"), help: "Extended (29-bit) ids.") var extended = false
     @Flag(name: .customShort("f"), help: "CAN FD frames.") var fd = false
     @Flag(name: .customShort("b"), help: "CAN FD with bit rate switch.") var brs = false
     @Flag(name: .customShort("R"), help: "Remote requests.") var remote = false
-    @Option(name: .customShort("p"), help: "When the interface queue is full, wait up to this many ms for room (default: wait).")
-    var pollTimeout: Int32?
-    @Option(name: .long, help: "Seed of the random generator.") var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+    @Option(name: .customShort("p"), parsing: .unconditional,
+            help: "When the interface queue is full, wait up to this many ms for room, 0..86400000 (default: wait).")
+    var pollTimeout: Int?
+    @Option(name: .long, parsing: .unconditional, help: "Seed of the random generator (0..18446744073709551615).")
+    var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
 
     func run() throws {
+        checkInterfaceName(interface)
+        // NaN and infinities are no gap (and would trap when turned into nanoseconds).
+        guard gap.isFinite, CANLimits.gapMilliseconds.contains(gap) else {
+            badInput("-g: \(gap) is out of range (0 to 3600000 milliseconds)")
+        }
+        if let count { checkRange("-n", count, CANLimits.count) }
+        if let pollTimeout { checkRange("-p", pollTimeout, 0...CANLimits.milliseconds.upperBound) }
+        let pollTimeout = self.pollTimeout.map { Int32($0) }
         var generator: CANGenerator
         do {
             generator = try CANGenerator(id: id, length: length, data: data, extended: extended, fd: fd || brs,
@@ -208,8 +249,6 @@ struct CANGen: ParsableCommand {
         } catch {
             badInput(error.message)
         }
-        if gap < 0 { badInput("-g: the gap cannot be negative") }
-        if let count, count < 0 { badInput("-n: COUNT cannot be negative") }
         let socket = openCANSocket(interface)
         let gapNanoseconds = Int64(gap * 1_000_000)
         do {
@@ -275,9 +314,11 @@ struct CANLinkCommand: ParsableCommand {
         discussion: "orion can link can0 bitrate 250000 sample-point 0.875 up | down | restart; without words: show.")
 
     @Argument(help: "CAN interface.") var interface: String
-    @Argument(help: "bitrate N, sample-point X, up, down, restart.") var words: [String] = []
+    @Argument(parsing: .allUnrecognized, help: "bitrate N (1..10000000 bit/s), sample-point X (between 0 and 1), up, down, restart.")
+    var words: [String] = []
 
     func run() throws {
+        checkInterfaceName(interface)
         var bitrate: UInt32?
         var samplePoint: UInt32 = 0
         var action: String?
@@ -285,12 +326,13 @@ struct CANLinkCommand: ParsableCommand {
         while i < words.count {
             switch words[i] {
             case "bitrate":
-                guard i + 1 < words.count, let value = UInt32(words[i + 1]), value > 0 else { badInput("bitrate needs a number of bit/s") }
-                bitrate = value
+                guard i + 1 < words.count, let value = Int(words[i + 1]) else { badInput("bitrate needs a number of bit/s (1..10000000)") }
+                checkRange("bitrate", value, CANLimits.bitrate)
+                bitrate = UInt32(value)
                 i += 2
             case "sample-point":
                 guard i + 1 < words.count, let value = Double(words[i + 1]), value > 0, value < 1 else {
-                    badInput("sample-point needs a fraction like 0.875")
+                    badInput("sample-point needs a fraction between 0 and 1 (exclusive), like 0.875")
                 }
                 samplePoint = UInt32((value * 1000).rounded())
                 i += 2
@@ -354,12 +396,17 @@ struct CANBitTimingCommand: ParsableCommand {
         commandName: "bittiming",
         abstract: "Compute a controller's bit timing as Linux does (no CAN interface needed).")
 
-    @Option(help: "Controller clock in Hz (the SJA1000 on Kvaser PCI cards: 8000000).") var clock: UInt32
-    @Option(help: "Bitrate in bit/s.") var bitrate: UInt32
-    @Option(name: .long, help: "Sample point as a fraction (default: CiA's, 0.875 up to 500 kbit/s).") var samplePoint: Double?
+    @Option(parsing: .unconditional, help: "Controller clock in Hz, 1..1000000000 (the SJA1000 on Kvaser PCI cards: 8000000).")
+    var clock: Int
+    @Option(parsing: .unconditional, help: "Bitrate in bit/s, 1..10000000.") var bitrate: Int
+    @Option(name: .long, parsing: .unconditional, help: "Sample point as a fraction between 0 and 1 (default: CiA's, 0.875 up to 500 kbit/s).")
+    var samplePoint: Double?
     @Option(help: "Controller limits: sja1000, ctucan, ctucan-data.") var controller: String = "sja1000"
 
     func run() throws {
+        checkRange("--clock", clock, CANLimits.clock)
+        checkRange("--bitrate", bitrate, CANLimits.bitrate)
+        let clock = UInt32(self.clock), bitrate = UInt32(self.bitrate)
         let limits: CANBitTimingLimits
         switch controller {
         case "sja1000": limits = .sja1000
@@ -369,7 +416,7 @@ struct CANBitTimingCommand: ParsableCommand {
         }
         var sp: UInt32 = 0
         if let samplePoint {
-            guard samplePoint > 0, samplePoint < 1 else { badInput("--sample-point must be between 0 and 1, e.g. 0.875") }
+            guard samplePoint > 0, samplePoint < 1 else { badInput("--sample-point: \(samplePoint) must be between 0 and 1 (exclusive), e.g. 0.875") }
             sp = UInt32((samplePoint * 1000).rounded())
         }
         do {
@@ -408,12 +455,15 @@ struct ISOTPOptions: ParsableArguments {
     @Option(name: .customShort("d"), help: "CAN id this side receives on (hex).") var destination: String
     @Flag(name: .long, help: "CAN FD frames (up to 64 bytes each).") var fd = false
     @Flag(name: .long, help: "CAN FD with bit rate switch.") var brs = false
-    @Option(name: .customShort("b"), help: "Block size this side asks for in flow control (0: none).") var blockSize: UInt8 = 0
+    @Option(name: .customShort("b"), parsing: .unconditional, help: "Block size this side asks for in flow control, 0..255 (0: no limit).")
+    var blockSize: Int = 0
     @Option(name: .customShort("m"), help: "STmin this side asks for, hex byte (00..7F ms, F1..F9 = 100..900 us).")
     var stMin: String = "0"
     @Option(name: .customShort("p"), help: "Pad frames to 8 bytes with this hex byte.") var pad: String?
 
     func config() -> ISOTPConfig {
+        checkInterfaceName(interface)
+        checkRange("-b", blockSize, 0...255)
         guard let tx = UInt32(source, radix: 16), tx <= CANFrame.extendedMask else { badInput("-s: '\(source)' is not a hex CAN id") }
         guard let rx = UInt32(destination, radix: 16), rx <= CANFrame.extendedMask else {
             badInput("-d: '\(destination)' is not a hex CAN id")
@@ -426,7 +476,7 @@ struct ISOTPOptions: ParsableArguments {
         }
         let extended = tx > CANFrame.standardMask || rx > CANFrame.standardMask
         let config = ISOTPConfig(txId: tx, rxId: rx, extended: extended, fd: fd || brs, bitRateSwitch: brs, padding: padding,
-                                 blockSize: blockSize, stMin: st)
+                                 blockSize: UInt8(blockSize), stMin: st)
         guard config.isValid else { badInput("this ISO-TP configuration cannot run (ids and frame format)") }
         return config
     }
@@ -471,7 +521,15 @@ func isotpFail(_ error: ISOTPError) -> Never {
     case .timeoutAs, .timeoutAr: text = "timeout: the interface did not take a frame in time (N_As/N_Ar)"
     case .timeoutBs: text = "timeout: no flow control from the receiver (N_Bs)"
     case .timeoutCr: text = "timeout: the next consecutive frame did not arrive (N_Cr)"
-    default: text = "ISO-TP transfer failed: \(error)"
+    case .wrongSequenceNumber: text = "ISO-TP transfer failed: a consecutive frame had the wrong sequence number (N_WRONG_SN)"
+    case .unexpectedPDU: text = "ISO-TP transfer failed: a new message started before the last one was complete (N_UNEXP_PDU)"
+    case .bufferOverflow: text = "ISO-TP transfer failed: the message is larger than the receiver's buffer (N_BUFFER_OVFLW)"
+    case .waitLimit: text = "ISO-TP transfer failed: the receiver asked to wait too many times in a row (N_WFT_OVRN)"
+    case .invalidFlowStatus: text = "ISO-TP transfer failed: a flow control frame had a reserved flow status (N_INVALID_FS)"
+    case .malformedFlowControl: text = "ISO-TP transfer failed: a flow control frame was shorter than 3 bytes"
+    case .busy: text = "ISO-TP transfer failed: a transfer was already running"
+    case .invalidLength: text = "ISO-TP cannot carry this message length (1 to 4294967295 bytes)"
+    case .invalidConfig: text = "this ISO-TP configuration cannot run (ids and frame format)"
     }
     fail(OrionError(text, exitStatus: 1))
 }
@@ -485,7 +543,16 @@ struct CANISOTPSend: ParsableCommand {
 
     func run() throws {
         let config = options.config()
-        let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        // The payload text is bounded: 4 MiB of hex holds messages far larger than a receiver's 1 MiB buffer.
+        let limit = 4 << 20
+        var data = Data()
+        while data.count <= limit {
+            let chunk = FileHandle.standardInput.readData(ofLength: 65536)
+            if chunk.isEmpty { break }
+            data.append(chunk)
+        }
+        guard data.count <= limit else { badInput("stdin: more than \(limit) bytes of hex text (4 MiB is the limit)") }
+        let input = String(decoding: data, as: UTF8.self)
         let payload: [UInt8]
         switch CANHexPayload.parse(input) {
         case .success(let bytes): payload = bytes
@@ -527,17 +594,19 @@ struct CANISOTPRecv: ParsableCommand {
 
     @OptionGroup var options: ISOTPOptions
     @Flag(name: .customShort("l"), help: "Keep receiving messages (default: exit after one).") var loop = false
-    @Option(name: .long, help: "Give up (exit 1) when no message has arrived within this many milliseconds.")
+    @Option(name: .long, parsing: .unconditional,
+            help: "Give up (exit 1) when no message has arrived within this many milliseconds (1..86400000).")
     var timeout: Int?
 
     func run() throws {
         let config = options.config()
+        if let timeout { checkRange("--timeout", timeout, CANLimits.milliseconds) }
         let socket = options.open(config)
         var link = SocketFrameLink(socket: socket)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 8)
         defer { buffer.deallocate() }
         var receiver = ISOTPReceiver(config: config, buffer: buffer)
-        let giveUp = timeout.map { nowNs() + UInt64(max($0, 0)) * 1_000_000 }
+        let giveUp = timeout.map { nowNs() + UInt64($0) * 1_000_000 }
         while true {
             var deadline = receiver.nextDeadlineNs
             if receiver.state == .idle, let giveUp { deadline = giveUp }

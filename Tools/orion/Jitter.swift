@@ -22,24 +22,24 @@ struct JitterCommand: ParsableCommand {
         orion jitter --board B [OPTIONS]    measure an Orion board in QEMU: timer interrupt (T:0) and task release (T:1)
         orion jitter plot FILE... --svg OUT [--title T] [--nsecs]   OSADL-style plot of cyclictest/orion histograms
 
-        -p PRIO  --priority=PRIO   SCHED_FIFO priority of the threads (0: SCHED_OTHER)
-        -i INTV  --interval=INTV   base interval of thread in us, default 1000
-        -d DIST  --distance=DIST   distance of thread intervals in us, default 500
-        -l LOOPS --loops=LOOPS     number of loops, default 0 (endless; 1000 on a board)
-        -D TIME  --duration=TIME   length of the run; append m, h or d for minutes, hours, days
+        -p PRIO  --priority=PRIO   SCHED_FIFO priority of the threads, 0..99 (0: SCHED_OTHER)
+        -i INTV  --interval=INTV   base interval of thread in us, 1..1000000000, default 1000
+        -d DIST  --distance=DIST   distance of thread intervals in us, 0..1000000000, default 500
+        -l LOOPS --loops=LOOPS     number of loops, 0..9223372036854775807, default 0 (endless; 1000 on a board)
+        -D TIME  --duration=TIME   length of the run, 1 s to 365 d; append m, h or d for minutes, hours, days
         -m       --mlockall        lock current and future memory
-        -t [NUM] --threads[=NUM]   NUM threads, or one per CPU without NUM (default 1)
+        -t [NUM] --threads[=NUM]   NUM threads (1..1024), or one per CPU without NUM (default 1)
         -a [CPUSET] --affinity[=CPUSET]  pin thread N to CPU N, or spread the threads over CPUSET
         -S       --smp             one thread per CPU, each pinned, same priority
         -q       --quiet           print a summary only on exit
         -N       --nsecs           figures and histogram buckets in ns instead of us
-        -h US    --histogram=US    print a latency histogram of US buckets after the run
+        -h US    --histogram=US    print a latency histogram of US buckets (1..1000000) after the run
         -H US    --histofall=US    the same with a column summing all threads
                  --histfile=PATH   write the histogram to PATH instead of stdout
                  --json=PATH       write the results as rt-tests JSON (with run metadata under "orion")
-                 --max-latency=US  exit 1 when any thread's maximum exceeds US (a CI gate)
+                 --max-latency=US  exit 1 when any thread's maximum exceeds US, 0..9223372036854775807 (a CI gate)
                  --board=BOARD     measure BOARD in QEMU (-i, -l, -h, -N, -q, --histfile, --json, --max-latency)
-                 --timeout=S       give up on a board run after S seconds (default 300)
+                 --timeout=S       give up on a board run after S seconds, 1..86400 (default 300)
                  --icount          run the board under QEMU -icount shift=0 (figures repeat exactly)
         Exit status: 0 done, 1 --max-latency exceeded or the measurement failed, 2 bad usage.
         """
@@ -269,6 +269,21 @@ struct JitterCommand: ParsableCommand {
 
     // MARK: plot
 
+    static let plotUsage = """
+        orion jitter plot FILE... --svg OUT [--title T] [--nsecs]
+
+        Draws an OSADL-style latency plot (SVG) of cyclictest or orion jitter histograms (-h/-H output, on
+        stdout or from --histfile), one line per thread per file.
+
+          FILE           a histogram: a regular file of at most 128 MiB with at most 1000000 rows
+                         (cyclictest's largest -h) and 1024 threads; its footer must agree with its buckets
+          --svg OUT      where to write the plot
+          --title T      the plot's title (default: one naming the files)
+          --nsecs, -N    the files were written with -N (buckets in ns)
+          --help, -h     this text
+        Exit status: 0 done, 2 bad usage or a file that is not a well-formed histogram (file:line: what is wrong).
+        """
+
     func plot(_ arguments: [String]) -> Never {
         var files: [String] = []
         var svg: String?
@@ -282,6 +297,10 @@ struct JitterCommand: ParsableCommand {
                 i += 1
                 guard i < arguments.count else { usageError("option \(a) needs a value") }
                 return arguments[i]
+            }
+            if a == "--help" || a == "-h" {
+                print(Self.plotUsage)
+                Foundation.exit(0)
             }
             if a == "--svg" || a.hasPrefix("--svg=") { svg = value() }
             else if a == "--title" || a.hasPrefix("--title=") { title = value() }

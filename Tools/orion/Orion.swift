@@ -100,29 +100,48 @@ struct Build: ParsableCommand {
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Build (if needed) and boot an image in QEMU; exits with the guest's status, 124 on timeout.")
+        abstract: "Build (if needed) and boot an image in QEMU; exits with the guest's status, 124 on timeout.",
+        discussion: """
+            When QEMU refuses its options or fails before the guest prints anything, its own message is shown \
+            and orion exits 2 (bad usage), not with QEMU's status as if the guest had failed.
+            """)
 
     @OptionGroup var image: ImageOptions
 
-    @Option(help: "Kill QEMU and exit 124 after this many seconds.")
+    @Option(parsing: .unconditional, help: "Kill QEMU and exit 124 after this many seconds (more than 0, at most 86400).")
     var timeout: Double = 120
 
-    @Option(help: "Number of CPUs (QEMU -smp).")
+    @Option(parsing: .unconditional, help: "Number of CPUs (QEMU -smp), 1..512; a machine may allow fewer (QEMU says so).")
     var smp: Int?
 
-    @Option(help: "Memory in MiB (QEMU -m).")
+    @Option(parsing: .unconditional, help: "Memory in MiB (QEMU -m), 16..65536.")
     var memory: Int?
 
     @Flag(help: "Deterministic virtual time: QEMU -icount shift=0,sleep=off.")
     var icount = false
 
-    @Option(name: .customLong("qemu-arg"), parsing: .unconditionalSingleValue, help: "Extra argument for QEMU (repeatable).")
+    @Option(name: .customLong("qemu-arg"), parsing: .unconditionalSingleValue, help: "Extra argument for QEMU (repeatable, not empty).")
     var qemuArgs: [String] = []
+
+    /// The ranges stated above.
+    static let timeoutRange: ClosedRange<Double> = 0...86_400
+    static let smpRange = 1...512
+    static let memoryRange = 16...65_536
 
     func run() throws {
         do {
+            // Every value is checked before anything is built or started (NaN and infinities are no timeout).
+            guard timeout.isFinite, timeout > 0, Self.timeoutRange.contains(timeout) else {
+                throw OrionError("--timeout: \(timeout) is out of range (more than 0, at most 86400 seconds)")
+            }
+            if let smp, !Self.smpRange.contains(smp) {
+                throw OrionError("--smp: \(smp) is out of range (1 to 512)")
+            }
+            if let memory, !Self.memoryRange.contains(memory) {
+                throw OrionError("--memory: \(memory) is out of range (16 to 65536 MiB)")
+            }
+            if qemuArgs.contains("") { throw OrionError("--qemu-arg: an empty argument (QEMU would take it as a file name)") }
             let (workspace, board, config) = try image.resolve()
-            guard timeout > 0 else { throw OrionError("--timeout must be positive") }
             if let missing = QEMU.missingRequirement(board: board) { throw OrionError(missing) }
             let implied = try BoardCatalog.impliedQEMUArguments(app: image.app, board: board)
             let options = BootOptions(cpus: smp, memoryMiB: memory, icount: icount, extraArguments: implied + qemuArgs)
@@ -132,12 +151,14 @@ struct Run: ParsableCommand {
             let arguments = try QEMU.arguments(board: board, image: built.bootImage, options: options)
             let qemu = HostTools.find(board.qemuBinary)!
             FileHandle.standardError.write(Data("orion: booting \(built.bootImage.path) on \(board.name)\n".utf8))
-            switch try HostTools.run(qemu, arguments, timeout: timeout) {
+            switch try HostTools.runGuest(qemu, arguments, timeout: timeout) {
             case .exited(let status):
                 if status != 0 {
                     FileHandle.standardError.write(Data("orion: guest exited with status \(status)\n".utf8))
                 }
                 Foundation.exit(status)
+            case .didNotStart(let status, let message):
+                throw OrionError("QEMU did not start the guest (exit status \(status)):\n\(message)")
             case .timedOut:
                 FileHandle.standardError.write(Data("orion: error: timeout: the guest did not exit within \(formatSeconds(timeout)) s; QEMU was killed\n".utf8))
                 Foundation.exit(124)
