@@ -30,6 +30,24 @@ enum FuzzCAN {
         _ = formatter.line(frame, interface: target.interface, timestampNanoseconds: Int64(selector) * 1_000_003)
     }
 
+    /// candump -L lines: a line that parses is written again by candump's log formatter and parses back to
+    /// the same interface, time and frame.
+    static func logLine(_ input: UnsafeRawBufferPointer) {
+        let text = String(decoding: input, as: UTF8.self)
+        guard let parsed = try? CANLogLine.parse(text) else { return }
+        // 12 digits of seconds fit in microseconds, not always in the formatter's nanoseconds.
+        guard parsed.timestampMicroseconds <= Int64.max / 1000 else { return }
+        var formatter = CANDumpFormatter(timestampMode: .none, logFormat: true)
+        let line = formatter.line(parsed.frame, interface: parsed.interface,
+                                  timestampNanoseconds: parsed.timestampMicroseconds * 1000)
+        guard let again = try? CANLogLine.parse(line.hasSuffix("\n") ? String(line.dropLast()) : line) else {
+            invariant(false, "candump's own line \(line.debugDescription) for \(text.debugDescription) does not parse")
+            return
+        }
+        invariant(again.interface == parsed.interface && again.timestampMicroseconds == parsed.timestampMicroseconds
+                  && same(again.frame, parsed.frame), "round trip changed \(text.debugDescription) into \(line.debugDescription)")
+    }
+
     /// A stream of frames (id choice, flags, length, data) and clock steps into one receiver with a
     /// 4095-byte buffer; its counters stay within the message it announced and the buffer it has.
     static func isotpReceiver(_ input: UnsafeRawBufferPointer) {

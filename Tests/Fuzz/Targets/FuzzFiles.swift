@@ -37,7 +37,7 @@ enum FuzzFiles {
     }
 
     static func histogram(_ input: UnsafeRawBufferPointer) {
-        guard let file = try? LatencyHistogramFile(text: text(input), path: "fuzz.hist") else { return }
+        guard let file = try? LatencyHistogramFile(bytes: [UInt8](input), path: "fuzz.hist") else { return }
         for thread in file.threads {
             invariant(!thread.hasSamples || thread.minimum <= thread.maximum, "a footer with min above max accepted")
         }

@@ -7,6 +7,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case fdt
     case canFrame = "can-frame"
     case candumpArguments = "candump-args"
+    case candumpLog = "candump-log"
     case isotpReceiver = "isotp-receiver"
     case sja1000Receive = "sja1000-receive"
     case modbusRTUServer = "modbus-rtu-server"
@@ -23,7 +24,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// The largest input worth trying (libFuzzer's `-max_len`): frames are small, files larger.
     public var maxLength: Int {
         switch self {
-        case .canFrame, .candumpArguments, .modbusRTUServer, .modbusTCPServer, .modbusClient: return 600
+        case .canFrame, .candumpArguments, .candumpLog, .modbusRTUServer, .modbusTCPServer, .modbusClient: return 600
         case .isotpReceiver, .sja1000Receive: return 4096
         case .fdt: return 16384
         default: return 32768
@@ -36,6 +37,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .fdt: return "Kernel FDT reader, node/property walk and the platform probe (Platform, PCI host bridge)"
         case .canFrame: return "cansend frame syntax (CANTool.CANFrameSyntax), with a format/parse round trip"
         case .candumpArguments: return "candump IF[,filter...] arguments (CANDumpTarget, Fieldbus CANFilterText) and log-line output"
+        case .candumpLog: return "candump -L log lines (CANTool.CANLogLine), with a format/parse round trip"
         case .isotpReceiver: return "ISO-TP receiver fed a stream of CAN frames and clock ticks"
         case .sja1000Receive: return "SJA1000 driver's interrupt service over a register image the input supplies"
         case .modbusRTUServer: return "Modbus RTU server: raw frames and frames with a valid CRC"
@@ -58,6 +60,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .fdt: FuzzKernel.fdt(input)
         case .canFrame: FuzzCAN.frameSyntax(input)
         case .candumpArguments: FuzzCAN.dumpArguments(input)
+        case .candumpLog: FuzzCAN.logLine(input)
         case .isotpReceiver: FuzzCAN.isotpReceiver(input)
         case .sja1000Receive: FuzzCAN.sja1000(input)
         case .modbusRTUServer: FuzzModbus.rtuServer(input)
