@@ -3,6 +3,7 @@
 // 3.5 character times (Modbus over serial line, 2.5.1.1).
 
 import CModbusIO
+import Fieldbus
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -69,7 +70,9 @@ public final class ModbusTCPConnection {
         try writeAll(fd, adu)
     }
 
-    /// Reads one MBAP frame (7-byte header and the length field's bytes after the unit id).
+    /// Reads one MBAP frame (7-byte header and the length field's bytes after the unit id), at most 260
+    /// bytes. Its protocol id is left for the caller to check (the frame is still delimited by its length);
+    /// a length field outside 2...254 cannot delimit a frame and is `.malformed`.
     public func receiveFrame(timeoutMilliseconds: Int) throws(ModbusIOError) -> [UInt8] {
         let deadline = orion_mb_now_us() + Int64(timeoutMilliseconds) * 1000
         var frame = [UInt8]()
@@ -86,7 +89,10 @@ public final class ModbusTCPConnection {
             frame += chunk[0..<n]
             if frame.count >= 6 && want == 7 {
                 let length = Int(frame[4]) << 8 | Int(frame[5])
-                want = 6 + max(length, 1)
+                guard (2...ModbusLimits.maxPDU + 1).contains(length) else {
+                    throw .malformed("the MBAP length field is \(length), outside 2...254, so the stream cannot be followed")
+                }
+                want = 6 + length
             }
         }
         return frame
