@@ -172,6 +172,30 @@ enum FakeServer {
         #expect(counters.contains("refused 0, evicted 1"), "\(counters)")
     }
 
+    /// An RTU line flooded without pauses: bursts longer than an RTU frame are counted as bad frames (they
+    /// used to be cut to 256 bytes and counted as CRC errors, which FC 8 reports), and the server still
+    /// stops at once on SIGINT.
+    @Test func rtuFloodIsBoundedAndCountedAsTooLong() throws {
+        let (socat, a, b) = try ModbusTestbed.ptyPair()
+        defer { socat.stop(signal: SIGKILL) }
+        let server = try Background(TestPaths.orion, ["modbus", "serve", "--rtu", a, "--parity", "N"] + ModbusTestbed.model)
+        try server.wait(for: "serving Modbus RTU")
+        let flood = try Background("python3", ["-c", """
+            import os, sys, time
+            fd = os.open(sys.argv[1], os.O_WRONLY | os.O_NOCTTY)
+            end = time.time() + 3
+            while time.time() < end: os.write(fd, bytes(range(256)) * 8)
+            """, b])
+        defer { flood.stop(signal: SIGKILL) }
+        usleep(1_000_000)
+        let started = Date()
+        let counters = server.stop()
+        #expect(Date().timeIntervalSince(started) < 2, "SIGINT took \(Date().timeIntervalSince(started)) s under a flood")
+        #expect(server.process.terminationStatus == 0, "\(counters)")
+        let bad = counters.split(separator: ",").first { $0.contains("bad frames") }.flatMap { Int($0.filter(\.isNumber)) } ?? 0
+        #expect(bad > 0, "overlong bursts not counted as bad frames: \(counters)")
+    }
+
     static let capProbe = """
         import socket, struct, sys, time
         port = int(sys.argv[1]); cap = int(sys.argv[2]); idle = float(sys.argv[3]); pid = sys.argv[4]
