@@ -50,6 +50,7 @@ enum FakeServer {
 extension ModbusInteropTests {
     /// A TCP reply is the answer only from the unit asked, with protocol id 0 (docs/MODBUS.md); others are
     /// set aside and counted, never printed.
+    // @verifies SWR-MODBUS-CLIENT-1
     @Test func replyFromAnotherUnitIsNotAccepted() throws {
         let (wrong, at) = try FakeServer.start("wrong-unit")
         defer { wrong.stop(signal: SIGKILL) }
