@@ -36,6 +36,18 @@ public enum ModbusClientPoll: Equatable, Sendable {
     case timedOut
 }
 
+/// Why `ModbusClient.receive` dropped a frame while a request stayed outstanding (or none was).
+public enum ModbusClientDrop: Equatable, Sendable {
+    /// No request was outstanding.
+    case nothingOutstanding
+    /// TCP: the frame carries another transaction id (a late answer to an earlier request, say).
+    case otherTransaction(UInt16)
+    /// TCP: the right transaction id from another unit id; RTU: another server address.
+    case otherUnit(UInt8)
+    /// The frame is damaged (bad CRC, MBAP protocol id not 0, length not matching).
+    case damaged(ModbusFrameError)
+}
+
 /// The request a client waits for an answer to.
 public struct ModbusPendingRequest: Sendable {
     /// MBAP transaction id (TCP).
@@ -70,6 +82,8 @@ public struct ModbusClient {
     public var nextTransactionId: UInt16 = 1
     /// Requests timed out unanswered, resends, and received frames dropped as damaged or unmatched.
     public private(set) var timeouts = 0, resends = 0, droppedFrames = 0
+    /// Why the last dropped frame was dropped (nil before the first drop).
+    public private(set) var lastDrop: ModbusClientDrop?
 
     /// A client with the given framing, per-attempt timeout and retries.
     public init(framing: ModbusFraming, timeoutNs: UInt64 = 500_000_000, retries: Int = 0) {
@@ -129,28 +143,26 @@ public struct ModbusClient {
 
     /// Matches a received frame to the outstanding request. Returns the response (an exception response
     /// included) and ends the request; returns nil for a frame that is not the answer to it (another
-    /// transaction id over TCP, another address over RTU, or nothing outstanding), which is dropped and
+    /// transaction or unit id over TCP, another address over RTU, or nothing outstanding), which is dropped and
     /// counted. The response points into `frame`.
     // @implements SWR-MODBUS-CLIENT-1
     public mutating func receive(_ frame: UnsafeRawBufferPointer) throws(ModbusClientError) -> ModbusResponse? {
-        guard let request = pending else { droppedFrames += 1; return nil }
+        guard let request = pending else { return drop(.nothingOutstanding) }
         let pdu: UnsafeRawBufferPointer
         do {
             switch framing {
             case .tcp:
                 let decoded = try ModbusTCP.decode(frame)
-                guard decoded.transactionId == request.transactionId, decoded.unitId == request.unitId else {
-                    droppedFrames += 1
-                    return nil
-                }
+                guard decoded.transactionId == request.transactionId else { return drop(.otherTransaction(decoded.transactionId)) }
+                guard decoded.unitId == request.unitId else { return drop(.otherUnit(decoded.unitId)) }
                 pdu = decoded.pdu
             case .rtu:
                 let decoded = try ModbusRTU.decode(frame)
-                guard decoded.address == request.unitId else { droppedFrames += 1; return nil }
+                guard decoded.address == request.unitId else { return drop(.otherUnit(decoded.address)) }
                 pdu = decoded.pdu
             }
         } catch {
-            droppedFrames += 1
+            _ = drop(.damaged(error))
             throw .frame(error)
         }
         let response: ModbusResponse
@@ -175,6 +187,13 @@ public struct ModbusClient {
             break
         }
         return response
+    }
+
+    /// Counts a dropped frame and why; returns nil for `receive` to return.
+    mutating func drop(_ why: ModbusClientDrop) -> ModbusResponse? {
+        droppedFrames += 1
+        lastDrop = why
+        return nil
     }
 
     /// Advances the timeout of the outstanding request to `nowNs`.

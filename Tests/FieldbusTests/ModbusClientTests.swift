@@ -44,12 +44,16 @@ import Testing
         _ = try send(&client, .readHoldingRegisters(address: 0, count: 2), unit: 5)
         let answer: [UInt8] = [0x03, 4, 0, 1, 0, 2]
         #expect(try receive(&client, tcpFrame(6, 5, answer)).get() == nil)     // a stale transaction
+        #expect(client.lastDrop == .otherTransaction(6))
         #expect(try receive(&client, tcpFrame(7, 4, answer)).get() == nil)     // another unit
+        #expect(client.lastDrop == .otherUnit(4))
         #expect(receive(&client, tcpFrame(7, 5, answer, protocolId: 1)) == .failure(.frame(.badProtocolId)))
+        #expect(client.lastDrop == .damaged(.badProtocolId))
         #expect(client.pending != nil && client.droppedFrames == 3)
         #expect(try receive(&client, tcpFrame(7, 5, answer)).get() == answer)
         #expect(client.pending == nil)
         #expect(try receive(&client, tcpFrame(7, 5, answer)).get() == nil)     // nothing outstanding any more
+        #expect(client.lastDrop == .nothingOutstanding)
     }
 
     // @verifies SWR-MODBUS-CLIENT-1
@@ -96,7 +100,7 @@ import Testing
         bad[5] ^= 0xFF
         #expect(receive(&client, bad) == .failure(.frame(.badCRC)))
         #expect(try receive(&client, rtuFrame(2, answer)).get() == nil)
-        #expect(client.pending != nil)
+        #expect(client.pending != nil && client.lastDrop == .otherUnit(2))
         #expect(try receive(&client, rtuFrame(1, answer)).get() == answer)
         // A broadcast leaves nothing to wait for.
         let broadcast = try send(&client, .writeSingleRegister(address: 1, value: 2), unit: 0)

@@ -47,31 +47,54 @@ func openSerial(_ device: String, baud: Int, parity: Character, stopBits: Int) -
 struct ModbusServe: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve a data model over Modbus TCP or RTU until interrupted; counters are printed at exit.")
+        abstract: "Serve a data model over Modbus TCP or RTU until interrupted; counters are printed at exit.",
+        usage: "orion modbus serve (--tcp [HOST]:PORT [--max-connections N] [--idle-timeout S] [--threads N] | --rtu DEVICE [--baud BAUD] [--parity P] [--stop-bits N] [--id UNIT]) [--coils N] [--discrete-inputs N] [--holding-registers N] [--input-registers N]")
 
-    @Option(name: .long, help: "Listen on [HOST]:PORT (e.g. :1502, 127.0.0.1:1502, [::1]:1502).")
+    @Option(name: .long, help: "Listen on [HOST]:PORT (PORT 0...65535, 0: any free port; e.g. :1502, 127.0.0.1:1502, [::1]:1502).")
     var tcp: String?
     @Option(name: .long, help: "Serve RTU on this serial device (tty or pty).")
     var rtu: String?
-    @Option(name: .long, help: "RTU baud rate.") var baud: Int = 19200
+    @Option(name: .long, parsing: .unconditional,
+            help: "RTU baud rate: \(modbusBaudRates.map(String.init).joined(separator: ", ")).") var baud: Int = 19200
     @Option(name: .long, help: "RTU parity: none, even, odd (N, E, O).") var parity: String = "E"
-    @Option(name: .customLong("stop-bits"), help: "RTU stop bits: 1 or 2.") var stopBits: Int = 1
-    @Option(name: .long, help: "Unit id (RTU address 1...247; over TCP every unit id is answered).") var id: Int = 1
-    @Option(name: .long, help: "Number of coils, from address 0.") var coils: Int = 10000
-    @Option(name: .customLong("discrete-inputs"), help: "Number of discrete inputs.") var discreteInputs: Int = 10000
-    @Option(name: .customLong("holding-registers"), help: "Number of holding registers.") var holdingRegisters: Int = 10000
-    @Option(name: .customLong("input-registers"), help: "Number of input registers.") var inputRegisters: Int = 10000
-    @Option(name: .customLong("max-connections"), help: "TCP connections served at once.") var maxConnections: Int = 1000
-    @Option(name: .long, help: "TCP event-loop threads (default: one per CPU); they share the data model under a lock.")
+    @Option(name: .customLong("stop-bits"), parsing: .unconditional, help: "RTU stop bits: 1 or 2.") var stopBits: Int = 1
+    @Option(name: .long, parsing: .unconditional, help: "Unit id, RTU address 1...247 (over TCP every unit id is answered).")
+    var id: Int = 1
+    @Option(name: .long, parsing: .unconditional, help: "Number of coils from address 0: 0...65536.") var coils: Int = 10000
+    @Option(name: .customLong("discrete-inputs"), parsing: .unconditional, help: "Number of discrete inputs: 0...65536.")
+    var discreteInputs: Int = 10000
+    @Option(name: .customLong("holding-registers"), parsing: .unconditional, help: "Number of holding registers: 0...65536.")
+    var holdingRegisters: Int = 10000
+    @Option(name: .customLong("input-registers"), parsing: .unconditional, help: "Number of input registers: 0...65536.")
+    var inputRegisters: Int = 10000
+    @Option(name: .customLong("max-connections"), parsing: .unconditional,
+            help: "TCP connections served at once, over all threads: \(ModbusTCPServer.connectionRange.lowerBound)...\(ModbusTCPServer.connectionRange.upperBound). At the cap the longest-idle connection is closed to admit a new one.")
+    var maxConnections: Int = 1000
+    @Option(name: .customLong("idle-timeout"), parsing: .unconditional,
+            help: "Close a TCP connection after this many seconds without a byte in or out: 0.1...86400.")
+    var idleTimeout: Double = 60
+    @Option(name: .long, parsing: .unconditional,
+            help: "TCP event-loop threads: \(ModbusTCPServer.threadRange.lowerBound)...\(ModbusTCPServer.threadRange.upperBound) (default: one per CPU, at most \(ModbusTCPServer.threadRange.upperBound)); they share the data model under a lock.")
     var threads: Int?
 
     func run() throws {
         guard (tcp == nil) != (rtu == nil) else { modbusUsage("give one of --tcp [HOST]:PORT or --rtu DEVICE") }
-        guard (1...247).contains(id) else { modbusUsage("--id must be 1...247") }
+        guard (1...247).contains(id) else { modbusUsage("--id must be 1...247 (got \(id))") }
         for (name, n) in [("coils", coils), ("discrete-inputs", discreteInputs),
                           ("holding-registers", holdingRegisters), ("input-registers", inputRegisters)] {
-            guard (0...65536).contains(n) else { modbusUsage("--\(name) must be 0...65536") }
+            guard (0...65536).contains(n) else { modbusUsage("--\(name) must be 0...65536 (got \(n))") }
         }
+        let connectionRange = ModbusTCPServer.connectionRange, threadRange = ModbusTCPServer.threadRange
+        guard connectionRange.contains(maxConnections) else {
+            modbusUsage("--max-connections must be \(connectionRange.lowerBound)...\(connectionRange.upperBound) (got \(maxConnections))")
+        }
+        guard idleTimeout >= 0.1 && idleTimeout <= 86400 else {
+            modbusUsage("--idle-timeout must be 0.1...86400 seconds (got \(idleTimeout))")
+        }
+        if let threads, !threadRange.contains(threads) {
+            modbusUsage("--threads must be \(threadRange.lowerBound)...\(threadRange.upperBound) (got \(threads))")
+        }
+        if rtu != nil { _ = serialSettings(baud: baud, parity: parity, stopBits: stopBits) }
         let coilStore = UnsafeMutableBufferPointer<Bool>.allocate(capacity: coils)
         coilStore.initialize(repeating: false)
         let inputStore = UnsafeMutableBufferPointer<Bool>.allocate(capacity: discreteInputs)
@@ -99,11 +122,12 @@ struct ModbusServe: ParsableCommand {
         if let tcp {
             let endpoint: ModbusEndpoint
             do { endpoint = try ModbusEndpoint.parse(tcp, defaultPort: nil) } catch { modbusUsage(error.description) }
-            let loops = threads ?? ProcessInfo.processInfo.activeProcessorCount
-            if loops < 1 { modbusUsage("--threads must be at least 1") }
+            let loops = threads ?? min(ProcessInfo.processInfo.activeProcessorCount, threadRange.upperBound)
+            reserveDescriptors(maxConnections)
             let listener: ModbusTCPServer
             do {
-                listener = try ModbusTCPServer(host: endpoint.host, port: endpoint.port, maxConnections: maxConnections)
+                listener = try ModbusTCPServer(host: endpoint.host, port: endpoint.port, maxConnections: maxConnections,
+                                               idleTimeoutMilliseconds: Int(idleTimeout * 1000))
             } catch {
                 modbusFailure(error.message)
             }
@@ -117,8 +141,9 @@ struct ModbusServe: ParsableCommand {
                 return server.handleTCP(frame: request, into: reply)
             }
             let c = listener.counters
-            print("connections \(c.connectionsAccepted) (refused \(c.connectionsRefused)), requests \(c.framesReceived), "
-                  + "replies \(c.repliesSent), dropped streams \(c.badFrames)")
+            print("connections \(c.connectionsAccepted) (refused \(c.connectionsRefused), evicted \(c.connectionsEvicted), "
+                  + "timed out \(c.connectionsTimedOut)), requests \(c.framesReceived), replies \(c.repliesSent), "
+                  + "dropped streams \(c.badFrames)")
         } else if let rtu {
             let (b, p, s) = serialSettings(baud: baud, parity: parity, stopBits: stopBits)
             let line = openSerial(rtu, baud: b, parity: p, stopBits: s)
@@ -147,52 +172,79 @@ struct ModbusServe: ParsableCommand {
         fflush(nil)
     }
 
+    /// Raises the soft limit on open files to what `connections` need (plus the listener, standard streams
+    /// and connections evicted but not yet closed), or refuses when the hard limit is lower.
+    func reserveDescriptors(_ connections: Int) {
+        let needed = rlim_t(2 * connections + 32)
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        if limit.rlim_cur >= needed { return }
+        guard limit.rlim_max >= needed else {
+            modbusUsage("--max-connections \(connections) needs up to \(needed) open files, this process may open \(limit.rlim_max) (ulimit -Hn): give at most \((Int(limit.rlim_max) - 32) / 2)")
+        }
+        limit.rlim_cur = needed
+        _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+    }
+
     func printServerCounters(_ c: ModbusCounters) {
         print("bus messages \(c.busMessages), CRC errors \(c.busCommunicationErrors), exceptions \(c.busExceptionErrors), "
               + "server messages \(c.serverMessages), no response \(c.serverNoResponse), bad frames \(c.badFrames)")
     }
 }
 
-/// Options `read` and `write` share, named after mbpoll's.
+/// Options `read` and `write` share, named after mbpoll's. Numeric options take their value unconditionally,
+/// so a negative number reaches the range check instead of being read as an option (`-r -1`).
 struct ModbusClientOptions: ParsableArguments {
-    @Option(name: .long, help: "Server at HOST[:PORT] (port 502 when left out).") var tcp: String?
+    @Option(name: .long, help: "Server at HOST[:PORT] (port 0...65535, 502 when left out).") var tcp: String?
     @Option(name: .long, help: "RTU server on this serial device.") var rtu: String?
-    @Option(name: .customShort("b"), help: "RTU baud rate.") var baud: Int = 19200
+    @Option(name: .customShort("b"), parsing: .unconditional,
+            help: "RTU baud rate: \(modbusBaudRates.map(String.init).joined(separator: ", ")).") var baud: Int = 19200
     @Option(name: .customShort("P"), help: "RTU parity: none, even, odd.") var parity: String = "even"
-    @Option(name: .customShort("s"), help: "RTU stop bits.") var stopBits: Int = 1
-    @Option(name: .customShort("a"), help: "Unit id (RTU address), 1...247 (0: RTU broadcast, writes only; TCP 0...255).")
+    @Option(name: .customShort("s"), parsing: .unconditional, help: "RTU stop bits: 1 or 2.") var stopBits: Int = 1
+    @Option(name: .customShort("a"), parsing: .unconditional,
+            help: "Unit id: 0...255 over TCP; RTU address 1...247 (0: RTU broadcast, writes only).")
     var unit: Int = 1
-    @Option(name: .customShort("t"), help: "Table: 0 coils, 1 discrete inputs, 3 input registers, 4 holding registers.")
+    @Option(name: .customShort("t"), help: "Data type: \(ModbusDataType.accepted) (as mbpoll).")
     var table: String = "4"
-    @Option(name: .customShort("r"), help: "Start reference (1-based unless -0).") var reference: Int = 1
+    @Option(name: .customShort("r"), parsing: .unconditional,
+            help: "Start reference: 1...65536 (0...65535 with -0).") var reference: Int = 1
     @Flag(name: .customShort("0"), help: "References are 0-based protocol addresses.") var zeroBased = false
-    @Option(name: .long, help: "Reply timeout in seconds.") var timeout: Double = 1.0
+    @Flag(name: .customShort("B"), help: "Big-endian word order for :int and :float (high word first; default low word first, as mbpoll).")
+    var bigEndianWords = false
+    @Option(name: .long, parsing: .unconditional, help: "Reply timeout in seconds: 0.01...3600.") var timeout: Double = 1.0
     @Flag(name: .long, help: "Print JSON instead of mbpoll's table.") var json = false
 
-    func pollTable() -> ModbusPollTable {
-        guard let t = ModbusPollTable(rawValue: table.split(separator: ":").first.map(String.init) ?? table) else {
-            modbusUsage("bad table type '\(table)' (0 coils, 1 discrete inputs, 3 input registers, 4 holding registers)")
-        }
-        return t
+    func dataType() -> ModbusDataType {
+        do { return try ModbusDataType.parse(table) } catch { modbusUsage(error.description) }
     }
 
-    func connect() -> ModbusClientLink {
+    /// Checks the options every request needs (before anything is opened).
+    func validate(writing: Bool) {
         guard (tcp == nil) != (rtu == nil) else { modbusUsage("give one of --tcp HOST[:PORT] or --rtu DEVICE") }
-        guard timeout > 0 && timeout <= 3600 else { modbusUsage("--timeout must be above 0 and at most 3600 seconds") }
+        guard timeout >= 0.01 && timeout <= 3600 else { modbusUsage("--timeout must be 0.01...3600 seconds (got \(timeout))") }
+        if tcp != nil {
+            guard (0...255).contains(unit) else { modbusUsage("-a must be 0...255 over TCP (got \(unit))") }
+        } else {
+            guard (0...247).contains(unit) else { modbusUsage("-a must be 1...247 over RTU, or 0 to broadcast a write (got \(unit))") }
+            if unit == 0 && !writing { modbusUsage("a read cannot be broadcast (-a 0)") }
+            _ = serialSettings(baud: baud, parity: parity, stopBits: stopBits)
+        }
+    }
+
+    func connect() -> ModbusClientSession {
         let ms = Int(timeout * 1000)
         if let tcp {
-            guard (0...255).contains(unit) else { modbusUsage("-a must be 0...255 over TCP") }
             let endpoint: ModbusEndpoint
             do { endpoint = try ModbusEndpoint.parse(tcp, defaultPort: 502) } catch { modbusUsage(error.description) }
             do {
-                return .tcp(try ModbusTCPConnection(host: endpoint.host, port: endpoint.port, timeoutMilliseconds: ms), ms)
+                let connection = try ModbusTCPConnection(host: endpoint.host, port: endpoint.port, timeoutMilliseconds: ms)
+                return ModbusClientSession(.tcp(connection), timeoutMilliseconds: ms, options: self)
             } catch {
                 modbusFailure(error.message)
             }
         }
-        guard (0...247).contains(unit) else { modbusUsage("-a must be 0...247 over RTU") }
         let (b, p, s) = serialSettings(baud: baud, parity: parity, stopBits: stopBits)
-        return .rtu(openSerial(rtu!, baud: b, parity: p, stopBits: s), ms)
+        return ModbusClientSession(.rtu(openSerial(rtu!, baud: b, parity: p, stopBits: s)), timeoutMilliseconds: ms, options: self)
     }
 
     func fail(_ message: String, exception: UInt8? = nil) -> Never {
@@ -201,77 +253,99 @@ struct ModbusClientOptions: ParsableArguments {
     }
 }
 
-/// A client's way to its server: one request out, the matching reply PDU back.
-enum ModbusClientLink {
-    case tcp(ModbusTCPConnection, Int)
-    case rtu(ModbusSerialLine, Int)
+/// A client's way to its server: the portable `ModbusClient` (which builds the request and matches the
+/// reply by transaction id, unit id and function) over a TCP connection or a serial line.
+final class ModbusClientSession {
+    enum Link {
+        case tcp(ModbusTCPConnection)
+        case rtu(ModbusSerialLine)
+    }
 
-    /// Sends `request` to `unit` and returns the reply PDU; nil for an RTU broadcast (no reply).
-    func transact(_ request: ModbusRequest, unit: UInt8, transactionId: UInt16, options: ModbusClientOptions) -> [UInt8]? {
+    let link: Link
+    let timeoutMilliseconds: Int
+    let options: ModbusClientOptions
+    var client: ModbusClient
+    /// Frames set aside while waiting, by reason, for the message when no reply comes.
+    var dropped: [String: Int] = [:]
+
+    init(_ link: Link, timeoutMilliseconds: Int, options: ModbusClientOptions) {
+        self.link = link
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.options = options
+        if case .tcp = link { client = ModbusClient(framing: .tcp) } else { client = ModbusClient(framing: .rtu) }
+        client.timeoutNs = UInt64(timeoutMilliseconds) * 1_000_000
+    }
+
+    /// Sends `request` to `unit` and returns the reply (its PDU bytes, already matched to the request and
+    /// checked by `ModbusClient`); nil for an RTU broadcast, which has no reply. Frames from another unit or
+    /// transaction, or damaged ones, are counted and skipped; no reply in time, a malformed reply or one that
+    /// does not answer the request fails (exit 1).
+    func transact(_ request: ModbusRequest, unit: UInt8) -> [UInt8]? {
         var adu = [UInt8](repeating: 0, count: ModbusLimits.maxTCPADU)
-        var pdu = [UInt8](repeating: 0, count: ModbusLimits.maxPDU)
+        let now = DispatchTime.now().uptimeNanoseconds
         do {
-            let pduLength = try pdu.withUnsafeMutableBytes { (b) throws -> Int in try request.encode(into: b) }
-            let length: Int
-            switch self {
-            case .tcp:
-                length = try adu.withUnsafeMutableBytes { (out) throws -> Int in
-                    try pdu.withUnsafeBytes { (p) throws -> Int in
-                        try ModbusTCP.encode(transactionId: transactionId, unitId: unit,
-                                             pdu: UnsafeRawBufferPointer(rebasing: p[0..<pduLength]), into: out)
-                    }
-                }
-            case .rtu:
-                length = try adu.withUnsafeMutableBytes { (out) throws -> Int in
-                    try pdu.withUnsafeBytes { (p) throws -> Int in
-                        try ModbusRTU.encode(address: unit, pdu: UnsafeRawBufferPointer(rebasing: p[0..<pduLength]), into: out)
-                    }
-                }
+            let length = try adu.withUnsafeMutableBytes { (out) throws -> Int in
+                try client.send(request, unitId: unit, into: out, nowNs: now)
             }
             adu.removeSubrange(length...)
         } catch {
-            modbusUsage("cannot encode the request: \(error)")
+            modbusUsage((error as? ModbusClientError)?.message ?? "cannot encode the request")
         }
+        let deadline = now + UInt64(timeoutMilliseconds) * 1_000_000
         do {
-            switch self {
-            case .tcp(let connection, let ms):
+            switch link {
+            case .tcp(let connection):
                 try connection.send(adu)
-                let deadline = Date().addingTimeInterval(Double(ms) / 1000)
-                while true {
-                    let left = Int(deadline.timeIntervalSinceNow * 1000)
-                    if left <= 0 { throw ModbusIOError.timeout }
-                    let reply = try connection.receiveFrame(timeoutMilliseconds: left)
-                    let frame = try? reply.withUnsafeBytes { (r) throws(ModbusFrameError) in
-                        let f = try ModbusTCP.decode(r)
-                        return (f.transactionId, Array(f.pdu))
-                    }
-                    // A reply to an earlier, timed-out transaction is skipped.
-                    if let frame, frame.0 == transactionId { return frame.1 }
-                }
-            case .rtu(let line, let ms):
+            case .rtu(let line):
                 line.drain()
                 try line.send(adu)
                 if unit == ModbusRTU.broadcastAddress {
                     usleep(UInt32(line.gapMicroseconds))
                     return nil
                 }
-                let deadline = Date().addingTimeInterval(Double(ms) / 1000)
-                while true {
-                    let left = Int(deadline.timeIntervalSinceNow * 1000)
-                    if left <= 0 { throw ModbusIOError.timeout }
-                    guard let reply = try line.receiveFrame(timeoutMilliseconds: left) else { throw ModbusIOError.timeout }
-                    let frame = try? reply.withUnsafeBytes { (r) throws(ModbusFrameError) in
-                        let f = try ModbusRTU.decode(r)
-                        return (f.address, Array(f.pdu))
-                    }
-                    if let frame, frame.0 == unit { return frame.1 }  // bad CRC or another address: keep waiting
+            }
+            while true {
+                let nowNs = DispatchTime.now().uptimeNanoseconds
+                if nowNs >= deadline { throw ModbusIOError.timeout }
+                let left = Int((deadline - nowNs + 999_999) / 1_000_000)
+                let frame: [UInt8]
+                switch link {
+                case .tcp(let connection):
+                    frame = try connection.receiveFrame(timeoutMilliseconds: left)
+                case .rtu(let line):
+                    guard let f = try line.receiveFrame(timeoutMilliseconds: left) else { throw ModbusIOError.timeout }
+                    frame = f
                 }
+                if let reply = try match(frame) { return reply }
             }
         } catch let error as ModbusIOError {
-            options.fail(error == .timeout ? "no reply within \(options.timeout) s" : error.message)
+            client.cancel()
+            if error == .timeout {
+                let seen = dropped.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }
+                options.fail("no reply within \(options.timeout) s" + (seen.isEmpty ? "" : "; set aside: " + seen.joined(separator: ", ")))
+            }
+            options.fail(error.message)
+        } catch let error as ModbusClientError {
+            options.fail(error.message)
         } catch {
             options.fail("\(error)")
         }
+    }
+
+    /// The reply PDU when `frame` answers the outstanding request; nil when it is set aside (counted).
+    func match(_ frame: [UInt8]) throws -> [UInt8]? {
+        let before = client.droppedFrames
+        do {
+            let pdu = try frame.withUnsafeBytes { (f) throws -> [UInt8]? in
+                guard try client.receive(f) != nil else { return nil }
+                return client.framing == .tcp ? Array(f[ModbusTCP.headerLength...]) : Array(f[1..<(f.count - 2)])
+            }
+            if let pdu { return pdu }
+        } catch ModbusClientError.frame where client.pending != nil {
+            // A damaged frame: the request stays outstanding.
+        }
+        if client.droppedFrames != before, let why = client.lastDrop { dropped[why.message, default: 0] += 1 }
+        return nil
     }
 }
 
@@ -291,13 +365,13 @@ func exceptionText(_ code: UInt8) -> String {
     return "exception \(code) (\(name))"
 }
 
-/// Decodes a reply PDU with `body`, exiting 1 for an exception reply, a malformed reply or one `body`
-/// does not accept (nil).
+/// Decodes a reply PDU (already matched to its request) with `body`, exiting 1 for an exception reply or a
+/// reply `body` does not accept (nil).
 func decodeReply<T>(_ pdu: [UInt8], options: ModbusClientOptions, _ body: (ModbusResponse) -> T?) -> T {
     var exception: UInt8?
     var fault: ModbusFrameError?
     let value: T? = pdu.withUnsafeBytes { (p) -> T? in
-        do {
+        do throws(ModbusFrameError) {
             let response = try ModbusResponse.decode(p)
             if case .exception(_, let code) = response {
                 exception = code
@@ -305,70 +379,77 @@ func decodeReply<T>(_ pdu: [UInt8], options: ModbusClientOptions, _ body: (Modbu
             }
             return body(response)
         } catch {
-            fault = error as? ModbusFrameError ?? .badLength
+            fault = error
             return nil
         }
     }
     if let value { return value }
     if let exception { options.fail(exceptionText(exception), exception: exception) }
-    if let fault { options.fail("malformed reply: \(fault)") }
-    options.fail("unexpected reply (function \(pdu.first ?? 0))")
+    if let fault { options.fail("malformed reply: \(fault.message)") }
+    options.fail("the reply does not answer the request (function \(pdu.first ?? 0))")
 }
 
 struct ModbusRead: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "read",
-        abstract: "Read coils, discrete inputs or registers, printed like mbpoll (or as JSON).")
+        abstract: "Read coils, discrete inputs or registers, printed like mbpoll (or as JSON).",
+        usage: "orion modbus read (--tcp HOST[:PORT] | --rtu DEVICE [-b BAUD] [-P PARITY] [-s STOPBITS]) [-a UNIT] [-t TYPE] [-r REF] [-c COUNT] [-0] [-B] [-1 | -l MS] [-u] [--timeout S] [--json]")
 
     @OptionGroup var options: ModbusClientOptions
-    @Option(name: .customShort("c"), help: "Number of values.") var count: Int = 1
+    @Option(name: .customShort("c"), parsing: .unconditional,
+            help: "Number of values: 1...2000 bits, 1...125 registers, 1...62 32-bit values (:int, :float).")
+    var count: Int = 1
     @Flag(name: .customShort("1"), help: "Poll once (otherwise every -l milliseconds until interrupted).") var once = false
-    @Option(name: .customShort("l"), help: "Poll period in milliseconds.") var period: Int = 1000
-    @Flag(name: .customShort("u"), help: "Print registers unsigned (default: signed, as mbpoll).") var unsigned = false
+    @Option(name: .customShort("l"), parsing: .unconditional, help: "Poll period in milliseconds: 10...3600000.")
+    var period: Int = 1000
+    @Flag(name: .customShort("u"), help: "Print 16-bit registers unsigned only (default: as mbpoll, 65531 (-5)).")
+    var unsigned = false
 
     func run() throws {
-        let table = options.pollTable()
-        guard (1...table.maxCount(writing: false)).contains(count) else {
-            modbusUsage("-c must be 1...\(table.maxCount(writing: false)) for \(table.name)")
+        let type = options.dataType()
+        let maxCount = type.maxCount(writing: false)
+        guard (1...maxCount).contains(count) else {
+            modbusUsage("-c must be 1...\(maxCount) for -t \(options.table) (got \(count))")
         }
+        guard (10...3_600_000).contains(period) else { modbusUsage("-l must be 10...3600000 milliseconds (got \(period))") }
+        let registers = count * (type.table.isBits ? 1 : type.format.registersPerValue)
         let address: UInt16
-        do { address = try protocolAddress(reference: options.reference, zeroBased: options.zeroBased, count: count) } catch {
+        do { address = try protocolAddress(reference: options.reference, zeroBased: options.zeroBased, count: registers) } catch {
             modbusUsage(error.description)
         }
-        if options.rtu != nil && options.unit == 0 { modbusUsage("a read cannot be broadcast (-a 0)") }
-        let link = options.connect()
-        let n = UInt16(count)
+        options.validate(writing: false)
+        let session = options.connect()
+        let n = UInt16(registers)
         let request: ModbusRequest
-        switch table {
+        switch type.table {
         case .coils: request = .readCoils(address: address, count: n)
         case .discreteInputs: request = .readDiscreteInputs(address: address, count: n)
         case .inputRegisters: request = .readInputRegisters(address: address, count: n)
         case .holdingRegisters: request = .readHoldingRegisters(address: address, count: n)
         }
         signal(SIGINT) { _ in modbusStopRequested = 1 }
-        var transaction: UInt16 = 1
         while true {
-            let pdu = link.transact(request, unit: UInt8(options.unit), transactionId: transaction, options: options)!
-            transaction &+= 1
+            let pdu = session.transact(request, unit: UInt8(options.unit))!
             let values: [UInt16] = decodeReply(pdu, options: options) { response in
                 switch response {
-                case .bits(_, let bytes) where bytes.count * 8 >= count:
-                    return (0..<count).map { UInt16(bytes[$0 >> 3] >> UInt8($0 & 7) & 1) }
-                case .registers(_, let bytes) where bytes.count == 2 * count:
-                    return (0..<count).map { UInt16(bytes[2 * $0]) << 8 | UInt16(bytes[2 * $0 + 1]) }
+                case .bits(_, let bytes) where bytes.count * 8 >= registers:
+                    return (0..<registers).map { UInt16(bytes[$0 >> 3] >> UInt8($0 & 7) & 1) }
+                case .registers(_, let bytes) where bytes.count == 2 * registers:
+                    return (0..<registers).map { UInt16(bytes[2 * $0]) << 8 | UInt16(bytes[2 * $0 + 1]) }
                 default:
                     return nil
                 }
             }
             if options.json {
-                print(ModbusOutput.json(values, table: table, unit: options.unit, firstReference: options.reference,
-                                        address: Int(address)), terminator: "")
+                print(ModbusOutput.json(values, type: type, unit: options.unit, firstReference: options.reference,
+                                        address: Int(address), bigEndianWords: options.bigEndianWords), terminator: "")
             } else {
-                print(ModbusOutput.table(values, table: table, firstReference: options.reference, unsigned: unsigned), terminator: "")
+                print(ModbusOutput.table(values, type: type, firstReference: options.reference, unsigned: unsigned,
+                                         bigEndianWords: options.bigEndianWords), terminator: "")
             }
             fflush(nil)
             if once || modbusStopRequested != 0 { return }
-            usleep(UInt32(max(period, 1)) * 1000)
+            usleep(UInt32(period) * 1000)
             if modbusStopRequested != 0 { return }
         }
     }
@@ -377,24 +458,28 @@ struct ModbusRead: ParsableCommand {
 struct ModbusWrite: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "write",
-        abstract: "Write coils (-t 0) or holding registers (-t 4): one value with FC 5/6, several with FC 15/16.")
+        abstract: "Write coils (-t 0) or holding registers (-t 4, 4:hex, 4:int, 4:float): one register with FC 5/6, several with FC 15/16.",
+        usage: "orion modbus write (--tcp HOST[:PORT] | --rtu DEVICE [-b BAUD] [-P PARITY] [-s STOPBITS]) [-a UNIT] [-t TYPE] [-r REF] [-0] [-B] [--timeout S] [--json] VALUE...")
 
     @OptionGroup var options: ModbusClientOptions
-    @Argument(parsing: .allUnrecognized, help: "Values: 0/1 for coils, -32768...65535 or 0x hex for registers.") var values: [String] = []
+    @Argument(parsing: .allUnrecognized,
+              help: "Values: 0/1 for coils; -32768...65535 or 0x hex for registers; -2147483648...2147483647 for :int; a finite number for :float.")
+    var values: [String] = []
 
     func run() throws {
-        let table = options.pollTable()
+        let type = options.dataType()
         let parsed: [UInt16]
         let address: UInt16
         do {
-            parsed = try parseWriteValues(values, table: table)
+            parsed = try parseWriteValues(values, type: type, bigEndianWords: options.bigEndianWords)
             address = try protocolAddress(reference: options.reference, zeroBased: options.zeroBased, count: parsed.count)
         } catch {
             modbusUsage(error.description)
         }
-        let link = options.connect()
+        options.validate(writing: true)
+        let session = options.connect()
         var payload = [UInt8]()
-        if table.isBits {
+        if type.table.isBits {
             payload = [UInt8](repeating: 0, count: (parsed.count + 7) / 8)
             for (i, v) in parsed.enumerated() where v != 0 { payload[i >> 3] |= 1 << UInt8(i & 7) }
         } else {
@@ -402,13 +487,13 @@ struct ModbusWrite: ParsableCommand {
         }
         let reply: [UInt8]? = payload.withUnsafeBytes { bytes in
             let request: ModbusRequest
-            switch (table, parsed.count) {
+            switch (type.table, parsed.count) {
             case (.coils, 1): request = .writeSingleCoil(address: address, value: parsed[0] != 0 ? 0xFF00 : 0)
             case (.coils, _): request = .writeMultipleCoils(address: address, count: UInt16(parsed.count), bits: bytes)
             case (_, 1): request = .writeSingleRegister(address: address, value: parsed[0])
             default: request = .writeMultipleRegisters(address: address, count: UInt16(parsed.count), values: bytes)
             }
-            return link.transact(request, unit: UInt8(options.unit), transactionId: 1, options: options)
+            return session.transact(request, unit: UInt8(options.unit))
         }
         if let reply {
             let _: Bool = decodeReply(reply, options: options) { response in
@@ -419,9 +504,9 @@ struct ModbusWrite: ParsableCommand {
             }
         }
         if options.json {
-            print("{\"written\":\(parsed.count),\"table\":\"\(table.name)\",\"reference\":\(options.reference)}")
+            print("{\"written\":\(values.count),\"table\":\"\(type.table.name)\",\"reference\":\(options.reference)}")
         } else {
-            print("Written \(parsed.count) references.")
+            print("Written \(values.count) references.")
         }
     }
 }

@@ -14,6 +14,8 @@ public enum ModbusIOError: Error, Equatable, Sendable {
     case closed
     /// A serial setting this host cannot apply (baud rate, parity, stop bits).
     case badSetting(String)
+    /// The peer sent a stream this side cannot follow (an MBAP length field outside 2...254).
+    case malformed(String)
     /// Any other system error, with the operation that failed.
     case system(operation: String, errno: Int32)
 
@@ -22,6 +24,7 @@ public enum ModbusIOError: Error, Equatable, Sendable {
         case .timeout: return "timed out"
         case .closed: return "connection closed by the peer"
         case .badSetting(let what): return what
+        case .malformed(let what): return "malformed reply: \(what)"
         case .system(let operation, let code): return "\(operation): \(String(cString: strerror(code)))"
         }
     }

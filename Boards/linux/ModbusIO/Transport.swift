@@ -3,6 +3,7 @@
 // 3.5 character times (Modbus over serial line, 2.5.1.1).
 
 import CModbusIO
+import Fieldbus
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -69,7 +70,9 @@ public final class ModbusTCPConnection {
         try writeAll(fd, adu)
     }
 
-    /// Reads one MBAP frame (7-byte header and the length field's bytes after the unit id).
+    /// Reads one MBAP frame (7-byte header and the length field's bytes after the unit id), at most 260
+    /// bytes. Its protocol id is left for the caller to check (the frame is still delimited by its length);
+    /// a length field outside 2...254 cannot delimit a frame and is `.malformed`.
     public func receiveFrame(timeoutMilliseconds: Int) throws(ModbusIOError) -> [UInt8] {
         let deadline = orion_mb_now_us() + Int64(timeoutMilliseconds) * 1000
         var frame = [UInt8]()
@@ -86,7 +89,10 @@ public final class ModbusTCPConnection {
             frame += chunk[0..<n]
             if frame.count >= 6 && want == 7 {
                 let length = Int(frame[4]) << 8 | Int(frame[5])
-                want = 6 + max(length, 1)
+                guard (2...ModbusLimits.maxPDU + 1).contains(length) else {
+                    throw .malformed("the MBAP length field is \(length), outside 2...254, so the stream cannot be followed")
+                }
+                want = 6 + length
             }
         }
         return frame
@@ -118,23 +124,37 @@ public final class ModbusSerialLine {
         try writeAll(fd, adu)
     }
 
-    /// Discards whatever is waiting on the line.
+    /// Bytes `receiveFrame` takes without a gap before it returns (and at most what `drain` discards).
+    public static let maxBurst = 4096
+
+    /// Discards what is waiting on the line, at most `maxBurst` bytes (a line that never pauses cannot
+    /// hold the caller here).
     public func drain() {
         var chunk = [UInt8](repeating: 0, count: 256)
-        while chunk.withUnsafeMutableBytes({ read(fd, $0.baseAddress!, 256) }) > 0 {}
+        var discarded = 0
+        while discarded < Self.maxBurst {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, 256) }
+            if n <= 0 { return }
+            discarded += n
+        }
     }
 
     /// Reads one frame: waits up to `timeoutMilliseconds` for its first byte, then takes bytes until the
-    /// line is silent for the frame gap. Nil when nothing arrived. At most 256 bytes are kept (an RTU
-    /// ADU's maximum); a longer burst is returned truncated for the caller to reject.
+    /// line is silent for the frame gap. Nil when nothing arrived. At most 257 bytes are kept: a longer
+    /// burst comes back as 257 bytes, one more than an RTU ADU's maximum, so the caller rejects it as too
+    /// long. A burst without any gap is cut after `maxBurst` bytes, so a peer that never pauses cannot keep
+    /// the caller from its loop (and from noticing a stop request); the rest is read as the next frames.
     public func receiveFrame(timeoutMilliseconds: Int) throws(ModbusIOError) -> [UInt8]? {
         guard waitReadable(fd, until: orion_mb_now_us() + Int64(timeoutMilliseconds) * 1000) else { return nil }
         var frame = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 256)
+        var burst = 0
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, 256) }
             if n > 0 {
-                if frame.count < 256 { frame += chunk[0..<min(n, 256 - frame.count)] }
+                if frame.count < 257 { frame += chunk[0..<min(n, 257 - frame.count)] }
+                burst += n
+                if burst >= Self.maxBurst { return frame }
                 continue
             }
             if n < 0 && errno != EAGAIN && errno != EINTR {
