@@ -118,14 +118,14 @@ func vmScript(orion: String) -> String {
     return #"""
     set -u
     O='\#(orion)'
-    T='timeout 30'
+    T='timeout 120'
     begin() { echo "::begin $1"; }
     end() { echo "::end $1 rc=$2"; }
     # Start a receiver in the background and wait until it (or the command under timeout) holds a socket:
     # TCG is slow to load the Swift runtime, a fixed sleep would be either too short or wasteful.
     bg() {
         "$@" & local p=$! i c
-        for i in $(seq 150); do
+        for i in $(seq 300); do
             for c in $p $(pgrep -P $p); do
                 if ls -l /proc/$c/fd 2>/dev/null | grep -q 'socket:'; then sleep 0.3; return; fi
             done
