@@ -86,12 +86,22 @@ public struct CoverageData: Sendable {
         try parse(BoundedFile.read(path, limit: TraceLimits.coverageFileBytes, what: "the coverage file"), file: path)
     }
 
-    /// A JSON number that is a whole number an `Int` holds exactly (llvm-cov writes only those), else nil.
+    /// A JSON number that is a whole number, else nil. llvm-cov writes execution counts up to
+    /// 2^64 - 1 (a saturated counter reads 9223372036854775807 or more): integers above `Int.max` are
+    /// clamped to it; a number with a fraction, or a float too large for an `Int`, is refused.
     static func integer(_ value: Any) -> Int? {
         guard let number = value as? NSNumber else { return nil }
-        let d = number.doubleValue
-        guard d.isFinite, d == d.rounded(), abs(d) < 9.0e18 else { return nil }
-        return Int(number.int64Value)
+        switch String(cString: number.objCType) {
+        case "c", "C", "s", "S", "i", "I", "l", "q":
+            return Int(truncatingIfNeeded: number.int64Value)
+        case "L", "Q":
+            let unsigned = number.uint64Value
+            return unsigned > UInt64(Int.max) ? Int.max : Int(unsigned)
+        default:
+            let d = number.doubleValue
+            guard d.isFinite, d == d.rounded(), abs(d) < 9.0e18 else { return nil }
+            return Int(d)
+        }
     }
 
     /// The line where `[`/`{` nesting first passes `TraceLimits.nesting`, or nil (checked before

@@ -246,6 +246,16 @@ struct InputBoundTests {
         }
     }
 
+    /// llvm-cov writes saturated counters (9223372036854775807, found in Orion RT's own export) and
+    /// counts up to 2^64 - 1: they are counts, clamped to Int.max, not bad input.
+    @Test func saturatedCountsAreAccepted() throws {
+        for count in ["9223372036854775807", "18446744073709551615"] {
+            let text = #"{"data": [{"functions": [{"filenames": ["/a.swift"], "regions": [[1, 1, 2, 1, \#(count), 0, 0, 0]]}]}]}"#
+            let data = try CoverageData.parse(Data(text.utf8), file: "c.json")
+            #expect(data.files["/a.swift"]?.values.first == Int.max)
+        }
+    }
+
     @Test func deepXMLIsRefusedWithItsPosition() throws {
         let text = "<testsuites>\n" + String(repeating: "<a>", count: 100) + String(repeating: "</a>", count: 100) + "</testsuites>\n"
         do {
