@@ -164,6 +164,9 @@ struct ListElementTests {
         ("- needs: impl,,test", "empty element in the 'needs' list (a comma at the start or end, or two commas in a row)"),
         ("- independent-of: ,SWR-2", "empty element in the 'independent-of' list (a comma at the start or end, or two commas in a row)"),
         ("- coverage-waiver:", "'coverage-waiver' needs the reason the code is not measured"),
+        ("- covers: TSR-1, TSR-1", "'TSR-1' is listed twice in 'covers'"),
+        ("- covers: " + (0...RequirementParser.maxListElements).map { "T-\($0)" }.joined(separator: ","),
+         "more than 1000 elements in the 'covers' list (the limit)"),
     ])
     func emptyListElementIsAnErrorAtItsLine(line: String, message: String) {
         #expect(throws: TraceInputError(SourceLocation(file: "r.md", line: 3), message)) {
