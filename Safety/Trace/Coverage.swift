@@ -24,8 +24,14 @@ public struct CoverageData: Sendable {
 
     /// Parses the JSON text of `llvm-cov export -format=text`. `file` is the name used in errors; source
     /// paths in the export that are relative are taken relative to the folder holding `file`.
+    ///
+    /// Arrays and objects nested deeper than `TraceLimits.nesting`, values that are not what llvm-cov
+    /// writes, or JSON that does not parse are a `TraceInputError`; this never traps, whatever the bytes.
     public static func parse(_ data: Data, file: String) throws(TraceInputError) -> CoverageData {
         let folder = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        if let line = nestingPastLimit(data) {
+            throw TraceInputError(SourceLocation(file: file, line: line), "not llvm-cov export JSON: arrays and objects nested deeper than \(TraceLimits.nesting) levels (the limit)")
+        }
         let root: Any
         do {
             root = try JSONSerialization.jsonObject(with: data)
@@ -54,7 +60,7 @@ public struct CoverageData: Sendable {
                 for region in regions {
                     // [startLine, startColumn, endLine, endColumn, count, fileID, expandedFileID, kind]
                     guard let r = region as? [Any], r.count >= 8,
-                          let fields = Optional(r.prefix(8).compactMap { ($0 as? NSNumber)?.intValue }), fields.count == 8 else {
+                          let fields = Optional(r.prefix(8).compactMap(integer)), fields.count == 8 else {
                         throw TraceInputError(top, "not llvm-cov export JSON: a region that is not 8 integers")
                     }
                     guard fields[7] == 0 else { continue }  // code regions only (not expansions, gaps, skipped)
@@ -75,11 +81,52 @@ public struct CoverageData: Sendable {
         return CoverageData(files: files, source: file)
     }
 
+    /// Reads and parses the `llvm-cov export` file at `path` (at most `TraceLimits.coverageFileBytes`).
     public static func load(_ path: String) throws(TraceInputError) -> CoverageData {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TraceInputError(SourceLocation(file: path, line: 0), "cannot read the coverage file")
+        try parse(BoundedFile.read(path, limit: TraceLimits.coverageFileBytes, what: "the coverage file"), file: path)
+    }
+
+    /// A JSON number that is a whole number, else nil. llvm-cov writes execution counts up to
+    /// 2^64 - 1 (a saturated counter reads 9223372036854775807 or more): integers above `Int.max` are
+    /// clamped to it; a number with a fraction, or a float too large for an `Int`, is refused.
+    static func integer(_ value: Any) -> Int? {
+        guard let number = value as? NSNumber else { return nil }
+        switch String(cString: number.objCType) {
+        case "c", "C", "s", "S", "i", "I", "l", "q":
+            return Int(truncatingIfNeeded: number.int64Value)
+        case "L", "Q":
+            let unsigned = number.uint64Value
+            return unsigned > UInt64(Int.max) ? Int.max : Int(unsigned)
+        default:
+            let d = number.doubleValue
+            guard d.isFinite, d == d.rounded(), abs(d) < 9.0e18 else { return nil }
+            return Int(d)
         }
-        return try parse(data, file: path)
+    }
+
+    /// The line where `[`/`{` nesting first passes `TraceLimits.nesting`, or nil (checked before
+    /// JSONSerialization, whose parser recurses).
+    static func nestingPastLimit(_ data: Data) -> Int? {
+        var depth = 0
+        var line = 1
+        var inString = false
+        var escaped = false
+        for byte in data {
+            if byte == UInt8(ascii: "\n") { line += 1 }
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth > TraceLimits.nesting { return line }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return nil
     }
 
     /// The line a JSONSerialization error points at: Foundation reports a character offset ("around
@@ -153,6 +200,8 @@ public struct CoverageSummary: Sendable {
     /// Items with `@implements` tags none of whose code is in the coverage file (not built into the
     /// measured binaries, such as board code, or no coverage file at all).
     public var unmeasured: [String]
+    /// The unmeasured items that carry a `coverage-waiver`, with its reason.
+    public var waived: [(id: String, reason: String)] = []
 
     /// Attributes coverage to the items that `tags` implement.
     static func build(items: [RequirementItem], tags: [TraceTag], coverage: CoverageData?, config: TraceConfig) -> CoverageSummary {
@@ -177,20 +226,31 @@ public struct CoverageSummary: Sendable {
             return ItemCoverage(id: id, asil: item.asil, threshold: item.asil.map(config.threshold(for:)) ?? 0,
                                 functions: perItem[id]!.sorted { $0.location < $1.location })
         }
-        return CoverageSummary(source: coverage?.source, thresholds: config.coverageThreshold, items: measured,
-                               unmeasured: implemented.subtracting(perItem.keys).sorted())
+        let unmeasured = implemented.subtracting(perItem.keys).sorted()
+        var summary = CoverageSummary(source: coverage?.source, thresholds: config.coverageThreshold, items: measured, unmeasured: unmeasured)
+        summary.waived = unmeasured.compactMap { id in byID[id]?.coverageWaiver.map { (id, $0.reason) } }
+        return summary
     }
 
-    /// One `low-coverage` defect per measured item below its ASIL's floor.
+    /// One `low-coverage` defect per measured item below its ASIL's floor; with coverage data, one
+    /// `unmeasured` defect per item of ASIL A to D whose code the data does not hold and that has no
+    /// `coverage-waiver`.
     func defects(items: [RequirementItem]) -> [Defect] {
-        let locations = Dictionary(items.map { ($0.id, $0.location) }, uniquingKeysWith: { first, _ in first })
-        return self.items.compactMap { item in
+        let byID = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var defects: [Defect] = self.items.compactMap { item in
             guard item.threshold > 0, item.percent < item.threshold else { return nil }
             let asil = item.asil.map { "ASIL \($0)" } ?? "its ASIL"
             let names = item.functions.map(\.symbol).joined(separator: ", ")
-            return Defect(.lowCoverage, id: item.id, at: locations[item.id]!,
+            return Defect(.lowCoverage, id: item.id, at: byID[item.id]!.location,
                           "region coverage \(formatPercent(item.percent))% (\(item.covered)/\(item.regions), in \(names)) is below \(formatPercent(item.threshold))% for \(asil)")
         }
+        guard source != nil else { return defects }
+        for id in unmeasured {
+            guard let item = byID[id], let asil = item.asil, asil.level >= .a, item.coverageWaiver == nil else { continue }
+            defects.append(Defect(.unmeasured, id: id, at: item.location,
+                                  "ASIL \(asil), but the coverage data holds none of its implementing code (not measured); measure it, or give a coverage-waiver with the reason"))
+        }
+        return defects
     }
 
     var json: String {
@@ -205,6 +265,7 @@ public struct CoverageSummary: Sendable {
         }
         return "{\"source\": \(source.map(jsonString) ?? "null"), \"metric\": \"region\", \"thresholds\": {\(thresholdText)}, "
             + "\"measured\": \(items.count), \"unmeasured\": [\(unmeasured.map(jsonString).joined(separator: ", "))], "
+            + "\"waived\": [\(waived.map { "{\"id\": \(jsonString($0.id)), \"reason\": \(jsonString($0.reason))}" }.joined(separator: ", "))], "
             + "\"items\": [\(rows.joined(separator: ", "))]}"
     }
 }

@@ -58,6 +58,7 @@ private struct Page {
         if let date { meta.append("Generated " + e(ReqIFReport.timestamp(date))) }
         if !inputs.isEmpty { meta.append("from " + inputs.map { "<code>\(e($0))</code>" }.joined(separator: " ")) }
         if !meta.isEmpty { w("<p class=\"meta\">\(meta.joined(separator: " "))</p>") }
+        provenance()
         let verdict = report.defects.isEmpty ? "clean" : "dirty"
         let defectText = report.defects.isEmpty ? "no defects" : "\(report.defects.count) defect\(report.defects.count == 1 ? "" : "s")"
         w("<p class=\"verdict \(verdict)\" id=\"verdict\">\(index.items.count) items · \(report.linkCount) links · \(report.tags.count) tags · \(defectText)</p>")
@@ -73,6 +74,27 @@ private struct Page {
         w("<script>\(Page.script)</script>")
         w("</body>")
         w("</html>")
+    }
+
+    /// What the report was made from: commit, tools, mode, test totals, input files and their SHA-256.
+    mutating func provenance() {
+        let report = index.report
+        var rows: [(String, String)] = []
+        rows.append(("Commit", "<code>\(e(report.provenance?.commitText ?? "unknown"))</code>"))
+        let tools = (report.provenance?.tools ?? []).map { "\(e($0.name)) \(e($0.version))" }
+        if !tools.isEmpty { rows.append(("Tools", tools.joined(separator: ", "))) }
+        rows.append(("Mode", report.baseline ? "baseline (every item must be approved)" : "development (draft items allowed)"))
+        rows.append(("Tests", report.testTotals.map { e($0.text) } ?? "no test results given"))
+        for input in report.inputs {
+            rows.append((input.role.prefix(1).uppercased() + input.role.dropFirst(), "<code>\(e(input.path))</code> SHA-256 <code class=\"hash\">\(e(input.sha256))</code>"))
+        }
+        if !report.inputs.contains(where: { $0.role == "coverage" }) { rows.append(("Coverage", "no coverage data given")) }
+        if !report.skipped.isEmpty {
+            rows.append(("Skipped", report.skipped.map { "<code>\(e($0.path))</code> (\(e($0.reason)))" }.joined(separator: "<br>")))
+        }
+        w("<dl class=\"provenance\" id=\"provenance\">")
+        for (name, value) in rows { w("<dt>\(e(name))</dt><dd>\(value)</dd>") }
+        w("</dl>")
     }
 
     // MARK: Summary
@@ -141,22 +163,45 @@ private struct Page {
 
     mutating func forest(_ items: [RequirementItem]) {
         w("<ul class=\"tree\">")
-        var path: [String] = []
-        for item in items where !shown.contains(item.id) { node(item, path: &path) }
+        for item in items where !shown.contains(item.id) { subtree(item) }
         w("</ul>")
     }
 
-    mutating func node(_ item: RequirementItem, path: inout [String]) {
-        let id = item.id
-        if shown.contains(id) || path.contains(id) {
-            let why = path.contains(id) ? "covers loop back to \(id)" : "shown above"
-            w("<li class=\"ref\">\(kindBadge(item.kind)) <a href=\"#\(HTMLReport.itemAnchor(id))\">\(e(id))</a> \(e(item.title)) <span class=\"muted\">(\(why))</span></li>")
-            return
+    /// An item's node with its children below it, walked with a stack of its own (not the call stack),
+    /// so a covers chain of any length renders. An item already shown, or met again on its own path
+    /// (a covers loop), is a one-line reference to its node.
+    mutating func subtree(_ root: RequirementItem) {
+        enum Step { case enter(RequirementItem), leave(String, hasChildren: Bool) }
+        var steps: [Step] = [.enter(root)]
+        var path: Set<String> = []
+        while let step = steps.popLast() {
+            switch step {
+            case .enter(let item):
+                let id = item.id
+                if shown.contains(id) || path.contains(id) {
+                    let why = path.contains(id) ? "covers loop back to \(id)" : "shown above"
+                    w("<li class=\"ref\">\(kindBadge(item.kind)) <a href=\"#\(HTMLReport.itemAnchor(id))\">\(e(id))</a> \(e(item.title)) <span class=\"muted\">(\(why))</span></li>")
+                    continue
+                }
+                shown.insert(id)
+                path.insert(id)
+                node(item)
+                let kids = (index.children[id] ?? []).compactMap { index.byID[$0] }
+                if !kids.isEmpty { w("<ul class=\"tree\">") }
+                steps.append(.leave(id, hasChildren: !kids.isEmpty))
+                steps += kids.reversed().map { Step.enter($0) }
+            case .leave(let id, let hasChildren):
+                if hasChildren { w("</ul>") }
+                w("</details>")
+                w("</li>")
+                path.remove(id)
+            }
         }
-        shown.insert(id)
-        path.append(id)
-        defer { path.removeLast() }
+    }
 
+    /// The opening of an item's node: its summary line and details, up to where its children go.
+    mutating func node(_ item: RequirementItem) {
+        let id = item.id
         let itemDefects = index.defectsByID[id] ?? []
         w("<li class=\"node\">")
         w("<details open id=\"\(HTMLReport.itemAnchor(id))\">")
@@ -204,14 +249,6 @@ private struct Page {
             w("</ul>")
         }
         w("</div>")
-        let kids = (index.children[id] ?? []).compactMap { index.byID[$0] }
-        if !kids.isEmpty {
-            w("<ul class=\"tree\">")
-            for kid in kids { node(kid, path: &path) }
-            w("</ul>")
-        }
-        w("</details>")
-        w("</li>")
     }
 
     func kindBadge(_ kind: ItemKind?) -> String {
@@ -327,6 +364,12 @@ private struct Page {
         if !summary.unmeasured.isEmpty {
             w("<p class=\"note\">Implemented but not in the coverage data: " + summary.unmeasured.map { index.byID[$0] != nil ? itemLink($0) : e($0) }.joined(separator: ", ") + "</p>")
         }
+        if !summary.waived.isEmpty {
+            w("<p class=\"note\">Coverage waivers (not measured, with the reason given in the item):</p>")
+            w("<ul class=\"waivers\" id=\"waivers\">")
+            for waiver in summary.waived { w("<li>\(itemLink(waiver.id)): \(e(waiver.reason))</li>") }
+            w("</ul>")
+        }
         w("</section>")
     }
 
@@ -341,6 +384,9 @@ private struct Page {
     header h1 { margin: 0 0 4px; font-size: 22px; }
     header .meta { margin: 0 0 6px; color: #c9d1e3; }
     header code { color: #fff; }
+    header dl.provenance { display: grid; grid-template-columns: max-content auto; gap: 0 12px; margin: 0 0 8px; color: #c9d1e3; font-size: 12px; }
+    header dl.provenance dt { font-weight: 600; }
+    header dl.provenance dd { margin: 0; overflow-wrap: anywhere; }
     header nav a { color: #c9d1ff; margin-right: 16px; }
     .verdict { display: inline-block; margin: 4px 0 8px; padding: 4px 10px; border-radius: 4px; font-weight: 600; }
     .verdict.clean { background: #2e8b57; }

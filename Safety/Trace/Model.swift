@@ -2,21 +2,27 @@
 
 import Foundation
 
-/// A place in a file, printed as `file:line`.
+/// A place in a file, printed as `file:line` (or `file:line:column` when the column is known).
 public struct SourceLocation: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var file: String
     public var line: Int
+    /// The column (from 1), for inputs whose parser tells it (XML); nil for line-based inputs.
+    public var column: Int?
 
-    public init(file: String, line: Int) {
+    public init(file: String, line: Int, column: Int? = nil) {
         self.file = file
         self.line = line
+        self.column = column
     }
 
-    /// `file:line`, or just `file` for line 0 (a whole file or folder).
-    public var description: String { line > 0 ? "\(file):\(line)" : file }
+    /// `file:line[:column]`, or just `file` for line 0 (a whole file or folder).
+    public var description: String {
+        guard line > 0 else { return file }
+        return column.map { "\(file):\(line):\($0)" } ?? "\(file):\(line)"
+    }
 
     public static func < (a: SourceLocation, b: SourceLocation) -> Bool {
-        (a.file, a.line) < (b.file, b.line)
+        (a.file, a.line, a.column ?? 0) < (b.file, b.line, b.column ?? 0)
     }
 }
 
@@ -31,6 +37,19 @@ public struct TraceInputError: Error, Equatable, Sendable, CustomStringConvertib
     }
 
     public var description: String { "\(location): \(message)" }
+}
+
+/// A file or link the folder walk passed over on purpose, with the reason (shown in every report).
+public struct SkippedFile: Hashable, Sendable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String { "\(path): \(reason)" }
 }
 
 /// The kind of a requirement item, from its ID prefix. Order is the decomposition order.
@@ -158,6 +177,9 @@ public struct RequirementItem: Sendable {
     public var independentOf: [(id: String, location: SourceLocation)]
     public var rev: Int
     public var status: String?
+    /// Why the item's code may stay out of the coverage data (`coverage-waiver`): without it, an item of
+    /// ASIL A to D whose code the coverage data does not hold is an `unmeasured` defect.
+    public var coverageWaiver: (reason: String, location: SourceLocation)?
     public var body: String
     public var location: SourceLocation
 
@@ -201,6 +223,14 @@ public struct Defect: Hashable, Sendable, CustomStringConvertible {
     public enum Kind: String, CaseIterable, Sendable {
         case uncovered, orphan, brokenLink = "broken-link", duplicate, cycle, outdated, asil, decomposition
         case failingTest = "failing-test", missingTest = "missing-test", lowCoverage = "low-coverage"
+        /// With coverage data: an item of ASIL A to D whose implementing code the data does not hold,
+        /// without a `coverage-waiver`.
+        case unmeasured
+        /// A leaf of a safety goal's subtree that no `@implements` or no `@verifies` tag names: the goal
+        /// does not reach code and tests through it.
+        case deadEnd = "dead-end"
+        /// In baseline mode: an item whose status is not `approved`.
+        case unapproved
     }
 
     public var kind: Kind

@@ -85,18 +85,35 @@ public struct ReportIndex: Sendable {
     }
 
     /// Items with a direct tag, plus items whose children all roll up (a covers loop counts as not done).
+    /// A depth-first search with its own stack, so a chain of any length is walked in constant stack space.
     static func rollUp(items: [RequirementItem], direct: Set<String>, children: [String: [String]]) -> Set<String> {
         var done: [String: Bool] = [:]
         var onPath: Set<String> = []
-        func visit(_ id: String) -> Bool {
+        var stack: [(id: String, kids: [String], next: Int, all: Bool)] = []
+
+        /// The answer for `id` when it is known without looking at its children; nil after pushing it.
+        func start(_ id: String) -> Bool? {
             if let known = done[id] { return known }
             if direct.contains(id) { done[id] = true; return true }
             guard let kids = children[id], !kids.isEmpty, onPath.insert(id).inserted else { return false }
-            var all = true
-            for kid in kids where !visit(kid) { all = false }
-            onPath.remove(id)
-            done[id] = all
-            return all
+            stack.append((id, kids, 0, true))
+            return nil
+        }
+        func visit(_ root: String) -> Bool {
+            if let answer = start(root) { return answer }
+            while true {
+                let top = stack[stack.count - 1]
+                if top.next < top.kids.count {
+                    stack[stack.count - 1].next += 1
+                    if let answer = start(top.kids[top.next]), !answer { stack[stack.count - 1].all = false }
+                    continue
+                }
+                stack.removeLast()
+                onPath.remove(top.id)
+                done[top.id] = top.all
+                guard !stack.isEmpty else { return top.all }
+                if !top.all { stack[stack.count - 1].all = false }
+            }
         }
         return Set(items.map(\.id).filter(visit))
     }

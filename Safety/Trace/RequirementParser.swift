@@ -4,7 +4,7 @@ import Foundation
 
 public enum RequirementParser {
     /// The attributes an item may carry.
-    public static let attributes: Set<String> = ["asil", "covers", "needs", "rev", "status", "independent-of"]
+    public static let attributes: Set<String> = ["asil", "covers", "needs", "rev", "status", "independent-of", "coverage-waiver"]
     public static let statuses: Set<String> = ["draft", "approved"]
 
     /// Parses the items of one Markdown file. `file` is the name used in locations.
@@ -60,7 +60,7 @@ public enum RequirementParser {
                 if trimmed.isEmpty { continue }
                 if let (name, value) = attribute(trimmed) {
                     guard attributes.contains(name) else {
-                        throw TraceInputError(here, "unknown attribute '\(name)' (known: asil, covers, needs, rev, status, independent-of)")
+                        throw TraceInputError(here, "unknown attribute '\(name)' (known: asil, covers, needs, rev, status, independent-of, coverage-waiver)")
                     }
                     guard seenAttributes.insert(name).inserted else {
                         throw TraceInputError(here, "attribute '\(name)' given twice")
@@ -108,18 +108,18 @@ public enum RequirementParser {
             }
             item.asil = asil
         case "covers":
-            for part in list(value) {
+            for part in try list(value, of: name, at: here) {
                 item.covers.append((try reference(part, at: here), here))
             }
         case "needs":
-            for part in list(value) {
+            for part in try list(value, of: name, at: here) {
                 guard let need = Need(parsing: part) else {
                     throw TraceInputError(here, "unknown need '\(part)' (use impl, test, or a child kind: fsr, tsr, swr)")
                 }
                 if !item.needs.contains(need) { item.needs.append(need) }
             }
         case "independent-of":
-            for part in list(value) {
+            for part in try list(value, of: name, at: here) {
                 guard isIdentifier(part) else { throw TraceInputError(here, "'\(part)' is not an item ID") }
                 item.independentOf.append((part, here))
             }
@@ -133,13 +133,35 @@ public enum RequirementParser {
                 throw TraceInputError(here, "unknown status '\(value)' (use draft or approved)")
             }
             item.status = value.lowercased()
+        case "coverage-waiver":
+            guard !value.isEmpty else {
+                throw TraceInputError(here, "'coverage-waiver' needs the reason the code is not measured")
+            }
+            item.coverageWaiver = (value, here)
         default:
             throw TraceInputError(here, "unknown attribute '\(name)'")
         }
     }
 
-    static func list(_ value: String) -> [String] {
-        value.split(separator: ",").map { trimmed($0) }.filter { !$0.isEmpty }
+    /// `A, B, C` → [A, B, C]. An empty value or an empty element (`,,`, a leading or trailing comma) is
+    /// bad input, not an empty list.
+    /// The most elements one `covers`, `needs` or `independent-of` list may have.
+    public static let maxListElements = 1_000
+
+    static func list(_ value: String, of name: String, at here: SourceLocation) throws(TraceInputError) -> [String] {
+        let parts = value.split(separator: ",", omittingEmptySubsequences: false).map { trimmed($0) }
+        guard parts != [""] else { throw TraceInputError(here, "'\(name)' without a value") }
+        guard !parts.contains("") else {
+            throw TraceInputError(here, "empty element in the '\(name)' list (a comma at the start or end, or two commas in a row)")
+        }
+        guard parts.count <= maxListElements else {
+            throw TraceInputError(here, "more than \(maxListElements) elements in the '\(name)' list (the limit)")
+        }
+        var seen: Set<String> = []
+        for part in parts where !seen.insert(part).inserted {
+            throw TraceInputError(here, "'\(part)' is listed twice in '\(name)'")
+        }
+        return parts
     }
 
     /// `ID` or `ID@rev`.

@@ -19,16 +19,22 @@ public enum TagScanner {
         let language = language(ofFile: file)
         let lines = sourceLines(text)
         let parts = split(lines, language: language)
+        var braces: Braces?  // matched once per file, when the first tag needs it
         var tags: [TraceTag] = []
         for (index, part) in parts.enumerated() where !part.comment.isEmpty {
             let here = SourceLocation(file: file, line: index + 1)
-            for found in try tagsIn(part.comment, at: here) {
-                var tag = found
-                if let (name, line) = declaration(after: index, parts: parts, language: language) {
-                    tag.symbol = name
-                    tag.symbolLocation = SourceLocation(file: file, line: line + 1)
-                    tag.symbolEndLine = extentEnd(from: line, parts: parts, language: language) + 1
-                }
+            let found = try tagsIn(part.comment, at: here)
+            guard !found.isEmpty else { continue }
+            // Every tag of one line is on the same declaration: find it once per line.
+            var symbol: (name: String, location: SourceLocation, endLine: Int)?
+            if let (name, line) = declaration(after: index, parts: parts, language: language) {
+                if braces == nil { braces = Braces(parts) }
+                symbol = (name, SourceLocation(file: file, line: line + 1), extentEnd(from: line, parts: parts, language: language, braces: braces!) + 1)
+            }
+            for var tag in found {
+                tag.symbol = symbol?.name
+                tag.symbolLocation = symbol?.location
+                tag.symbolEndLine = symbol?.endLine
                 tags.append(tag)
             }
         }
@@ -203,35 +209,54 @@ public enum TagScanner {
         return nil
     }
 
+    /// Every `{` of a file's code matched with its `}`, in one pass, so that finding where a declaration
+    /// ends costs the same for every tag however long the file (a scan per tag was quadratic).
+    struct Braces {
+        /// `{`s on the lines before each line.
+        var opensBefore: [Int]
+        /// For the n-th `{` of the file, the line of its `}` (nil: never closed).
+        var closeLine: [Int?]
+
+        init(_ parts: [Line]) {
+            opensBefore = []
+            opensBefore.reserveCapacity(parts.count)
+            closeLine = []
+            var open: [Int] = []
+            for (line, part) in parts.enumerated() {
+                opensBefore.append(closeLine.count)
+                for byte in part.code.utf8 {
+                    if byte == UInt8(ascii: "{") {
+                        open.append(closeLine.count)
+                        closeLine.append(nil)
+                    } else if byte == UInt8(ascii: "}"), let n = open.popLast() {
+                        closeLine[n] = line
+                    }
+                }
+            }
+        }
+    }
+
     /// The index of the last line of the declaration starting at line `start`: the line of the brace
     /// closing its body, or `start` itself when it has no body (a prototype, a stored property, an
-    /// assembly label). Braces inside string literals are counted too (a line-based approximation).
-    static func extentEnd(from start: Int, parts: [Line], language: Language) -> Int {
+    /// assembly label). Braces inside string literals are blanked by `split`; the body must open within
+    /// a few lines, before a C prototype's `;` or another declaration.
+    static func extentEnd(from start: Int, parts: [Line], language: Language, braces: Braces) -> Int {
         guard language != .assembly else { return start }
-        var depth = 0
-        var opened = false
         var i = start
-        while i < parts.count {
+        while i < parts.count, i <= start + 8 {
             let code = parts[i].code
-            if !opened {
-                // The body must open within a few lines, before a prototype's `;` or another declaration.
-                if i > start + 8 { return start }
-                if i > start, !code.contains("{"), declarationName(trimmed(code), language: language) != nil { return start }
-            }
-            for ch in code {
-                if ch == "{" {
-                    depth += 1
-                    opened = true
-                } else if ch == "}", opened {
-                    depth -= 1
-                    if depth == 0 { return i }
-                } else if ch == ";", !opened, language == .c {
+            if i > start, !code.contains("{"), declarationName(trimmed(code), language: language) != nil { return start }
+            for byte in code.utf8 {
+                if byte == UInt8(ascii: "{") {
+                    // The first `{` of this line is the file's `opensBefore[i]`-th.
+                    return braces.closeLine[braces.opensBefore[i]] ?? parts.count - 1
+                } else if byte == UInt8(ascii: ";"), language == .c {
                     return start
                 }
             }
             i += 1
         }
-        return opened ? parts.count - 1 : start
+        return start
     }
 
     static let swiftKeywords = ["func", "struct", "enum", "class", "actor", "protocol", "extension", "typealias", "var", "let"]

@@ -19,56 +19,77 @@ public struct TestCaseResult: Hashable, Sendable {
     }
 }
 
+/// How many test cases passed, failed and were skipped.
+public struct TestTotals: Equatable, Sendable {
+    public var passed = 0
+    public var failed = 0
+    public var skipped = 0
+
+    public init(_ results: [TestCaseResult]) {
+        for result in results {
+            switch result.outcome {
+            case .passed: passed += 1
+            case .failed: failed += 1
+            case .skipped: skipped += 1
+            }
+        }
+    }
+
+    /// `412 passed, 0 failed, 3 skipped`
+    public var text: String { "\(passed) passed, \(failed) failed, \(skipped) skipped" }
+}
+
 public enum TestResults {
-    /// Parses JUnit XML; `file` is the name used in error locations. Every fault in the XML is reported at
-    /// its line and column.
+    /// Parses JUnit XML; `file` is the name used in error locations. Malformed XML, an element nesting
+    /// deeper than `TraceLimits.nesting` or more than `TraceLimits.testCases` test cases is a
+    /// `TraceInputError` at `file:line:column`; this never traps, whatever the bytes. The project's own
+    /// `XMLReader` reads the file: Foundation's XMLParser trapped on a malformed attribute (found by fuzzing).
     public static func parse(_ data: Data, file: String) throws(TraceInputError) -> [TestCaseResult] {
         var reader = XMLReader([UInt8](data), file: file)
         var results: [TestCaseResult] = []
         var current: TestCaseResult?
-        var sawRoot = false
         var first = true
-        try reader.read { (event, position) throws(TraceInputError) in
-            switch event {
-            case .start(let element, let attributes):
-                if first {
-                    first = false
-                    guard element == "testsuites" || element == "testsuite" else {
-                        throw XMLReader.fault(file: file, position, "not JUnit XML: the root is <\(element)>, not <testsuites> or <testsuite>")
+        do {
+            try reader.read { (event, position) throws(TraceInputError) in
+                switch event {
+                case .start(let element, let attributes):
+                    if first {
+                        first = false
+                        guard element == "testsuites" || element == "testsuite" else {
+                            throw XMLReader.fault(file: file, position, "the root is <\(element)>, not <testsuites> or <testsuite>")
+                        }
+                    }
+                    switch element {
+                    case "testcase":
+                        guard results.count < TraceLimits.testCases else {
+                            throw XMLReader.fault(file: file, position, "more than \(TraceLimits.testCases) test cases (the limit)")
+                        }
+                        let raw = attributes["name"] ?? ""
+                        let name = raw.firstIndex(of: "(").map { String(raw[..<$0]) } ?? raw
+                        current = TestCaseResult(className: attributes["classname"] ?? "", name: name, outcome: .passed)
+                    case "failure", "error":
+                        current?.outcome = .failed
+                    case "skipped":
+                        if current?.outcome == .passed { current?.outcome = .skipped }
+                    default:
+                        break
+                    }
+                case .end(let element):
+                    if element == "testcase", let done = current {
+                        results.append(done)
+                        current = nil
                     }
                 }
-                switch element {
-                case "testsuites", "testsuite":
-                    sawRoot = true
-                case "testcase":
-                    let raw = attributes["name"] ?? ""
-                    let name = raw.firstIndex(of: "(").map { String(raw[..<$0]) } ?? raw
-                    current = TestCaseResult(className: attributes["classname"] ?? "", name: name, outcome: .passed)
-                case "failure", "error":
-                    current?.outcome = .failed
-                case "skipped":
-                    if current?.outcome == .passed { current?.outcome = .skipped }
-                default:
-                    break
-                }
-            case .end(let element):
-                if element == "testcase", let done = current {
-                    results.append(done)
-                    current = nil
-                }
             }
-        }
-        guard sawRoot else {
-            throw TraceInputError(SourceLocation(file: file, line: 1), "not JUnit XML: no <testsuites> or <testsuite>")
+        } catch {
+            throw TraceInputError(error.location, "not JUnit XML: \(error.message)")
         }
         return results
     }
 
+    /// Reads and parses the JUnit XML file at `path` (at most `TraceLimits.resultsFileBytes`).
     public static func load(_ path: String) throws(TraceInputError) -> [TestCaseResult] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TraceInputError(SourceLocation(file: path, line: 0), "cannot read the test results")
-        }
-        return try parse(data, file: path)
+        try parse(BoundedFile.read(path, limit: TraceLimits.resultsFileBytes, what: "the test results"), file: path)
     }
 
     /// `failing-test` and `missing-test` defects for every verifies tag. A tag attributed to a suite

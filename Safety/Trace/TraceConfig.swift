@@ -1,5 +1,6 @@
 // The small configuration file of `orion trace`: which ID prefixes name which level of the requirement
-// chain, and the coverage each ASIL asks of the code that implements an item.
+// chain, the coverage each ASIL asks of the code that implements an item, and the folders a project
+// traces when no path is given.
 
 import Foundation
 
@@ -13,6 +14,9 @@ public struct TraceConfig: Sendable, Equatable {
     public var coverageThreshold: [ASILLevel: Double]
     /// Where the configuration came from (nil: built in).
     public var source: String?
+    /// The folders and files traced when the command line names none (`paths:`), as written: relative
+    /// ones are relative to the folder holding the configuration file.
+    public var paths: [String] = []
 
     /// SG → FSR → TSR → SWR, and the coverage floors Orion RT uses unless a configuration says otherwise.
     public static let standard = TraceConfig(
@@ -43,9 +47,11 @@ public struct TraceConfig: Sendable, Equatable {
     ///     # comment
     ///     kinds: SG=sg, FSR=fsr, TSR=tsr, SWR=swr, SSR=swr
     ///     coverage: QM=0, A=60, B=70, C=80, D=90
+    ///     paths: ., ../../Kernel, ../../Tests
     ///
-    /// Both lines are optional; a missing one keeps the standard values. `kinds` replaces the whole
-    /// prefix table; `coverage` replaces the levels it names.
+    /// Every line is optional; a missing one keeps the standard values. `kinds` replaces the whole
+    /// prefix table; `coverage` replaces the levels it names; `paths` lists what to trace when the
+    /// command line gives no path (at most `maxPaths`).
     public static func parse(_ text: String, file: String) throws(TraceInputError) -> TraceConfig {
         var config = TraceConfig.standard
         config.source = file
@@ -57,14 +63,23 @@ public struct TraceConfig: Sendable, Equatable {
             line = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty { continue }
             guard let colon = line.firstIndex(of: ":") else {
-                throw TraceInputError(here, "expected 'key: value' (keys: kinds, coverage)")
+                throw TraceInputError(here, "expected 'key: value' (keys: kinds, coverage, paths)")
             }
             let key = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
             let value = String(line[line.index(after: colon)...])
-            guard key == "kinds" || key == "coverage" else {
-                throw TraceInputError(here, "unknown key '\(key)' (keys: kinds, coverage)")
+            guard key == "kinds" || key == "coverage" || key == "paths" else {
+                throw TraceInputError(here, "unknown key '\(key)' (keys: kinds, coverage, paths)")
             }
             guard seen.insert(key).inserted else { throw TraceInputError(here, "'\(key)' given twice") }
+            if key == "paths" {
+                let parts = value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard !parts.contains("") else {
+                    throw TraceInputError(here, "'paths' needs one or more paths separated by commas, with none empty")
+                }
+                guard parts.count <= maxPaths else { throw TraceInputError(here, "more than \(maxPaths) paths (the limit)") }
+                config.paths = parts
+                continue
+            }
             let pairs = try pairs(value, at: here)
             switch key {
             case "kinds":
@@ -92,7 +107,7 @@ public struct TraceConfig: Sendable, Equatable {
                     config.coverageThreshold[level] = percent
                 }
             default:
-                throw TraceInputError(here, "unknown key '\(key)' (keys: kinds, coverage)")
+                throw TraceInputError(here, "unknown key '\(key)' (keys: kinds, coverage, paths)")
             }
         }
         return config
@@ -114,11 +129,12 @@ public struct TraceConfig: Sendable, Equatable {
         return result
     }
 
-    /// Reads `file`.
+    /// The most entries a `paths:` line may list.
+    public static let maxPaths = 256
+
+    /// Reads `file` (at most `TraceLimits.configFileBytes`).
     public static func load(_ file: String) throws(TraceInputError) -> TraceConfig {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw TraceInputError(SourceLocation(file: file, line: 0), "cannot read the configuration")
-        }
+        let data = try BoundedFile.read(file, limit: TraceLimits.configFileBytes, what: "the configuration")
         return try parse(String(decoding: data, as: UTF8.self), file: file)
     }
 
@@ -131,5 +147,40 @@ public struct TraceConfig: Sendable, Equatable {
             if FileManager.default.fileExists(atPath: candidate) { return try load(candidate) }
         }
         return .standard
+    }
+
+    /// Where a project keeps its `trace.conf` below its root, besides the root itself: Orion RT's layout.
+    public static let projectLocations = [fileName, "Safety/Requirements/" + fileName]
+
+    /// The configuration of the project `folder` is in: the first of `projectLocations` found in
+    /// `folder`, then in each folder above it; nil when there is none.
+    public static func discover(from folder: String) -> String? {
+        var current = URL(fileURLWithPath: folder).standardizedFileURL
+        for _ in 0..<TraceLimits.folderDepth {
+            for location in projectLocations {
+                let candidate = current.appendingPathComponent(location).path
+                var isFolder: ObjCBool = false
+                if FileManager.default.fileExists(atPath: candidate, isDirectory: &isFolder), !isFolder.boolValue { return candidate }
+            }
+            let parent = current.deletingLastPathComponent()
+            if parent.path == current.path { break }
+            current = parent
+        }
+        return nil
+    }
+
+    /// `paths` resolved against the folder holding the configuration, with `.` and `..` removed, and
+    /// written relative to `folder` (the current folder) when they are inside it, so that locations
+    /// read `Kernel/Core/Scheduler.swift:12` when run from the project root; absolute with no `folder`.
+    public func resolvedPaths(relativeTo folder: String? = nil) -> [String] {
+        let base = URL(fileURLWithPath: source ?? folder ?? FileManager.default.currentDirectoryPath).deletingLastPathComponent()
+        let here = folder.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        return paths.map { entry in
+            let absolute = (entry.hasPrefix("/") ? URL(fileURLWithPath: entry) : base.appendingPathComponent(entry)).standardizedFileURL.path
+            guard let here else { return absolute }
+            if absolute == here { return "." }
+            let prefix = here == "/" ? "/" : here + "/"
+            return absolute.hasPrefix(prefix) ? String(absolute.dropFirst(prefix.count)) : absolute
+        }
     }
 }

@@ -19,7 +19,7 @@ enum XMLEvent: Equatable {
 /// DOCTYPE is refused (no entity expansion), as are text outside the root and a second root.
 struct XMLReader {
     /// Deepest element nesting accepted.
-    static let maxDepth = 256
+    static let maxDepth = TraceLimits.nesting
     /// Most attributes on one element.
     static let maxAttributes = 64
 
@@ -88,7 +88,7 @@ struct XMLReader {
                         advance()
                         sawRoot = true
                         guard open.count < XMLReader.maxDepth else {
-                            throw fault(here, "elements nested deeper than \(XMLReader.maxDepth)")
+                            throw fault(here, "elements nested deeper than \(XMLReader.maxDepth) levels (the limit)")
                         }
                         open.append(name)
                         try visit(.start(name: name, attributes: attributes), here)
@@ -116,14 +116,14 @@ struct XMLReader {
     /// Where the reader is, as a line and a column (in characters).
     var location: XMLPosition { XMLPosition(line: line, column: column) }
 
-    /// Bad input at `position`: `file:line: message (column n)`.
+    /// Bad input at `position`: `file:line:column: message`.
     func fault(_ position: XMLPosition, _ message: String) -> TraceInputError {
         XMLReader.fault(file: file, position, message)
     }
 
-    /// Bad input at `position` of `file`: `file:line: message (column n)`.
+    /// Bad input at `position` of `file`: `file:line:column: message`.
     static func fault(file: String, _ position: XMLPosition, _ message: String) -> TraceInputError {
-        TraceInputError(SourceLocation(file: file, line: position.line), "\(message) (column \(position.column))")
+        TraceInputError(SourceLocation(file: file, line: position.line, column: position.column), message)
     }
 
     func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }

@@ -56,7 +56,10 @@ struct ConfigTests {
         #expect(kinds["HAZ-1"] == .safetyGoal)
         #expect(kinds["SYS-1"] == .functional)
         #expect(kinds["SWR-1"] == .some(nil))
-        #expect(report.defects.isEmpty, "\(report.consoleText)")
+        // SYS-1 ends HAZ-1's chain without code or tests: the only defect, and found through the configured kinds.
+        #expect(report.defects.map(\.description) == [
+            "\(folder.path)/reqs.md:5: dead-end: SYS-1: ends the chain from HAZ-1, but no @implements or @verifies tag names it: the goal does not reach code and tests this way",
+        ])
         #expect(report.config.source == folder.path + "/trace.conf")
         #expect(report.config.coverageThreshold[.d] == 95)
         #expect(report.config.coverageThreshold[.qm] == 10)
@@ -64,8 +67,8 @@ struct ConfigTests {
     }
 
     @Test(arguments: [
-        ("kinds SG=sg", 1, "expected 'key: value' (keys: kinds, coverage)"),
-        ("colour: red", 1, "unknown key 'colour' (keys: kinds, coverage)"),
+        ("kinds SG=sg", 1, "expected 'key: value' (keys: kinds, coverage, paths)"),
+        ("colour: red", 1, "unknown key 'colour' (keys: kinds, coverage, paths)"),
         ("\n\nkinds: SG=goal", 3, "unknown level 'goal' for SG (use sg, fsr, tsr or swr)"),
         ("kinds: SG=sg, SG=fsr", 1, "prefix SG given twice"),
         ("kinds: S-G=sg", 1, "'S-G' is not an ID prefix (letters, digits, _)"),
@@ -178,7 +181,8 @@ struct CoverageTests {
         #expect(report.coverage.items.isEmpty)
         #expect(report.coverage.unmeasured == ["SWR-1"])
         #expect(report.consoleText.contains("coverage: 0 items measured (region coverage of their implementing code); not in the coverage data: SWR-1"))
-        #expect(report.defects.isEmpty)
+        // ASIL D code that was never measured does not pass the floor silently.
+        #expect(report.defects.map(\.kind) == [.unmeasured])
     }
 
     @Test(arguments: [

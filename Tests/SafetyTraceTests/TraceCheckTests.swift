@@ -88,13 +88,22 @@ struct FixtureTests {
             Found("orphan", "SWR-GONE", root + "/src/tests.swift:1"),
             Found("missing-test", "SWR-DEC", root + "/src/tests.swift:4"),
             Found("failing-test", "SWR-LOW", root + "/src/tests.swift:7"),
+            // TSR-1's only implementation is a struct without code regions.
+            Found("unmeasured", "TSR-1", goals + ":12"),
+            // Leaves under SG-1 with tests but no code, or neither.
+            Found("dead-end", "SWR-DEC", goals + ":23"),
+            Found("dead-end", "SWR-LOW", goals + ":27"),
+            Found("dead-end", "SWR-DUP", root + "/dup.md:1"),
         ]
         #expect(Set(found(report)) == expected, "\(report.consoleText)")
         #expect(report.defects.count == expected.count)
-        // Every kind is planted exactly once.
-        #expect(Set(report.defects.map(\.kind)) == Set(Defect.Kind.allCases))
+        // Every kind is planted, the baseline's `unapproved` in baseline mode only.
+        #expect(Set(report.defects.map(\.kind)) == Set(Defect.Kind.allCases).subtracting([.unapproved]))
+        let baseline = try Trace.check(paths: [root], results: root + "/results.xml", coverage: root + "/coverage.json", baseline: true)
+        #expect(Set(found(baseline)) == expected.union(Set(baseline.items.map { Found("unapproved", $0.id, $0.location.description) })))
+        #expect(baseline.items.count == 10)
 
-        let detail = Dictionary(uniqueKeysWithValues: report.defects.map { ($0.kind, $0.detail) })
+        let detail = Dictionary(report.defects.map { ($0.kind, $0.detail) }, uniquingKeysWith: { first, _ in first })
         #expect(detail[.cycle] == "covers loop: FSR-CYC-1 -> FSR-CYC-2 -> FSR-CYC-1")
         #expect(detail[.duplicate] == "also defined at \(root)/dup.md:1")
         #expect(detail[.uncovered] == "needs test but no @verifies tag names it")
@@ -109,7 +118,7 @@ struct FixtureTests {
 
         // Without results and coverage, the test-result and coverage kinds are not checked.
         let withoutResults = try Trace.check(paths: [root])
-        #expect(Set(found(withoutResults)) == expected.filter { !$0.kind.hasSuffix("-test") && $0.kind != "low-coverage" })
+        #expect(Set(found(withoutResults)) == expected.filter { !$0.kind.hasSuffix("-test") && $0.kind != "low-coverage" && $0.kind != "unmeasured" })
     }
 
     @Test func plantedTreeAsJSON() throws {
@@ -144,20 +153,22 @@ struct FixtureTests {
 
     @Test func badFixtureIsAFileLineError() {
         let root = Paths.fixture("bad")
-        #expect(throws: TraceInputError(SourceLocation(file: root + "/broken.md", line: 8), "unknown attribute 'colour' (known: asil, covers, needs, rev, status, independent-of)")) {
+        #expect(throws: TraceInputError(SourceLocation(file: root + "/broken.md", line: 8), "unknown attribute 'colour' (known: asil, covers, needs, rev, status, independent-of, coverage-waiver)")) {
             try Trace.check(paths: [root])
         }
     }
 }
 
-/// The folders of Orion RT's own trace: the same list `Tools/test` checks.
-let selfTracePaths = ["Safety/Requirements", "Kernel", "RealTime", "Fieldbus", "Boards", "Tests"]
+/// The folders of Orion RT's own trace, absolute: the `paths:` of Safety/Requirements/trace.conf, the
+/// one list `orion trace` with no path, the README and `Tools/test` use.
+func selfTracePaths() throws -> [String] {
+    try TraceConfig.load(Paths.packageRoot + "/Safety/Requirements/trace.conf").resolvedPaths()
+}
 
 /// The check on this package's own requirements and code.
 struct SelfTraceTests {
     @Test func packageSelfTrace() throws {
-        let root = Paths.packageRoot
-        let report = try Trace.check(paths: selfTracePaths.map { root + "/" + $0 })
+        let report = try Trace.check(paths: try selfTracePaths())
         #expect(report.items.count >= 10)
         #expect(report.tags.count >= 30)
         #expect(!report.tags.contains { $0.location.file.contains("/Fixtures/") })
