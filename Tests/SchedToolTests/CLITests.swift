@@ -257,6 +257,8 @@ struct CLITests {
             (["sched", "simulate", "examples/sched/edf-only.yaml", "--until"], "orion: error: Missing value for '--until <until>'", "orion sched simulate"),
             (["sched", "frobnicate"], "orion: error: Unexpected argument 'frobnicate'", "orion sched"),
             (["--bogus"], "orion: error: Unknown option '--bogus'", "orion"),
+            // More than 12 options made ArgumentParser's usage line "orion modbus read <options>".
+            (["modbus", "read", "--bogus"], "orion: error: Unknown option '--bogus'", "orion modbus read"),
         ]
         for (arguments, message, command) in cases {
             let run = try OrionExecutable.run(arguments)

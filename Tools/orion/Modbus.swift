@@ -318,7 +318,8 @@ func decodeReply<T>(_ pdu: [UInt8], options: ModbusClientOptions, _ body: (Modbu
 struct ModbusRead: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "read",
-        abstract: "Read coils, discrete inputs or registers, printed like mbpoll (or as JSON).")
+        abstract: "Read coils, discrete inputs or registers, printed like mbpoll (or as JSON).",
+        usage: "orion modbus read (--tcp HOST[:PORT] | --rtu DEVICE [-b BAUD] [-P PARITY] [-s STOPBITS]) [-a UNIT] [-t TABLE] [-r REF] [-0] [-c COUNT] [-1 | -l MS] [-u] [--timeout S] [--json]")
 
     @OptionGroup var options: ModbusClientOptions
     @Option(name: .customShort("c"), help: "Number of values.") var count: Int = 1
