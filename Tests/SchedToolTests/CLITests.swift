@@ -276,7 +276,7 @@ struct CLITests {
     @Test func helpStatesEveryRange() throws {
         let expected: [(String, [String])] = [
             ("analyze", ["fp or edf", "dm (deadline-monotonic) or audsley", "1 ... 1000 tasks", "at most 1 MiB", "nested at most 64"]),
-            ("simulate", ["from 1ns to 1h", "0 ... 18446744073709551615", "at most 2000000 jobs", "fp or edf", "dm or audsley"]),
+            ("simulate", ["from 1ns to 1h", "0 ... 18446744073709551615", "at most 200000 jobs", "at most 20000 jobs", "fp or edf", "dm or audsley"]),
             ("bench", ["--tasks", "1 ... 100000", "--runs", "1 ... 10000", "0 ... 18446744073709551615", "above 0 and at most 1"]),
         ]
         for (command, fragments) in expected {
@@ -335,6 +335,28 @@ struct CLITests {
             #expect(run.status == 0, "\(policy): \(run.stderr)")
             #expect(run.stdout.contains("1000 tasks"))
         }
+    }
+
+    /// A file of short periods made a long run: 2,000,000 jobs took 30 s, and their chart was 1.2 GB.
+    @Test func simulationAndChartAreBounded() throws {
+        var text = "tasks:\n"
+        for k in 0..<8 { text += "  - {name: t\(k), wcet: 1us, period: 1ms}\n" }
+        let file = try SchedCLI.temporaryFile(text)
+        let svg = FileManager.default.temporaryDirectory.appendingPathComponent("sched-\(UUID().uuidString).svg").path
+        defer {
+            try? FileManager.default.removeItem(atPath: file)
+            try? FileManager.default.removeItem(atPath: svg)
+        }
+        let long = try OrionExecutable.run(["sched", "simulate", file, "--until", "30s"], timeout: 60)
+        #expect(long.status == 2)
+        #expect(long.stderr.contains("--until 30s would release about 240008 jobs; the simulator takes at most 200000 per run"), "\(long.stderr)")
+        let chart = try OrionExecutable.run(["sched", "simulate", file, "--until", "3s", "--svg", svg], timeout: 60)
+        #expect(chart.status == 2)
+        #expect(chart.stderr == "orion: error: --svg: the chart would draw 24000 jobs; it takes at most 20000 (shorten --until)\n")
+        #expect(!FileManager.default.fileExists(atPath: svg))
+        let small = try OrionExecutable.run(["sched", "simulate", file, "--until", "2s", "--svg", svg], timeout: 60)
+        #expect(small.status == 0, "\(small.stderr)")
+        #expect(FileManager.default.fileExists(atPath: svg))
     }
 
     /// The overloaded motor controller misses telemetry's deadline every period; with synchronous release

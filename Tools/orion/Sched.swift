@@ -113,7 +113,7 @@ struct SchedSimulate: ParsableCommand {
             help: "How long to simulate, with a unit: ns, us, ms or s (for example 100ms), from 1ns to 1h (and at most \(SchedSimulator.maximumJobs) jobs). Required.")
     var until: String?
 
-    @Option(parsing: .unconditional, help: "Write an SVG Gantt chart to this file.")
+    @Option(parsing: .unconditional, help: "Write an SVG Gantt chart to this file (at most \(GanttChart.maximumJobs) jobs).")
     var svg: String?
 
     @Flag(help: "Print JSON.")
@@ -157,6 +157,9 @@ struct SchedSimulate: ParsableCommand {
             Foundation.exit(2)
         }
         if let svg {
+            if run.result.jobs.count > GanttChart.maximumJobs {
+                badInput("--svg: the chart would draw \(run.result.jobs.count) jobs; it takes at most \(GanttChart.maximumJobs) (shorten --until)")
+            }
             do {
                 try OutputFile.write(GanttChart.svg(run), to: svg, what: "the SVG chart")
             } catch {
