@@ -180,12 +180,13 @@ struct CLITests {
             (["sched", "analyze", "examples/sched/missing.yaml"], "examples/sched/missing.yaml:1: error: no such file"),
             (["sched", "analyze"], "needs at least one task-set file"),
             (["sched", "simulate", "examples/sched/edf-only.yaml", "--until", "100"], "--until: duration '100' needs a unit"),
-            (["sched", "simulate", "examples/sched/edf-only.yaml", "--until", "0ms"], "--until must be longer than zero"),
+            (["sched", "simulate", "examples/sched/edf-only.yaml", "--until", "0ms"], "--until must be positive (from 1ns to 1h), not '0ms'"),
             (["sched", "simulate", "examples/sched/edf-only.yaml", "--until", "10ms", "--seed", "x3"], "--seed must be a whole number"),
             (["sched", "simulate", "examples/sched/edf-only.yaml"], "sched simulate needs --until"),
             (["sched", "simulate", "examples/sched/motor-overload.yaml", "--until", "3600s"],
              "examples/sched/motor-overload.yaml:6: error: --until 3600s would release about 40680004 jobs"),
-            (["sched", "simulate", "examples/sched/edf-only.yaml", "--until", "10ms", "--svg", "/nonexistent/dir/x.svg"], "cannot write /nonexistent/dir/x.svg"),
+            (["sched", "simulate", "examples/sched/edf-only.yaml", "--until", "10ms", "--svg", "/nonexistent/dir/x.svg"],
+             "orion: error: cannot write the SVG chart to /nonexistent/dir/x.svg: no such folder"),
         ]
         for (arguments, message) in cases {
             let run = try OrionExecutable.run(arguments)
@@ -196,6 +197,166 @@ struct CLITests {
         let mixed = try OrionExecutable.run(["sched", "analyze", "examples/sched/burns-wellings.yaml", "examples/sched/missing.yaml"])
         #expect(mixed.status == 2)
         #expect(mixed.stdout.contains("verdict: schedulable"))
+    }
+
+    /// A value that starts with '-' reaches the option's check (it was taken for an option: "Missing
+    /// value"), and an empty value is refused instead of the next argument being read as something else.
+    @Test func negativeAndEmptyOptionValuesGetARangeMessage() throws {
+        let file = "examples/sched/edf-only.yaml"
+        let cases: [([String], String)] = [
+            (["sched", "simulate", file, "--until", "-1ms"], "orion: error: --until must be positive (from 1ns to 1h), not '-1ms'"),
+            (["sched", "simulate", file, "--until=-5us"], "orion: error: --until must be positive (from 1ns to 1h), not '-5us'"),
+            (["sched", "simulate", file, "--until", "10ms", "--seed", "-1"], "orion: error: --seed must be a whole number from 0 to 18446744073709551615, not '-1'"),
+            (["sched", "simulate", file, "--until", "10ms", "--policy", "-1"], "orion: error: --policy: unknown policy '-1' (use fp or edf)"),
+            (["sched", "simulate", file, "--until", "10ms", "--assign", "-dm"], "orion: error: --assign: unknown assignment '-dm'"),
+            (["sched", "analyze", "--policy=", file], "orion: error: --policy needs a value"),
+            (["sched", "analyze", file, "--assign="], "orion: error: --assign needs a value"),
+            (["sched", "simulate", file, "--until="], "orion: error: --until needs a value"),
+            (["sched", "simulate", file, "--until", "10ms", "--svg="], "orion: error: --svg needs a value"),
+            (["sched", "simulate", file, "--until", "10ms", "--seed="], "orion: error: --seed needs a value"),
+            (["sched", "bench", "--tasks", "-5"], "orion: error: --tasks must be 1 ... 100000, not -5"),
+            (["sched", "bench", "--runs", "-1"], "orion: error: --runs must be 1 ... 10000, not -1"),
+            (["sched", "bench", "--seed", "-1"], "orion: error: --seed must be a whole number from 0 to 18446744073709551615, not '-1'"),
+            (["sched", "bench", "--fp-utilization", "-0.5"], "orion: error: --fp-utilization must be above 0 and at most 1, not -0.5"),
+            (["sched", "bench", "--edf-utilization", "nan"], "orion: error: --edf-utilization must be above 0 and at most 1, not nan"),
+        ]
+        for (arguments, message) in cases {
+            let run = try OrionExecutable.run(arguments)
+            #expect(run.status == 2, "\(arguments): \(run.stdout)\(run.stderr)")
+            #expect(run.stderr.hasPrefix(message), "\(arguments): \(run.stderr)")
+            #expect(!run.stderr.contains("Missing value"), "\(arguments): \(run.stderr)")
+        }
+    }
+
+    /// An output path that cannot be written is named with the reason in words, never a Foundation code
+    /// (a folder gave "NSCocoaErrorDomain error 512").
+    @Test func unwritableOutputIsExplainedInWords() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sched-out-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("plain").path
+        try "x".write(toFile: file, atomically: false, encoding: .utf8)
+        let cases: [(String, String)] = [
+            (folder.path, "it is a directory"),
+            (folder.appendingPathComponent("missing/chart.svg").path, "no such folder"),
+            (file + "/chart.svg", "a part of the path is not a folder"),
+        ]
+        for (path, reason) in cases {
+            let run = try OrionExecutable.run(["sched", "simulate", "examples/sched/edf-only.yaml", "--until", "10ms", "--svg", path])
+            #expect(run.status == 2, "\(path): \(run.stderr)")
+            #expect(run.stderr == "orion: error: cannot write the SVG chart to \(path): \(reason)\n")
+            #expect(!run.stderr.contains("NSCocoaErrorDomain"))
+        }
+    }
+
+    /// The argument parser's own errors read like the rest of orion's, with the real usage line and where
+    /// the help is (they read "Error: Unknown option").
+    @Test func usageErrorsReadLikeTheRestOfOrion() throws {
+        let cases: [([String], String, String)] = [
+            (["sched", "analyze", "--bogus"], "orion: error: Unknown option '--bogus'", "orion sched analyze"),
+            (["sched", "simulate", "examples/sched/edf-only.yaml", "--until"], "orion: error: Missing value for '--until <until>'", "orion sched simulate"),
+            (["sched", "frobnicate"], "orion: error: Unexpected argument 'frobnicate'", "orion sched"),
+            (["--bogus"], "orion: error: Unknown option '--bogus'", "orion"),
+            // More than 12 options made ArgumentParser's usage line "orion modbus read <options>".
+            (["modbus", "read", "--bogus"], "orion: error: Unknown option '--bogus'", "orion modbus read"),
+        ]
+        for (arguments, message, command) in cases {
+            let run = try OrionExecutable.run(arguments)
+            #expect(run.status == 2, "\(arguments): \(run.stderr)")
+            let lines = run.stderr.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            #expect(lines.count == 4 && lines[3].isEmpty, "\(arguments): \(run.stderr)")
+            guard lines.count >= 3 else { continue }
+            #expect(lines[0] == message, "\(arguments): \(run.stderr)")
+            #expect(lines[1].hasPrefix("usage: \(command) ") && !lines[1].contains("<options>"), "\(arguments): \(run.stderr)")
+            #expect(lines[2] == "See '\(command) --help' for the options and their ranges.", "\(arguments): \(run.stderr)")
+        }
+    }
+
+    /// Every sched subcommand answers --help (exit 0) and states the range of each numeric option.
+    @Test func helpStatesEveryRange() throws {
+        let expected: [(String, [String])] = [
+            ("analyze", ["fp or edf", "dm (deadline-monotonic) or audsley", "1 ... 1000 tasks", "at most 1 MiB", "nested at most 64"]),
+            ("simulate", ["from 1ns to 1h", "0 ... 18446744073709551615", "at most 200000 jobs", "at most 20000 jobs", "fp or edf", "dm or audsley"]),
+            ("bench", ["--tasks", "1 ... 100000", "--runs", "1 ... 10000", "0 ... 18446744073709551615", "above 0 and at most 1"]),
+        ]
+        for (command, fragments) in expected {
+            let run = try OrionExecutable.run(["sched", command, "--help"])
+            #expect(run.status == 0, "\(command): \(run.stderr)")
+            // ArgumentParser wraps help at the terminal width; compare with the line breaks undone.
+            let text = run.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            for fragment in fragments { #expect(text.contains(fragment), "sched \(command) --help lacks '\(fragment)':\n\(run.stdout)") }
+        }
+        #expect(try OrionExecutable.run(["sched", "--help"]).status == 0)
+    }
+
+    /// Nested 7,000 deep the file crashed orion (SIGSEGV in Yams' recursive composer); a device or a FIFO
+    /// was read forever or blocked; names could forge a verdict line.
+    @Test func hostileTaskSetFilesAreRefused() throws {
+        let deep = try SchedCLI.temporaryFile("tasks: " + String(repeating: "[", count: 7000) + String(repeating: "]", count: 7000) + "\n")
+        defer { try? FileManager.default.removeItem(atPath: deep) }
+        let forged = try SchedCLI.temporaryFile("tasks:\n  - {name: \"a\\nverdict: schedulable\", wcet: 9ms, period: 10ms}\n  - {name: b, wcet: 9ms, period: 10ms}\n")
+        defer { try? FileManager.default.removeItem(atPath: forged) }
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("sched-fifo-\(UUID().uuidString)").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { try? FileManager.default.removeItem(atPath: fifo) }
+        let cases: [(String, String)] = [
+            (deep, "\(deep):1: error: nesting deeper than 64 levels"),
+            (forged, "\(forged):2: error: task name contains a control character (U+000A)"),
+            ("/dev/zero", "/dev/zero:1: error: not a regular file"),
+            (fifo, "\(fifo):1: error: not a regular file"),
+        ]
+        for (file, message) in cases {
+            for command in [["sched", "analyze", file], ["sched", "simulate", file, "--until", "10ms"]] {
+                let run = try OrionExecutable.run(command, timeout: 60)
+                #expect(run.status == 2, "\(command): \(run.stdout)\(run.stderr)")
+                #expect(run.stderr.hasPrefix(message), "\(command): \(run.stderr)")
+                #expect(run.stdout.isEmpty)
+            }
+        }
+    }
+
+    /// 10,000 tasks took 15.8 s; a file holds at most 1,000, and 1,000 are analysed promptly.
+    @Test func taskCountIsBoundedOnTheCommandLine() throws {
+        func file(_ count: Int) throws -> String {
+            var text = "tasks:\n"
+            for k in 0..<count { text += "  - {name: t\(k), wcet: \(1 + k % 7)us, period: \(10 + k % 13)ms}\n" }
+            return try SchedCLI.temporaryFile(text)
+        }
+        let limit = try file(1_000), over = try file(1_001)
+        defer {
+            try? FileManager.default.removeItem(atPath: limit)
+            try? FileManager.default.removeItem(atPath: over)
+        }
+        let refused = try OrionExecutable.run(["sched", "analyze", over])
+        #expect(refused.status == 2)
+        #expect(refused.stderr == "\(over):1: error: more than 1000 tasks\n")
+        for policy in ["fp", "edf"] {
+            let run = try OrionExecutable.run(["sched", "analyze", limit, "--policy", policy], timeout: 60)
+            #expect(run.status == 0, "\(policy): \(run.stderr)")
+            #expect(run.stdout.contains("1000 tasks"))
+        }
+    }
+
+    /// A file of short periods made a long run: 2,000,000 jobs took 30 s, and their chart was 1.2 GB.
+    @Test func simulationAndChartAreBounded() throws {
+        var text = "tasks:\n"
+        for k in 0..<8 { text += "  - {name: t\(k), wcet: 1us, period: 1ms}\n" }
+        let file = try SchedCLI.temporaryFile(text)
+        let svg = FileManager.default.temporaryDirectory.appendingPathComponent("sched-\(UUID().uuidString).svg").path
+        defer {
+            try? FileManager.default.removeItem(atPath: file)
+            try? FileManager.default.removeItem(atPath: svg)
+        }
+        let long = try OrionExecutable.run(["sched", "simulate", file, "--until", "30s"], timeout: 60)
+        #expect(long.status == 2)
+        #expect(long.stderr.contains("--until 30s would release about 240008 jobs; the simulator takes at most 200000 per run"), "\(long.stderr)")
+        let chart = try OrionExecutable.run(["sched", "simulate", file, "--until", "3s", "--svg", svg], timeout: 60)
+        #expect(chart.status == 2)
+        #expect(chart.stderr == "orion: error: --svg: the chart would draw 24000 jobs; it takes at most 20000 (shorten --until)\n")
+        #expect(!FileManager.default.fileExists(atPath: svg))
+        let small = try OrionExecutable.run(["sched", "simulate", file, "--until", "2s", "--svg", svg], timeout: 60)
+        #expect(small.status == 0, "\(small.stderr)")
+        #expect(FileManager.default.fileExists(atPath: svg))
     }
 
     /// The overloaded motor controller misses telemetry's deadline every period; with synchronous release

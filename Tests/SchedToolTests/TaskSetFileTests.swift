@@ -1,5 +1,6 @@
 // Task-set files: what a good file reads as, and each kind of bad input reported at its file and line.
 
+import Foundation
 import Testing
 @testable import SchedTool
 
@@ -139,6 +140,99 @@ struct TaskSetFileTests {
             try TaskSetFile.load(path: "/nonexistent/x.yaml")
         }
         #expect(throws: SchedInputError(path: "/tmp", line: 1, message: "is a directory")) { try TaskSetFile.load(path: "/tmp") }
+    }
+
+    // Limits (issue 11): nesting, size and task count are bounded before anything grows with them.
+
+    /// Nested 7,000 deep, Yams' recursive composer overflowed the stack (SIGSEGV). Flow brackets, block
+    /// mappings and block sequences are all counted, before Yams builds its tree.
+    @Test func nestingIsBoundedBeforeYamsRecurses() {
+        let limit = TaskSetFile.nestingLimit
+        #expect(limit == 64)
+        expectError("tasks: " + String(repeating: "[", count: 7000) + String(repeating: "]", count: 7000) + "\n", line: 1,
+                    "nesting deeper than 64 levels")
+        var block = "tasks:\n"
+        for level in 1...1000 { block += String(repeating: " ", count: level) + "a:\n" }
+        // `tasks` is level 1 and each `a:` opens one more mapping: the 65th mapping starts on line 65.
+        expectError(block, line: 65, "nesting deeper than 64 levels")
+        expectError("tasks:\n" + String(repeating: "- ", count: 7000) + "x\n", line: 2, "nesting deeper than 64 levels")
+        // Exactly at the limit it is the task-set checks that answer, not the nesting bound.
+        let atLimit = "tasks: " + String(repeating: "[", count: limit - 1) + String(repeating: "]", count: limit - 1) + "\n"
+        guard let error = parseError(atLimit) else { return }
+        #expect(!error.message.contains("nesting"), "\(error)")
+    }
+
+    @Test func sizeIsBounded() {
+        let padding = String(repeating: "#", count: TaskSetFile.sizeLimit) + "\n"
+        expectError(padding + "tasks:\n  - {name: a, wcet: 1ms, period: 2ms}\n", line: 1, "larger than 1048576 bytes (1 MiB)")
+        #expect(throws: SchedInputError(path: "b.yaml", line: 1, message: "larger than 1048576 bytes (1 MiB), the limit for a task-set file")) {
+            try TaskSetFile.parse(bytes: Array(padding.utf8), path: "b.yaml")
+        }
+        #expect(throws: SchedInputError(path: "b.yaml", line: 1, message: "not UTF-8 text")) {
+            try TaskSetFile.parse(bytes: [0x74, 0xFF, 0x3A], path: "b.yaml")
+        }
+        #expect((try? TaskSetFile.parse(bytes: Array("tasks:\n  - {name: a, wcet: 1ms, period: 2ms}\n".utf8), path: "b.yaml"))?.tasks.count == 1)
+    }
+
+    /// 10,000 tasks took 15.8 s to analyse; the file may hold at most 1,000.
+    @Test func taskCountIsBounded() throws {
+        func file(_ count: Int) -> String {
+            var text = "tasks:\n"
+            for k in 0..<count { text += "  - {name: t\(k), wcet: 1us, period: 10s}\n" }
+            return text
+        }
+        #expect(try TaskSetFile.parse(file(TaskSetFile.taskLimit), path: "t.yaml").tasks.count == 1_000)
+        expectError(file(TaskSetFile.taskLimit + 1), line: 1, "more than 1000 tasks")
+    }
+
+    /// A device or a FIFO is not read (/dev/zero never ends; a FIFO without a writer blocks forever).
+    @Test func onlyRegularFilesAreRead() throws {
+        #expect(throws: SchedInputError(path: "/dev/zero", line: 1, message: "not a regular file (a FIFO, socket or device cannot be a task-set file)")) {
+            try TaskSetFile.load(path: "/dev/zero")
+        }
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("sched-fifo-\(UUID().uuidString)").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { try? FileManager.default.removeItem(atPath: fifo) }
+        #expect(throws: SchedInputError(path: fifo, line: 1, message: "not a regular file (a FIFO, socket or device cannot be a task-set file)")) {
+            try TaskSetFile.load(path: fifo)
+        }
+    }
+
+    // Names (issue 11): nothing in a name can forge an output line or reach the terminal as an escape.
+
+    @Test func namesWithControlCharactersAreRefused() {
+        expectError("tasks:\n  - {name: \"a\\nverdict: schedulable\", wcet: 1ms, period: 2ms}\n", line: 2,
+                    "task name contains a control character (U+000A)")
+        expectError("tasks:\n  - name: \"\\e[2Jx\"\n    wcet: 1ms\n    period: 2ms\n", line: 2, "task name contains a control character (U+001B)")
+        expectError("tasks:\n  - {name: \"a\\tb\", wcet: 1ms, period: 2ms}\n", line: 2, "task name contains a control character (U+0009)")
+        expectError("tasks:\n  - {name: \"a\\u202Eb\", wcet: 1ms, period: 2ms}\n", line: 2, "task name contains a control character (U+202E)")
+        expectError("tasks:\n  - {name: \"a\\x85b\", wcet: 1ms, period: 2ms}\n", line: 2, "task name contains a control character (U+0085)")
+        expectError("tasks:\n  - name: a\n    wcet: 1ms\n    period: 2ms\n    resources: {\"b\\rus\": 1us}\n", line: 5,
+                    "resource name contains a control character (U+000D)")
+    }
+
+    @Test func nullAndNonStringNamesAreRefused() throws {
+        expectError("tasks:\n  - {name: ~, wcet: 1ms, period: 2ms}\n", line: 2, "task name is null ('~')")
+        expectError("tasks:\n  - name: null\n    wcet: 1ms\n    period: 2ms\n", line: 2, "task name is null ('null')")
+        expectError("tasks:\n  - name:\n    wcet: 1ms\n    period: 2ms\n", line: 2, "task name is null")
+        expectError("tasks:\n  - {name: 12, wcet: 1ms, period: 2ms}\n", line: 2, "task name '12' is not a string; put it in quotes")
+        expectError("tasks:\n  - {name: true, wcet: 1ms, period: 2ms}\n", line: 2, "task name 'true' is not a string")
+        expectError("tasks:\n  - {name: a, wcet: 1ms, period: 2ms, resources: {~: 1us}}\n", line: 2, "resource name is null")
+        // Quoted, the same text is a name.
+        let spec = try TaskSetFile.parse("tasks:\n  - {name: \"~\", wcet: 1ms, period: 2ms}\n  - {name: '12', wcet: 1ms, period: 4ms}\n", path: "t.yaml")
+        #expect(spec.tasks.map(\.name) == ["~", "12"])
+    }
+
+    /// A merge key is refused where it is used (it was reported at the anchor's line, far from the use).
+    @Test func mergeKeysAreRefusedWhereUsed() {
+        expectError("tasks:\n  - &base {name: a, wcet: 1ms, period: 5ms}\n  - <<: *base\n    name: b\n", line: 3, "merge keys ('<<') are not supported")
+        expectError("tasks:\n  - name: a\n    wcet: 1ms\n    period: 5ms\n    resources: &r {bus: 1us}\n  - name: b\n    wcet: 1ms\n    period: 5ms\n    resources:\n      <<: *r\n",
+                    line: 10, "merge keys ('<<') are not supported")
+    }
+
+    /// Error messages quote the file; what they quote is escaped, never printed raw.
+    @Test func errorMessagesEscapeControlCharacters() {
+        expectError("tasks:\n  - {name: a, wcet: 1ms, period: 2ms, \"\\e[31mx\\ny\": 1}\n", line: 2, "unknown key '\\u{1B}[31mx\\u{A}y' in a task")
     }
 
     /// Priorities: all or none (then deadline-monotonic), unless an assignment is asked for.

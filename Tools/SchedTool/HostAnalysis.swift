@@ -202,6 +202,15 @@ public enum HostAnalysis {
     /// not schedulable with the reason "analysis budget exceeded" (used by the sensitivity searches, which
     /// probe utilizations within 1 ppm of 1, where the busy period grows without bound).
     public static func edf(_ tasks: [HostTask], budget: Int = Int.max) -> HostEDFVerdict {
+        var work = 0
+        return edf(tasks, budget: budget, work: &work)
+    }
+
+    /// `edf(_:budget:)`, adding the busy-period iterations and demand evaluations it made to `work`.
+    static func edf(_ tasks: [HostTask], budget: Int, work: inout Int) -> HostEDFVerdict {
+        var steps = 0
+        var evaluations = 0
+        defer { work += steps + evaluations }
         var u = 0.0
         for task in tasks { u += Double(task.wcetNs) / Double(task.periodNs) }
         if u > 1.0 {
@@ -215,7 +224,6 @@ public enum HostAnalysis {
         // Synchronous busy period with jitter.
         var w: UInt64 = 0
         for task in tasks { w &+= task.wcetNs }
-        var steps = 0
         while true {
             var next: UInt64 = 0
             for task in tasks { next &+= ((w &+ task.jitterNs &+ task.periodNs - 1) / task.periodNs) &* task.wcetNs }
@@ -251,7 +259,6 @@ public enum HostAnalysis {
             return best
         }
 
-        var evaluations = 0
         guard var t = deadline(below: bound &+ 1) else {
             return HostEDFVerdict(schedulable: true, busyPeriodNs: busy, evaluations: 0)
         }

@@ -1,7 +1,11 @@
 // Task-set files (YAML, read with Yams): the policy, the tasks and their critical sections, checked with
 // every problem reported as `file:line: error: message`.
 
+import CYaml
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import RealTime
 import Yams
 
@@ -22,10 +26,12 @@ public struct SchedInputError: Error, Equatable, CustomStringConvertible, Sendab
     /// What is wrong.
     public var message: String
 
+    /// Control characters in `path` and `message` (which may quote the file) are shown escaped
+    /// (`\u{1B}`), so an error line cannot carry terminal escapes or forge further lines.
     public init(path: String, line: Int, message: String) {
-        self.path = path
+        self.path = TaskSetFile.escapingControlCharacters(path)
         self.line = line
-        self.message = message
+        self.message = TaskSetFile.escapingControlCharacters(message)
     }
 
     /// `path:line: error: message`, the form compilers use (editors jump to it).
@@ -89,26 +95,138 @@ public enum TaskSetFile {
     public static let sectionsPerTask = 4
     /// Distinct resources a file may name (the analyses' `AnalysisTaskSet.resourceCapacity`).
     public static let resourceLimit = 16
-    /// Tasks a file may declare (the analyses run the kernel's code up to 64 and host code beyond).
-    public static let taskLimit = 100_000
+    /// Tasks a file may declare. The analyses and the simulator grow faster than linearly with the
+    /// count; 1,000 keeps `analyze` well under a second (docs/SCHED.md, Limits).
+    public static let taskLimit = 1_000
+    /// The largest task-set file read, in bytes (1 MiB).
+    public static let sizeLimit = 1 << 20
+    /// How deeply sequences and mappings may nest (a task-set file needs 4 levels). Checked before Yams
+    /// builds its tree, which it does recursively (a file nested thousands deep would overflow the stack).
+    public static let nestingLimit = 64
 
-    /// Reads `path` and checks it.
+    /// Reads `path` (a regular file of at most `sizeLimit` bytes) and checks it.
     public static func load(path: String) throws(SchedInputError) -> TaskSetSpec {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            throw SchedInputError(path: path, line: 1, message: exists ? (isDirectory.boolValue ? "is a directory" : "cannot be read") : "no such file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
+        try parse(bytes: try readFile(path), path: path)
+    }
+
+    /// Checks the bytes of a task-set file named `path` (the name is only used in messages): at most
+    /// `sizeLimit` bytes of UTF-8, then as `parse(_:path:)`. Never traps on any input (fuzzing entry point).
+    public static func parse(bytes: [UInt8], path: String) throws(SchedInputError) -> TaskSetSpec {
+        if bytes.count > sizeLimit { throw tooLarge(path) }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw SchedInputError(path: path, line: 1, message: "not UTF-8 text")
         }
         return try parse(text, path: path)
     }
 
-    /// Parses and checks the YAML `text` of `path`.
+    /// Parses and checks the YAML `text` of `path` (at most `sizeLimit` bytes, nested at most
+    /// `nestingLimit` deep). Never traps on any input.
     public static func parse(_ text: String, path: String) throws(SchedInputError) -> TaskSetSpec {
+        if text.utf8.count > sizeLimit { throw tooLarge(path) }
+        if let deep = firstLineTooDeep(text) {
+            throw SchedInputError(path: path, line: deep, message: "nesting deeper than \(nestingLimit) levels")
+        }
         var reader = Reader(path: path, text: text)
         return try reader.read()
+    }
+
+    static func tooLarge(_ path: String) -> SchedInputError {
+        SchedInputError(path: path, line: 1, message: "larger than \(sizeLimit) bytes (1 MiB), the limit for a task-set file")
+    }
+
+    /// The bytes of `path`: refuses anything but a regular file (a FIFO or a device such as /dev/zero
+    /// could block or never end) and reads at most `sizeLimit` + 1 bytes.
+    static func readFile(_ path: String) throws(SchedInputError) -> [UInt8] {
+        func failure(_ message: String) -> SchedInputError { SchedInputError(path: path, line: 1, message: message) }
+        // Non-blocking, so opening a FIFO without a writer returns at once; fstat then refuses it.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        if fd < 0 {
+            let code = errno
+            switch code {
+            case ENOENT, ENOTDIR: throw failure("no such file")
+            case EACCES, EPERM: throw failure("cannot be read: permission denied")
+            default: throw failure("cannot be read: \(String(cString: strerror(code)))")
+            }
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw failure("cannot be read: \(String(cString: strerror(errno)))") }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw failure("is a directory")
+        default: throw failure("not a regular file (a FIFO, socket or device cannot be a task-set file)")
+        }
+        if info.st_size > off_t(sizeLimit) { throw tooLarge(path) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while bytes.count <= sizeLimit {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count == 0 { break }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw failure("cannot be read: \(String(cString: strerror(errno)))")
+            }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        if bytes.count > sizeLimit { throw tooLarge(path) }
+        return bytes
+    }
+
+    /// The 1-based line where sequences and mappings first nest deeper than `nestingLimit`, or nil.
+    ///
+    /// Runs libyaml's event parser, which keeps its state in explicit stacks rather than recursing, so
+    /// any depth is safe here. On a syntax error it stops: Yams then reports the error, and nests no
+    /// deeper than the events seen up to it.
+    static func firstLineTooDeep(_ text: String) -> Int? {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else { return nil }
+        defer { yaml_parser_delete(&parser) }
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBufferPointer { buffer -> Int? in
+            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            var depth = 0
+            while true {
+                var event = yaml_event_t()
+                guard yaml_parser_parse(&parser, &event) == 1 else { return nil }
+                defer { yaml_event_delete(&event) }
+                switch event.type {
+                case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
+                    depth += 1
+                    if depth > nestingLimit { return Int(event.start_mark.line) + 1 }
+                case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+                    depth -= 1
+                case YAML_STREAM_END_EVENT, YAML_NO_EVENT:
+                    return nil
+                default:
+                    break
+                }
+            }
+        }
+    }
+
+    /// The first character of `text` that may not be in a task or resource name: a control character
+    /// (C0, DEL, C1: newline, tab, escape...), a line or paragraph separator, or a bidirectional-text
+    /// control (which can make a name display as another).
+    public static func forbiddenCharacter(in text: String) -> Unicode.Scalar? {
+        text.unicodeScalars.first { scalar in
+            let category = scalar.properties.generalCategory
+            return category == .control || category == .lineSeparator || category == .paragraphSeparator
+                || scalar.properties.isBidiControl
+        }
+    }
+
+    /// `text` with every forbidden character (see `forbiddenCharacter`) written as `\u{XX}`.
+    public static func escapingControlCharacters(_ text: String) -> String {
+        guard forbiddenCharacter(in: text) != nil else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if forbiddenCharacter(in: String(scalar)) != nil {
+                out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }
 
@@ -165,6 +283,7 @@ struct Reader {
             guard case .scalar(let scalar) = keyNode else { throw error(line(of: keyNode), "\(what) keys must be plain words") }
             let key = scalar.string
             let at = line(of: keyNode)
+            try refuseMergeKey(keyNode)
             if let first = seen[key] { throw error(at, "duplicate key '\(key)' (first at line \(first))") }
             guard allowed.contains(key) else {
                 throw error(at, "unknown key '\(key)' in \(what) (expected one of: \(allowed.joined(separator: ", ")))")
@@ -178,6 +297,30 @@ struct Reader {
     func scalar(_ node: Node, _ key: String, _ expected: String) throws(SchedInputError) -> String {
         guard case .scalar(let scalar) = node else { throw error(line(of: node), "'\(key)' must be \(expected)") }
         return scalar.string
+    }
+
+    /// Yams' tree keeps `<<` as a plain key; an error in what it merges would point at the anchor, far
+    /// from the use. Task-set files spell their keys out instead.
+    func refuseMergeKey(_ key: Node) throws(SchedInputError) {
+        if Resolver.default.resolveTag(of: key) == .merge {
+            throw error(line(of: key), "merge keys ('<<') are not supported in task-set files: write the keys out")
+        }
+    }
+
+    /// A name (of a task or a resource): a string, not null, a number or a boolean, and free of control
+    /// characters, so that no output can be forged or carry terminal escapes through it.
+    func name(_ node: Node, what: String) throws(SchedInputError) -> String {
+        guard case .scalar(let scalar) = node else { throw error(line(of: node), "\(what) name must be a string") }
+        switch Resolver.default.resolveTag(of: node) {
+        case .str: break
+        case .null: throw error(line(of: node), "\(what) name is null ('\(scalar.string)'); write a name, in quotes if it must be '\(scalar.string)'")
+        default: throw error(line(of: node), "\(what) name '\(scalar.string)' is not a string; put it in quotes")
+        }
+        let text = scalar.string.trimmingWhitespace()
+        if let bad = TaskSetFile.forbiddenCharacter(in: text) {
+            throw error(line(of: node), "\(what) name contains a control character (U+\(String(format: "%04X", bad.value)))")
+        }
+        return text
     }
 
     func duration(_ node: Node, _ key: String) throws(SchedInputError) -> UInt64 {
@@ -246,7 +389,7 @@ struct Reader {
         for (key, value, keyLine) in try pairs(mapping, allowed: TaskSetFile.taskKeys, what: "a task") {
             switch key {
             case "name":
-                let text = try scalar(value, key, "a name").trimmingWhitespace()
+                let text = try self.name(value, what: "task")
                 guard !text.isEmpty else { throw error(keyLine, "'name' is empty") }
                 name = text
             case "wcet": wcet = (try duration(value, key), keyLine)
@@ -284,9 +427,14 @@ struct Reader {
             guard case .mapping(let map) = resourcesNode else {
                 throw error(line(of: resourcesNode), "'resources' must be a mapping of resource names to critical-section lengths, such as { can_bus: 200us }")
             }
-            let names = map.map { pair -> String in if case .scalar(let s) = pair.key { return s.string } else { return "" } }
             var total: UInt64 = 0
-            for (resource, value, resourceLine) in try pairs(map, allowed: names, what: "'resources'") {
+            for (keyNode, value) in map {
+                try refuseMergeKey(keyNode)
+                let resource = try self.name(keyNode, what: "resource")
+                let resourceLine = line(of: keyNode)
+                if let first = resources.first(where: { $0.name == resource }) {
+                    throw error(resourceLine, "duplicate key '\(resource)' (first at line \(first.line))")
+                }
                 guard !resource.isEmpty else { throw error(resourceLine, "resource names must be plain words") }
                 let length = try duration(value, resource)
                 if length == 0 { throw error(resourceLine, "task '\(name)': critical section on '\(resource)' must be longer than zero") }

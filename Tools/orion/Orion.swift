@@ -14,20 +14,71 @@ struct Orion: ParsableCommand {
 }
 
 extension Orion {
-    /// Runs the command line. A usage error (unknown option, missing value) exits 2, like every other
-    /// kind of bad input to orion, instead of ArgumentParser's 64.
+    /// Runs the command line. Every error reads `orion: error: message`; a usage error (unknown option,
+    /// missing value, failed validation) adds the command's usage line and where to find its help, and
+    /// exits 2 like every other kind of bad input to orion (instead of ArgumentParser's 64).
     static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        // `--policy= FILE` would read FILE as the policy's value: an empty value is refused instead.
+        for argument in arguments.prefix(while: { $0 != "--" }) where argument.hasPrefix("--") && argument.hasSuffix("=") {
+            usageError("\(argument.dropLast()) needs a value", arguments)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let error as OrionError {
+            fail(error)
         } catch {
-            if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
-            }
-            exit(withError: error)
+            let code = exitCode(for: error)
+            // --help, --version and a clean exit print what ArgumentParser prints, on stdout.
+            if code == .success { exit(withError: error) }
+            let message = self.message(for: error)
+            if code == .validationFailure { usageError(message, arguments) }
+            if !message.isEmpty { FileHandle.standardError.write(Data("orion: error: \(message)\n".utf8)) }
+            Foundation.exit(code.rawValue)
         }
     }
+
+    /// Exits 2 after `orion: error: message`, the usage line of the command `arguments` invoke and
+    /// where its help is.
+    static func usageError(_ message: String, _ arguments: [String]) -> Never {
+        let command = invokedCommand(arguments)
+        var text = "orion: error: \(message)\n"
+        text += "usage: \(usageString(for: command).replacingOccurrences(of: "\n", with: " "))\n"
+        text += "See '\(commandPath(command)) --help' for the options and their ranges.\n"
+        FileHandle.standardError.write(Data(text.utf8))
+        Foundation.exit(2)
+    }
+
+    /// The deepest (sub)command the leading words of `arguments` name (`sched simulate ...` → SchedSimulate).
+    static func invokedCommand(_ arguments: [String]) -> ParsableCommand.Type {
+        var command: ParsableCommand.Type = Orion.self
+        for word in arguments {
+            guard let next = command.configuration.subcommands.first(where: { commandName($0) == word }) else { break }
+            command = next
+        }
+        return command
+    }
+
+    /// `orion sched simulate` for SchedSimulate.
+    static func commandPath(_ command: ParsableCommand.Type) -> String {
+        var names: [String] = []
+        var level: ParsableCommand.Type = Orion.self
+        names.append("orion")
+        while ObjectIdentifier(level) != ObjectIdentifier(command), let next = level.configuration.subcommands.first(where: { contains($0, command) }) {
+            names.append(commandName(next))
+            level = next
+        }
+        return names.joined(separator: " ")
+    }
+
+    /// Whether `command` is `root` or below it.
+    static func contains(_ root: ParsableCommand.Type, _ command: ParsableCommand.Type) -> Bool {
+        ObjectIdentifier(root) == ObjectIdentifier(command) || root.configuration.subcommands.contains { contains($0, command) }
+    }
+
+    /// The name a command is invoked by (its configured name, or ArgumentParser's default from the type name).
+    static func commandName(_ command: ParsableCommand.Type) -> String { command._commandName }
 }
 
 /// Prints an error the way the rest of the tool does and exits with its status.
