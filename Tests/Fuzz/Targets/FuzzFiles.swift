@@ -10,7 +10,7 @@ enum FuzzFiles {
     static func text(_ input: UnsafeRawBufferPointer) -> String { String(decoding: input, as: UTF8.self) }
 
     static func schedYAML(_ input: UnsafeRawBufferPointer) {
-        guard let set = try? TaskSetFile.parse(text(input), path: "fuzz.yaml") else { return }
+        guard let set = try? TaskSetFile.parse(bytes: [UInt8](input), path: "fuzz.yaml") else { return }
         invariant(!set.tasks.isEmpty, "a task set without tasks was accepted")
     }
 
