@@ -125,7 +125,7 @@ struct JitterCommandTests {
     func badInputExitsTwo(_ arguments: [String], _ message: String) throws {
         let r = try orion(arguments)
         #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
-        #expect(r.stderr.contains("orion jitter: error: \(message)"), "\(r.stderr)")
+        #expect(r.stderr.contains("orion: error: \(message)"), "\(r.stderr)")
     }
 
     /// --max-latency makes the exit status a gate: 1 with the offending thread named, 0 within the bound.
@@ -143,7 +143,7 @@ struct JitterCommandTests {
     @Test func boardThatCannotTakeTheParametersIsAnError() throws {
         let r = try orion(["jitter", "--board", "raspi3b", "-l", "50", "-h", "20", "--timeout", "240"])
         #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
-        #expect(r.stderr.contains("orion jitter: error: raspi3b did not measure what was asked (interval=1000us loops=50 histogram=20 unit=us)"),
+        #expect(r.stderr.contains("orion: error: raspi3b did not measure what was asked (interval=1000us loops=50 histogram=20 unit=us)"),
                 "\(r.stderr)")
         #expect(!r.stdout.contains("# Histogram"))
     }

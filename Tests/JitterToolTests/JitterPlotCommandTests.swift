@@ -37,7 +37,19 @@ struct JitterPlotCommandTests {
             // A hang fails the run (HostProcess's timeout) instead of blocking the suite.
             let r = try HostProcess.run(TestPaths.orion, arguments, timeout: 60)
             #expect(r.status == 2, "\(arguments): \(r.stderr)")
-            #expect(r.stderr.contains("orion jitter: error: \(message)"), "\(r.stderr)")
+            #expect(r.stderr.contains("orion: error: \(message)"), "\(r.stderr)")
         }
+    }
+
+    // Issue 11: an output path that is a folder was reported as "NSCocoaErrorDomain error 512".
+    @Test func unwritablePlotIsExplainedInWords() throws {
+        let folder = try Cyclictest.scratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let histogram = folder + "/h.txt"
+        try "# Histogram\n000000 000001\n# Total: 000000001\n# Min Latencies: 00000\n# Avg Latencies: 00000\n# Max Latencies: 00000\n# Histogram Overflows: 00000\n# Histogram Overflow at cycle number:\n# Thread 0:\n"
+            .write(toFile: histogram, atomically: true, encoding: .utf8)
+        let r = try HostProcess.run(TestPaths.orion, ["jitter", "plot", histogram, "--svg", folder], timeout: 60)
+        #expect(r.status == 2, "\(r.stderr)")
+        #expect(r.stderr == "orion: error: cannot write the plot to \(folder): it is a directory\n", "\(r.stderr)")
     }
 }

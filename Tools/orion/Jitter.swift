@@ -237,8 +237,8 @@ struct JitterCommand: ParsableCommand {
 
     func emitHistogram(_ text: String, _ options: JitterOptions) {
         if let path = options.histfile {
-            do { try text.write(toFile: path, atomically: false, encoding: .utf8) } catch {
-                operationalError("cannot write '\(path)': \(error.localizedDescription)")
+            do { try OutputFile.write(text, to: path, what: "the histogram") } catch {
+                operationalError(error.message)
             }
         } else {
             print(text, terminator: "")
@@ -248,7 +248,7 @@ struct JitterCommand: ParsableCommand {
     func finish(_ options: JitterOptions, threads: [JitterThreadFigures], failures: [String],
                 system: JitterReport.SystemInfo, start: Date, board: String? = nil, kernel: String? = nil) -> Never {
         fflush(nil)
-        for failure in failures { FileHandle.standardError.write(Data("orion jitter: error: \(failure)\n".utf8)) }
+        for failure in failures { FileHandle.standardError.write(Data("orion: error: \(failure)\n".utf8)) }
         let over = options.maxLatencyUs.flatMap { JitterReport.exceeds(threads, limitUs: $0, nanoseconds: options.nanoseconds) }
         let status: Int32 = !failures.isEmpty || over != nil ? 1 : 0
         if let over, let limit = options.maxLatencyUs {
@@ -260,8 +260,8 @@ struct JitterCommand: ParsableCommand {
                                          end: Date(), returnCode: status, system: system, threads: threads,
                                          nanoseconds: options.nanoseconds, maxLatencyUs: options.maxLatencyUs,
                                          exceeded: over != nil, board: board, kernel: kernel)
-            do { try text.write(toFile: path, atomically: false, encoding: .utf8) } catch {
-                operationalError("cannot write '\(path)': \(error.localizedDescription)")
+            do { try OutputFile.write(text, to: path, what: "the JSON report") } catch {
+                operationalError(error.message)
             }
         }
         Foundation.exit(status)
@@ -317,22 +317,22 @@ struct JitterCommand: ParsableCommand {
         } catch {
             usageError(error.description)
         }
-        do { try text.write(toFile: svg, atomically: true, encoding: .utf8) } catch {
-            usageError("cannot write '\(svg)': \(error.localizedDescription)")
+        do { try OutputFile.write(text, to: svg, what: "the plot") } catch {
+            usageError(error.message)
         }
         Foundation.exit(0)
     }
 }
 
-/// `orion jitter: error: MESSAGE` and exit 2.
+/// `orion: error: MESSAGE` (as every orion command words its errors) and exit 2.
 func usageError(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("orion jitter: error: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("orion: error: \(message)\n".utf8))
     exit(2)
 }
 
-/// `orion jitter: error: MESSAGE` and exit 1 (the measurement itself failed).
+/// `orion: error: MESSAGE` and exit 1 (the measurement itself failed).
 func operationalError(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("orion jitter: error: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("orion: error: \(message)\n".utf8))
     exit(1)
 }
 
