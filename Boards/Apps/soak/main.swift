@@ -135,9 +135,10 @@ struct CommandLineBuffer {
 }
 
 /// Reads the command line: the devicetree's /chosen bootargs, else (Arm) semihosting SYS_GET_CMDLINE, which
-/// QEMU answers with `-kernel`'s path and `-append`'s text. Runs `body` on it (nil: none found).
+/// QEMU answers with `-kernel`'s path and `-append`'s text. Runs `body` on it (nil: none found); returns nil
+/// without running it when the semihosting command line is too long for the buffer (an error, printed).
 func withCommandLine<R>(_ system: UnsafeMutablePointer<System>, _ buffer: inout CommandLineBuffer,
-                        _ body: (CommandLine?) -> R) -> R {
+                        _ body: (CommandLine?) -> R) -> R? {
     if let fdt = system.pointee.devicetree(), let chosen = fdt.node(atPath: "/chosen"),
        let bootargs = fdt.property("bootargs", of: chosen) {
         guard let base = bootargs.raw.baseAddress else { return body(nil) }
@@ -148,7 +149,11 @@ func withCommandLine<R>(_ system: UnsafeMutablePointer<System>, _ buffer: inout 
         // SYS_GET_CMDLINE (0x15): { buffer, size in/out }.
         var block: (UInt64, UInt64) = (UInt64(UInt(bitPattern: raw.baseAddress)), UInt64(raw.count - 1))
         let status = withUnsafeMutablePointer(to: &block) { orion_a64_semihost(0x15, UInt64(UInt(bitPattern: $0))) }
-        guard status == 0, block.1 < UInt64(raw.count) else { return body(nil) }
+        guard status == 0, block.1 < UInt64(raw.count) else {
+            // QEMU refuses a command line longer than the buffer: say so rather than run on defaults.
+            system.pointee.console.write("soak: error: the semihosting command line does not fit 511 bytes\n")
+            return nil
+        }
         let base = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
         return body(CommandLine(pointer: UnsafePointer(base), count: Int(block.1)))
     }
@@ -184,19 +189,17 @@ struct Soak {
     /// Queue and notification: messages sent, received in order, out of order or failed.
     var queueSent: UInt64 = 0
     var queueReceived: UInt64 = 0
-    var queueErrors: UInt64 = 0
+    var sinkErrors: UInt64 = 0
+    var prodErrors: UInt64 = 0
     var signals: UInt64 = 0
     var wakeups: UInt64 = 0
     /// The bus: CAN (two cards) or Modbus RTU between two tasks.
     var can = false
     var can0: Controller? = nil
     var can1: Controller? = nil
-    /// Frames put on the bus / taken off it, frames that never arrived (gaps in the sequence), and frames
-    /// that arrived wrong (content, order, or a refused send).
-    var framesTx: UInt64 = 0
-    var framesRx: UInt64 = 0
-    var lost: UInt64 = 0
-    var frameErrors: UInt64 = 0
+    /// The bus counters of each side (0: can0 or mbc, 1: can1 or mbs), one writer each: a side preempted
+    /// in the middle of an increment cannot lose the other side's.
+    var bus = InlineArray<2, BusCounters>(repeating: BusCounters())
     /// Next sequence numbers: can0's next frame, can1's expected one, can0's expected echo.
     var sendSeq: UInt32 = 0
     var forwardSeq: UInt32 = 0
@@ -206,6 +209,23 @@ struct Soak {
     /// Task indices, for the monitor's `taskInfo` reads.
     var taskCount = 0
 }
+
+/// What one side of the bus counted: frames put on the bus / taken off it, frames that never arrived (gaps in
+/// the sequence), and frames that arrived wrong (content, order, or a refused send).
+struct BusCounters {
+    var tx: UInt64 = 0
+    var rx: UInt64 = 0
+    var lost: UInt64 = 0
+    var errors: UInt64 = 0
+}
+
+/// The totals of both sides and of the queue's two ends, read in place (a computed property of `Soak` read
+/// through the pointer would copy the whole struct, controllers and all, onto a task's stack).
+func framesTx(_ s: UnsafeMutablePointer<Soak>) -> UInt64 { s.pointee.bus[0].tx &+ s.pointee.bus[1].tx }
+func framesRx(_ s: UnsafeMutablePointer<Soak>) -> UInt64 { s.pointee.bus[0].rx &+ s.pointee.bus[1].rx }
+func lost(_ s: UnsafeMutablePointer<Soak>) -> UInt64 { s.pointee.bus[0].lost &+ s.pointee.bus[1].lost }
+func frameErrors(_ s: UnsafeMutablePointer<Soak>) -> UInt64 { s.pointee.bus[0].errors &+ s.pointee.bus[1].errors }
+func queueErrors(_ s: UnsafeMutablePointer<Soak>) -> UInt64 { s.pointee.sinkErrors &+ s.pointee.prodErrors }
 
 @inline(__always) func soak(_ arg: UInt) -> UnsafeMutablePointer<Soak> { UnsafeMutablePointer<Soak>(bitPattern: arg)! }
 
@@ -289,8 +309,8 @@ func soakProd(_ arg: UInt) {
         _ = work(UInt32(truncatingIfNeeded: seq) ^ 0x5A5A)
         var message = seq
         let sent = withUnsafeBytes(of: &message) { Sys.queueSend(Slot.queue, message: $0.baseAddress, length: 8) }
-        if sent == 0 { s.pointee.queueSent &+= 1 } else { s.pointee.queueErrors &+= 1 }
-        if Sys.signal(Slot.notification, bits: 1) == 0 { s.pointee.signals &+= 1 } else { s.pointee.queueErrors &+= 1 }
+        if sent == 0 { s.pointee.queueSent &+= 1 } else { s.pointee.prodErrors &+= 1 }
+        if Sys.signal(Slot.notification, bits: 1) == 0 { s.pointee.signals &+= 1 } else { s.pointee.prodErrors &+= 1 }
         seq &+= 1
         Sys.waitForNextPeriod()
     }
@@ -305,7 +325,7 @@ func soakSink(_ arg: UInt) {
     while true {
         let (result, bits) = Sys.wait(Slot.notification)
         guard result == 0, bits & 1 != 0 else {
-            s.pointee.queueErrors &+= 1
+            s.pointee.sinkErrors &+= 1
             continue
         }
         s.pointee.wakeups &+= 1
@@ -313,7 +333,7 @@ func soakSink(_ arg: UInt) {
             taken &+= 1
             var message: UInt64 = 0
             let length = withUnsafeMutableBytes(of: &message) { Sys.queueReceive(Slot.queue, buffer: $0.baseAddress, capacity: 8) }
-            if length == 8 && message == expected { s.pointee.queueReceived &+= 1 } else { s.pointee.queueErrors &+= 1 }
+            if length == 8 && message == expected { s.pointee.queueReceived &+= 1 } else { s.pointee.sinkErrors &+= 1 }
             expected = length == 8 ? message &+ 1 : expected &+ 1
         }
     }
@@ -350,19 +370,19 @@ func sequence(of frame: CANFrame, id: UInt32) -> UInt32? {
 }
 
 /// Counts a received sequence number against the expected one: a gap is lost frames, an older number an error.
-func account(_ s: UnsafeMutablePointer<Soak>, _ seq: UInt32?, expected: inout UInt32) {
+func account(_ s: UnsafeMutablePointer<Soak>, side: Int, _ seq: UInt32?, expected: inout UInt32) {
     guard let seq else {
-        s.pointee.frameErrors &+= 1
+        s.pointee.bus[side].errors &+= 1
         return
     }
-    s.pointee.framesRx &+= 1
+    s.pointee.bus[side].rx &+= 1
     if seq == expected {
         expected &+= 1
     } else if seq &- expected < 0x8000_0000 {
-        s.pointee.lost &+= UInt64(seq &- expected)
+        s.pointee.bus[side].lost &+= UInt64(seq &- expected)
         expected = seq &+ 1
     } else {
-        s.pointee.frameErrors &+= 1
+        s.pointee.bus[side].errors &+= 1
     }
 }
 
@@ -372,9 +392,9 @@ func drainCan1(_ s: UnsafeMutablePointer<Soak>) {
     _ = s.pointee.can1!.service()
     while let frame = s.pointee.can1!.receive() {
         let seq = sequence(of: frame, id: 0x100)
-        account(s, seq, expected: &s.pointee.forwardSeq)
+        account(s, side: 1, seq, expected: &s.pointee.forwardSeq)
         if let seq {
-            if s.pointee.can1!.send(sequenceFrame(id: 0x101, seq)) { s.pointee.framesTx &+= 1 } else { s.pointee.frameErrors &+= 1 }
+            if s.pointee.can1!.send(sequenceFrame(id: 0x101, seq)) { s.pointee.bus[1].tx &+= 1 } else { s.pointee.bus[1].errors &+= 1 }
         }
     }
     _ = s.pointee.can1!.service()
@@ -385,7 +405,7 @@ func drainCan0(_ s: UnsafeMutablePointer<Soak>) {
     guard s.pointee.can0 != nil else { return }
     _ = s.pointee.can0!.service()
     while let frame = s.pointee.can0!.receive() {
-        account(s, sequence(of: frame, id: 0x101), expected: &s.pointee.echoSeq)
+        account(s, side: 0, sequence(of: frame, id: 0x101), expected: &s.pointee.echoSeq)
     }
 }
 
@@ -397,10 +417,10 @@ func soakCan0(_ arg: UInt) {
     while true {
         drainCan0(s)
         if s.pointee.can0!.send(sequenceFrame(id: 0x100, s.pointee.sendSeq)) {
-            s.pointee.framesTx &+= 1
+            s.pointee.bus[0].tx &+= 1
             s.pointee.sendSeq &+= 1
         } else {
-            s.pointee.frameErrors &+= 1
+            s.pointee.bus[0].errors &+= 1
         }
         _ = s.pointee.can0!.service()
         Sys.waitForNextPeriod()
@@ -444,10 +464,10 @@ func soakModbusClient(_ arg: UInt) {
                     return false
                 }
                 guard Sys.queueSend(Slot.requestQueue, message: buffer.baseAddress, length: length) == 0 else { return false }
-                s.pointee.framesTx &+= 1
+                s.pointee.bus[0].tx &+= 1
                 let replyLength = Sys.queueReceive(Slot.replyQueue, buffer: buffer.baseAddress, capacity: buffer.count)
                 guard replyLength > 0 else { return false }
-                s.pointee.framesRx &+= 1
+                s.pointee.bus[0].rx &+= 1
                 let response: ModbusResponse?
                 do throws(ModbusClientError) {
                     response = try client.receive(UnsafeRawBufferPointer(rebasing: buffer[0 ..< Int(replyLength)]))
@@ -465,7 +485,7 @@ func soakModbusClient(_ arg: UInt) {
                 }
             }
             if !ok {
-                s.pointee.lost &+= 1
+                s.pointee.bus[0].lost &+= 1
                 client.cancel()
             }
             k += 1
@@ -487,17 +507,17 @@ func soakModbusServer(_ arg: UInt) {
         while true {
             let length = withUnsafeMutableBytes(of: &request) { Sys.queueReceive(Slot.requestQueue, buffer: $0.baseAddress, capacity: 64) }
             guard length > 0 else {
-                s.pointee.frameErrors &+= 1
+                s.pointee.bus[1].errors &+= 1
                 continue
             }
-            s.pointee.framesRx &+= 1
+            s.pointee.bus[1].rx &+= 1
             let replyLength = withUnsafeBytes(of: &request) { r in
                 withUnsafeMutableBytes(of: &reply) { out in
                     server.handleRTU(frame: UnsafeRawBufferPointer(rebasing: r[0 ..< Int(length)]), into: out)
                 }
             }
             let sent = withUnsafeBytes(of: &reply) { Sys.queueSend(Slot.replyQueue, message: $0.baseAddress, length: replyLength) }
-            if sent == 0 && replyLength > 0 { s.pointee.framesTx &+= 1 } else { s.pointee.frameErrors &+= 1 }
+            if sent == 0 && replyLength > 0 { s.pointee.bus[1].tx &+= 1 } else { s.pointee.bus[1].errors &+= 1 }
         }
     }
 }
@@ -557,12 +577,12 @@ func statusLine(_ s: UnsafeMutablePointer<Soak>, seconds: UInt64, _ totals: Task
     line.append(" ipc=");             line.append(s.pointee.ipcCalls)
     line.append(" ipc_errors=");      line.append(s.pointee.ipcErrors)
     line.append(" queue=");           line.append(s.pointee.queueReceived)
-    line.append(" queue_errors=");    line.append(s.pointee.queueErrors)
+    line.append(" queue_errors=");    line.append(queueErrors(s))
     line.append(" notify=");          line.append(s.pointee.wakeups)
-    line.append(" frames_tx=");       line.append(s.pointee.framesTx)
-    line.append(" frames_rx=");       line.append(s.pointee.framesRx)
-    line.append(" lost=");            line.append(s.pointee.lost)
-    line.append(" frame_errors=");    line.append(s.pointee.frameErrors)
+    line.append(" frames_tx=");       line.append(framesTx(s))
+    line.append(" frames_rx=");       line.append(framesRx(s))
+    line.append(" lost=");            line.append(lost(s))
+    line.append(" frame_errors=");    line.append(frameErrors(s))
     if final && s.pointee.can {
         line.append(" irq=")
         line.append(totals.interrupts)
@@ -610,12 +630,12 @@ func declare<P: SchedulingPolicy>(_ kernel: inout KernelState<P>, _ builder: ino
                                          at: SlotRef(task: task, slot: slot))
     }
     // Fixed priorities are rate monotonic; EDF uses the periods (deadline = period).
-    let ctl = builder.declare(TaskDescriptor(name: "ctl", entry: soakCtl, argument: arg, priority: Priority(50),
+    let ctl = builder.declare(TaskDescriptor(name: "ctl", entry: soakCtl, argument: arg, stackBytes: 16384, priority: Priority(50),
                                              periodNs: 10 * ms, budgetNs: 2 * ms), in: &kernel)
-    let srv = builder.declare(TaskDescriptor(name: "srv", entry: soakSrv, argument: arg, priority: Priority(55)), in: &kernel)
-    let prod = builder.declare(TaskDescriptor(name: "prod", entry: soakProd, argument: arg, priority: Priority(40),
+    let srv = builder.declare(TaskDescriptor(name: "srv", entry: soakSrv, argument: arg, stackBytes: 16384, priority: Priority(55)), in: &kernel)
+    let prod = builder.declare(TaskDescriptor(name: "prod", entry: soakProd, argument: arg, stackBytes: 16384, priority: Priority(40),
                                               periodNs: 20 * ms, budgetNs: 2 * ms), in: &kernel)
-    let sink = builder.declare(TaskDescriptor(name: "sink", entry: soakSink, argument: arg, priority: Priority(20)), in: &kernel)
+    let sink = builder.declare(TaskDescriptor(name: "sink", entry: soakSink, argument: arg, stackBytes: 16384, priority: Priority(20)), in: &kernel)
     cap(ctl, Slot.endpoint, .endpoint, 0, .write)
     cap(srv, Slot.endpoint, .endpoint, 0, .read)
     cap(prod, Slot.queue, .queue, 0, .write)
@@ -642,7 +662,7 @@ func declare<P: SchedulingPolicy>(_ kernel: inout KernelState<P>, _ builder: ino
         cap(mbs, Slot.requestQueue, .queue, 1, .read)
         cap(mbs, Slot.replyQueue, .queue, 2, .write)
     }
-    builder.declare(TaskDescriptor(name: "mon", entry: soakMonitor, argument: arg, stackBytes: 8192, priority: Priority(10),
+    builder.declare(TaskDescriptor(name: "mon", entry: soakMonitor, argument: arg, stackBytes: 32768, priority: Priority(10),
                                    periodNs: statusPeriodNs, budgetNs: 20 * ms, offsetNs: statusPeriodNs,
                                    privileged: true), in: &kernel)
     if s.pointee.config.inject == .unadmittable {
@@ -702,7 +722,7 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
         source = system.pointee.devicetree() != nil ? "bootargs" : "semihosting"
         return parse(line, into: &config, console: &system.pointee.console)
     }
-    guard parsed else { return 2 }
+    guard parsed == true else { return 2 }
     var data = Soak(config: config)
     var canLine: UInt32? = nil
     if system.pointee.platform.pcieECAM != nil, let fdt = system.pointee.devicetree(), let host = PCIHostBridge(devicetree: fdt) {
@@ -767,7 +787,7 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
     // Frames sent but never received (after the drain above) are lost too.
     if data.can {
         let unanswered = UInt64(data.sendSeq &- data.forwardSeq) &+ UInt64(data.forwardSeq &- data.echoSeq)
-        data.lost &+= unanswered
+        data.bus[0].lost &+= unanswered
         data.can0!.stop()
         data.can1!.stop()
     }
@@ -793,9 +813,11 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
     case .timeLimit:
         break
     }
-    let quiet = sums.misses == 0 && sums.overruns == 0 && sums.faults == 0 && data.ipcErrors == 0 && data.queueErrors == 0
-        && data.lost == 0 && data.frameErrors == 0
-    let busy = sums.jobs > 0 && data.ipcCalls > 0 && data.queueReceived > 0 && data.framesRx > 0
+    let (lostFrames, errors, received) = withUnsafeMutablePointer(to: &data) {
+        (lost($0), $0.pointee.ipcErrors &+ queueErrors($0) &+ frameErrors($0), framesRx($0))
+    }
+    let quiet = sums.misses == 0 && sums.overruns == 0 && sums.faults == 0 && lostFrames == 0 && errors == 0
+    let busy = sums.jobs > 0 && data.ipcCalls > 0 && data.queueReceived > 0 && received > 0
     if !quiet || !busy { failed = true }
     console.write(failed ? "soak: FAIL" : "soak: PASS")
     console.write(" misses=")
@@ -805,9 +827,9 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
     console.write(" faults=")
     console.write(decimal: sums.faults)
     console.write(" lost=")
-    console.write(decimal: data.lost)
+    console.write(decimal: lostFrames)
     console.write(" errors=")
-    console.write(decimal: data.ipcErrors &+ data.queueErrors &+ data.frameErrors)
+    console.write(decimal: errors)
     if !busy { console.write(" (no traffic: a part of the workload never ran)") }
     console.newline()
     system.pointee.console = console
