@@ -204,9 +204,9 @@ struct Soak {
     var sendSeq: UInt32 = 0
     var forwardSeq: UInt32 = 0
     var echoSeq: UInt32 = 0
-    /// Modbus: the server's registers and the server.
+    /// Modbus: the server's holding registers.
     var registers = InlineArray<16, UInt16>(repeating: 0)
-    /// Task indices, for the monitor's `taskInfo` reads.
+    /// Tasks declared, for the monitor's `taskInfo` reads.
     var taskCount = 0
 }
 
@@ -784,7 +784,8 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
         }
     }
     console = system.pointee.console
-    // Frames sent but never received (after the drain above) are lost too.
+    // Frames sent but never received (after the drain above) are lost too. (A forward frame lost in a gap
+    // also never gets its echo, so it counts on both sides: any loss fails the run either way.)
     if data.can {
         let unanswered = UInt64(data.sendSeq &- data.forwardSeq) &+ UInt64(data.forwardSeq &- data.echoSeq)
         data.bus[0].lost &+= unanswered
