@@ -112,6 +112,22 @@ struct SoakTests {
         #expect(summary.verdict?.hasPrefix("soak: FAIL (admission refused the task set") == true, "\(text)")
     }
 
+    /// A task that executes an undefined instruction: the kernel stops it with its fault report, the others
+    /// keep running, and the soak counts a panic and fails.
+    // @verifies SWR-KERN-FAULT-1
+    @Test func aFaultingTaskFailsTheSoakAsAPanic() throws {
+        let run = try Self.soak(["--board", "qemu-virt-aarch64", "--seconds", "10", "--inject", "fault"])
+        let text = "exit \(run.status)\nstdout:\n\(run.stdout)\nstderr:\n\(run.stderr)"
+        #expect(run.status == 1, "\(text)")
+        let summary = SoakSummary(run.stdout)
+        #expect(summary.number("panics") == 1, "\(text)")
+        #expect(run.stdout.contains("FAULT in task prod "), "\(text)")
+        #expect(summary.endValue("faults") == 1, "\(text)")
+        // The other tasks ran on to the end: ctl's IPC calls continued after the fault at 5 s.
+        #expect((summary.number("ipc calls") ?? 0) >= 990, "\(text)")
+        #expect(summary.verdict?.hasPrefix("soak: FAIL (panics") == true, "\(text)")
+    }
+
     /// EDF admits the same set (utilization about 0.5) and runs it as cleanly.
     @Test func edfRunsTheSameSetCleanly() throws {
         let run = try Self.soak(["--board", "qemu-virt-aarch64", "--seconds", "20", "--policy", "edf"])
@@ -132,7 +148,7 @@ struct SoakTests {
         (["--minutes", "2"], "--board is required"),
         (["--board", "pdp11", "--minutes", "2"], "--board 'pdp11' is not one of"),
         (["--board", "raspi3b", "--minutes", "2", "--policy", "rr"], "--policy 'rr' must be fp or edf"),
-        (["--board", "raspi3b", "--minutes", "2", "--inject", "crash"], "--inject 'crash' must be none, overrun or unadmittable"),
+        (["--board", "raspi3b", "--minutes", "2", "--inject", "crash"], "--inject 'crash' must be none, overrun, unadmittable or fault"),
         (["--board", "raspi3b", "--minutes"], "--minutes needs a value"),
         (["--board", "raspi3b", "--hours", "2"], "unknown option '--hours'"),
     ])

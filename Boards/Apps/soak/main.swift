@@ -4,7 +4,7 @@
 // virt boards (can0 sends, can1 echoes), Modbus RTU frames between a client and a server task on boards
 // without PCIe (raspi3b). Every 10 s of guest time a status line; at the end a `soak: PASS`/`soak: FAIL`
 // line, exit 0 or 1 (2 on bad parameters). Parameters come from the kernel command line (`soak.seconds=N`,
-// `soak.policy=fp|edf`, `soak.inject=none|overrun|unadmittable`): the devicetree's /chosen bootargs, or on a
+// `soak.policy=fp|edf`, `soak.inject=none|overrun|unadmittable|fault`): the devicetree's /chosen bootargs, or on a
 // board QEMU gives no devicetree (raspi3b) the Arm semihosting command line (QEMU's -kernel and -append).
 // `Tools/soak` runs it and reads the lines (docs/SOAK.md).
 
@@ -28,6 +28,8 @@ enum Injection: UInt8 {
     case overrun
     /// An extra task (`hog`, 9 ms every 10 ms above everything) makes the set unschedulable: admission refuses it.
     case unadmittable
+    /// `prod` executes an undefined instruction 5 s after boot: the kernel stops it and prints its fault report.
+    case fault
 }
 
 /// The run's parameters.
@@ -120,7 +122,8 @@ func parse(_ line: CommandLine, into config: inout SoakConfig, console: inout Co
             if spells(line, valueStart, end, "none") { config.inject = .none }
             else if spells(line, valueStart, end, "overrun") { config.inject = .overrun }
             else if spells(line, valueStart, end, "unadmittable") { config.inject = .unadmittable }
-            else { reject(&console, line, start, end, "must be none, overrun or unadmittable"); return false }
+            else if spells(line, valueStart, end, "fault") { config.inject = .fault }
+            else { reject(&console, line, start, end, "must be none, overrun, unadmittable or fault"); return false }
         } else {
             reject(&console, line, start, end, "unknown parameter (soak.seconds, soak.policy, soak.inject)")
             return false
@@ -306,6 +309,7 @@ func soakProd(_ arg: UInt) {
     let s = soak(arg)
     var seq: UInt64 = 0
     while true {
+        if s.pointee.config.inject == .fault && Sys.now() >= 5_000_000_000 { orion_undefined_instruction() }
         _ = work(UInt32(truncatingIfNeeded: seq) ^ 0x5A5A)
         var message = seq
         let sent = withUnsafeBytes(of: &message) { Sys.queueSend(Slot.queue, message: $0.baseAddress, length: 8) }
@@ -752,6 +756,7 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
     case .none: console.write("none")
     case .overrun: console.write("overrun")
     case .unadmittable: console.write("unadmittable")
+    case .fault: console.write("fault")
     }
     console.write(" parameters=")
     console.write(source)
