@@ -75,15 +75,17 @@ extension BoardCatalog {
     /// with PCIe (the virt machines); elsewhere this throws, before anything is built. `modbus-demo` serves
     /// Modbus RTU on raspi3b's mini UART, QEMU's second `-serial`, which becomes a host pty (QEMU prints
     /// `char device redirected to /dev/pts/N (label serial1)` on stderr, which `orion run` passes through).
+    /// `soak` drives the same two CAN cards where the machine has PCIe (the virt boards), and elsewhere (raspi3b)
+    /// carries Modbus RTU frames between two of its own tasks, with no device.
     public static func impliedQEMUArguments(app: String, board: BoardSpec) throws -> [String] {
         switch app {
         case "can-demo":
             guard board.machine == "virt" else {
                 throw OrionError("app 'can-demo' needs PCIe for its two kvaser_pci CAN cards, which \(board.name) does not have: use --board qemu-virt-aarch64 or --board qemu-virt-riscv64")
             }
-            return ["-object", "can-bus,id=canbus0",
-                    "-device", "kvaser_pci,canbus=canbus0",
-                    "-device", "kvaser_pci,canbus=canbus0"]
+            return canBusArguments
+        case "soak":
+            return board.machine == "virt" ? canBusArguments : []
         case "modbus-demo":
             guard board.machine == "raspi3b" else {
                 throw OrionError("app 'modbus-demo' serves Modbus RTU on the BCM2835 mini UART, which \(board.name) does not have: use --board raspi3b")
@@ -93,4 +95,9 @@ extension BoardCatalog {
             return []
         }
     }
+
+    /// One emulated CAN bus with two Kvaser PCIcan cards (SJA1000) on it.
+    static let canBusArguments = ["-object", "can-bus,id=canbus0",
+                                  "-device", "kvaser_pci,canbus=canbus0",
+                                  "-device", "kvaser_pci,canbus=canbus0"]
 }
