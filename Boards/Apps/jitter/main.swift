@@ -78,23 +78,6 @@ func spells(_ word: FDTBytes, _ start: Int, _ end: Int, _ text: StaticString) ->
     return true
 }
 
-/// The decimal number in `bytes[start ..< end]`; nil when empty, not all digits, or above UInt64.max.
-func decimal(_ bytes: FDTBytes, _ start: Int, _ end: Int) -> UInt64? {
-    guard end > start else { return nil }
-    var value: UInt64 = 0
-    var i = start
-    while i < end {
-        let c = bytes.raw[i]
-        guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { return nil }
-        let (times, o1) = value.multipliedReportingOverflow(by: 10)
-        let (sum, o2) = times.addingReportingOverflow(UInt64(c - UInt8(ascii: "0")))
-        guard !o1, !o2 else { return nil }
-        value = sum
-        i += 1
-    }
-    return value
-}
-
 /// Prints `jitter: error: <word>: <reason>` (the word as given on the command line).
 func reject(_ console: inout Console, _ bytes: FDTBytes, _ start: Int, _ end: Int, _ reason: StaticString) {
     console.write("jitter: error: ")
@@ -130,7 +113,7 @@ func parse(_ bootargs: FDTBytes, into config: inout JitterConfig, console: inout
         var equals = start + prefix
         while equals < end && bootargs.raw[equals] != UInt8(ascii: "=") { equals += 1 }
         let keyStart = start + prefix
-        let value = equals < end ? decimal(bootargs, equals + 1, end) : nil
+        let value = equals < end ? decimalValue(bootargs.raw, equals + 1, end) : nil
         if spells(bootargs, keyStart, equals, "interval_us") {
             guard let value else { reject(&console, bootargs, start, end, ": not a number"); return false }
             guard value > 0 else { reject(&console, bootargs, start, end, ": must be at least 1"); return false }

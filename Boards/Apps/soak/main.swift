@@ -61,23 +61,6 @@ func spells(_ line: CommandLine, _ start: Int, _ end: Int, _ text: StaticString)
     return true
 }
 
-/// The decimal number in `line[start ..< end]`; nil when empty, not all digits, or above UInt64.max.
-func decimal(_ line: CommandLine, _ start: Int, _ end: Int) -> UInt64? {
-    guard end > start else { return nil }
-    var value: UInt64 = 0
-    var i = start
-    while i < end {
-        let c = line[i]
-        guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { return nil }
-        let (times, o1) = value.multipliedReportingOverflow(by: 10)
-        let (sum, o2) = times.addingReportingOverflow(UInt64(c - UInt8(ascii: "0")))
-        guard !o1, !o2 else { return nil }
-        value = sum
-        i += 1
-    }
-    return value
-}
-
 /// Prints `soak: error: <word>: <reason>`.
 func reject(_ console: inout Console, _ line: CommandLine, _ start: Int, _ end: Int, _ reason: StaticString) {
     console.write("soak: error: ")
@@ -108,7 +91,7 @@ func parse(_ line: CommandLine, into config: inout SoakConfig, console: inout Co
         let key = start + prefix
         let valueStart = min(equals + 1, end)
         if spells(line, key, equals, "seconds") {
-            guard let value = decimal(line, valueStart, end) else { reject(&console, line, start, end, "not a number"); return false }
+            guard let value = decimalValue(UnsafeRawBufferPointer(start: line.pointer, count: line.count), valueStart, end) else { reject(&console, line, start, end, "not a number"); return false }
             guard value >= 1, value <= SoakConfig.maxSeconds else {
                 reject(&console, line, start, end, "out of range 1...604800")
                 return false
