@@ -266,13 +266,17 @@ public struct PCIHostBridge: Sendable {
             let specifier = cell + childCells + childInterruptCells + 1 + parentAddressCells
             let cells = Int(parentInterruptCells)
             guard cells >= 1, specifier + cells <= total, let first = map.u32(at: specifier * 4) else { return }
-            var number = first
+            var number: UInt32? = first
             if cells >= 3, let second = map.u32(at: (specifier + 1) * 4) {
                 // GIC specifier: <type number flags>; type 0 = SPI (INTID 32 + n), 1 = PPI (INTID 16 + n).
-                number = first == 1 ? 16 + second : 32 + second
+                // A number past the 32-bit INTID space names no input: that entry is dropped, the rest still read.
+                let (intid, overflow) = second.addingReportingOverflow(first == 1 ? 16 : 32)
+                number = overflow ? nil : intid
             }
-            appendRoute(PCIInterruptRoute(unitAddressHigh: high & mapMaskHigh, pin: pin & mapMaskPin,
-                                          controller: phandle, number: number, cells: UInt32(cells)))
+            if let number {
+                appendRoute(PCIInterruptRoute(unitAddressHigh: high & mapMaskHigh, pin: pin & mapMaskPin,
+                                              controller: phandle, number: number, cells: UInt32(cells)))
+            }
             cell = specifier + cells
         }
     }

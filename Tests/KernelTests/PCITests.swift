@@ -203,4 +203,18 @@ struct PCITests {
             #expect(host.route(0).cells == 1)
         }
     }
+    /// A GIC specifier whose SPI number would overflow the 32-bit INTID (found by the `fdt` fuzz target in CI,
+    /// where `32 + n` trapped): that one entry is dropped, the other 15 routes are still read.
+    // @verifies SWR-HAL-FDT-1
+    @Test func interruptMapEntryPastTheINTIDSpaceIsDropped() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../Fuzz/Corpus/fdt/pci-interrupt-map-intid-overflow.dtb").standardized
+        let blob = [UInt8](try Data(contentsOf: file))
+        let host = try #require(try withFDT(blob) { PCIHostBridge(devicetree: $0) })
+        #expect(host.routeCount == 15)
+        // The dropped entry was slot 0, INTA (SPI 0xFFFF_FFF0); slot 0, INTB and slot 1, INTA are intact.
+        #expect(host.interrupt(for: PCIAddress(bus: 0, device: 0, function: 0), pin: 1) == nil)
+        #expect(host.interrupt(for: PCIAddress(bus: 0, device: 0, function: 0), pin: 2)?.number == 36)
+        #expect(host.interrupt(for: PCIAddress(bus: 0, device: 1, function: 0), pin: 1)?.number == 36)
+    }
 }
