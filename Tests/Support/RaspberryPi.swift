@@ -33,6 +33,12 @@ public enum RaspberryPi {
         }
     }
 
+    /// Makes sure `board` can boot: QEMU 10 and the devicetrees for raspi4b; nothing for the other boards,
+    /// whose QEMU is the system's.
+    public static func ensureQEMU(board: String) throws {
+        if board == "raspi4b" { try ensureQEMU10() }
+    }
+
     /// The Debian devicetree `name` (bcm2711-rpi-4-b.dtb, bcm2837-rpi-3-b.dtb) a Pi's SD card carries,
     /// fetched with QEMU 10 by Tools/setup-qemu10.
     public static func devicetree(_ name: String) throws -> String {
