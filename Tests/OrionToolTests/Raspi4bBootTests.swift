@@ -145,6 +145,22 @@ struct Raspi4bBootTests {
                 "\(noDevicetree.stderr)")
     }
 
+    /// Tools/setup-qemu10 with everything in place: no network, a few seconds at most, one line (QEMU 10's
+    /// qemu-system-aarch64, which lists the raspi4b machine); any argument is a usage error.
+    @Test func setupQEMU10IsQuickWhenPresent() throws {
+        let setup = TestPaths.packageRoot.appendingPathComponent("Tools/setup-qemu10").path
+        let started = Date()
+        let run = try HostProcess.run(setup, [], timeout: 120)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(Date().timeIntervalSince(started) < 20)
+        #expect(!run.stderr.contains("fetching"), "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].hasSuffix("/qemu-10/root/usr/bin/qemu-system-aarch64"), "\(run.stdout)")
+        let usage = try HostProcess.run(setup, ["--dtbs"], timeout: 60)
+        #expect(usage.status == 2)
+        #expect(usage.stderr.contains("usage: Tools/setup-qemu10"))
+    }
+
     @Test func qemuArgumentsCarryTheDevicetreeAndTheFixedMachine() throws {
         let board = try #require(BoardCatalog.board(named: "raspi4b"))
         let image = URL(fileURLWithPath: "/tmp/kernel8.img")
