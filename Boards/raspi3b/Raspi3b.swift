@@ -12,6 +12,19 @@ enum Raspi3b {
     static let peripheralBase: UInt = 0x3F00_0000
     static let localPeripheralBase: UInt = 0x4000_0000
     static let atagCore: UInt32 = 0x5441_0001
+    /// The PL011's reference clock as the image's config.txt sets it (`init_uart_clock=48000000`), and the console rate.
+    static let uartClockHz: UInt32 = 48_000_000
+    static let consoleBaud: UInt32 = 115_200
+
+    /// Puts the PL011 on GPIO 14/15 (function ALT0) at 115200 8N1. On a real Pi those pins carry the mini UART
+    /// unless the firmware applied `dtoverlay=disable-bt`, which needs a devicetree with symbols that Debian's
+    /// lack: the board selects the pins itself, as bare-metal Pi code does. QEMU accepts the same writes.
+    static func routeConsoleToHeaderPins() {
+        let gpio = BCMGPIO(base: peripheralBase + 0x20_0000)
+        gpio.select(.alt0, pin: 14)
+        gpio.select(.alt0, pin: 15)
+        PL011(base: peripheralBase + 0x20_1000).configure(baud: consoleBaud, clockHz: uartClockHz)
+    }
     /// The mini UART's AUX_MU_IO register, and the VideoCore core clock its baud rate divides (250 MHz on a Pi 3).
     static let miniUART: UInt64 = 0x3F21_5040
     static let coreClockHz: UInt32 = 250_000_000
@@ -35,6 +48,7 @@ enum Raspi3b {
 /// Entry from boot.S (core 0, EL1): probe, start the tick, run the application, exit with its status.
 @_cdecl("orion_raspi3b_start")
 func orionRaspi3bStart(_ devicetree: UInt) {
+    Raspi3b.routeConsoleToHeaderPins()
     // Without -dtb, QEMU's Pi loader passes the address of an ATAG list (ATAG_CORE = 0x54410001), not a devicetree.
     let passedATAGs = devicetree != 0
         && UnsafePointer<UInt32>(bitPattern: devicetree + 4)?.pointee == Raspi3b.atagCore
