@@ -120,6 +120,19 @@ public struct BlockDisk: Sendable, Equatable {
     /// Devices stacked on it or its partitions (device-mapper, RAID).
     public let holders: [String]
 
+    /// A disk with these facts.
+    public init(name: String, device: String, removable: Bool, bytes: UInt64, vendor: String, model: String,
+                partitions: [(name: String, device: String)], holders: [String]) {
+        self.name = name
+        self.device = device
+        self.removable = removable
+        self.bytes = bytes
+        self.vendor = vendor
+        self.model = model
+        self.partitions = partitions
+        self.holders = holders
+    }
+
     public static func == (a: BlockDisk, b: BlockDisk) -> Bool {
         a.name == b.name && a.device == b.device && a.removable == b.removable && a.bytes == b.bytes && a.vendor == b.vendor
             && a.model == b.model && a.holders == b.holders

@@ -67,9 +67,8 @@ public struct ImageManifest: Sendable, Equatable {
         guard let text = String(validating: bytes, as: UTF8.self) else { throw ImageToolError("orion.txt: not UTF-8 text") }
         var values: [String: String] = [:]
         var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             number += 1
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let equals = line.firstIndex(of: "=") else { throw ImageToolError("orion.txt:\(number): not key=value") }
             let key = String(line[..<equals]), value = String(line[line.index(after: equals)...])

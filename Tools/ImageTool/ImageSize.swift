@@ -1,5 +1,5 @@
 // The `--size` of an SD card image: a power of two (QEMU's SD card model refuses other sizes) between
-// 32 MiB and 2 GiB, written with a K, M or G suffix (binary units) or in bytes.
+// 64 MiB and 2 GiB, written with a K, M or G suffix (binary units) or in bytes.
 
 import Foundation
 
@@ -8,14 +8,15 @@ public struct ImageSize: Sendable, Equatable, CustomStringConvertible {
     /// The size in bytes.
     public let bytes: Int
 
-    /// The smallest image: FAT32 needs 65525 clusters, which at 512-byte clusters fit in 32 MiB.
-    public static let minimum = 32 << 20
+    /// The smallest image: FAT32 needs at least 65525 clusters (about 33 MiB at 512 bytes each) after the
+    /// partition's 4 MiB offset, and the next power of two is 64 MiB.
+    public static let minimum = 64 << 20
     /// The largest image: a boot partition never needs more, and the file is written whole.
     public static let maximum = 2 << 30
     /// The default, `64M`.
     public static let standard = ImageSize(checked: 64 << 20)
     /// The range as --help and errors state it.
-    public static let rangeText = "a power of two from 32M to 2G"
+    public static let rangeText = "a power of two from 64M to 2G"
 
     init(checked bytes: Int) { self.bytes = bytes }
 
@@ -24,7 +25,8 @@ public struct ImageSize: Sendable, Equatable, CustomStringConvertible {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         var digits = Substring(trimmed)
         var unit = 1
-        if let last = digits.last, !last.isNumber {
+        if digits.hasSuffix("iB") { digits = digits.dropLast(2) }
+        if let last = digits.last, !last.isNumber, digits.dropLast().allSatisfy({ $0.isASCII && $0.isNumber }), digits.count > 1 {
             switch last {
             case "K", "k": unit = 1 << 10
             case "M", "m": unit = 1 << 20
@@ -32,7 +34,6 @@ public struct ImageSize: Sendable, Equatable, CustomStringConvertible {
             default: throw ImageToolError("--size: '\(text)' has an unknown unit (use K, M or G; \(Self.rangeText))")
             }
             digits = digits.dropLast()
-            if digits.last == "i" { digits = digits.dropLast() }
         }
         guard !digits.isEmpty, digits.count <= 12, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(digits) else {
             throw ImageToolError("--size: '\(text)' is not a size (\(Self.rangeText), e.g. 64M)")

@@ -33,7 +33,7 @@ public struct MBR: Sendable, Equatable {
     /// Parses the first sector. Throws when it is shorter than 512 bytes, lacks the 0x55AA signature, has a
     /// boot flag other than 0x00/0x80, an empty used entry, or a partition running past `diskBytes` (when known)
     /// or overlapping another.
-    // @implements SWR-FLASH-REFUSE-5
+    // @implements SWR-FLASH-MBR-1
     public init(sector: [UInt8], diskBytes: UInt64? = nil) throws(ImageToolError) {
         guard sector.count >= 512 else { throw ImageToolError("no partition table: the first sector is \(sector.count) bytes, not 512") }
         guard sector[510] == 0x55, sector[511] == 0xAA else { throw ImageToolError("no MBR partition table (no 0x55AA signature)") }

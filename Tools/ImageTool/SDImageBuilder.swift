@@ -208,6 +208,15 @@ public enum SDImageBuilder {
         return [UInt8](data)
     }
 
+    /// Whether `target` (a card or a file) already holds an image with `manifest`: its boot partition's orion.txt
+    /// reads back equal. A target without a partition table, a FAT boot partition or a valid manifest does not.
+    // @implements SWR-FLASH-SAME-1
+    public static func holds(_ manifest: ImageManifest, _ target: String) -> Bool {
+        guard let bytes = try? readFile(RaspiProfile.manifestFile, from: target, limit: ImageManifest.maximumBytes),
+              let onCard = try? ImageManifest.parse(bytes) else { return false }
+        return onCard == manifest
+    }
+
     /// Copies `name` from the boot partition of `image` to the host file `destination`.
     public static func extract(_ name: String, from image: String, to destination: String) throws(ImageToolError) {
         let bytes = try readFile(name, from: image)

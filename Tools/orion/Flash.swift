@@ -162,9 +162,7 @@ struct Flash: ParsableCommand {
                                                 imageBytes: imageBytes, force: force)
             if let first = refusals.first { throw OrionError("refusing to write \(target): \(first.message)") }
         }
-        // @implements SWR-FLASH-SAME-1
-        if exists, !force, let onCard = try? ImageManifest.parse(SDImageBuilder.readFile(RaspiProfile.manifestFile, from: target, limit: ImageManifest.maximumBytes)),
-           onCard == manifest {
+        if exists, !force, SDImageBuilder.holds(manifest, target) {
             print("already flashed: \(target) holds \(manifest.summary); --force writes it again")
             return
         }

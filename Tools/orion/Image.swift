@@ -109,6 +109,12 @@ struct ImageCommand: ParsableCommand {
     func run() throws {
         do {
             guard !output.isEmpty else { throw OrionError("-o: the path is empty") }
+            // The output's folder is checked before the build (the builder checks again before writing).
+            let folder = URL(fileURLWithPath: output).deletingLastPathComponent().path
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+                throw OrionError("cannot write the image to \(output): no such folder \(folder)")
+            }
             let manifest = try card.makeImage(output: output)
             print(output)
             FileHandle.standardError.write(Data("orion: \(output): \(card.size) image for \(manifest.summary)\n".utf8))
