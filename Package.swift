@@ -26,6 +26,7 @@ let boardSwiftSources = [
     "raspi3b/Raspi3b.swift",
     "raspi3b/Mailbox.swift",
     "raspi3b/LocalIntc.swift",
+    "raspi4b/Raspi4b.swift",
 ]
 /// Boot code and the few C symbols a freestanding image needs.
 let boardCSources = [
@@ -38,12 +39,14 @@ let boardCSources = [
     "qemu-virt-aarch64/boot.S",
     "qemu-virt-riscv64/boot.S",
     "raspi3b/boot.S",
+    "raspi4b/boot.S",
 ]
 let boardNonSources = [
     "Apps", "linux", "README.md", "common/aarch64-start.inc",
     "qemu-virt-aarch64/link.ld", "qemu-virt-aarch64/toolset.json", "qemu-virt-aarch64/README.md",
     "qemu-virt-riscv64/link.ld", "qemu-virt-riscv64/toolset.json", "qemu-virt-riscv64/ld.lld.sh", "qemu-virt-riscv64/README.md",
     "raspi3b/link.ld", "raspi3b/toolset.json", "raspi3b/README.md",
+    "raspi4b/link.ld", "raspi4b/toolset.json", "raspi4b/README.md",
 ]
 
 let package = Package(
@@ -112,7 +115,7 @@ let package = Package(
 
         // Tests, and what several test targets share (host only: Foundation, Process).
         .target(name: "TestSupport", path: "Tests/Support"),
-        .testTarget(name: "KernelTests", dependencies: ["Kernel"], path: "Tests/KernelTests"),
+        .testTarget(name: "KernelTests", dependencies: ["Kernel", "TestSupport"], path: "Tests/KernelTests"),
         .testTarget(name: "RealTimeTests", dependencies: ["RealTime"], path: "Tests/RealTimeTests"),
         .testTarget(name: "FieldbusTests", dependencies: ["Fieldbus", "TestSupport"], path: "Tests/FieldbusTests"),
         .testTarget(name: "SJA1000Tests", dependencies: ["Fieldbus"], path: "Tests/SJA1000Tests"),

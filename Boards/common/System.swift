@@ -25,12 +25,21 @@ public struct System {
     public private(set) var tickHz: UInt64 = 0
     /// Where the devicetree the platform was read from lies (0: none, or it was rejected).
     public private(set) var devicetreeAddress: UInt = 0
+    /// The board's second serial port, for an application's own protocol (`modbus-demo`): the BCM2835-style
+    /// mini UART of the Raspberry Pis (its AUX_MU_IO register); nil when the board has none.
+    public internal(set) var auxiliaryUART: DeviceInfo?
+    /// The clock the auxiliary UART's baud-rate generator divides (the VideoCore core clock), in Hz.
+    public internal(set) var auxiliaryUARTClockHz: UInt32 = 0
 
     /// Probes the platform from the devicetree at `devicetree` (0 for none), fills the gaps from `fallback`,
-    /// selects the console driver by `compatible` and prints the banner.
-    public static func boot(board: StaticString, arch: Architecture, devicetree: UInt, fallback: Platform) -> System {
+    /// selects the console driver by `compatible` and prints the banner. A board whose console is always
+    /// one UART type (raspi4b: the PL011) names it in `consoleCompatible`: a devicetree console of another
+    /// type is replaced (`Platform.keepConsole`), and a line after the banner says so.
+    public static func boot(board: StaticString, arch: Architecture, devicetree: UInt, fallback: Platform,
+                            consoleCompatible: StaticString? = nil) -> System {
         var platform = Platform()
         var failure: FDTError?
+        var replacedConsole: DeviceInfo?
         if devicetree != 0, let pointer = UnsafeRawPointer(bitPattern: devicetree) {
             if let size = FDT.totalSize(at: pointer) {
                 // Bound the size before trusting it: no devicetree here is anywhere near 16 MiB.
@@ -38,6 +47,7 @@ public struct System {
                 do throws(FDTError) {
                     let fdt = try FDT(bytes: bytes)
                     platform = try Platform(devicetree: fdt)
+                    if let consoleCompatible { replacedConsole = platform.keepConsole(compatibleWith: consoleCompatible, in: fdt) }
                 } catch {
                     failure = error
                 }
@@ -53,6 +63,15 @@ public struct System {
         if failure == nil { system.devicetreeAddress = devicetree }
         faultConsole = console
         platform.writeBanner(to: &system.console, board: board, arch: arch)
+        if let replacedConsole, failure == nil {
+            system.console.write("console: the devicetree's stdout-path names ")
+            system.console.write(replacedConsole.compatible)
+            system.console.write("@")
+            system.console.write(hex: replacedConsole.base)
+            system.console.write("; the board's console is the ")
+            system.console.write(consoleCompatible ?? "")
+            system.console.write("\n")
+        }
         if let failure {
             system.console.write("devicetree at ")
             system.console.write(hex: UInt64(devicetree))

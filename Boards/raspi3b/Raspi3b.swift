@@ -12,6 +12,9 @@ enum Raspi3b {
     static let peripheralBase: UInt = 0x3F00_0000
     static let localPeripheralBase: UInt = 0x4000_0000
     static let atagCore: UInt32 = 0x5441_0001
+    /// The mini UART's AUX_MU_IO register, and the VideoCore core clock its baud rate divides (250 MHz on a Pi 3).
+    static let miniUART: UInt64 = 0x3F21_5040
+    static let coreClockHz: UInt32 = 250_000_000
 
     static var fallback: Platform {
         var platform = Platform()
@@ -37,6 +40,8 @@ func orionRaspi3bStart(_ devicetree: UInt) {
         && UnsafePointer<UInt32>(bitPattern: devicetree + 4)?.pointee == Raspi3b.atagCore
     var system = System.boot(board: Raspi3b.name, arch: .aarch64, devicetree: passedATAGs ? 0 : devicetree,
                              fallback: Raspi3b.fallback)
+    system.auxiliaryUART = DeviceInfo(compatible: DeviceName("brcm,bcm2835-aux-uart"), base: Raspi3b.miniUART, size: 0x40)
+    system.auxiliaryUARTClockHz = Raspi3b.coreClockHz
     let intc = LocalIntc(base: UInt(system.platform.interruptController?.base ?? UInt64(Raspi3b.localPeripheralBase)))
     intc.enableTimer(core: 0)
     a64Route = .bcmLocal(intc)

@@ -8,15 +8,7 @@ _start_raspi3b:
     mrs     x1, mpidr_el1
     and     x1, x1, #3
     cbnz    x1, park                    /* cores 1-3, if they start here, wait here */
-    /* The firmware holds cores 1-3 in a loop polling the spin table at 0xe0/0xe8/0xf0 (a WFE loop that an
-       emulator runs as a busy wait, taking host CPU from core 0). Release them into `park`. */
-    ldr     x1, =park
-    mov     x2, #0xe0
-    str     x1, [x2]
-    str     x1, [x2, #8]
-    str     x1, [x2, #16]
-    dsb     sy
-    sev
+    A64_RELEASE_SPIN_TABLE park         /* cores 1-3 leave the firmware's spin table for `park` */
     A64_KERNEL_START orion_raspi3b_start
 park:
     msr     daifset, #0xf               /* nothing is routed to these cores: WFI sleeps for good */

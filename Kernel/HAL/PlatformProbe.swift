@@ -134,3 +134,45 @@ extension Platform {
         return DeviceInfo(compatible: DeviceName(compatible), base: first.base, size: first.size, secondBase: second)
     }
 }
+
+extension Platform {
+    /// The first enabled node compatible with `compatible`, as a device (first `compatible` string, `reg`
+    /// windows translated to CPU addresses); nil when the devicetree has none.
+    public static func device(compatibleWith compatible: StaticString, in fdt: FDT) -> DeviceInfo? {
+        var iterator = fdt.allNodes
+        while let (node, _) = iterator.next() {
+            if fdt.isCompatible(node, with: compatible) && fdt.isEnabled(node), let info = device(node, in: fdt) { return info }
+        }
+        return nil
+    }
+
+    /// Keeps the console on the board's console UART type: when the devicetree's `stdout-path` (or `serial0`)
+    /// names a UART that is not compatible with `compatible`, the console becomes the devicetree's `serial0`
+    /// alias if that is of the board's type, else its first enabled node of that type, else nothing (the
+    /// board's own fact fills it). A Raspberry Pi 4 devicetree names the mini UART (`serial1`), the UART
+    /// Linux uses while Bluetooth has the PL011; raspi4b keeps its console on the PL011, which QEMU connects
+    /// to its first `-serial`. Returns the console the devicetree named when it was replaced, else nil.
+    // @implements SWR-HAL-PLAT-4
+    public mutating func keepConsole(compatibleWith compatible: StaticString, in fdt: FDT) -> DeviceInfo? {
+        guard let named = console, !Platform.isCompatible(named, with: compatible, in: fdt) else { return nil }
+        if let alias = fdt.resolve(pathOrAlias: FDTBytes("serial0")), fdt.isEnabled(alias),
+           fdt.isCompatible(alias, with: compatible), let info = Platform.device(alias, in: fdt) {
+            console = info
+        } else {
+            console = Platform.device(compatibleWith: compatible, in: fdt)
+        }
+        return named
+    }
+
+    /// Whether the node `device` was read from lists `compatible` (its first string, or any string of the
+    /// node at its address).
+    static func isCompatible(_ device: DeviceInfo, with compatible: StaticString, in fdt: FDT) -> Bool {
+        if device.compatible.equals(compatible) { return true }
+        var iterator = fdt.allNodes
+        while let (node, _) = iterator.next() {
+            guard fdt.isCompatible(node, with: compatible), let first = fdt.reg(0, of: node) else { continue }
+            if first.base == device.base { return true }
+        }
+        return false
+    }
+}

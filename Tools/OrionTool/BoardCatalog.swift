@@ -24,9 +24,52 @@ public struct BoardSpec: Sendable, Equatable {
     public let fixedMemoryMiB: Int?
     /// Firmware file QEMU needs to boot this board (OpenSBI for riscv64), if any.
     public let firmware: String?
+    /// Where the board's QEMU comes from: the system's (on PATH), or one unpacked into Orion's cache.
+    public var qemuSource: QEMUSource = .system
+    /// The devicetree the board's firmware passes, which `orion run` passes with `-dtb` (nil: none, or
+    /// QEMU makes its own, as on the virt machines).
+    public var firmwareDevicetree: CachedFile?
+    /// The board's second serial port for an application protocol (`modbus-demo`): QEMU's second
+    /// `-serial`, nil when the board has none.
+    public var secondSerialPort: String?
 
     /// The `-M` machine name.
     public var machine: String { machineArguments[1] }
+}
+
+/// Where a board's QEMU is found.
+public enum QEMUSource: Sendable, Equatable {
+    /// The system's QEMU, `qemuBinary` on PATH, from the Debian package `qemuPackage`.
+    case system
+    /// A newer QEMU unpacked side by side (not installed) into a folder of Orion's cache by a setup script.
+    case cache(CachedQEMU)
+}
+
+/// A QEMU that a setup script unpacks into Orion's cache (`~/.cache/orion-rt/FOLDER/root`, Tools/fetch-debs).
+public struct CachedQEMU: Sendable, Equatable {
+    /// The folder under the cache (`qemu-10`).
+    public let folder: String
+    /// The QEMU version it provides, as users name it (`QEMU 10`).
+    public let release: String
+    /// The Debian suite it comes from (`bookworm-backports`).
+    public let suite: String
+    /// The Debian package whose version `versions.tsv` records (`qemu-system-arm`).
+    public let package: String
+    /// The command that installs it, run from the checkout (`Tools/setup-qemu10`).
+    public let setupCommand: String
+}
+
+/// A file that a setup script unpacks into a folder of Orion's cache (the Raspberry Pi devicetrees).
+public struct CachedFile: Sendable, Equatable {
+    /// The folder under the cache (`raspi-dtbs`).
+    public let folder: String
+    /// The file's name; it is looked for below `FOLDER/root` at `pattern` (a path with one `*` folder).
+    public let name: String
+    /// The path below `FOLDER/root` of the folder holding it; `*` stands for one folder name
+    /// (`usr/lib/linux-image-*/broadcom`, the kernel version).
+    public let pattern: String
+    /// The command that fetches it, run from the checkout.
+    public let setupCommand: String
 }
 
 /// Every board, default first.
@@ -53,7 +96,19 @@ public enum BoardCatalog {
             name: "raspi3b", arch: "aarch64", triple: "aarch64-none-none-elf",
             qemuBinary: "qemu-system-aarch64", qemuPackage: "qemu-system-arm",
             machineArguments: ["-M", "raspi3b", "-semihosting"],
-            needsRawImage: true, fixedCPUs: 4, fixedMemoryMiB: 1024, firmware: nil),
+            needsRawImage: true, fixedCPUs: 4, fixedMemoryMiB: 1024, firmware: nil,
+            secondSerialPort: "BCM2837 mini UART"),
+        // QEMU 7.2 has no raspi4b machine (QEMU 9.0 added it): it boots in QEMU 10 from bookworm-backports.
+        BoardSpec(
+            name: "raspi4b", arch: "aarch64", triple: "aarch64-none-none-elf",
+            qemuBinary: "qemu-system-aarch64", qemuPackage: "qemu-system-arm",
+            machineArguments: ["-M", "raspi4b", "-semihosting"],
+            needsRawImage: true, fixedCPUs: 4, fixedMemoryMiB: 2048, firmware: nil,
+            qemuSource: .cache(CachedQEMU(folder: "qemu-10", release: "QEMU 10", suite: "bookworm-backports",
+                                          package: "qemu-system-arm", setupCommand: "Tools/setup-qemu10")),
+            firmwareDevicetree: CachedFile(folder: "raspi-dtbs", name: "bcm2711-rpi-4-b.dtb",
+                                           pattern: "usr/lib/linux-image-*/broadcom", setupCommand: "Tools/setup-qemu10"),
+            secondSerialPort: "BCM2711 mini UART"),
     ]
 
     /// The board called `name`, or nil.
@@ -73,10 +128,11 @@ extension BoardCatalog {
     /// QEMU arguments an application implies (the devices it drives), placed before the user's `--qemu-arg`s.
     /// `can-demo` needs two Kvaser PCIcan cards (SJA1000) on one emulated CAN bus, so it runs only on boards
     /// with PCIe (the virt machines); elsewhere this throws, before anything is built. `modbus-demo` serves
-    /// Modbus RTU on raspi3b's mini UART, QEMU's second `-serial`, which becomes a host pty (QEMU prints
-    /// `char device redirected to /dev/pts/N (label serial1)` on stderr, which `orion run` passes through).
-    /// `soak` drives the same two CAN cards where the machine has PCIe (the virt boards), and elsewhere (raspi3b)
-    /// carries Modbus RTU frames between two of its own tasks, with no device.
+    /// Modbus RTU on the board's second serial port (the mini UART of raspi3b and raspi4b), QEMU's second
+    /// `-serial`, which becomes a host pty (QEMU prints `char device redirected to /dev/pts/N (label serial1)`
+    /// on stderr, which `orion run` passes through). `soak` drives the same two CAN cards where the machine
+    /// has PCIe (the virt boards), and elsewhere (the Pis) carries Modbus RTU frames between two of its own
+    /// tasks, with no device.
     public static func impliedQEMUArguments(app: String, board: BoardSpec) throws -> [String] {
         switch app {
         case "can-demo":
@@ -87,8 +143,9 @@ extension BoardCatalog {
         case "soak":
             return board.machine == "virt" ? canBusArguments : []
         case "modbus-demo":
-            guard board.machine == "raspi3b" else {
-                throw OrionError("app 'modbus-demo' serves Modbus RTU on the BCM2835 mini UART, which \(board.name) does not have: use --board raspi3b")
+            guard board.secondSerialPort != nil else {
+                let boards = all.filter { $0.secondSerialPort != nil }.map { "--board \($0.name)" }.joined(separator: " or ")
+                throw OrionError("app 'modbus-demo' serves Modbus RTU on the BCM2835 mini UART, which \(board.name) does not have: use \(boards)")
             }
             return ["-serial", "pty"]
         default:

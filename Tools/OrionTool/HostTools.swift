@@ -29,6 +29,43 @@ public enum HostTools {
         return FileManager.default.isExecutableFile(atPath: "/opt/swift/usr/bin/swift") ? "/opt/swift/usr/bin" : nil
     }
 
+    /// Orion's cache (`$ORION_CACHE_DIR`, else `$XDG_CACHE_HOME/orion-rt`, else `~/.cache/orion-rt`): what
+    /// the setup scripts fetch (QEMU 10, the Raspberry Pi devicetrees and firmware), one folder each.
+    public static var cacheFolder: URL {
+        let environment = ProcessInfo.processInfo.environment
+        if let explicit = environment["ORION_CACHE_DIR"], !explicit.isEmpty { return URL(fileURLWithPath: explicit) }
+        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return URL(fileURLWithPath: xdg).appendingPathComponent("orion-rt") }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/orion-rt")
+    }
+
+    /// `path` with the home folder written `~`.
+    public static func abbreviatingHome(_ path: String) -> String {
+        let home = FileManager.default.homeDirectoryForCurrentUser.path
+        guard home.count > 1, path == home || path.hasPrefix(home + "/") else { return path }
+        return "~" + path.dropFirst(home.count)
+    }
+
+    /// The file `name` in the folder `pattern` below `root`, where a `*` in a component of `pattern` matches
+    /// any run of characters in one folder name (the first match in sorted order wins); nil when there is none.
+    public static func expand(_ root: String, pattern: String, name: String) -> String? {
+        var folders = [root]
+        for component in pattern.split(separator: "/") {
+            var next: [String] = []
+            for folder in folders {
+                if let star = component.firstIndex(of: "*") {
+                    let prefix = component[..<star], suffix = component[component.index(after: star)...]
+                    let entries = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+                    next += entries.filter { !$0.hasPrefix(".") && $0.count >= prefix.count + suffix.count
+                        && $0.hasPrefix(prefix) && $0.hasSuffix(suffix) }.map { folder + "/" + $0 }
+                } else {
+                    next.append(folder + "/" + component)
+                }
+            }
+            folders = next
+        }
+        return folders.map { $0 + "/" + name }.first { FileManager.default.fileExists(atPath: $0) }
+    }
+
     /// Where QEMU keeps firmware blobs on Debian.
     public static let qemuFirmwareFolders = ["/usr/share/qemu", "/usr/lib/ipxe/qemu", "/usr/share/qemu-efi-aarch64"]
 
@@ -72,10 +109,13 @@ public enum HostTools {
     /// printed something (then copied as it comes), so that a start-up failure (QEMU exits non-zero having
     /// printed only on standard error) is told apart from a guest that failed: `didNotStart` carries QEMU's
     /// message instead of passing its status off as the guest's. Killed (SIGTERM, then SIGKILL) after `seconds`.
-    public static func runGuest(_ executable: String, _ arguments: [String], timeout seconds: Double) throws -> GuestResult {
+    /// `environment` is laid over this process's (a QEMU from Orion's cache needs `QEMU_MODULE_DIR`).
+    public static func runGuest(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                                timeout seconds: Double) throws -> GuestResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardInput = FileHandle.nullDevice
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -152,12 +192,13 @@ public enum HostTools {
     }
 
     /// Runs `executable`, streaming its output (to `output` when given, else to this process's), and kills it
-    /// (SIGTERM, then SIGKILL) after `seconds`.
-    public static func run(_ executable: String, _ arguments: [String], timeout seconds: Double,
-                           output: FileHandle? = nil) throws -> TimedResult {
+    /// (SIGTERM, then SIGKILL) after `seconds`; `environment` is laid over this process's.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                           timeout seconds: Double, output: FileHandle? = nil) throws -> TimedResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardInput = FileHandle.nullDevice
         if let output { process.standardOutput = output }
         let finished = DispatchSemaphore(value: 0)

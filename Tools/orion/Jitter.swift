@@ -165,9 +165,12 @@ struct JitterCommand: ParsableCommand {
         do {
             if let missing = QEMU.missingRequirement(board: board) { throw OrionError(missing) }
             let workspace = try Workspace.locate()
-            let bootOptions = BootOptions(icount: options.icount, extraArguments: ["-append", bootargs])
+            let qemu = try QEMU.installation(for: board)
+            // The board's firmware devicetree (raspi4b) carries -append as /chosen/bootargs.
+            let bootOptions = BootOptions(icount: options.icount, extraArguments: ["-append", bootargs],
+                                          devicetree: try QEMU.firmwareDevicetree(for: board))
             let built = try workspace.build(board: board, app: "jitter", configuration: .release)
-            let arguments = try QEMU.arguments(board: board, image: built.bootImage, options: bootOptions)
+            let arguments = try qemu.arguments + QEMU.arguments(board: board, image: built.bootImage, options: bootOptions)
             let capture = FileManager.default.temporaryDirectory.appendingPathComponent("orion-jitter-\(getpid()).txt")
             guard FileManager.default.createFile(atPath: capture.path, contents: nil) else {
                 throw OrionError("cannot create \(capture.path) for the board's console")
@@ -175,7 +178,7 @@ struct JitterCommand: ParsableCommand {
             defer { try? FileManager.default.removeItem(at: capture) }
             let handle = try FileHandle(forWritingTo: capture)
             FileHandle.standardError.write(Data("orion: booting \(built.bootImage.path) on \(board.name) (\(bootargs))\n".utf8))
-            let outcome = try HostTools.run(HostTools.find(board.qemuBinary)!, arguments, timeout: Double(options.timeoutS), output: handle)
+            let outcome = try HostTools.run(qemu.executable, arguments, environment: qemu.environment, timeout: Double(options.timeoutS), output: handle)
             try? handle.close()
             console = (try? String(contentsOf: capture, encoding: .utf8)) ?? ""
             switch outcome {

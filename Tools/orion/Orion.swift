@@ -119,7 +119,11 @@ struct Boards: ParsableCommand {
     func run() throws {
         var rows = [["BOARD", "ARCH", "QEMU MACHINE", "BOOTS HERE"]]
         for board in BoardCatalog.all {
-            let status = QEMU.missingRequirement(board: board).map { "no: \($0)" } ?? "yes"
+            var status = QEMU.missingRequirement(board: board).map { "no: \($0)" } ?? "yes"
+            // A board whose QEMU is not the system's says which one boots it (QEMU 10 in the cache).
+            if status == "yes", case .cache = board.qemuSource, let installed = try? QEMU.installation(for: board) {
+                status = "yes (\(installed.origin))"
+            }
             let machine = "\(board.qemuBinary) -M \(board.machine)"
             rows.append([board.name + (board.name == BoardCatalog.defaultBoard ? " (default)" : ""), board.arch, machine, status])
         }
@@ -174,6 +178,10 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("qemu-arg"), parsing: .unconditionalSingleValue, help: "Extra argument for QEMU (repeatable, not empty).")
     var qemuArgs: [String] = []
 
+    @Flag(name: .customLong("no-devicetree"),
+          help: "Boot without the devicetree the board's firmware passes (raspi4b: bcm2711-rpi-4-b.dtb, given to QEMU with -dtb); the kernel then uses the board's built-in facts.")
+    var noDevicetree = false
+
     /// The ranges stated above.
     static let timeoutRange: ClosedRange<Double> = 0...86_400
     static let smpRange = 1...512
@@ -194,15 +202,18 @@ struct Run: ParsableCommand {
             if qemuArgs.contains("") { throw OrionError("--qemu-arg: an empty argument (QEMU would take it as a file name)") }
             let (workspace, board, config) = try image.resolve()
             if let missing = QEMU.missingRequirement(board: board) { throw OrionError(missing) }
+            let qemu = try QEMU.installation(for: board)
             let implied = try BoardCatalog.impliedQEMUArguments(app: image.app, board: board)
-            let options = BootOptions(cpus: smp, memoryMiB: memory, icount: icount, extraArguments: implied + qemuArgs)
+            // The devicetree the board's firmware would pass (raspi4b), unless asked to boot without one.
+            let devicetree = noDevicetree ? nil : try QEMU.firmwareDevicetree(for: board)
+            let options = BootOptions(cpus: smp, memoryMiB: memory, icount: icount, extraArguments: implied + qemuArgs,
+                                      devicetree: devicetree)
             // Check the QEMU options before spending time on a build.
             _ = try QEMU.arguments(board: board, image: URL(fileURLWithPath: "/dev/null"), options: options)
             let built = try workspace.build(board: board, app: image.app, configuration: config)
-            let arguments = try QEMU.arguments(board: board, image: built.bootImage, options: options)
-            let qemu = HostTools.find(board.qemuBinary)!
-            FileHandle.standardError.write(Data("orion: booting \(built.bootImage.path) on \(board.name)\n".utf8))
-            switch try HostTools.runGuest(qemu, arguments, timeout: timeout) {
+            let arguments = try qemu.arguments + QEMU.arguments(board: board, image: built.bootImage, options: options)
+            FileHandle.standardError.write(Data("orion: booting \(built.bootImage.path) on \(board.name)\(devicetree.map { " with devicetree \($0)" } ?? "")\n".utf8))
+            switch try HostTools.runGuest(qemu.executable, arguments, environment: qemu.environment, timeout: timeout) {
             case .exited(let status):
                 if status != 0 {
                     FileHandle.standardError.write(Data("orion: guest exited with status \(status)\n".utf8))

@@ -1,5 +1,5 @@
-// Guest app `modbus-demo` (raspi3b): a Modbus RTU server, unit 17, on the BCM2835 mini UART (QEMU's second
-// serial port, which `orion run` makes a host pty). One task owns the UART: it polls the receive FIFO,
+// Guest app `modbus-demo` (raspi3b, raspi4b): a Modbus RTU server, unit 17, on the board's BCM2835-style mini
+// UART (`System.auxiliaryUART`, QEMU's second serial port, which `orion run` makes a host pty). One task owns the UART: it polls the receive FIFO,
 // ends a request frame after 3.5 character times of silence at the configured baud rate, hands it to the
 // portable `ModbusServer` and sends the reply. A periodic task refreshes holding registers 0-3 every 100 ms.
 // The run ends after `runNs` (60 s), or when a client writes 1 to the stop register (15); then it prints
@@ -16,10 +16,6 @@ import Boards
 // Nothing here is a top-level stored variable: main.swift's top-level code never runs on a board.
 
 enum ModbusDemo {
-    /// BCM2837 AUX_MU_IO (the mini UART's data register).
-    static var miniUARTBase: UInt { 0x3F21_5040 }
-    /// The VideoCore core clock the mini UART's baud generator divides (250 MHz on a Pi 3).
-    static var coreClockHz: UInt32 { 250_000_000 }
     static var baud: UInt32 { 19_200 }
     static var unitID: UInt8 { 17 }
     /// How long the demo serves before it ends by itself.
@@ -120,17 +116,6 @@ func updateTask(_ arg: UInt) {
     }
 }
 
-/// Whether two static strings hold the same bytes.
-func same(_ a: StaticString, _ b: StaticString) -> Bool {
-    guard a.utf8CodeUnitCount == b.utf8CodeUnitCount else { return false }
-    var i = 0
-    while i < a.utf8CodeUnitCount {
-        if a.utf8Start[i] != b.utf8Start[i] { return false }
-        i += 1
-    }
-    return true
-}
-
 /// Hands one silence-delimited frame to the server and notes a write of 1 to the stop register; returns the
 /// length of the reply frame it wrote into `reply` (0: none, for a bad CRC, another unit or a broadcast).
 func answer(_ state: UnsafeMutablePointer<DemoState>, request: UnsafeRawBufferPointer,
@@ -147,13 +132,13 @@ func answer(_ state: UnsafeMutablePointer<DemoState>, request: UnsafeRawBufferPo
 func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
     let system = raw.assumingMemoryBound(to: System.self)
     var console = system.pointee.console
-    guard same(system.pointee.board, "raspi3b") else {
-        console.write("modbus-demo: this board has no BCM2835 mini UART; the Modbus RTU demo needs raspi3b\n")
+    guard let aux = system.pointee.auxiliaryUART, aux.compatible.equals("brcm,bcm2835-aux-uart") else {
+        console.write("modbus-demo: this board has no BCM2835 mini UART; the Modbus RTU demo needs raspi3b or raspi4b\n")
         system.pointee.console = console
         return 3
     }
-    let uart = MiniUART(base: ModbusDemo.miniUARTBase)
-    let divisor = MiniUART.baudDivisor(baud: ModbusDemo.baud, clockHz: ModbusDemo.coreClockHz)
+    let uart = MiniUART(base: UInt(truncatingIfNeeded: aux.base))
+    let divisor = MiniUART.baudDivisor(baud: ModbusDemo.baud, clockHz: system.pointee.auxiliaryUARTClockHz)
     uart.configure(divisor: divisor)
     while uart.receive() != nil {}
     var registers = InlineArray<16, UInt16>(repeating: 0)
@@ -172,13 +157,13 @@ func serve(_ system: UnsafeMutablePointer<System>, _ data: inout DemoState, divi
     console.write("modbus-demo: RTU server unit ")
     console.write(decimal: UInt64(ModbusDemo.unitID))
     console.write(" on the mini UART at ")
-    console.write(hex: UInt64(ModbusDemo.miniUARTBase))
+    console.write(hex: UInt64(data.uart.base))
     console.write(", ")
     console.write(decimal: UInt64(ModbusDemo.baud))
     console.write(" baud 8N1 (AUX_MU_BAUD ")
     console.write(decimal: UInt64(divisor))
     console.write(" = ")
-    console.write(decimal: UInt64(MiniUART.actualBaud(divisor: divisor, clockHz: ModbusDemo.coreClockHz)))
+    console.write(decimal: UInt64(MiniUART.actualBaud(divisor: divisor, clockHz: system.pointee.auxiliaryUARTClockHz)))
     console.write(" baud), frame gap ")
     console.write(decimal: data.frameGapNs / 1000)
     console.write(" us, holding registers 0-")
@@ -221,5 +206,5 @@ func serve(_ system: UnsafeMutablePointer<System>, _ data: inout DemoState, divi
 }
 #else
 // On the host this target only proves the app compiles; the image runs on a board.
-print("orion-app-modbus-demo is a board image: run it with `orion run --board raspi3b --app modbus-demo`")
+print("orion-app-modbus-demo is a board image: run it with `orion run --board raspi3b --app modbus-demo` (or --board raspi4b)")
 #endif
