@@ -49,6 +49,7 @@ enum SharedImages {
                 let path = folder + "/\(board).img"
                 do {
                     try ImageHostPackages.ready.get()
+                    if board == "raspi4b" { try RaspberryPi.ensureQEMU10() }
                     let run = try OrionExecutable.run(["image", "--board", board, "--app", "selftest", "-c", "release", "-o", path])
                     guard run.status == 0 else { throw ToolFailure("orion image --board \(board) exited \(run.status):\n\(run.stderr.suffix(3000))") }
                 } catch let failure as ToolFailure { throw failure } catch { throw ToolFailure("\(error)") }
@@ -351,7 +352,7 @@ struct FlashTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let output = folder + "/sd.img"
         let missing = try OrionExecutable.run(["image", "--board", "raspi3b", "-o", output],
-                                              environment: ["ORION_CACHE": folder + "/empty-cache", "ORION_FIRMWARE_SUITE": "none"])
+                                              environment: ["ORION_CACHE_DIR": folder + "/empty-cache", "ORION_FIRMWARE_SUITE": "none"])
         #expect(missing.status == 2, "\(missing.stderr)")
         #expect(missing.stderr.contains("the Raspberry Pi firmware is not in \(folder)/empty-cache/raspi-firmware"), "\(missing.stderr)")
         #expect(missing.stderr.contains("pass --firmware DIR"))
@@ -382,7 +383,7 @@ struct FlashTests {
 
 /// The firmware and devicetree caches `orion image` fills (the shared image is made first, so they exist).
 enum ImageFirmwareCache {
-    static var cache: String { NSHomeDirectory() + "/.cache/orion-rt" }
+    static var cache: String { RaspberryPi.cache }
 
     static func folder() -> String? {
         _ = try? SharedImages.image("raspi3b")

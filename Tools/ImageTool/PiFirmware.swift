@@ -1,6 +1,6 @@
 // Where the Pi firmware and devicetrees come from: `--firmware DIR`, else the caches Tools/fetch-debs fills
 // (~/.cache/orion-rt/raspi-firmware from Debian's raspi-firmware, ~/.cache/orion-rt/raspi-dtbs from the
-// arm64 kernel package), fetched when missing. ORION_CACHE moves the cache folder and
+// arm64 kernel package), fetched when missing. ORION_CACHE_DIR moves the cache folder (as for QEMU 10) and
 // ORION_FIRMWARE_SUITE=none turns fetching off (test hooks; the suite is bookworm otherwise).
 
 import Foundation
@@ -22,10 +22,10 @@ public struct PiFirmware: Sendable {
     /// `Tools/fetch-debs` of the checkout.
     public let fetchDebs: String
 
-    /// From the environment (ORION_CACHE, ORION_FIRMWARE_SUITE) and the checkout at `root`.
-    public init(root: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
-        let home = environment["HOME"] ?? NSHomeDirectory()
-        cache = environment["ORION_CACHE"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.cache/orion-rt"
+    /// Fetching into the cache folder `cache` (`orion`'s cache, ~/.cache/orion-rt) with the checkout at `root`'s
+    /// Tools/fetch-debs; the suite from ORION_FIRMWARE_SUITE (bookworm when unset, `none` turns fetching off).
+    public init(root: String, cache: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.cache = cache
         let wanted = environment["ORION_FIRMWARE_SUITE"].flatMap { $0.isEmpty ? nil : $0 } ?? "bookworm"
         suite = wanted == "none" ? nil : wanted
         fetchDebs = root + "/Tools/fetch-debs"

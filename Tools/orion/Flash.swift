@@ -95,7 +95,9 @@ struct Flash: ParsableCommand {
         let implied = try BoardCatalog.impliedQEMUArguments(app: card.app, board: spec)
         let built = try workspace.build(board: spec, app: card.app, configuration: config)
         FileHandle.standardError.write(Data("orion: \(card.board) has no SD card; booting \(built.bootImage.path) in QEMU as orion run does\n".utf8))
-        try boot(spec, try QEMU.arguments(board: spec, image: built.bootImage, options: BootOptions(icount: icount, extraArguments: implied)))
+        let devicetree = try QEMU.firmwareDevicetree(for: spec)
+        try boot(spec, try QEMU.arguments(board: spec, image: built.bootImage,
+                                          options: BootOptions(icount: icount, extraArguments: implied, devicetree: devicetree)))
     }
 
     /// Boots the Pi image in QEMU: the kernel8.img and devicetree read out of the image, the image as the SD card.
@@ -119,16 +121,17 @@ struct Flash: ParsableCommand {
         guard try FlashWriter.hashFile(kernel) == manifest.kernelSHA256 else {
             throw OrionError("\(path): kernel8.img does not match the SHA-256 in its orion.txt", exitStatus: 1)
         }
-        let extra = ["-dtb", dtb, "-drive", "if=sd,format=raw,file=\(URL(fileURLWithPath: path).standardizedFileURL.path)"] + implied
-        let arguments = try QEMU.arguments(board: spec, image: URL(fileURLWithPath: kernel), options: BootOptions(icount: icount, extraArguments: extra))
+        let extra = ["-drive", "if=sd,format=raw,file=\(URL(fileURLWithPath: path).standardizedFileURL.path)"] + implied
+        let arguments = try QEMU.arguments(board: spec, image: URL(fileURLWithPath: kernel),
+                                           options: BootOptions(icount: icount, extraArguments: extra, devicetree: dtb))
         FileHandle.standardError.write(Data("orion: booting \(path) (\(manifest.summary)) on \(spec.name) in QEMU\n".utf8))
         try boot(spec, arguments)
     }
 
     /// Runs QEMU with `orion run`'s exit status and timeout behaviour.
     func boot(_ spec: BoardSpec, _ arguments: [String]) throws -> Never {
-        let qemuPath = HostTools.find(spec.qemuBinary)!
-        switch try HostTools.runGuest(qemuPath, arguments, timeout: timeout) {
+        let qemu = try QEMU.installation(for: spec)
+        switch try HostTools.runGuest(qemu.executable, qemu.arguments + arguments, environment: qemu.environment, timeout: timeout) {
         case .exited(let status):
             if status != 0 { FileHandle.standardError.write(Data("orion: guest exited with status \(status)\n".utf8)) }
             Foundation.exit(status)

@@ -45,7 +45,7 @@ struct CardOptions: ParsableArguments {
     func makeImage(output: String) throws -> ImageManifest {
         let (workspace, spec, profile, config, size) = try resolve()
         _ = try ImageHostTools.locate()
-        let sources = PiFirmware(root: workspace.root.path)
+        let sources = PiFirmware(root: workspace.root.path, cache: HostTools.cacheFolder.path)
         let firmwareFiles = try sources.firmware(for: profile, directory: firmware)
         let devicetree = try sources.devicetree(for: profile, directory: firmware)
         let built = try workspace.build(board: spec, app: app, configuration: config)
