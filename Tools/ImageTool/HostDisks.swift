@@ -267,6 +267,12 @@ public enum FlashSafety {
     /// Mount points that belong to the running system.
     public static let systemMountPoints: Set<String> = ["/", "/boot", "/boot/efi", "/boot/firmware", "/usr", "/var", "/home"]
 
+    /// The last component of a device path (`sdb1` of `/dev/sdb1`), without Foundation's path bridging (which
+    /// traps on a NUL byte, and a mount table line may hold anything).
+    static func baseName(_ path: String) -> String {
+        String(path.split(separator: "/").last ?? "")
+    }
+
     /// Every reason to refuse `disk`, most serious first; with `force`, the overridable ones are left out.
     // @implements SWR-FLASH-REFUSE-1
     // @implements SWR-FLASH-REFUSE-2
@@ -276,11 +282,11 @@ public enum FlashSafety {
         var found: [FlashRefusal] = []
         let members = [(disk.name, disk.device)] + disk.partitions.map { ($0.name, $0.device) }
         func member(of mount: MountEntry) -> String? {
-            let sourceName = (mount.source as NSString).lastPathComponent
+            let sourceName = baseName(mount.source)
             return members.first { $0.1 == mount.device || (mount.source.hasPrefix("/dev/") && $0.0 == sourceName) }?.0
         }
         for swap in swaps {
-            let name = (swap as NSString).lastPathComponent
+            let name = baseName(swap)
             if swap.hasPrefix("/dev/"), members.contains(where: { $0.0 == name }) { found.append(.systemDisk(partition: name, use: "a swap area")) }
         }
         for mount in mounts {
