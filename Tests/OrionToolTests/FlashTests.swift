@@ -190,6 +190,34 @@ struct FlashTests {
         #expect(wrong.status == 2, "\(wrong.stderr)")
     }
 
+    /// On a terminal (a pty from util-linux `script`): the redrawn progress bar with percent, rate and ETA; and the
+    /// confirmation prompt, where any answer but `yes` writes nothing.
+    // @verifies SWR-FLASH-CONFIRM-1
+    @Test func onATerminalProgressIsABarAndTheUserIsAsked() throws {
+        let image = try SharedImages.image("raspi3b")
+        let folder = try flashScratch("tty")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let command = "'\(TestPaths.orion)' flash --board raspi3b --image '\(image)' --device '\(folder)/card.bin'"
+        let run = try HostProcess.run("script", ["-qec", command, "/dev/null"], in: TestPaths.packageRoot.path, timeout: 300)
+        #expect(run.status == 0, "\(run.stdout)")
+        #expect(run.stdout.contains("\rwriting   ["), "\(run.stdout.prefix(500))")
+        #expect(run.stdout.contains("] 100%  64.0 MiB of 64.0 MiB  "), "\(run.stdout.suffix(800))")
+        #expect(run.stdout.contains("/s  ETA "))
+        #expect(run.stdout.contains("\rverifying ["))
+        #expect(run.stdout.contains("orion: wrote 64.0 MiB in "))
+        // The prompt on a terminal: "no" leaves the (fake) disk alone.
+        let host = try FakeHost()
+        defer { try? FileManager.default.removeItem(atPath: host.root) }
+        let ask = "ORION_SYSFS_ROOT='\(host.root)/sys' ORION_PROC_ROOT='\(host.root)/proc' '\(TestPaths.orion)' flash --board raspi3b --image '\(image)' --device '\(host.device)'"
+        let answer = folder + "/answer"
+        try "no\n".write(toFile: answer, atomically: true, encoding: .utf8)
+        let asked = try HostProcess.run("/bin/sh", ["-c", "script -qec \"$0\" /dev/null < '\(answer)'", ask], in: TestPaths.packageRoot.path, timeout: 120)
+        #expect(asked.status == 2, "\(asked.stdout)")
+        #expect(asked.stdout.contains("Generic SD/MMC Reader (sdz, 31.9 GB)"))
+        #expect(asked.stdout.contains("Type 'yes' to continue: "), "\(asked.stdout)")
+        #expect(asked.stdout.contains("orion: error: not confirmed: \(host.device) was not written"), "\(asked.stdout)")
+    }
+
     // @verifies SWR-FLASH-VERIFY-1
     @Test func aCorruptedWriteFailsTheVerify() throws {
         let image = try SharedImages.image("raspi3b")
