@@ -101,7 +101,6 @@ struct Flash: ParsableCommand {
     }
 
     /// Boots the Pi image in QEMU: the kernel8.img and devicetree read out of the image, the image as the SD card.
-    // @implements SWR-FLASH-IMAGE-1
     func bootImage() throws -> Never {
         let workspace = try Workspace.locate()
         guard let spec = BoardCatalog.board(named: card.board) else {
