@@ -1,5 +1,5 @@
-// The `jitter` guest app booted through `orion run` on the virt boards: parameters reach it through QEMU's
-// -append (the devicetree's /chosen bootargs), it prints cyclictest's histogram block for its two records
+// The `jitter` guest app booted through `orion run` on the virt boards and raspi4b: parameters reach it through
+// QEMU's -append (the devicetree's /chosen bootargs), it prints cyclictest's histogram block for its two records
 // (thread 0: timer-interrupt latency from the kernel's probe, thread 1: task release latency), and bad
 // parameters end it with status 2. The block is read here with a minimal parser of its own.
 
@@ -76,6 +76,7 @@ struct JitterBootTests {
 
     /// Boots the app with `bootargs` on QEMU's command line; the console's "\r\n" line ends become "\n".
     static func run(_ board: String, _ bootargs: String, icount: Bool = true) throws -> ProcessResult {
+        try RaspberryPi.ensureQEMU(board: board)
         var arguments = ["run", "--board", board, "--app", "jitter", "--timeout", "120", "--qemu-arg=-append", "--qemu-arg=\(bootargs)"]
         if icount { arguments.append("--icount") }
         var result = try OrionExecutable.run(arguments)
@@ -118,7 +119,7 @@ struct JitterBootTests {
         #expect(output.threads[0].maximum <= output.threads[1].maximum, "\(run.stdout)")
     }
 
-    @Test(arguments: ["qemu-virt-aarch64", "qemu-virt-riscv64"])
+    @Test(arguments: ["qemu-virt-aarch64", "qemu-virt-riscv64", "raspi4b"])
     func measuresBothLatenciesInMicroseconds(_ board: String) throws {
         let run = try Self.run(board, "console=ttyS0 jitter.interval_us=1000 jitter.loops=\(Self.loops) jitter.histogram=100")
         Self.check(run, board: board, histogram: 100, unit: "us")

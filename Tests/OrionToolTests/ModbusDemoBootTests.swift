@@ -1,4 +1,4 @@
-// The Modbus RTU demo booted through `orion run` on raspi3b: the server task on the mini UART answers an
+// The Modbus RTU demo booted through `orion run` on raspi3b and raspi4b: the server task on the mini UART answers an
 // independent client (libmodbus, compiled here) through the host pty QEMU makes of the second serial port;
 // and the QEMU arguments the app implies.
 
@@ -63,7 +63,9 @@ struct ModbusDemoBootTests {
         return binary
     }
 
-    @Test func modbusDemoAnswersLibmodbusThroughThePty() throws {
+    @Test(arguments: ["raspi3b", "raspi4b"])
+    func modbusDemoAnswersLibmodbusThroughThePty(_ board: String) throws {
+        try RaspberryPi.ensureQEMU(board: board)
         let folder = NSTemporaryDirectory() + "modbus-demo-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -78,7 +80,7 @@ struct ModbusDemoBootTests {
         defer { try? out.close(); try? err.close() }
         let orion = Process()
         orion.executableURL = URL(fileURLWithPath: TestPaths.orion)
-        orion.arguments = ["run", "--board", "raspi3b", "--app", "modbus-demo", "--timeout", "120"]
+        orion.arguments = ["run", "--board", board, "--app", "modbus-demo", "--timeout", "120"]
         orion.currentDirectoryURL = TestPaths.packageRoot
         orion.standardInput = FileHandle.nullDevice
         orion.standardOutput = out
@@ -130,8 +132,10 @@ struct ModbusDemoBootTests {
     }
 
     @Test func modbusDemoImpliesAPtyForTheSecondSerialPort() throws {
-        let pi = try #require(BoardCatalog.board(named: "raspi3b"))
-        #expect(try BoardCatalog.impliedQEMUArguments(app: "modbus-demo", board: pi) == ["-serial", "pty"])
+        for name in ["raspi3b", "raspi4b"] {
+            let pi = try #require(BoardCatalog.board(named: name))
+            #expect(try BoardCatalog.impliedQEMUArguments(app: "modbus-demo", board: pi) == ["-serial", "pty"])
+        }
         for name in ["qemu-virt-aarch64", "qemu-virt-riscv64"] {
             let virt = try #require(BoardCatalog.board(named: name))
             #expect(throws: OrionError.self) { try BoardCatalog.impliedQEMUArguments(app: "modbus-demo", board: virt) }

@@ -33,6 +33,12 @@ public enum RaspberryPi {
         }
     }
 
+    /// Makes sure `board` can boot: QEMU 10 and the devicetrees for raspi4b; nothing for the other boards,
+    /// whose QEMU is the system's.
+    public static func ensureQEMU(board: String) throws {
+        if board == "raspi4b" { try ensureQEMU10() }
+    }
+
     /// The Debian devicetree `name` (bcm2711-rpi-4-b.dtb, bcm2837-rpi-3-b.dtb) a Pi's SD card carries,
     /// fetched with QEMU 10 by Tools/setup-qemu10.
     public static func devicetree(_ name: String) throws -> String {
@@ -52,9 +58,13 @@ public enum RaspberryPi {
         let qemu = try ensureQEMU10()
         let root = URL(fileURLWithPath: qemu).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
         let out = folder + "/raspi4b-machine.dtb"
+        let lib = root + "/usr/lib"
+        let multiarch = ((try? FileManager.default.contentsOfDirectory(atPath: lib)) ?? []).sorted()
+            .first { $0.hasSuffix("-linux-gnu") && FileManager.default.fileExists(atPath: "\(lib)/\($0)/qemu") }
+        guard let multiarch else { throw ToolFailure("no \(lib)/*-linux-gnu/qemu module folder after Tools/setup-qemu10") }
         let run = try HostProcess.run(qemu, ["-L", root + "/usr/share/qemu", "-M", "raspi4b,dumpdtb=" + out, "-dtb", dtb,
                                              "-display", "none", "-monitor", "none", "-serial", "none"],
-                                      environment: ["QEMU_MODULE_DIR": root + "/usr/lib/x86_64-linux-gnu/qemu"], timeout: 120)
+                                      environment: ["QEMU_MODULE_DIR": "\(lib)/\(multiarch)/qemu"], timeout: 120)
         guard run.status == 0, FileManager.default.fileExists(atPath: out) else {
             throw ToolFailure("qemu raspi4b dumpdtb failed (\(run.status)):\n\(run.stderr.suffix(2000))")
         }

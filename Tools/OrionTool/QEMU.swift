@@ -93,10 +93,11 @@ public enum QEMU {
             let folder = HostTools.cacheFolder.appendingPathComponent(cached.folder)
             let root = folder.appendingPathComponent("root")
             let executable = root.appendingPathComponent("usr/bin/\(board.qemuBinary)").path
-            let modules = root.appendingPathComponent("usr/lib/x86_64-linux-gnu/qemu").path
+            // Its modules sit in the host's multiarch folder (usr/lib/x86_64-linux-gnu/qemu on amd64).
+            let modules = HostTools.expand(root.appendingPathComponent("usr/lib").path, pattern: "*-linux-gnu", name: "qemu")
             let data = root.appendingPathComponent("usr/share/qemu").path
             let versions = (try? String(contentsOf: folder.appendingPathComponent("versions.tsv"), encoding: .utf8)) ?? ""
-            guard FileManager.default.isExecutableFile(atPath: executable),
+            guard FileManager.default.isExecutableFile(atPath: executable), let modules,
                   FileManager.default.fileExists(atPath: data),
                   let version = debianUpstreamVersion(package: cached.package, in: versions) else {
                 throw OrionError("\(cached.release) for -M \(board.machine) is not installed in "
