@@ -100,14 +100,16 @@ let package = Package(
         .target(name: "CJitter", path: "Boards/linux/CJitter"),
         .target(name: "LinuxJitter", dependencies: ["CJitter", "RealTime"], path: "Boards/linux/JitterIO"),
         .target(name: "JitterTool", dependencies: ["RealTime", "HostText"], path: "Tools/JitterTool"),
+        // SD card images for the Pis and writing them to cards (`orion image`, `orion flash`).
+        .target(name: "ImageTool", path: "Tools/ImageTool"),
         .executableTarget(
             name: "orion",
-            dependencies: ["OrionTool", "SafetyTrace", "SchedTool", "CANTool", "LinuxCAN", "ModbusTool", "LinuxModbus", "Fieldbus", "JitterTool", "LinuxJitter",
+            dependencies: ["OrionTool", "SafetyTrace", "SchedTool", "CANTool", "LinuxCAN", "ModbusTool", "LinuxModbus", "Fieldbus", "JitterTool", "LinuxJitter", "ImageTool",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/orion"),
 
         // Fuzzing: the targets (a library the corpus replay tests share) and the libFuzzer/replay driver.
-        .target(name: "FuzzTargets", dependencies: ["Kernel", "Fieldbus", "CANTool", "SchedTool", "SafetyTrace", "JitterTool"],
+        .target(name: "FuzzTargets", dependencies: ["Kernel", "Fieldbus", "CANTool", "SchedTool", "SafetyTrace", "JitterTool", "ImageTool"],
                 path: "Tests/Fuzz/Targets"),
         .executableTarget(name: "orion-fuzz", dependencies: ["FuzzTargets"], path: "Tests/Fuzz/Driver"),
 
@@ -122,6 +124,7 @@ let package = Package(
         .testTarget(name: "SchedToolTests", dependencies: ["SchedTool", "TestSupport"], path: "Tests/SchedToolTests"),
         .testTarget(name: "CANToolTests", dependencies: ["CANTool", "Fieldbus", "TestSupport"], path: "Tests/CANToolTests"),
         .testTarget(name: "JitterToolTests", dependencies: ["JitterTool", "TestSupport"], path: "Tests/JitterToolTests"),
+        .testTarget(name: "ImageToolTests", dependencies: ["ImageTool", "OrionTool", "TestSupport"], path: "Tests/ImageToolTests"),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzTargets"], path: "Tests/FuzzCorpusTests"),
         .testTarget(name: "ModbusToolTests", dependencies: ["ModbusTool", "TestSupport"], path: "Tests/ModbusToolTests", exclude: ["Harness"]),
     ]

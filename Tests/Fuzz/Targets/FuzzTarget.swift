@@ -20,12 +20,16 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case junitXML = "junit-xml"
     case llvmCovJSON = "llvm-cov-json"
     case cyclictestHistogram = "cyclictest-histogram"
+    case mbr
+    case imageManifest = "image-manifest"
+    case mountinfo
 
     /// The largest input worth trying (libFuzzer's `-max_len`): frames are small, files larger.
     public var maxLength: Int {
         switch self {
         case .canFrame, .candumpArguments, .candumpLog, .modbusRTUServer, .modbusTCPServer, .modbusClient: return 600
-        case .isotpReceiver, .sja1000Receive: return 4096
+        case .isotpReceiver, .sja1000Receive, .mbr: return 4096
+        case .imageManifest: return 8192
         case .fdt: return 16384
         default: return 32768
         }
@@ -50,6 +54,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .junitXML: return "JUnit/xunit XML test results (SafetyTrace.TestResults)"
         case .llvmCovJSON: return "llvm-cov export JSON (SafetyTrace.CoverageData)"
         case .cyclictestHistogram: return "cyclictest histogram files (JitterTool.LatencyHistogramFile)"
+        case .mbr: return "MBR partition tables of SD card images and cards (ImageTool.MBR)"
+        case .imageManifest: return "orion.txt SD card manifests (ImageTool.ImageManifest), with a format/parse round trip"
+        case .mountinfo: return "/proc/self/mountinfo and /proc/swaps (ImageTool.HostTables) and orion flash's refusals over them"
         }
     }
 
@@ -73,6 +80,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .junitXML: FuzzFiles.junit(input)
         case .llvmCovJSON: FuzzFiles.llvmCov(input)
         case .cyclictestHistogram: FuzzFiles.histogram(input)
+        case .mbr: FuzzImage.mbr(input)
+        case .imageManifest: FuzzImage.manifest(input)
+        case .mountinfo: FuzzImage.mountinfo(input)
         }
     }
 }
