@@ -25,11 +25,15 @@ enum Raspi4b {
     static let uartClockHz: UInt32 = 48_000_000
     static let consoleBaud: UInt32 = 115_200
 
-    /// Puts the PL011 on GPIO 14/15 (function ALT0) at 115200 8N1. On a real Pi those pins carry the mini UART
-    /// unless the firmware applied `dtoverlay=disable-bt`, which needs a devicetree with symbols that Debian's
-    /// lack: the board selects the pins itself, as bare-metal Pi code does. QEMU accepts the same writes.
+    /// Puts the PL011 on the header's GPIO 14/15 (function ALT0) at 115200 8N1, and takes it off the Bluetooth
+    /// modem's GPIO 32/33 (ALT3), so it is wired to the header pins only. A real Pi's firmware gives GPIO 14/15 to
+    /// the mini UART unless `dtoverlay=disable-bt` applies, which it cannot with Debian's devicetrees (built
+    /// without `__symbols__`): the board selects the pins itself, as bare-metal Pi code does. QEMU takes the same
+    /// writes (its GPIO block models GPFSEL; its UARTs ignore pins and rates).
     static func routeConsoleToHeaderPins() {
         let gpio = BCMGPIO(base: peripheralBase + 0x20_0000)
+        gpio.select(.input, pin: 32)
+        gpio.select(.input, pin: 33)
         gpio.select(.alt0, pin: 14)
         gpio.select(.alt0, pin: 15)
         PL011(base: peripheralBase + 0x20_1000).configure(baud: consoleBaud, clockHz: uartClockHz)

@@ -15,7 +15,7 @@ public struct RaspiProfile: Sendable, Equatable {
     let boardConfig: [String]
 
     /// The Raspberry Pi 3 Model B (BCM2837): bootcode.bin loads start.elf/fixup.dat from the card.
-    /// Without `dtoverlay=disable-bt` the PL011 drives Bluetooth and the mini UART GPIO 14/15; the mini UART's
+    /// The firmware gives GPIO 14/15 to the mini UART; the board moves them to the PL011 itself. The mini UART's
     /// baud clock is the core clock, which `core_freq=250` fixes (the 250 MHz modbus-demo assumes).
     public static let raspi3b = RaspiProfile(
         board: "raspi3b",
@@ -47,15 +47,16 @@ public struct RaspiProfile: Sendable, Equatable {
     /// The firmware's configuration file.
     public static let configFile = "config.txt"
 
-    /// The Pi firmware's UART clock (Hz) and baud rate it programs into the PL011 before starting the kernel.
-    /// Orion's PL011 driver (Kernel/Drivers/PL011.swift) programs no divisor and keeps what the firmware set,
-    /// so these two lines fix the console's line: 115200 baud from a 48 MHz UART clock, 8N1.
+    /// The PL011's reference clock (Hz) and the console's rate. The Pi boards route the PL011 to GPIO 14/15 and
+    /// program its divisors for 115200 8N1 from a 48 MHz clock (Boards/raspi3b, Boards/raspi4b); these lines make
+    /// the firmware run the UART clock at the 48 MHz the kernel assumes.
     public static let uartClockHz = 48_000_000
     /// The console's baud rate.
     public static let consoleBaud = 115_200
 
-    /// config.txt: 64-bit kernel, the UART on, the PL011 on GPIO 14/15 at 115200 8N1, the kernel and the
-    /// devicetree by name.
+    /// config.txt: 64-bit kernel, the UART on, its 48 MHz clock, the kernel and the devicetree by name. No
+    /// `dtoverlay=disable-bt`: Debian's devicetrees carry no `__symbols__`, so the firmware could not apply it
+    /// (and there is no overlays/ folder on the card); the kernel routes the PL011 to the header pins itself.
     // @implements SWR-FLASH-IMAGE-1
     public func configText() -> String {
         var lines = [
@@ -64,7 +65,6 @@ public struct RaspiProfile: Sendable, Equatable {
             "kernel=\(Self.kernelFile)",
             "device_tree=\(devicetree)",
             "enable_uart=1",
-            "dtoverlay=disable-bt",
             "init_uart_clock=\(Self.uartClockHz)",
             "init_uart_baud=\(Self.consoleBaud)",
         ]
@@ -73,8 +73,8 @@ public struct RaspiProfile: Sendable, Equatable {
     }
 
     /// The console the card's devicetree names: Debian's (mainline) Pi devicetrees say `stdout-path =
-    /// "serial1:115200n8"`, the mini UART that sits on GPIO 14/15 by default; with `dtoverlay=disable-bt` the PL011
-    /// (alias serial0) is there instead, and Orion's console is the PL011, so the copy on the card names serial0.
+    /// "serial1:115200n8"`, the mini UART that sits on GPIO 14/15 by default; Orion moves the PL011 (alias serial0)
+    /// there and makes it its console, so the copy on the card names serial0.
     public static let stdoutPath = "serial0:115200n8"
 
     /// Every file the card holds, in the order they are copied.
