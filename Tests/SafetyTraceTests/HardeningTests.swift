@@ -538,7 +538,14 @@ struct ProjectPathsTests {
         #expect(run.status == 0, "\(run.stdout.prefix(2000))\(run.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let paths = try #require((object["provenance"] as? [String: Any])?["paths"] as? [String])
-        #expect(paths == ["Safety/Requirements", "Kernel", "RealTime", "Fieldbus", "Boards", "Tests"])
+        // trace.conf's own list, relative to the package root (its entries are relative to its folder).
+        let conf = try String(contentsOfFile: Paths.packageRoot + "/Safety/Requirements/trace.conf", encoding: .utf8)
+        let listed = try TraceConfig.parse(conf, file: "trace.conf").paths.map { entry -> String in
+            let joined = URL(fileURLWithPath: Paths.packageRoot + "/Safety/Requirements/" + entry).standardized.path
+            return String(joined.dropFirst(URL(fileURLWithPath: Paths.packageRoot).standardized.path.count + 1))
+        }
+        #expect(listed.count >= 6 && listed.starts(with: ["Safety/Requirements", "Kernel", "RealTime", "Fieldbus", "Boards"]))
+        #expect(paths == listed)
         let explicit = try Trace.check(paths: paths.map { Paths.packageRoot + "/" + $0 })
         #expect(object["items"] as? Int == explicit.items.count)
         #expect(object["links"] as? Int == explicit.linkCount)
