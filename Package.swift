@@ -18,6 +18,7 @@ let boardSwiftSources = [
     "common/TaskRuntime.swift",
     "common/TaskArch.swift",
     "common/Syscalls.swift",
+    "common/RaspberryPi.swift",
     "qemu-virt-aarch64/QemuVirtAArch64.swift",
     "qemu-virt-aarch64/GICv2.swift",
     "qemu-virt-riscv64/QemuVirtRISCV64.swift",

@@ -12,23 +12,6 @@ enum Raspi3b {
     static let peripheralBase: UInt = 0x3F00_0000
     static let localPeripheralBase: UInt = 0x4000_0000
     static let atagCore: UInt32 = 0x5441_0001
-    /// The PL011's reference clock as the image's config.txt sets it (`init_uart_clock=48000000`), and the console rate.
-    static let uartClockHz: UInt32 = 48_000_000
-    static let consoleBaud: UInt32 = 115_200
-
-    /// Puts the PL011 on the header's GPIO 14/15 (function ALT0) at 115200 8N1, and takes it off the Bluetooth
-    /// modem's GPIO 32/33 (ALT3), so it is wired to the header pins only. A real Pi's firmware gives GPIO 14/15 to
-    /// the mini UART unless `dtoverlay=disable-bt` applies, which it cannot with Debian's devicetrees (built
-    /// without `__symbols__`): the board selects the pins itself, as bare-metal Pi code does. QEMU takes the same
-    /// writes (its GPIO block models GPFSEL; its UARTs ignore pins and rates).
-    static func routeConsoleToHeaderPins() {
-        let gpio = BCMGPIO(base: peripheralBase + 0x20_0000)
-        gpio.select(.input, pin: 32)
-        gpio.select(.input, pin: 33)
-        gpio.select(.alt0, pin: 14)
-        gpio.select(.alt0, pin: 15)
-        PL011(base: peripheralBase + 0x20_1000).configure(baud: consoleBaud, clockHz: uartClockHz)
-    }
     /// The mini UART's AUX_MU_IO register, and the VideoCore core clock its baud rate divides (250 MHz on a Pi 3).
     static let miniUART: UInt64 = 0x3F21_5040
     static let coreClockHz: UInt32 = 250_000_000
@@ -52,7 +35,7 @@ enum Raspi3b {
 /// Entry from boot.S (core 0, EL1): probe, start the tick, run the application, exit with its status.
 @_cdecl("orion_raspi3b_start")
 func orionRaspi3bStart(_ devicetree: UInt) {
-    Raspi3b.routeConsoleToHeaderPins()
+    RaspberryPi.routeConsoleToHeaderPins(peripheralBase: Raspi3b.peripheralBase)
     // Without -dtb, QEMU's Pi loader passes the address of an ATAG list (ATAG_CORE = 0x54410001), not a devicetree.
     let passedATAGs = devicetree != 0
         && UnsafePointer<UInt32>(bitPattern: devicetree + 4)?.pointee == Raspi3b.atagCore

@@ -48,7 +48,7 @@ public struct RaspiProfile: Sendable, Equatable {
     public static let configFile = "config.txt"
 
     /// The PL011's reference clock (Hz) and the console's rate. The Pi boards route the PL011 to GPIO 14/15 and
-    /// program its divisors for 115200 8N1 from a 48 MHz clock (Boards/raspi3b, Boards/raspi4b); these lines make
+    /// program its divisors for 115200 8N1 from a 48 MHz clock (Boards/common/RaspberryPi.swift); these lines make
     /// the firmware run the UART clock at the 48 MHz the kernel assumes.
     public static let uartClockHz = 48_000_000
     /// The console's baud rate.
