@@ -7,7 +7,7 @@ import Kernel
 /// Saved register frames of the tasks (storage in task-storage.c, layout in the *-tasks.S files).
 enum TaskFrames {
     /// Words per frame.
-    static let words = 100
+    static let words = 102
 
     /// The frame of task `index`.
     static func frame(_ index: Int) -> UnsafeMutablePointer<UInt64> {

@@ -2,7 +2,7 @@
 #include <stdint.h>
 
 /** One saved register frame per task (layout in aarch64-tasks.S / riscv64-tasks.S). */
-uint64_t orion_task_frames[64][100] __attribute__((aligned(16)));
+uint64_t orion_task_frames[64][102] __attribute__((aligned(16)));
 /** Stacks for the tasks of a task set, carved at boot in declaration order. */
 uint8_t orion_task_stack_pool[1024 * 1024] __attribute__((aligned(16)));
 /** Callee-saved registers and stack pointer of the code that started the task world. */

@@ -91,7 +91,7 @@ static inline orion_sbiret orion_rv_sbi_call(uint64_t ext, uint64_t fn, uint64_t
 #endif
 
 /** Saved register frames, one per task (100 words each). */
-extern uint64_t orion_task_frames[64][100];
+extern uint64_t orion_task_frames[64][102];
 /** The stack pool tasks' stacks are carved from. */
 extern uint8_t orion_task_stack_pool[1024 * 1024];
 

@@ -14,6 +14,9 @@ public enum ObjectKind: UInt8, Sendable {
     case auditLog
     /// A device interrupt line bound to a notification (acknowledge it to unmask the line).
     case interrupt
+    /// A range of memory (shared buffer, MMIO window) mapped into the holder's address space at boot; read
+    /// and write rights say how. Fixed once the task set runs: it cannot be copied, moved or deleted.
+    case memoryRegion
 }
 
 /// One kernel object: its kind and its index in that kind's static table.

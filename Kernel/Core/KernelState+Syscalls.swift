@@ -116,6 +116,11 @@ extension KernelState {
             return
         }
         guard let (e, badge) = object(caller, slot: slot, kind: .endpoint, rights: .write), e < KernelState.endpointCapacity else { return }
+        guard userCanAccess(caller, message, length: length, .read),
+              userCanAccess(caller, reply, length: min(replyCapacity, ipcMessageLimit), .write) else {
+            finish(caller, error: .badAddress)
+            return
+        }
         let c = Int(caller)
         tasks[c].bufferAddress = message
         tasks[c].bufferLength = length
@@ -141,7 +146,7 @@ extension KernelState {
         let s = Int(server)
         let c = Int(client)
         let length = tasks[c].bufferLength
-        copyMessage(from: tasks[c].bufferAddress, to: tasks[s].bufferAddress, length: min(length, tasks[s].bufferLength))
+        copyMessage(from: client, tasks[c].bufferAddress, to: server, tasks[s].bufferAddress, length: min(length, tasks[s].bufferLength))
         finish(server, Int64(length), tasks[c].callBadge)
         tasks[c].state = .blockedReply
         tasks[c].blockedOn = server  // in blockedReply, the server the client waits for
@@ -162,6 +167,10 @@ extension KernelState {
             return
         }
         guard let (e, _) = object(caller, slot: slot, kind: .endpoint, rights: .read), e < KernelState.endpointCapacity else { return }
+        guard userCanAccess(caller, buffer, length: min(capacity, ipcMessageLimit), .write) else {
+            finish(caller, error: .badAddress)
+            return
+        }
         tasks[c].bufferAddress = buffer
         tasks[c].bufferLength = min(capacity, ipcMessageLimit)
         tasks[c].servedEndpoint = UInt8(e)
@@ -189,8 +198,12 @@ extension KernelState {
             finish(caller, error: .badLength)
             return false
         }
+        guard userCanAccess(caller, message, length: length, .read) else {
+            finish(caller, error: .badAddress)
+            return false
+        }
         let k = Int(client)
-        copyMessage(from: message, to: tasks[k].replyAddress, length: min(length, tasks[k].replyCapacity))
+        copyMessage(from: caller, message, to: client, tasks[k].replyAddress, length: min(length, tasks[k].replyCapacity))
         finish(client, Int64(length), 0)
         tasks[c].servingClient = TaskControlBlock.none
         refreshInheritance(caller)
@@ -254,13 +267,17 @@ extension KernelState {
             return
         }
         guard let (q, _) = object(caller, slot: slot, kind: .queue, rights: .write), q < KernelState.queueCapacity else { return }
+        guard userCanAccess(caller, message, length: length, .read) else {
+            finish(caller, error: .badAddress)
+            return
+        }
         if let receiver = queues[q].receivers.popMin() {
             let r = Int(receiver.raw)
-            copyMessage(from: message, to: tasks[r].bufferAddress, length: min(length, tasks[r].bufferLength))
+            copyMessage(from: caller, message, to: receiver.raw, tasks[r].bufferAddress, length: min(length, tasks[r].bufferLength))
             finish(receiver.raw, Int64(length), 0)
             makeReady(receiver.raw)
             finish(caller)
-        } else if queues[q].push(from: message, length: length) {
+        } else if pushFromUser(caller, queue: q, message, length: length) {
             finish(caller)
         } else {
             let c = Int(caller)
@@ -279,12 +296,16 @@ extension KernelState {
             return
         }
         guard let (q, _) = object(caller, slot: slot, kind: .queue, rights: .read), q < KernelState.queueCapacity else { return }
-        if let length = queues[q].pop(to: buffer, capacity: capacity) {
+        guard userCanAccess(caller, buffer, length: min(capacity, ipcMessageLimit), .write) else {
+            finish(caller, error: .badAddress)
+            return
+        }
+        if let length = popToUser(caller, queue: q, buffer, capacity: min(capacity, ipcMessageLimit)) {
             finish(caller, Int64(length), 0)
             // Room now: the most urgent blocked sender's message goes in.
             if let sender = queues[q].senders.popMin() {
                 let s = Int(sender.raw)
-                _ = queues[q].push(from: tasks[s].bufferAddress, length: tasks[s].bufferLength)
+                _ = pushFromUser(sender.raw, queue: q, tasks[s].bufferAddress, length: tasks[s].bufferLength)
                 finish(sender.raw)
                 makeReady(sender.raw)
             }
@@ -363,8 +384,11 @@ extension KernelState {
             return
         }
         let total = capabilities.audit.totalAppended
-        guard index < UInt64(capabilities.audit.count), let entry = capabilities.audit.entry(Int(index)),
-              let out = UnsafeMutablePointer<UInt8>(bitPattern: buffer) else {
+        guard userCanAccess(caller, buffer, length: 16, .write) else {
+            finish(caller, -SyscallError.badAddress.rawValue, total)
+            return
+        }
+        guard index < UInt64(capabilities.audit.count), let entry = capabilities.audit.entry(Int(index)) else {
             finish(caller, -SyscallError.invalidArgument.rawValue, total)
             return
         }
@@ -388,10 +412,14 @@ extension KernelState {
             bytes[10] = UInt8(truncatingIfNeeded: count)
             bytes[11] = UInt8(truncatingIfNeeded: count >> 8)
         }
-        var i = 0
-        while i < 16 {
-            out[i] = bytes[i]
-            i += 1
+        var words: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { raw in
+            var i = 0
+            while i < 16 {
+                raw[i] = bytes[i]
+                i += 1
+            }
+            copyToUser(caller, from: UnsafeRawPointer(raw.baseAddress!), to: buffer, length: 16)
         }
         finish(caller, 0, total)
     }
@@ -402,16 +430,21 @@ extension KernelState {
             finish(caller, error: .notPrivileged)
             return
         }
-        guard index < UInt64(taskCount), let out = UnsafeMutablePointer<UInt64>(bitPattern: buffer) else {
+        guard index < UInt64(taskCount) else {
             finish(caller, error: .invalidArgument)
             return
         }
-        let tcb = tasks[Int(index)]
-        out[0] = UInt64(tcb.state.rawValue)
-        out[1] = UInt64(tcb.jobsCompleted)
-        out[2] = UInt64(tcb.deadlineMisses)
-        out[3] = UInt64(tcb.budgetOverruns)
-        out[4] = tcb.cpuNs
+        guard userCanAccess(caller, buffer, length: 40, .write) else {
+            finish(caller, error: .badAddress)
+            return
+        }
+        let t = Int(index)
+        var info: (UInt64, UInt64, UInt64, UInt64, UInt64) = (
+            UInt64(tasks[t].state.rawValue), UInt64(tasks[t].jobsCompleted), UInt64(tasks[t].deadlineMisses),
+            UInt64(tasks[t].budgetOverruns), tasks[t].cpuNs)
+        withUnsafeBytes(of: &info) { raw in
+            copyToUser(caller, from: raw.baseAddress!, to: buffer, length: 40)
+        }
         finish(caller)
     }
 }

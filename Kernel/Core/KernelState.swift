@@ -70,6 +70,17 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     public internal(set) var interruptCount = 0
     /// Bindings acknowledged since the board last collected them: bit i = `interrupts[i]`'s line to unmask.
     var unmaskRequests: UInt8 = 0
+    /// Each task's protection domain (the memory it may touch), indexed by `TaskID`.
+    public internal(set) var domains = InlineArray<64, ProtectionDomain>(repeating: ProtectionDomain())
+    /// Memory-region objects (shared buffers, MMIO windows), `regionCount` of them in use.
+    public internal(set) var regions = InlineArray<16, MemoryRegionObject>(repeating: MemoryRegionObject())
+    /// Region objects declared.
+    public internal(set) var regionCount = 0
+    /// Whether task pointers are checked against the domains (set once a range is added to any domain;
+    /// without domains, as in host tests of scheduling, any non-null pointer is taken).
+    public internal(set) var protectionEnforced = false
+    /// How task memory is copied (the board's routine switches address spaces).
+    public var userCopy = UserCopy()
     /// Every task's capabilities and the audit ring.
     public var capabilities = CapabilityTable()
     /// Notable events for the board to print.

@@ -76,6 +76,8 @@ public enum SyscallError: Int64, Error, Sendable {
     case invalidArgument = 10
     /// A badge cannot be changed once set.
     case badgeAlreadySet = 11
+    /// A buffer does not lie in memory the caller may read (or write, for a result): nothing was copied.
+    case badAddress = 12
 }
 
 /// The most bytes an IPC message carries.

@@ -79,11 +79,3 @@ public struct MessageQueueObject: Sendable {
         lengths[slot] = UInt8(length)
     }
 }
-
-/// Copies `length` bytes between task buffers (the single copy an IPC message makes).
-@inline(__always)
-func copyMessage(from source: UInt, to destination: UInt, length: Int) {
-    guard length > 0, let s = UnsafeRawPointer(bitPattern: source),
-          let d = UnsafeMutableRawPointer(bitPattern: destination) else { return }
-    d.copyMemory(from: s, byteCount: length)
-}

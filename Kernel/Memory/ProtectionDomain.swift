@@ -1,0 +1,71 @@
+// A task's protection domain: the ranges it may touch, declared before the task set starts. The page-table
+// builder maps exactly these (plus the kernel's privileged ranges), and the kernel checks every pointer a
+// task passes against them, so the tables and the checks cannot disagree.
+
+/// Why a range was not added to a domain.
+public enum DomainError: Error, Equatable, Sendable {
+    /// `ProtectionDomain.capacity` ranges already.
+    case full
+    /// Base or size not a multiple of 4 KiB, size 0, or beyond the 39-bit address space.
+    case misaligned
+    /// Writable and executable at once.
+    case writableAndExecutable
+    /// Shares a byte with a range the domain holds already.
+    case overlaps
+}
+
+/// The ranges one task may touch (all owned by the user, checked when added).
+public struct ProtectionDomain: Sendable {
+    /// The most ranges a domain holds.
+    public static var capacity: Int { 12 }
+    var storage = InlineArray<12, MemoryArea>(repeating: MemoryArea(base: 0, size: 0, access: MemoryAccess(), owner: .user))
+    /// Ranges held.
+    public private(set) var count = 0
+
+    /// An empty domain.
+    public init() {}
+
+    /// Range `i` (0 ..< count).
+    public subscript(i: Int) -> MemoryArea { storage[i] }
+
+    /// Adds `range` (made user-owned).
+    // @implements SWR-KERN-MEM-1
+    public mutating func add(_ range: MemoryArea) throws(DomainError) {
+        var range = range
+        range.owner = .user
+        guard count < ProtectionDomain.capacity else { throw .full }
+        let page = PageGeometry.pageSize
+        guard range.size > 0, range.base % page == 0, range.size % page == 0, range.base < PageGeometry.addressLimit,
+              range.size <= PageGeometry.addressLimit - range.base else { throw .misaligned }
+        guard !range.access.violatesWXorX else { throw .writableAndExecutable }
+        var i = 0
+        while i < count {
+            if storage[i].overlaps(range) { throw .overlaps }
+            i += 1
+        }
+        storage[count] = range
+        count += 1
+    }
+
+    /// Whether `address ..< address + length` lies inside one range that allows `access`. Length 0 is
+    /// always allowed (nothing is touched).
+    // @implements SWR-KERN-MEM-2
+    public func allows(_ address: UInt64, length: UInt64, _ access: MemoryAccess) -> Bool {
+        if length == 0 { return true }
+        var i = 0
+        while i < count {
+            if storage[i].contains(address, length: length) { return storage[i].access.contains(access) }
+            i += 1
+        }
+        return false
+    }
+
+    /// Maps every range into `table`.
+    public func map<F: PageTableFormat>(into table: inout PageTable<F>, pool: inout PageTablePool) throws(MappingError) {
+        var i = 0
+        while i < count {
+            try table.map(storage[i], pool: &pool)
+            i += 1
+        }
+    }
+}
