@@ -17,6 +17,7 @@ let boardSwiftSources = [
     "common/Exit.swift",
     "common/TaskRuntime.swift",
     "common/TaskArch.swift",
+    "common/TaskMemory.swift",
     "common/Syscalls.swift",
     "common/RaspberryPi.swift",
     "qemu-virt-aarch64/QemuVirtAArch64.swift",

@@ -105,7 +105,8 @@ static inline void *orion_kernel_storage_base(void) { return orion_kernel_storag
 static inline uintptr_t orion_kernel_storage_size(void) { return sizeof(orion_kernel_storage); }
 /** Start of the task stack pool. */
 static inline uintptr_t orion_task_stack_base(void) { return (uintptr_t)orion_task_stack_pool; }
-/** Static storage for an application's large tables (jitter's histograms), zeroed at boot; images that do
+/** Static storage for an application's large tables (jitter's histograms), in the user pool (zeroed before
+    the first task set runs); images that do
     not use it lose it to --gc-sections. Swift globals of this size would be initialised lazily (swift_once,
     exclusive loads and stores), so apps take it from here. */
 extern uint64_t orion_app_storage[40 * 1024];
@@ -113,6 +114,32 @@ extern uint64_t orion_app_storage[40 * 1024];
 static inline uint64_t *orion_app_storage_base(void) { return orion_app_storage; }
 /** Size of the application storage in 64-bit words. */
 static inline uintptr_t orion_app_storage_words(void) { return sizeof(orion_app_storage) / sizeof(uint64_t); }
+/** Pages tasks share with each other or with the boot code (handed out by Boards/common/TaskMemory.swift). */
+extern uint8_t orion_shared_pool[256 * 1024];
+/** Start of the shared pool. */
+static inline uintptr_t orion_shared_pool_base(void) { return (uintptr_t)orion_shared_pool; }
+/** Size of the shared pool in bytes. */
+static inline uintptr_t orion_shared_pool_size(void) { return sizeof(orion_shared_pool); }
+
+/* The image's layout (page-aligned symbols of each board's link.ld; weak, so a host build, which has no such
+   script, links with them at 0). */
+#define ORION_LAYOUT_SYMBOL __attribute__((weak))
+extern char __text_start[] ORION_LAYOUT_SYMBOL, __text_end[] ORION_LAYOUT_SYMBOL;
+extern char __rodata_start[] ORION_LAYOUT_SYMBOL, __rodata_end[] ORION_LAYOUT_SYMBOL;
+extern char __kernel_data_start[] ORION_LAYOUT_SYMBOL, __kernel_data_end[] ORION_LAYOUT_SYMBOL;
+extern char __user_pool_start[] ORION_LAYOUT_SYMBOL, __user_pool_end[] ORION_LAYOUT_SYMBOL;
+/** Code: [start, end). */
+static inline uintptr_t orion_layout_text_start(void) { return (uintptr_t)__text_start; }
+static inline uintptr_t orion_layout_text_end(void) { return (uintptr_t)__text_end; }
+/** Read-only data. */
+static inline uintptr_t orion_layout_rodata_start(void) { return (uintptr_t)__rodata_start; }
+static inline uintptr_t orion_layout_rodata_end(void) { return (uintptr_t)__rodata_end; }
+/** The kernel's data: data, bss, the boot stack. */
+static inline uintptr_t orion_layout_kernel_data_start(void) { return (uintptr_t)__kernel_data_start; }
+static inline uintptr_t orion_layout_kernel_data_end(void) { return (uintptr_t)__kernel_data_end; }
+/** Task memory: stack pool, shared pool, app storage. */
+static inline uintptr_t orion_layout_user_pool_start(void) { return (uintptr_t)__user_pool_start; }
+static inline uintptr_t orion_layout_user_pool_end(void) { return (uintptr_t)__user_pool_end; }
 
 /** Two result registers of a system call. */
 typedef struct { int64_t r0; uint64_t r1; } orion_sysret;

@@ -98,6 +98,16 @@ extension KernelState {
         return domains[Int(task)].allows(UInt64(address), length: UInt64(length), access)
     }
 
+    /// Checks and copies `length` bytes of `task`'s memory at `address` into the kernel's `buffer` (for system
+    /// calls the board handles itself, such as `debugWrite`); false, with nothing copied, if the task may not
+    /// read that range.
+    // @implements SWR-KERN-MEM-2
+    public mutating func copyFromTask(_ task: UInt8, _ address: UInt, to buffer: UnsafeMutableRawPointer, length: Int) -> Bool {
+        guard userCanAccess(task, address, length: length, .read) else { return false }
+        copyFromUser(task, address, to: buffer, length: length)
+        return true
+    }
+
     /// Copies `length` bytes from `task`'s `address` to the kernel's `buffer` (checked before).
     mutating func copyFromUser(_ task: UInt8, _ address: UInt, to buffer: UnsafeMutableRawPointer, length: Int) {
         guard length > 0 else { return }
