@@ -191,12 +191,7 @@ enum Arch {
         console.write(hex: frame[31])
         let registers = 31
         #elseif arch(riscv64)
-        console.write("scause=")
-        console.write(hex: rvLastCause)
-        console.write(" stval=")
-        console.write(hex: orion_rv_stval())
-        console.write(" sepc=")
-        console.write(hex: frame[32])
+        rvDescribeFault(&console, frame: frame)
         let registers = 32
         #else
         let registers = 0

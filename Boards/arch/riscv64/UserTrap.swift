@@ -35,4 +35,23 @@ func orionRVUserTrap(_ frame: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePoin
     }
     return handleTaskTrap(.fault, frame: frame)
 }
+/// The cause part of a task's fault report: `page fault <read|write|execute> at 0x<stval>` for page and
+/// access faults (a task touching memory outside its domain), else the raw cause; then sepc.
+// @implements SWR-KERN-MEM-3
+func rvDescribeFault(_ console: inout Console, frame: UnsafeMutablePointer<UInt64>) {
+    if let (kind, access) = rvFaultKind(rvLastCause) {
+        console.write(kind)
+        console.write(" ")
+        console.write(access)
+        console.write(" at ")
+        console.write(hex: orion_rv_stval())
+    } else {
+        console.write("scause=")
+        console.write(hex: rvLastCause)
+        console.write(" stval=")
+        console.write(hex: orion_rv_stval())
+    }
+    console.write(" sepc=")
+    console.write(hex: frame[32])
+}
 #endif
