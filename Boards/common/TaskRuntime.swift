@@ -133,6 +133,22 @@ public struct TaskSetBuilder {
             return nil
         }
         stackOffset += size
+        #if arch(riscv64)
+        // TEMPORARY (riscv64 helper, for testing until the lead's TaskMemory fills the domains): whole
+        // pages, a guard page below each stack, and a domain of text RX, rodata R and the stack RW.
+        stackOffset = (stackOffset + 4095) & ~4095
+        let stackBottom = UInt64(UInt(orion_task_stack_base()) + UInt(stackOffset)) + 4096
+        stackOffset += 4096 + ((size + 4095) & ~4095)
+        guard stackOffset <= 1024 * 1024 else {
+            error = .stackPoolExhausted
+            return nil
+        }
+        let text = RVLayout.text, rodata = RVLayout.rodata
+        try? kernel.addToDomain(id, MemoryArea(base: text.base, size: text.size, access: .readExecute, owner: .user))
+        try? kernel.addToDomain(id, MemoryArea(base: rodata.base, size: rodata.size, access: .read, owner: .user))
+        try? kernel.addToDomain(id, MemoryArea(base: stackBottom, size: UInt64(UInt(orion_task_stack_base()) + UInt(stackOffset)) - stackBottom,
+                                               access: .readWrite, owner: .user))
+        #endif
         let stackTop = UInt(orion_task_stack_base()) + UInt(stackOffset)
         TaskFrames.prepare(id.index, entry: descriptor.entry, argument: descriptor.argument, stackTop: stackTop)
         if taskNames == nil { taskNames = InlineArray<64, StaticString>(repeating: "") }
@@ -190,6 +206,11 @@ func runTaskSet<Slot: KernelSlot>(
     guard Slot.with({ admit($0, console: &system.console) }) else {
         return TaskSetReport(end: .refused, elapsedNs: 0)
     }
+    #if arch(riscv64)
+    guard Slot.with({ Arch.buildAddressSpaces(&$0, taskCount: $0.taskCount) }) else {
+        return TaskSetReport(end: .allTasksEnded, elapsedNs: 0)
+    }
+    #endif
     var lines = InlineArray<8, UInt32>(repeating: 0)
     let lineCount = Slot.with { kernel in
         var i = 0
@@ -354,7 +375,7 @@ func handleTaskTrap<Slot: KernelSlot>(_ slot: Slot.Type, _ trap: TaskTrap, frame
     switch trap {
     case .syscall(let number, let args):
         if number == Syscall.debugWrite.rawValue {
-            debugWrite(address: UInt(args[0]), length: Int(clamping: args[1]))
+            debugWrite(Slot.self, address: UInt(args[0]), length: Int(clamping: args[1]))
             TaskFrames.setResult(Slot.with { Int($0.current) }, 0, 0)
             return frame
         }
@@ -386,13 +407,29 @@ enum TaskTrap {
     case fault
 }
 
-/// Writes a task's text to the console (at most 256 bytes a call).
-func debugWrite(address: UInt, length: Int) {
-    guard var console = faultConsole, let text = UnsafePointer<UInt8>(bitPattern: address) else { return }
-    var i = 0
-    while i < min(length, 256) {
-        console.put(text[i])
-        i += 1
+/// Writes a task's text to the console (at most 256 bytes a call), copied through the user-copy routine
+/// after the range was checked against the task's domain (nothing is written for a bad range).
+// @implements SWR-KERN-MEM-2
+func debugWrite<Slot: KernelSlot>(_ slot: Slot.Type, address: UInt, length: Int) {
+    guard var console = faultConsole else { return }
+    let n = min(max(length, 0), 256)
+    let (task, allowed, routine) = Slot.with {
+        ($0.current, $0.userCanAccess($0.current, address, length: n, .read), $0.userCopy.routine)
+    }
+    guard allowed, n > 0 else { return }
+    var bounce = InlineArray<256, UInt8>(repeating: 0)
+    withUnsafeMutableBytes(of: &bounce) { raw in
+        let buffer = raw.baseAddress!
+        if let routine {
+            routine(task, address, UInt(bitPattern: buffer), n, false)
+        } else if let text = UnsafeRawPointer(bitPattern: address) {
+            buffer.copyMemory(from: text, byteCount: n)
+        }
+        var i = 0
+        while i < n {
+            console.put(raw[i])
+            i += 1
+        }
     }
     faultConsole = console
 }
