@@ -13,7 +13,9 @@ let guestApps = ["demo", "fail", "fault", "selftest", "bench", "can-demo", "modb
 let boardSwiftSources = [
     "common/System.swift",
     "common/AArch64.swift",
-    "common/RISCV64.swift",
+    "arch/riscv64/RISCV64.swift",
+    "arch/riscv64/UserTrap.swift",
+    "arch/riscv64/AddressSpaces.swift",
     "common/Exit.swift",
     "common/TaskRuntime.swift",
     "common/TaskArch.swift",
@@ -34,9 +36,10 @@ let boardSwiftSources = [
 let boardCSources = [
     "common/libc.c",
     "common/aarch64-vectors.S",
-    "common/riscv64-trap.S",
+    "arch/riscv64/riscv64-trap.S",
     "common/aarch64-tasks.S",
-    "common/riscv64-tasks.S",
+    "arch/riscv64/riscv64-tasks.S",
+    "arch/riscv64/sv39.c",
     "common/task-storage.c",
     "qemu-virt-aarch64/boot.S",
     "qemu-virt-riscv64/boot.S",

@@ -180,6 +180,17 @@ void orion_rv_return_to_boot(void) __attribute__((noreturn));
 void orion_rv_task_exit_stub(void);
 /** Address of the exit stub. */
 static inline uint64_t orion_rv_task_exit_address(void) { return (uint64_t)(uintptr_t)&orion_rv_task_exit_stub; }
+/** Sv39 (Boards/arch/riscv64/sv39.c, riscv64-tasks.S): pages in the task world's page-table pool. */
+#define ORION_RV_POOL_PAGES 384
+/** The first page of the task world's page-table pool. */
+uintptr_t orion_rv_page_pool_base(void);
+/** A link symbol: 0/1 kernel text, 2/3 text, 4/5 rodata, 6/7 kernel data, 8/9 user pool (start/end). */
+uint64_t orion_rv_link_symbol(int which);
+/** Sets the satp the trap entry switches to (the running task set's kernel space). */
+void orion_rv_install_kernel_space(uint64_t satp);
+/** The user-copy routine (privileged entry text): copies `length` bytes between `user` in task `task`'s
+    address space (satp from its frame word 100, SUM set only around the copy) and `kernel`. */
+void orion_rv_user_copy(uint8_t task, uintptr_t user, uintptr_t kernel, intptr_t length, _Bool to_user);
 /** Whether the supervisor timer interrupt is pending (sip.STIP). */
 static inline int orion_rv_timer_pending(void) { uint64_t v; __asm__ volatile("csrr %0, sip" : "=r"(v)); return (v >> 5) & 1; }
 /** Whether a supervisor external interrupt is pending (sip.SEIP). */
