@@ -342,7 +342,7 @@ extension KernelState {
         }
         let from = SlotRef(task: me, slot: source)
         // Region capabilities are fixed at boot: the page tables were built from them.
-        if capabilities.capability(at: from)?.object.kind == .memoryRegion {
+        if capabilities.kind(at: from) == .memoryRegion {
             finish(caller, error: .invalidArgument)
             return
         }

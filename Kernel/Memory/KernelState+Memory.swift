@@ -92,7 +92,9 @@ extension KernelState {
     /// Whether `task` may `access` `address ..< address + length`: the range lies in one range of its domain
     /// that allows it. Every pointer a system call takes is checked here before anything is copied.
     // @implements SWR-KERN-MEM-2
-    public func userCanAccess(_ task: UInt8, _ address: UInt, length: Int, _ access: MemoryAccess) -> Bool {
+    /// (`mutating` only so that it reads the domains in place: a borrowed read made the compiler copy the
+    /// whole table, 26 KB, on every check.)
+    public mutating func userCanAccess(_ task: UInt8, _ address: UInt, length: Int, _ access: MemoryAccess) -> Bool {
         guard task != TaskControlBlock.none, Int(task) < taskCount, length >= 0 else { return false }
         if !protectionEnforced { return length == 0 || address != 0 }
         return domains[Int(task)].allows(UInt64(address), length: UInt64(length), access)

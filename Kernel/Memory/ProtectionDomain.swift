@@ -50,7 +50,7 @@ public struct ProtectionDomain: Sendable {
     /// Whether `address ..< address + length` lies inside one range that allows `access`. Length 0 is
     /// always allowed (nothing is touched).
     // @implements SWR-KERN-MEM-2
-    public func allows(_ address: UInt64, length: UInt64, _ access: MemoryAccess) -> Bool {
+    public func permits(_ address: UInt64, length: UInt64, _ access: MemoryAccess) -> Bool {
         if length == 0 { return true }
         var i = 0
         while i < count {
@@ -58,6 +58,13 @@ public struct ProtectionDomain: Sendable {
             i += 1
         }
         return false
+    }
+
+    /// `permits`, for the kernel's trap path (`mutating` only so that the domain is read in place inside the
+    /// kernel's table instead of being copied out of it first).
+    @inline(__always)
+    public mutating func allows(_ address: UInt64, length: UInt64, _ access: MemoryAccess) -> Bool {
+        permits(address, length: length, access)
     }
 
     /// Maps every range into `table`.

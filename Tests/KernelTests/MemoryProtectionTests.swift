@@ -174,7 +174,7 @@ struct PageTableBuilderTests {
     // @verifies SWR-KERN-MEM-1
     @Test func everyTaskSeesExactlyItsDomain() throws {
         let layout = TaskSetLayout()
-        let k = try layout.kernel()
+        var k = try layout.kernel()
         let host = HostPages(64)
         var pool = host.pool
         var tables: [PageTable<AArch64PageTables>] = []
@@ -191,14 +191,14 @@ struct PageTableBuilderTests {
             for (start, end) in windows {
                 var a = start
                 while a < end {
-                    let declared = k.domains[t].allows(a, length: page, .read) || k.domains[t].allows(a, length: page, .execute)
+                    let declared = k.domains[t].permits(a, length: page, .read) || k.domains[t].permits(a, length: page, .execute)
                     let inKernel = layout.kernelData.contains(a, length: page)
                     let mapped = tables[t].translate(a)
                     if let m = mapped {
                         #expect(!m.access.violatesWXorX)
                         if m.owner == .user {
                             #expect(declared, "task \(t) maps \(String(a, radix: 16)) it was never given")
-                            #expect(k.domains[t].allows(a, length: page, m.access))
+                            #expect(k.domains[t].permits(a, length: page, m.access))
                             if m.access.contains(.write) { writers[a, default: []].append(t) }
                         } else {
                             #expect(inKernel)
@@ -239,12 +239,12 @@ struct PageTableBuilderTests {
         }
         #expect(throws: DomainError.full) { try d.add(MemoryArea(base: 0xB000_0000, size: page, access: .read, owner: .user)) }
         // Checks: inside one range with the access; ranges straddling an edge or wrapping are refused.
-        #expect(d.allows(0x8000_0000, length: 2 * page, .readWrite))
-        #expect(!d.allows(0x8000_0000, length: 2 * page + 1, .read))
-        #expect(!d.allows(0x7FFF_FFFF, length: 2, .read))
-        #expect(!d.allows(0xA000_1000, length: 1, .write))
-        #expect(!d.allows(UInt64.max - 3, length: 8, .read))
-        #expect(d.allows(0xDEAD_0000, length: 0, .write))
+        #expect(d.permits(0x8000_0000, length: 2 * page, .readWrite))
+        #expect(!d.permits(0x8000_0000, length: 2 * page + 1, .read))
+        #expect(!d.permits(0x7FFF_FFFF, length: 2, .read))
+        #expect(!d.permits(0xA000_1000, length: 1, .write))
+        #expect(!d.permits(UInt64.max - 3, length: 8, .read))
+        #expect(d.permits(0xDEAD_0000, length: 0, .write))
     }
 }
 

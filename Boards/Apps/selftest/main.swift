@@ -455,7 +455,6 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
             install(&kernel, high, 0, endpointCap(0, .write))
         }
         let response = UInt64(max(p.pointee.values[0], 0))
-        system.pointee.console.write("DEBUG response "); system.pointee.console.write(decimal: response); system.pointee.console.write(" v1 "); system.pointee.console.write(decimal: UInt64(max(p.pointee.values[1], 0))); system.pointee.console.write(report.end == .allTasksEnded ? " ended\n" : " notended\n")
         suite.check(system, "ipc: priority inheritance bounds inversion (high waits < 10 ms, not the 20 ms medium task)",
                     report.end == .allTasksEnded && response > 0 && response < 10 * ms && p.pointee.values[1] == 1)
     }
