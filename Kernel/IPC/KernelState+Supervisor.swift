@@ -122,8 +122,9 @@ extension KernelState {
         supervision.bits = bits
     }
 
-    /// Whether `task` is the named supervisor.
-    func isSupervisor(_ task: UInt8) -> Bool {
+    /// Whether `task` is the named supervisor. (`mutating` only so that it reads the state in place, as
+    /// `nextTimerDeadlineNs` explains.)
+    mutating func isSupervisor(_ task: UInt8) -> Bool {
         guard let supervisor = supervision.supervisor else { return false }
         return supervisor.raw == task
     }
@@ -266,8 +267,9 @@ extension KernelState {
     }
 
     /// Whether the endpoint capability in `caller`'s `slot` (already looked up: endpoint `e`) was granted in
-    /// the endpoint's current generation.
-    func endpointCapabilityIsCurrent(_ caller: UInt8, slot: UInt64, endpoint e: Int) -> Bool {
+    /// the endpoint's current generation. (`mutating` only so that it reads the state in place: a borrowed
+    /// read of the capability table can copy all of it onto the kernel stack.)
+    mutating func endpointCapabilityIsCurrent(_ caller: UInt8, slot: UInt64, endpoint e: Int) -> Bool {
         guard let capability = capabilities.capability(at: SlotRef(task: TaskID(caller), slot: UInt8(truncatingIfNeeded: slot))) else {
             return false
         }
