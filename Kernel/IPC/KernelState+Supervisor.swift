@@ -137,9 +137,10 @@ extension KernelState {
     /// The board takes every request after each kernel entry, before it resumes any task (in
     /// `TaskRuntime.resume`, beside `takeLineToUnmask`, and before it writes the pending result of the task
     /// to run: the restarted task may be that task, with no pending result). For each task it:
-    /// 1. re-prepares the task's frame exactly as at task-set start (`TaskFrames.prepare`: entry point,
-    ///    argument, stack pointer at the top of its stack, the return into `exitTask`, the unprivileged
-    ///    mode bits, frame word 100 = the task's translation value); nothing of the old registers survives;
+    /// 1. re-prepares the task's frame exactly as at task-set start: `TaskFrames.prepare(index, entry:,
+    ///    argument:, stackTop:)` (the board keeps each task's entry, argument and stack range from declare
+    ///    time for this; `TaskSetBuilder.declare` does not keep them today), then frame word 100 = the task's
+    ///    translation value again (`prepare` clears every word); nothing of the old registers survives;
     /// 2. zeroes the task's whole stack (the guard page below stays unmapped). With protection on, the
     ///    kernel space maps no task memory: zero it through the task's address space, as the user-copy
     ///    routine does (switch TTBR0/satp to the task's, with SUM set around it on riscv64; switch back);
