@@ -12,13 +12,14 @@ let guestApps = ["demo", "fail", "fault", "selftest", "bench", "can-demo", "modb
 /// Board support written in Swift, one folder per board plus code they share.
 let boardSwiftSources = [
     "common/System.swift",
-    "common/AArch64.swift",
     "common/RISCV64.swift",
     "common/Exit.swift",
     "common/TaskRuntime.swift",
     "common/TaskArch.swift",
     "common/Syscalls.swift",
     "common/RaspberryPi.swift",
+    "arch/aarch64/AArch64.swift",
+    "arch/aarch64/UserTrap.swift",
     "qemu-virt-aarch64/QemuVirtAArch64.swift",
     "qemu-virt-aarch64/GICv2.swift",
     "qemu-virt-riscv64/QemuVirtRISCV64.swift",
@@ -32,18 +33,18 @@ let boardSwiftSources = [
 /// Boot code and the few C symbols a freestanding image needs.
 let boardCSources = [
     "common/libc.c",
-    "common/aarch64-vectors.S",
     "common/riscv64-trap.S",
-    "common/aarch64-tasks.S",
     "common/riscv64-tasks.S",
     "common/task-storage.c",
+    "arch/aarch64/aarch64-vectors.S",
+    "arch/aarch64/aarch64-tasks.S",
     "qemu-virt-aarch64/boot.S",
     "qemu-virt-riscv64/boot.S",
     "raspi3b/boot.S",
     "raspi4b/boot.S",
 ]
 let boardNonSources = [
-    "Apps", "linux", "README.md", "common/aarch64-start.inc",
+    "Apps", "linux", "README.md", "arch/aarch64/aarch64-start.inc",
     "qemu-virt-aarch64/link.ld", "qemu-virt-aarch64/toolset.json", "qemu-virt-aarch64/README.md",
     "qemu-virt-riscv64/link.ld", "qemu-virt-riscv64/toolset.json", "qemu-virt-riscv64/ld.lld.sh", "qemu-virt-riscv64/README.md",
     "raspi3b/link.ld", "raspi3b/toolset.json", "raspi3b/README.md",

@@ -1,6 +1,6 @@
 /* qemu-virt-aarch64 entry: QEMU jumps here at EL1 (or EL2/EL3 with virtualization/secure on) with the DTB in x0. */
 #if defined(__aarch64__)
-#include "../common/aarch64-start.inc"
+#include "../arch/aarch64/aarch64-start.inc"
     .section .text.boot.qemu_virt_aarch64, "ax"
     .global _start_qemu_virt_aarch64
 _start_qemu_virt_aarch64:

@@ -1,6 +1,6 @@
 /* raspi3b entry (kernel8.img at 0x80000): core 0 arrives here at EL2; cores 1-3 are released here and parked. */
 #if defined(__aarch64__)
-#include "../common/aarch64-start.inc"
+#include "../arch/aarch64/aarch64-start.inc"
     .section .text.boot.raspi3b, "ax"
     .global _start_raspi3b
 _start_raspi3b:

@@ -1,7 +1,7 @@
 /* raspi4b entry (kernel8.img at 0x80000): core 0 arrives here at EL2 with the devicetree (or, under QEMU
    without -dtb, an ATAG list) in x0; cores 1-3 wait in the firmware's spin table and are parked. */
 #if defined(__aarch64__)
-#include "../common/aarch64-start.inc"
+#include "../arch/aarch64/aarch64-start.inc"
     .section .text.boot.raspi4b, "ax"
     .global _start_raspi4b
 _start_raspi4b:

@@ -1,6 +1,6 @@
 /* AArch64 task switching: entering the kernel from EL0 (system call, IRQ, fault), resuming a task's saved
    frame, and entering/leaving the task world from the boot context.
-   Frame layout (u64 words, see TaskFrames in Boards/common/TaskRuntime.swift): 0-30 x0-x30, 31 sp_el0,
+   Frame layout (u64 words, see TaskFrames in Boards/common/TaskArch.swift): 0-30 x0-x30, 31 sp_el0,
    32 elr_el1, 33 spsr_el1, 34 fpsr, 35 fpcr, 36-99 q0-q31. The current frame's address lives in TPIDR_EL1. */
 #if defined(__aarch64__)
     .section .text.orion_a64_tasks, "ax"
