@@ -38,6 +38,7 @@ let boardCSources = [
     "common/task-storage.c",
     "arch/aarch64/aarch64-vectors.S",
     "arch/aarch64/aarch64-tasks.S",
+    "arch/aarch64/aarch64-mmu.c",
     "qemu-virt-aarch64/boot.S",
     "qemu-virt-riscv64/boot.S",
     "raspi3b/boot.S",

@@ -10,7 +10,7 @@ _start_raspi4b:
     and     x1, x1, #3
     cbnz    x1, park                    /* a core other than 0 that starts here waits here */
     A64_RELEASE_SPIN_TABLE park         /* cores 1-3 leave the firmware's spin table for `park` */
-    A64_KERNEL_START orion_raspi4b_start
+    A64_KERNEL_START orion_raspi4b_start, orion_a64_map_raspi4b
 park:
     msr     daifset, #0xf               /* nothing is routed to these cores: WFI sleeps for good */
     wfi
