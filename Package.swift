@@ -20,6 +20,7 @@ let boardSwiftSources = [
     "common/RaspberryPi.swift",
     "arch/aarch64/AArch64.swift",
     "arch/aarch64/UserTrap.swift",
+    "arch/aarch64/AddressSpaces.swift",
     "qemu-virt-aarch64/QemuVirtAArch64.swift",
     "qemu-virt-aarch64/GICv2.swift",
     "qemu-virt-riscv64/QemuVirtRISCV64.swift",

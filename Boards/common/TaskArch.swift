@@ -181,6 +181,7 @@ enum Arch {
         console.write(decimal: task)
         console.write("): ")
         #if arch(arm64)
+        if a64WriteAbort(esr: orion_a64_esr(), far: orion_a64_far(), to: &console) { console.write("; ") }
         console.write("ESR_EL1=")
         console.write(hex: orion_a64_esr())
         console.write(" FAR_EL1=")

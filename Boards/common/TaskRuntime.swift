@@ -190,6 +190,9 @@ func runTaskSet<Slot: KernelSlot>(
     guard Slot.with({ admit($0, console: &system.console) }) else {
         return TaskSetReport(end: .refused, elapsedNs: 0)
     }
+    #if arch(arm64)
+    guard Slot.with({ Arch.buildAddressSpaces(&$0, taskCount: $0.taskCount) }) else { return TaskSetReport(end: .refused, elapsedNs: 0) }
+    #endif
     var lines = InlineArray<8, UInt32>(repeating: 0)
     let lineCount = Slot.with { kernel in
         var i = 0
