@@ -12,12 +12,15 @@ let guestApps = ["demo", "fail", "fault", "selftest", "bench", "can-demo", "modb
 /// Board support written in Swift, one folder per board plus code they share.
 let boardSwiftSources = [
     "common/System.swift",
-    "common/RISCV64.swift",
     "common/Exit.swift",
     "common/TaskRuntime.swift",
     "common/TaskArch.swift",
+    "common/TaskMemory.swift",
     "common/Syscalls.swift",
     "common/RaspberryPi.swift",
+    "arch/riscv64/RISCV64.swift",
+    "arch/riscv64/UserTrap.swift",
+    "arch/riscv64/AddressSpaces.swift",
     "arch/aarch64/AArch64.swift",
     "arch/aarch64/UserTrap.swift",
     "arch/aarch64/AddressSpaces.swift",
@@ -34,8 +37,9 @@ let boardSwiftSources = [
 /// Boot code and the few C symbols a freestanding image needs.
 let boardCSources = [
     "common/libc.c",
-    "common/riscv64-trap.S",
-    "common/riscv64-tasks.S",
+    "arch/riscv64/riscv64-trap.S",
+    "arch/riscv64/riscv64-tasks.S",
+    "arch/riscv64/sv39.c",
     "common/task-storage.c",
     "arch/aarch64/aarch64-vectors.S",
     "arch/aarch64/aarch64-tasks.S",

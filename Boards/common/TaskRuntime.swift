@@ -33,6 +33,8 @@ public enum TaskSetError: Error {
     case stackPoolExhausted
     /// The kernel refused an interrupt binding.
     case interrupt(InterruptBindingError)
+    /// A protection domain or region grant was refused.
+    case memory(RegionError)
 }
 
 /// Which kernel instance owns the task world.
@@ -113,15 +115,21 @@ public func runEDFTaskSet(
 /// Declares tasks into the kernel and prepares their stacks and first register frames.
 public struct TaskSetBuilder {
     var stackOffset = 0
+    /// An area every task declared from now on is granted (read, write) in `everyTaskSlot`.
+    var everyTaskArea: MemoryArea? = nil
+    var everyTaskSlot: UInt8 = 0
     /// The first error met, if any (later declarations are then ignored).
-    public private(set) var error: TaskSetError?
+    public internal(set) var error: TaskSetError?
 
     /// Declares `descriptor`; returns its ID, or nil after an error.
+    /// Its protection domain: all code (read, execute), read-only data, and its stack (read, write) above an
+    /// unmapped guard page; stacks are whole pages.
     @discardableResult
     public mutating func declare<P: SchedulingPolicy>(_ descriptor: TaskDescriptor, in kernel: inout KernelState<P>) -> TaskID? {
         guard error == nil else { return nil }
-        let size = (max(descriptor.stackBytes, 1024) + 15) & ~15
-        guard stackOffset + size <= 1024 * 1024 else {
+        let page = Int(PageGeometry.pageSize)
+        let size = (max(descriptor.stackBytes, 1024) + page - 1) & ~(page - 1)
+        guard stackOffset + page + size <= 1024 * 1024 else {
             error = .stackPoolExhausted
             return nil
         }
@@ -132,9 +140,22 @@ public struct TaskSetBuilder {
             self.error = .declaration(error)
             return nil
         }
+        stackOffset += page  // the guard page below the stack stays unmapped
+        let stackBase = UInt(orion_task_stack_base()) + UInt(stackOffset)
         stackOffset += size
-        let stackTop = UInt(orion_task_stack_base()) + UInt(stackOffset)
+        let stackTop = stackBase + UInt(size)
         TaskFrames.prepare(id.index, entry: descriptor.entry, argument: descriptor.argument, stackTop: stackTop)
+        #if hasFeature(Embedded)
+        do throws(RegionError) {
+            try kernel.addToDomain(id, ImageLayout.code)
+            try kernel.addToDomain(id, ImageLayout.readOnlyData)
+            try kernel.addToDomain(id, MemoryArea(base: UInt64(stackBase), size: UInt64(size), access: .readWrite, owner: .user))
+        } catch {
+            self.error = .memory(error)
+            return nil
+        }
+        #endif
+        if let area = everyTaskArea { grant(area, rights: Rights.read.union(.write), to: id, slot: everyTaskSlot, in: &kernel) }
         if taskNames == nil { taskNames = InlineArray<64, StaticString>(repeating: "") }
         taskNames![id.index] = descriptor.name
         return id
@@ -183,6 +204,17 @@ func runTaskSet<Slot: KernelSlot>(
             case .invalidNotification: system.console.write("an interrupt bound to no notification")
             case .noBits: system.console.write("an interrupt binding without bits")
             }
+        case .memory(let reason):
+            system.console.write("memory: ")
+            switch reason {
+            case .tooManyRegions: system.console.write("more than 16 memory regions")
+            case .invalidArgument: system.console.write("a region grant names no region or task, or no rights")
+            case .domain(.full): system.console.write("a task's domain holds more than 12 ranges")
+            case .domain(.misaligned): system.console.write("a range is not whole pages")
+            case .domain(.writableAndExecutable): system.console.write("a range is writable and executable")
+            case .domain(.overlaps): system.console.write("a task is granted overlapping ranges")
+            case .capability: system.console.write("the region capability's slot is taken")
+            }
         }
         system.console.newline()
         return TaskSetReport(end: .allTasksEnded, elapsedNs: 0)
@@ -190,8 +222,10 @@ func runTaskSet<Slot: KernelSlot>(
     guard Slot.with({ admit($0, console: &system.console) }) else {
         return TaskSetReport(end: .refused, elapsedNs: 0)
     }
-    #if arch(arm64)
-    guard Slot.with({ Arch.buildAddressSpaces(&$0, taskCount: $0.taskCount) }) else { return TaskSetReport(end: .refused, elapsedNs: 0) }
+    #if arch(riscv64) || arch(arm64)
+    guard Slot.with({ Arch.buildAddressSpaces(&$0, taskCount: $0.taskCount) }) else {
+        return TaskSetReport(end: .allTasksEnded, elapsedNs: 0)
+    }
     #endif
     var lines = InlineArray<8, UInt32>(repeating: 0)
     let lineCount = Slot.with { kernel in
@@ -357,8 +391,8 @@ func handleTaskTrap<Slot: KernelSlot>(_ slot: Slot.Type, _ trap: TaskTrap, frame
     switch trap {
     case .syscall(let number, let args):
         if number == Syscall.debugWrite.rawValue {
-            debugWrite(address: UInt(args[0]), length: Int(clamping: args[1]))
-            TaskFrames.setResult(Slot.with { Int($0.current) }, 0, 0)
+            let ok = debugWrite(Slot.self, address: UInt(args[0]), length: Int(clamping: args[1]))
+            TaskFrames.setResult(Slot.with { Int($0.current) }, ok ? 0 : -SyscallError.badAddress.rawValue, 0)
             return frame
         }
         if number == Syscall.exitMachine.rawValue {
@@ -389,15 +423,30 @@ enum TaskTrap {
     case fault
 }
 
-/// Writes a task's text to the console (at most 256 bytes a call).
-func debugWrite(address: UInt, length: Int) {
-    guard var console = faultConsole, let text = UnsafePointer<UInt8>(bitPattern: address) else { return }
-    var i = 0
-    while i < min(length, 256) {
-        console.put(text[i])
-        i += 1
+/// Writes the running task's text to the console (at most 256 bytes a call), copied in 64-byte pieces after
+/// the range is checked against the task's domain; false (nothing written) when the task may not read it.
+// @implements SWR-KERN-MEM-2
+func debugWrite<Slot: KernelSlot>(_ slot: Slot.Type, address: UInt, length: Int) -> Bool {
+    let total = min(max(length, 0), 256)
+    let task = Slot.with { $0.current }
+    guard Slot.with({ $0.userCanAccess(task, address, length: total, .read) }) else { return false }
+    guard var console = faultConsole else { return true }
+    var piece: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+    var done = 0
+    while done < total {
+        let n = min(64, total - done)
+        withUnsafeMutableBytes(of: &piece) { raw in
+            _ = Slot.with { $0.copyFromTask(task, address + UInt(done), to: raw.baseAddress!, length: n) }
+            var i = 0
+            while i < n {
+                console.put(raw[i])
+                i += 1
+            }
+        }
+        done += n
     }
     faultConsole = console
+    return true
 }
 
 nonisolated(unsafe) var taskWorldFirst: UInt8 = TaskControlBlock.none

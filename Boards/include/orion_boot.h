@@ -105,7 +105,8 @@ static inline void *orion_kernel_storage_base(void) { return orion_kernel_storag
 static inline uintptr_t orion_kernel_storage_size(void) { return sizeof(orion_kernel_storage); }
 /** Start of the task stack pool. */
 static inline uintptr_t orion_task_stack_base(void) { return (uintptr_t)orion_task_stack_pool; }
-/** Static storage for an application's large tables (jitter's histograms), zeroed at boot; images that do
+/** Static storage for an application's large tables (jitter's histograms), in the user pool (zeroed before
+    the first task set runs); images that do
     not use it lose it to --gc-sections. Swift globals of this size would be initialised lazily (swift_once,
     exclusive loads and stores), so apps take it from here. */
 extern uint64_t orion_app_storage[40 * 1024];
@@ -113,6 +114,32 @@ extern uint64_t orion_app_storage[40 * 1024];
 static inline uint64_t *orion_app_storage_base(void) { return orion_app_storage; }
 /** Size of the application storage in 64-bit words. */
 static inline uintptr_t orion_app_storage_words(void) { return sizeof(orion_app_storage) / sizeof(uint64_t); }
+/** Pages tasks share with each other or with the boot code (handed out by Boards/common/TaskMemory.swift). */
+extern uint8_t orion_shared_pool[256 * 1024];
+/** Start of the shared pool. */
+static inline uintptr_t orion_shared_pool_base(void) { return (uintptr_t)orion_shared_pool; }
+/** Size of the shared pool in bytes. */
+static inline uintptr_t orion_shared_pool_size(void) { return sizeof(orion_shared_pool); }
+
+/* The image's layout (page-aligned symbols of each board's link.ld; weak, so a host build, which has no such
+   script, links with them at 0). */
+#define ORION_LAYOUT_SYMBOL __attribute__((weak))
+extern char __text_start[] ORION_LAYOUT_SYMBOL, __text_end[] ORION_LAYOUT_SYMBOL;
+extern char __rodata_start[] ORION_LAYOUT_SYMBOL, __rodata_end[] ORION_LAYOUT_SYMBOL;
+extern char __kernel_data_start[] ORION_LAYOUT_SYMBOL, __kernel_data_end[] ORION_LAYOUT_SYMBOL;
+extern char __user_pool_start[] ORION_LAYOUT_SYMBOL, __user_pool_end[] ORION_LAYOUT_SYMBOL;
+/** Code: [start, end). */
+static inline uintptr_t orion_layout_text_start(void) { return (uintptr_t)__text_start; }
+static inline uintptr_t orion_layout_text_end(void) { return (uintptr_t)__text_end; }
+/** Read-only data. */
+static inline uintptr_t orion_layout_rodata_start(void) { return (uintptr_t)__rodata_start; }
+static inline uintptr_t orion_layout_rodata_end(void) { return (uintptr_t)__rodata_end; }
+/** The kernel's data: data, bss, the boot stack. */
+static inline uintptr_t orion_layout_kernel_data_start(void) { return (uintptr_t)__kernel_data_start; }
+static inline uintptr_t orion_layout_kernel_data_end(void) { return (uintptr_t)__kernel_data_end; }
+/** Task memory: stack pool, shared pool, app storage. */
+static inline uintptr_t orion_layout_user_pool_start(void) { return (uintptr_t)__user_pool_start; }
+static inline uintptr_t orion_layout_user_pool_end(void) { return (uintptr_t)__user_pool_end; }
 
 /** Two result registers of a system call. */
 typedef struct { int64_t r0; uint64_t r1; } orion_sysret;
@@ -153,6 +180,17 @@ void orion_rv_return_to_boot(void) __attribute__((noreturn));
 void orion_rv_task_exit_stub(void);
 /** Address of the exit stub. */
 static inline uint64_t orion_rv_task_exit_address(void) { return (uint64_t)(uintptr_t)&orion_rv_task_exit_stub; }
+/** Sv39 (Boards/arch/riscv64/sv39.c, riscv64-tasks.S): pages in the task world's page-table pool. */
+#define ORION_RV_POOL_PAGES 384
+/** The first page of the task world's page-table pool. */
+uintptr_t orion_rv_page_pool_base(void);
+/** A link symbol: 0/1 kernel text, 2/3 text, 4/5 rodata, 6/7 kernel data, 8/9 user pool (start/end). */
+uint64_t orion_rv_link_symbol(int which);
+/** Sets the satp the trap entry switches to (the running task set's kernel space). */
+void orion_rv_install_kernel_space(uint64_t satp);
+/** The user-copy routine (privileged entry text): copies `length` bytes between `user` in task `task`'s
+    address space (satp from its frame word 100, SUM set only around the copy) and `kernel`. */
+void orion_rv_user_copy(uint8_t task, uintptr_t user, uintptr_t kernel, intptr_t length, _Bool to_user);
 /** Whether the supervisor timer interrupt is pending (sip.STIP). */
 static inline int orion_rv_timer_pending(void) { uint64_t v; __asm__ volatile("csrr %0, sip" : "=r"(v)); return (v >> 5) & 1; }
 /** Whether a supervisor external interrupt is pending (sip.SEIP). */

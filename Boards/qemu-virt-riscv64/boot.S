@@ -16,7 +16,8 @@ _start_qemu_virt_riscv64:
     sd      zero, 0(t0)
     addi    t0, t0, 8
     j       0b
-1:  li      t0, (1 << 13)               /* sstatus.FS = Initial: Swift code uses the FP registers */
+1:  call    orion_rv_boot_space_on      /* Sv39 on (the boot space) before any Swift runs */
+    li      t0, (1 << 13)               /* sstatus.FS = Initial: Swift code uses the FP registers */
     csrs    sstatus, t0
     fscsr   zero
     la      t0, orion_rv_trap_entry

@@ -39,6 +39,13 @@ public struct CapabilityTable: Sendable {
 
     // MARK: Reading without checks
 
+    /// The kind of object the capability in `ref` names, nil when the slot is empty or invalid; not audited;
+    /// O(1). (`mutating` only so that the kernel's trap path reads the table in place instead of copying it.)
+    public mutating func kind(at ref: SlotRef) -> ObjectKind? {
+        guard let i = CapabilityTable.index(of: ref) else { return nil }
+        return nodes[i].capability?.object.kind
+    }
+
     /// The capability in `ref`, or nil when the slot is empty or invalid; for the kernel itself, not audited; O(1).
     public func capability(at ref: SlotRef) -> Capability? {
         guard let i = CapabilityTable.index(of: ref) else { return nil }

@@ -341,6 +341,11 @@ extension KernelState {
             return
         }
         let from = SlotRef(task: me, slot: source)
+        // Region capabilities are fixed at boot: the page tables were built from them.
+        if capabilities.kind(at: from) == .memoryRegion {
+            finish(caller, error: .invalidArgument)
+            return
+        }
         do throws(CapabilityError) {
             var removed = 0
             switch call {

@@ -92,10 +92,22 @@ extension KernelState {
     /// Whether `task` may `access` `address ..< address + length`: the range lies in one range of its domain
     /// that allows it. Every pointer a system call takes is checked here before anything is copied.
     // @implements SWR-KERN-MEM-2
-    public func userCanAccess(_ task: UInt8, _ address: UInt, length: Int, _ access: MemoryAccess) -> Bool {
+    /// (`mutating` only so that it reads the domains in place: a borrowed read made the compiler copy the
+    /// whole table, 26 KB, on every check.)
+    public mutating func userCanAccess(_ task: UInt8, _ address: UInt, length: Int, _ access: MemoryAccess) -> Bool {
         guard task != TaskControlBlock.none, Int(task) < taskCount, length >= 0 else { return false }
         if !protectionEnforced { return length == 0 || address != 0 }
         return domains[Int(task)].allows(UInt64(address), length: UInt64(length), access)
+    }
+
+    /// Checks and copies `length` bytes of `task`'s memory at `address` into the kernel's `buffer` (for system
+    /// calls the board handles itself, such as `debugWrite`); false, with nothing copied, if the task may not
+    /// read that range.
+    // @implements SWR-KERN-MEM-2
+    public mutating func copyFromTask(_ task: UInt8, _ address: UInt, to buffer: UnsafeMutableRawPointer, length: Int) -> Bool {
+        guard userCanAccess(task, address, length: length, .read) else { return false }
+        copyFromUser(task, address, to: buffer, length: length)
+        return true
     }
 
     /// Copies `length` bytes from `task`'s `address` to the kernel's `buffer` (checked before).

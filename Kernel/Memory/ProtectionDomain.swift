@@ -6,7 +6,7 @@
 public enum DomainError: Error, Equatable, Sendable {
     /// `ProtectionDomain.capacity` ranges already.
     case full
-    /// Base or size not a multiple of 4 KiB, size 0, or beyond the 39-bit address space.
+    /// Base or size not a multiple of 4 KiB, size 0, or past the end of the address space.
     case misaligned
     /// Writable and executable at once.
     case writableAndExecutable
@@ -35,8 +35,8 @@ public struct ProtectionDomain: Sendable {
         range.owner = .user
         guard count < ProtectionDomain.capacity else { throw .full }
         let page = PageGeometry.pageSize
-        guard range.size > 0, range.base % page == 0, range.size % page == 0, range.base < PageGeometry.addressLimit,
-              range.size <= PageGeometry.addressLimit - range.base else { throw .misaligned }
+        guard range.size > 0, range.base % page == 0, range.size % page == 0,
+              !range.base.addingReportingOverflow(range.size).overflow else { throw .misaligned }
         guard !range.access.violatesWXorX else { throw .writableAndExecutable }
         var i = 0
         while i < count {
@@ -50,7 +50,7 @@ public struct ProtectionDomain: Sendable {
     /// Whether `address ..< address + length` lies inside one range that allows `access`. Length 0 is
     /// always allowed (nothing is touched).
     // @implements SWR-KERN-MEM-2
-    public func allows(_ address: UInt64, length: UInt64, _ access: MemoryAccess) -> Bool {
+    public func permits(_ address: UInt64, length: UInt64, _ access: MemoryAccess) -> Bool {
         if length == 0 { return true }
         var i = 0
         while i < count {
@@ -58,6 +58,13 @@ public struct ProtectionDomain: Sendable {
             i += 1
         }
         return false
+    }
+
+    /// `permits`, for the kernel's trap path (`mutating` only so that the domain is read in place inside the
+    /// kernel's table instead of being copied out of it first).
+    @inline(__always)
+    public mutating func allows(_ address: UInt64, length: UInt64, _ access: MemoryAccess) -> Bool {
+        permits(address, length: length, access)
     }
 
     /// Maps every range into `table`.

@@ -84,10 +84,14 @@ struct Suite {
 }
 
 /// Runs `body` with a fresh shared block.
-func withShared(_ body: (UnsafeMutablePointer<Shared>) -> Void) {
+/// Runs `body` with a fresh shared block in the shared pool (tasks get it through `shareWithEveryTask`).
+func withShared(_ body: (UnsafeMutablePointer<Shared>, MemoryArea) -> Void) {
     var data = Shared()
-    withUnsafeMutablePointer(to: &data) { body($0) }
+    _ = withSharedMemory(&data) { body($0, $1) }
 }
+
+/// The capability slot every task of a case holds its shared block in.
+var sharedSlot: UInt8 { 15 }
 
 func endpointCap(_ index: UInt8, _ rights: Rights, badge: UInt64 = 0) -> Capability {
     Capability(object: ObjectRef(kind: .endpoint, index: index), rights: rights, badge: badge)
@@ -323,29 +327,32 @@ func install<P: SchedulingPolicy>(_ kernel: inout KernelState<P>, _ task: TaskID
 
 
 func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
-    withShared { p in
+    withShared { p, area in
         _ = runFixedPriorityTaskSet(&system.pointee, limitNs: 200 * ms) { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
             builder.declare(TaskDescriptor(name: "sleeper", entry: stSleeper, argument: argument(p), priority: Priority(10)), in: &kernel)
             builder.declare(TaskDescriptor(name: "clock", entry: stClock, argument: argument(p), priority: Priority(1)), in: &kernel)
         }
         suite.check(system, "time: sleep(until:) wakes on time, not early", p.pointee.values[0] == 1)
         suite.check(system, "time: now() never goes backwards", p.pointee.values[1] == 1)
     }
-    withShared { p in
+    withShared { p, area in
         let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 200 * ms) { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
             builder.declare(TaskDescriptor(name: "yield-a", entry: stYield, argument: argument(p, index: 0), priority: Priority(10)), in: &kernel)
             builder.declare(TaskDescriptor(name: "yield-b", entry: stYield, argument: argument(p, index: 1), priority: Priority(10)), in: &kernel)
         }
         suite.check(system, "fp: equal priorities run FIFO; yield alternates them", report.end == .allTasksEnded && p.pointee.traceEquals("ABABAB"))
     }
-    withShared { p in
+    withShared { p, area in
         let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 200 * ms) { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
             builder.declare(TaskDescriptor(name: "low", entry: stLow, argument: argument(p), priority: Priority(5)), in: &kernel)
             builder.declare(TaskDescriptor(name: "high", entry: stMark, argument: argument(p, index: 7), priority: Priority(40), offsetNs: 1 * ms), in: &kernel)
         }
         suite.check(system, "fp: a released higher-priority task preempts at once", report.end == .allTasksEnded && p.pointee.traceEquals("lHL"))
     }
-    withShared { p in
+    withShared { p, area in
         // Periods of tens of ms: a debug image under QEMU without -icount takes up to about 1 ms from a
         // timer interrupt to the task running (the bench app, debug, no -icount), which must stay small
         // against them.
@@ -356,6 +363,7 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
         var misses: UInt32 = 0
         var perTask = InlineArray<3, UInt32>(repeating: 0)
         let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 1500 * ms, setup: { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
             builder.declare(TaskDescriptor(name: "p25", entry: stPeriodic, argument: argument(p, index: 0), priority: Priority(30), periodNs: 25 * ms), in: &kernel)
             builder.declare(TaskDescriptor(name: "p50", entry: stPeriodic, argument: argument(p, index: 1), priority: Priority(20), periodNs: 50 * ms), in: &kernel)
             builder.declare(TaskDescriptor(name: "p100", entry: stPeriodic, argument: argument(p, index: 2), priority: Priority(10), periodNs: 100 * ms), in: &kernel)
@@ -372,13 +380,14 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
         suite.check(system, "fp: periodic task set has zero deadline misses", misses == 0)
         if misses > 0 { reportMisses(system, perTask) }
     }
-    withShared { p in
+    withShared { p, area in
         // Periods of tens of ms, for the reason given in the periodic case above.
         p.pointee.spinNs[0] = 60 * ms; p.pointee.jobs[0] = 2
         p.pointee.spinNs[1] = 10 * ms; p.pointee.jobs[1] = 6
         var overruns: UInt32 = 0
         var lowMisses: UInt32 = 1
         _ = runFixedPriorityTaskSet(&system.pointee, limitNs: 1500 * ms, setup: { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
             builder.declare(TaskDescriptor(name: "greedy", entry: stPeriodic, argument: argument(p, index: 0), priority: Priority(30),
                                            periodNs: 50 * ms, budgetNs: 5 * ms), in: &kernel)
             builder.declare(TaskDescriptor(name: "victim", entry: stPeriodic, argument: argument(p, index: 1), priority: Priority(20),
@@ -390,8 +399,9 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
         suite.check(system, "budget: an overrun is counted and the task throttled", overruns >= 1)
         suite.check(system, "budget: throttling keeps a lower-priority task on time", lowMisses == 0)
     }
-    withShared { p in
+    withShared { p, area in
         let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 500 * ms) { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
             let server = builder.declare(TaskDescriptor(name: "echo", entry: stEchoServer, argument: argument(p), priority: Priority(20)), in: &kernel)
             let client = builder.declare(TaskDescriptor(name: "client", entry: stEchoClient, argument: argument(p), priority: Priority(10)), in: &kernel)
             install(&kernel, server, 0, endpointCap(0, .read))
@@ -401,8 +411,9 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
         suite.check(system, "ipc: the server receives the caller's badge", p.pointee.values[0] == 0x42)
         suite.check(system, "ipc: a message over 64 bytes is refused", p.pointee.values[2] == -SyscallError.badLength.rawValue)
     }
-    withShared { p in
+    withShared { p, area in
         _ = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
             let w = builder.declare(TaskDescriptor(name: "waiter", entry: stWaiter, argument: argument(p, index: 2), priority: Priority(20)), in: &kernel)
             let s = builder.declare(TaskDescriptor(name: "signaller", entry: stSignaller, argument: argument(p), priority: Priority(10)), in: &kernel)
             install(&kernel, w, 0, Capability(object: ObjectRef(kind: .notification, index: 0), rights: .read, badge: 0))
@@ -411,8 +422,9 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
         suite.check(system, "notification: a signal wakes the waiter with its bits",
                     p.pointee.valueCount == 2 && p.pointee.values[0] == 1 && p.pointee.values[1] == 4)
     }
-    withShared { p in
+    withShared { p, area in
         _ = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
             let s = builder.declare(TaskDescriptor(name: "signaller", entry: stSignalTwice, argument: argument(p), priority: Priority(20)), in: &kernel)
             let w = builder.declare(TaskDescriptor(name: "waiter", entry: stWaiter, argument: argument(p, index: 1), priority: Priority(10)), in: &kernel)
             install(&kernel, w, 0, Capability(object: ObjectRef(kind: .notification, index: 1), rights: .read, badge: 0))
@@ -420,8 +432,9 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
         }
         suite.check(system, "notification: signals before the wait accumulate (OR)", p.pointee.valueCount == 1 && p.pointee.values[0] == 0xA)
     }
-    withShared { p in
+    withShared { p, area in
         let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
             let producer = builder.declare(TaskDescriptor(name: "producer", entry: stProducer, argument: argument(p), priority: Priority(20)), in: &kernel)
             let consumer = builder.declare(TaskDescriptor(name: "consumer", entry: stConsumer, argument: argument(p), priority: Priority(10)), in: &kernel)
             install(&kernel, producer, 0, Capability(object: ObjectRef(kind: .queue, index: 0), rights: .write, badge: 0))
@@ -430,8 +443,9 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
         suite.check(system, "queue: FIFO order; a full queue blocks the sender",
                     report.end == .allTasksEnded && p.pointee.values[0] == 1 && p.pointee.traceEquals("pppppppppqpqpqpqqqqqqqqq"))
     }
-    withShared { p in
+    withShared { p, area in
         let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 300 * ms) { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
             let server = builder.declare(TaskDescriptor(name: "server", entry: stSlowServer, argument: argument(p), priority: Priority(1)), in: &kernel)
             let low = builder.declare(TaskDescriptor(name: "low", entry: stClientLow, argument: argument(p), priority: Priority(5)), in: &kernel)
             let high = builder.declare(TaskDescriptor(name: "high", entry: stClientHigh, argument: argument(p), priority: Priority(30), offsetNs: 1 * ms), in: &kernel)
@@ -444,8 +458,9 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
         suite.check(system, "ipc: priority inheritance bounds inversion (high waits < 10 ms, not the 20 ms medium task)",
                     report.end == .allTasksEnded && response > 0 && response < 10 * ms && p.pointee.values[1] == 1)
     }
-    withShared { p in
+    withShared { p, area in
         _ = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
             let caps = builder.declare(TaskDescriptor(name: "caps", entry: stCaps, argument: argument(p), priority: Priority(20), privileged: true), in: &kernel)
             let peer = builder.declare(TaskDescriptor(name: "peer", entry: stCapsPeer, argument: argument(p), priority: Priority(10)), in: &kernel)
             install(&kernel, caps, 0, endpointCap(3, Rights(rawValue: 7)))
@@ -460,10 +475,11 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
         suite.check(system, "caps: grants and denials are in the audit ring", v[8] >= 1 && v[9] >= 3)
         suite.check(system, "caps: only a privileged task reads the audit ring", v[11] == -SyscallError.notPrivileged.rawValue)
     }
-    withShared { p in
+    withShared { p, area in
         var faulterState = TaskState.unused
         var otherState = TaskState.unused
         let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms, setup: { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
             builder.declare(TaskDescriptor(name: "faulter", entry: stFaulter, argument: argument(p), priority: Priority(20)), in: &kernel)
             builder.declare(TaskDescriptor(name: "bystander", entry: stMark, argument: argument(p, index: 6), priority: Priority(10)), in: &kernel)
         }, inspect: { kernel in
@@ -473,16 +489,18 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
         suite.check(system, "fault: a faulting task is stopped, the others keep running",
                     report.end == .allTasksEnded && faulterState == .faulted && otherState == .exited && p.pointee.traceEquals("fG"))
     }
-    withShared { p in
+    withShared { p, area in
         var state = TaskState.unused
         _ = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms, setup: { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
             builder.declare(TaskDescriptor(name: "probe", entry: stPrivileged, argument: argument(p)), in: &kernel)
         }, inspect: { kernel in state = kernel.tasks[0].state })
         suite.check(system, "isolation: tasks run unprivileged (a kernel-only instruction faults)", state == .faulted && p.pointee.traceEquals("p"))
     }
-    withShared { p in
+    withShared { p, area in
         var allExited = true
         let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 200 * ms, setup: { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
             var i = 0
             while i < 64 {
                 builder.declare(TaskDescriptor(name: "many", entry: stCounter, argument: argument(p), stackBytes: 4096, priority: Priority(UInt8(i))), in: &kernel)
@@ -497,8 +515,9 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
 }
 
 func admissionCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
-    withShared { p in
+    withShared { p, area in
         let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
             builder.declare(TaskDescriptor(name: "hog-a", entry: stMark, argument: argument(p), priority: Priority(20),
                                            periodNs: 10 * ms, budgetNs: 6 * ms), in: &kernel)
             builder.declare(TaskDescriptor(name: "hog-b", entry: stMark, argument: argument(p, index: 1), priority: Priority(10),
@@ -507,8 +526,9 @@ func admissionCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite
         suite.check(system, "admission: an unschedulable fixed-priority table is refused before it runs",
                     report.end == .refused && p.pointee.traceCount == 0)
     }
-    withShared { p in
+    withShared { p, area in
         let report = runEDFTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
             builder.declare(TaskDescriptor(name: "hog-a", entry: stMark, argument: argument(p), periodNs: 10 * ms,
                                            relativeDeadlineNs: 5 * ms, budgetNs: 3 * ms), in: &kernel)
             builder.declare(TaskDescriptor(name: "hog-b", entry: stMark, argument: argument(p, index: 1), periodNs: 10 * ms,
@@ -520,7 +540,7 @@ func admissionCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite
 }
 
 func edfCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
-    withShared { p in
+    withShared { p, area in
         // Periods of tens of ms, for the reason given in the fixed-priority case.
         p.pointee.spinNs[0] = 5 * ms; p.pointee.jobs[0] = 15
         p.pointee.spinNs[1] = 15 * ms / 2; p.pointee.jobs[1] = 10
@@ -529,6 +549,7 @@ func edfCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
         var misses: UInt32 = 0
         var perTask = InlineArray<3, UInt32>(repeating: 0)
         let report = runEDFTaskSet(&system.pointee, limitNs: 1500 * ms, setup: { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
             builder.declare(TaskDescriptor(name: "e20", entry: stPeriodic, argument: argument(p, index: 0), periodNs: 20 * ms), in: &kernel)
             builder.declare(TaskDescriptor(name: "e30", entry: stPeriodic, argument: argument(p, index: 1), periodNs: 30 * ms), in: &kernel)
             builder.declare(TaskDescriptor(name: "e50", entry: stPeriodic, argument: argument(p, index: 2), periodNs: 50 * ms), in: &kernel)
@@ -545,24 +566,27 @@ func edfCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
         suite.check(system, "edf: periodic task set has zero deadline misses", misses == 0)
         if misses > 0 { reportMisses(system, perTask) }
     }
-    withShared { p in
+    withShared { p, area in
         let report = runEDFTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
             builder.declare(TaskDescriptor(name: "late", entry: stMark, argument: argument(p, index: 23), relativeDeadlineNs: 10 * ms), in: &kernel)
             builder.declare(TaskDescriptor(name: "early", entry: stMark, argument: argument(p, index: 24), relativeDeadlineNs: 5 * ms), in: &kernel)
         }
         suite.check(system, "edf: the earliest deadline runs first, whatever the declaration order", report.end == .allTasksEnded && p.pointee.traceEquals("YX"))
     }
-    withShared { p in
+    withShared { p, area in
         p.pointee.spinNs[0] = 3 * ms; p.pointee.jobs[0] = 2
         var misses: UInt32 = 0
         _ = runEDFTaskSet(&system.pointee, limitNs: 100 * ms, setup: { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
             builder.declare(TaskDescriptor(name: "tardy", entry: stPeriodic, argument: argument(p, index: 0), periodNs: 5 * ms,
                                            relativeDeadlineNs: 2 * ms), in: &kernel)
         }, inspect: { kernel in misses = kernel.tasks[0].deadlineMisses })
         suite.check(system, "edf: a job finishing after its deadline is counted as a miss", misses >= 1)
     }
-    withShared { p in
+    withShared { p, area in
         let report = runEDFTaskSet(&system.pointee, limitNs: 300 * ms) { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
             let server = builder.declare(TaskDescriptor(name: "server", entry: stSlowServer, argument: argument(p), relativeDeadlineNs: 1_000 * ms), in: &kernel)
             let low = builder.declare(TaskDescriptor(name: "far", entry: stClientLow, argument: argument(p), relativeDeadlineNs: 500 * ms), in: &kernel)
             let high = builder.declare(TaskDescriptor(name: "near", entry: stClientHigh, argument: argument(p), relativeDeadlineNs: 8 * ms, offsetNs: 1 * ms), in: &kernel)

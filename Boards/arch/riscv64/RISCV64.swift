@@ -40,6 +40,15 @@ func orionRVTrap(_ frame: UnsafeMutablePointer<UInt64>) {
         return
     }
     var console = faultConsole ?? .ns16550(NS16550(base: 0x1000_0000))
+    if let (kind, access) = rvFaultKind(cause) {  // the boot code touched memory the boot space does not map
+        console.write("\nKERNEL PANIC: ")
+        console.write(kind)
+        console.write(" ")
+        console.write(access)
+        console.write(" at ")
+        console.write(hex: orion_rv_stval())
+        console.write(" in S-mode (boot)")
+    }
     console.write("\nFAULT: scause=")
     console.write(hex: cause)
     console.write(" sepc=")

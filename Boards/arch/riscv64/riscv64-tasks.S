@@ -1,14 +1,20 @@
 /* RISC-V task switching: entering the kernel from U-mode (ecall, interrupt, fault), resuming a task's saved
    frame, and entering/leaving the task world from the boot context.
-   Frame layout (u64 words): 0 unused, 1-31 x1-x31, 32 sepc, 33 sstatus, 34 fcsr, 35 spare, 36-67 f0-f31.
-   sscratch holds the current frame's address while a task runs. */
+   Frame layout (u64 words): 0 unused, 1-31 x1-x31, 32 sepc, 33 sstatus, 34 fcsr, 35 spare, 36-67 f0-f31,
+   100 the task's satp (its address space, ASID = index + 1).
+   sscratch holds the current frame's address while a task runs and 0 while the kernel runs, so a trap
+   taken in S-mode inside the task world (a kernel bug) is told apart and reported as a kernel panic.
+   Everything that runs in S-mode while a task space is active (trap entry up to the switch to the kernel
+   space, exit from the switch to the task space on, the user copy) is in .text.kernel_entry: task spaces
+   map only that code privileged (S-mode cannot execute U pages). */
 #if defined(__riscv)
-    .section .text.orion_rv_tasks, "ax"
+    .section .text.kernel_entry, "ax"
 
     .balign 4
     .global orion_rv_user_entry
 orion_rv_user_entry:
     csrrw   t6, sscratch, t6            /* t6 = frame, sscratch = the user's t6 */
+    beqz    t6, orion_rv_kernel_trap    /* sscratch 0: taken in S-mode */
     sd      x1, 8(t6)
     sd      x2, 16(t6)
     sd      x3, 24(t6)
@@ -41,6 +47,7 @@ orion_rv_user_entry:
     sd      x30, 240(t6)
     csrr    t5, sscratch
     sd      t5, 248(t6)                 /* the user's t6 (x31) */
+    csrw    sscratch, zero              /* the kernel runs: S-mode traps now go to orion_rv_kernel_trap */
     csrr    t5, sepc
     sd      t5, 256(t6)
     csrr    t5, sstatus
@@ -79,6 +86,8 @@ orion_rv_user_entry:
     fsd     f29, 520(t6)
     fsd     f30, 528(t6)
     fsd     f31, 536(t6)
+    ld      t5, orion_rv_kernel_satp    /* the kernel space (ASID 0); no sfence: distinct ASIDs */
+    csrw    satp, t5
     .option push
     .option norelax
     la      gp, __global_pointer$
@@ -93,6 +102,8 @@ orion_rv_user_entry:
 orion_rv_resume:
     mv      t6, a0
     csrw    sscratch, t6
+    ld      t5, 800(t6)                 /* word 100: the task's address space */
+    csrw    satp, t5
     fld     f0, 288(t6)
     fld     f1, 296(t6)
     fld     f2, 304(t6)
@@ -164,6 +175,67 @@ orion_rv_resume:
     ld      x31, 248(t6)
     sret
 
+/* A trap taken in S-mode while the task world runs (sscratch was 0): the kernel faulted. Back to the
+   kernel space, onto the panic stack, and orion_rv_kernel_panic(scause, sepc, stval) ends the machine. */
+orion_rv_kernel_trap:
+    ld      t6, orion_rv_kernel_satp
+    csrw    satp, t6
+    .option push
+    .option norelax
+    la      gp, __global_pointer$
+    .option pop
+    la      sp, orion_rv_panic_stack + 8192
+    csrr    a0, scause
+    csrr    a1, sepc
+    csrr    a2, stval
+    call    orion_rv_kernel_panic
+0:  j       0b
+
+/* orion_rv_user_copy(task, user, kernel, length, toUser): switches to task's address space (satp from its
+   frame word 100), sets SUM for the copy only, copies (words when all three are 8-aligned), clears SUM and
+   switches back. The kernel calls it only for a range it checked against the task's domain; the kernel
+   buffer lies in kernel data, mapped privileged in every task space. */
+// @implements SWR-KERN-MEM-2
+    .global orion_rv_user_copy
+orion_rv_user_copy:
+    la      t0, orion_task_frames
+    li      t1, 102 * 8
+    mul     t1, a0, t1
+    add     t0, t0, t1
+    ld      t0, 800(t0)
+    csrr    t2, satp
+    mv      t3, a1                      /* source: user */
+    mv      t4, a2                      /* destination: kernel */
+    beqz    a4, 1f
+    mv      t3, a2
+    mv      t4, a1
+1:  li      t1, (1 << 18)               /* sstatus.SUM */
+    csrw    satp, t0
+    csrs    sstatus, t1
+    or      t5, t3, t4
+    or      t5, t5, a3
+    andi    t5, t5, 7
+    bnez    t5, 3f
+2:  beqz    a3, 4f                      /* words */
+    ld      t5, 0(t3)
+    sd      t5, 0(t4)
+    addi    t3, t3, 8
+    addi    t4, t4, 8
+    addi    a3, a3, -8
+    j       2b
+3:  beqz    a3, 4f                      /* bytes */
+    lbu     t5, 0(t3)
+    sb      t5, 0(t4)
+    addi    t3, t3, 1
+    addi    t4, t4, 1
+    addi    a3, a3, -1
+    j       3b
+4:  csrc    sstatus, t1
+    csrw    satp, t2
+    ret
+
+    .section .text.orion_rv_tasks, "ax"
+
 /* orion_rv_run_tasks(): saves the boot context, points stvec at the task entry, asks the kernel for the
    first frame (orion_task_world_first_frame) and resumes it.
    Returns (0) when the kernel calls orion_rv_return_to_boot. */
@@ -199,16 +271,23 @@ orion_rv_run_tasks:
     addi    t1, sp, -64                 /* the kernel's trap stack continues below the boot frames */
     la      t2, orion_rv_kernel_sp
     sd      t1, 0(t2)
+    csrw    sscratch, zero              /* the kernel runs */
     la      t1, orion_rv_user_entry
     csrw    stvec, t1
+    ld      t1, orion_rv_kernel_satp    /* the task set's kernel space; its tables are new: one sfence.vma */
+    csrw    satp, t1
+    sfence.vma
     call    orion_task_world_first_frame
-    j       orion_rv_resume
+    tail    orion_rv_resume
 
 /* orion_rv_return_to_boot(): back to the caller of orion_rv_run_tasks, with the kernel trap vector restored. */
     .global orion_rv_return_to_boot
 orion_rv_return_to_boot:
     la      t1, orion_rv_trap_entry
     csrw    stvec, t1
+    ld      t1, orion_rv_boot_satp      /* back to the boot space (ASID 0 as the kernel space: flush) */
+    csrw    satp, t1
+    sfence.vma
     la      t0, orion_boot_context
     ld      ra, 0(t0)
     ld      sp, 8(t0)
