@@ -1,6 +1,6 @@
 /* AArch64 MMU: the boards' physical maps, the boot address space (built and switched on by the start code
    before any Swift runs, so Swift may use unaligned accesses and exclusives on cached memory), and the
-   page-table pool the task world's kernel and task spaces are built in (Boards/arch/aarch64/AddressSpaces.swift).
+   page-table pool the task world's kernel and task spaces are built in (Boards/arch/aarch64/AArch64AddressSpaces.swift).
    Runs with the MMU off until the last step: compiled with -mstrict-align. */
 #if defined(__aarch64__)
 #include "orion_a64_mmu.h"
