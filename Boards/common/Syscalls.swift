@@ -108,6 +108,19 @@ public enum Sys {
         raw(.taskInfo, UInt64(index), address(buffer)).0
     }
 
+    /// Reads task `index`'s fault record (5 words into `buffer`: faults, generation that faulted last, kind
+    /// (`FaultKind`), address, time ns); returns (0 or negative error, the task's current generation). The
+    /// supervisor or a privileged task only.
+    public static func faultInfo(_ index: Int, buffer: UnsafeMutableRawPointer?) -> (Int64, UInt64) {
+        raw(.faultInfo, UInt64(index), address(buffer))
+    }
+
+    /// Restarts task `index` (the supervisor only): its kernel state is reset, the board resets its
+    /// registers and stack; returns (0 or negative error, its new generation).
+    public static func restartTask(_ index: Int) -> (Int64, UInt64) {
+        raw(.restartTask, UInt64(index))
+    }
+
     /// Writes text to the console.
     public static func write(_ text: StaticString) {
         _ = raw(.debugWrite, UInt64(UInt(bitPattern: text.utf8Start)), UInt64(text.utf8CodeUnitCount))

@@ -128,6 +128,9 @@ extern char __text_start[] ORION_LAYOUT_SYMBOL, __text_end[] ORION_LAYOUT_SYMBOL
 extern char __rodata_start[] ORION_LAYOUT_SYMBOL, __rodata_end[] ORION_LAYOUT_SYMBOL;
 extern char __kernel_data_start[] ORION_LAYOUT_SYMBOL, __kernel_data_end[] ORION_LAYOUT_SYMBOL;
 extern char __user_pool_start[] ORION_LAYOUT_SYMBOL, __user_pool_end[] ORION_LAYOUT_SYMBOL;
+extern char __kernel_text_start[] ORION_LAYOUT_SYMBOL;
+/** The kernel's privileged-only entry text (trap entry and exit, the user-copy routine). */
+static inline uintptr_t orion_layout_kernel_text_start(void) { return (uintptr_t)__kernel_text_start; }
 /** Code: [start, end). */
 static inline uintptr_t orion_layout_text_start(void) { return (uintptr_t)__text_start; }
 static inline uintptr_t orion_layout_text_end(void) { return (uintptr_t)__text_end; }

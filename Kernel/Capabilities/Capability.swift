@@ -41,12 +41,16 @@ public struct Capability: Equatable, Sendable {
     public let rights: Rights
     /// A value the object's receiver sees to tell senders apart; 0 means unbadged.
     public let badge: UInt64
+    /// For an endpoint: the endpoint's generation when this capability was granted (installed, copied or
+    /// minted); a call through it fails once the endpoint's server generation has ended. 0 for other kinds.
+    public let generation: UInt16
 
-    /// A capability for `object` with `rights` and `badge` (0: unbadged).
-    public init(object: ObjectRef, rights: Rights, badge: UInt64 = 0) {
+    /// A capability for `object` with `rights` and `badge` (0: unbadged), granted in endpoint `generation`.
+    public init(object: ObjectRef, rights: Rights, badge: UInt64 = 0, generation: UInt16 = 0) {
         self.object = object
         self.rights = rights
         self.badge = badge
+        self.generation = generation
     }
 
     /// Whether a badge is set (then every capability derived from this one carries it too).

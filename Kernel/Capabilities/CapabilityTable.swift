@@ -102,7 +102,8 @@ public struct CapabilityTable: Sendable {
             throw deny(.badgeAlreadySet, .mint, from, actor)
         }
         let child = Capability(
-            object: cap.object, rights: rights.intersection(cap.rights), badge: cap.isBadged ? cap.badge : badge)
+            object: cap.object, rights: rights.intersection(cap.rights), badge: cap.isBadged ? cap.badge : badge,
+            generation: cap.generation)
         derive(child, from: source, to: destination)
         audit.append(actor: actor, operation: .mint, slot: to, outcome: .granted)
     }

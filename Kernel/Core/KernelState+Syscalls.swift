@@ -54,6 +54,10 @@ extension KernelState {
             taskInfo(caller, index: args[0], buffer: UInt(args[1]))
         case .exitTask:
             retire(caller, as: .exited, nowNs: nowNs)
+        case .faultInfo:
+            faultInfo(caller, index: args[0], buffer: UInt(args[1]))
+        case .restartTask:
+            restartTask(caller, index: args[0], nowNs: nowNs)
         case .debugWrite, .exitMachine:
             // The board handles these before calling the kernel; reaching here means it does not.
             finish(caller, error: .unknownCall)
@@ -116,6 +120,10 @@ extension KernelState {
             return
         }
         guard let (e, badge) = object(caller, slot: slot, kind: .endpoint, rights: .write), e < KernelState.endpointCapacity else { return }
+        guard endpointCapabilityIsCurrent(caller, slot: slot, endpoint: e) else {
+            finish(caller, error: .serverRestarted)  // granted before the server's last generation ended
+            return
+        }
         guard userCanAccess(caller, message, length: length, .read),
               userCanAccess(caller, reply, length: min(replyCapacity, ipcMessageLimit), .write) else {
             finish(caller, error: .badAddress)
@@ -362,6 +370,7 @@ extension KernelState {
                     try capabilities.mint(from: from, to: to, rights: Rights(rawValue: UInt8(truncatingIfNeeded: args[3])),
                                           badge: args[4], actor: me)
                 }
+                stampGeneration(at: to)
             case .capMove:
                 guard let destination = slot(args[1]) else {
                     finish(caller, error: .invalidCapability)

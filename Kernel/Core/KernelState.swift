@@ -83,6 +83,8 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     public var userCopy = UserCopy()
     /// Every task's capabilities and the audit ring.
     public var capabilities = CapabilityTable()
+    /// The supervisor, fault records and pending restarts (`KernelState+Supervisor.swift`).
+    public internal(set) var supervision = Supervision()
     /// Notable events for the board to print.
     public var events = KernelEventLog()
     /// The task on the CPU, or `TaskControlBlock.none` while idle.
@@ -110,6 +112,7 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
         tcb.budgetNs = descriptor.budgetNs
         tcb.privileged = descriptor.privileged
         tcb.wakeNs = descriptor.offsetNs
+        tcb.offsetNs = descriptor.offsetNs
         tasks[id.index] = tcb
         taskCount += 1
         liveTasks += 1
@@ -137,13 +140,14 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
         return schedule(nowNs: nowNs)
     }
 
-    /// Stops the running task after a fault (the board has printed its registers).
+    /// Stops the running task after a fault (the board has printed its registers); `info` (what the board
+    /// decoded: access kind and address) goes into the task's fault record and the supervisor is told.
     // @implements SWR-KERN-FAULT-1
-    public mutating func fault(nowNs: UInt64) -> UInt8 {
+    public mutating func fault(nowNs: UInt64, info: FaultInfo = FaultInfo()) -> UInt8 {
+        let task = current  // before charging: a budget running out at this instant must not hide the fault
         charge(nowNs: nowNs)
-        if current != TaskControlBlock.none {
-            let task = current
-            retire(task, as: .faulted, nowNs: nowNs)
+        if task != TaskControlBlock.none {
+            retire(task, as: .faulted, nowNs: nowNs, fault: info)
         }
         releaseDue(nowNs: nowNs)
         return schedule(nowNs: nowNs)
@@ -289,24 +293,19 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
         return current
     }
 
-    /// Stops `task` for good (fault or exit) and unblocks whoever depended on it.
-    mutating func retire(_ task: UInt8, as state: TaskState, nowNs: UInt64) {
+    /// Stops `task` (fault or exit) until the supervisor restarts it, and unblocks whoever depended on it:
+    /// its clients get `serverRestarted` when it faulted with a supervisor named, else `serverFaulted`
+    /// (`endService`). A fault is recorded and the supervisor told.
+    mutating func retire(_ task: UInt8, as state: TaskState, nowNs: UInt64, fault info: FaultInfo = FaultInfo()) {
         let t = Int(task)
         unlink(task)
         events.record(KernelEvent(timeNs: nowNs, task: TaskID(task), kind: state == .faulted ? .fault : .exit))
-        // A client waiting for this task's reply gets an error instead of waiting forever.
-        let client = tasks[t].servingClient
-        if client != TaskControlBlock.none {
-            tasks[t].servingClient = TaskControlBlock.none
-            finish(client, error: .serverFaulted)
-            makeReady(client)
-        }
-        for e in 0..<KernelState.endpointCapacity where endpoints[e].server == task {
-            endpoints[e].server = TaskControlBlock.none
-        }
+        let restartable = state == .faulted && supervision.supervisor != nil
+        endService(of: task, error: restartable ? .serverRestarted : .serverFaulted)
         tasks[t].state = state
         liveTasks -= 1
         if current == task { current = TaskControlBlock.none }
+        if state == .faulted { recordFault(task, info, nowNs: nowNs) }
     }
 
     /// Removes `task` from whatever queue it sits in.

@@ -50,6 +50,11 @@ public enum Syscall: UInt64, Sendable {
     case interruptAck = 22
     /// waitUntil(notificationSlot, deadlineNs) -> bits: `wait`, but back with bits 0 at the deadline.
     case waitUntil = 23
+    /// faultInfo(taskIndex, recordBuffer) -> (0, current generation): the task's fault record as five u64
+    /// words (`FaultRecord.words`); the supervisor or a privileged task only.
+    case faultInfo = 24
+    /// restartTask(taskIndex) -> new generation: the supervisor only; see `KernelState.restart`.
+    case restartTask = 25
 }
 
 /// Why a system call failed; returned negated in the first result register.
@@ -66,7 +71,8 @@ public enum SyscallError: Int64, Error, Sendable {
     case badLength = 5
     /// `reply` without a client to reply to.
     case noClient = 6
-    /// The server handling this call faulted.
+    /// The server stopped for good while handling or queueing this call: it faulted in an image without a
+    /// supervisor, or it exited. Nothing will restart it.
     case serverFaulted = 7
     /// The destination slot is occupied.
     case slotOccupied = 8
@@ -78,6 +84,11 @@ public enum SyscallError: Int64, Error, Sendable {
     case badgeAlreadySet = 11
     /// A buffer does not lie in memory the caller may read (or write, for a result): nothing was copied.
     case badAddress = 12
+    /// The server's generation ended: it faulted while a supervisor is named (which is told and may restart
+    /// it), or the supervisor restarted it, while this call was queued or being handled; or the endpoint
+    /// capability used was granted before the server's last generation ended (it fails until re-granted).
+    /// The reply buffer was not written. See `KernelState+Supervisor.swift`.
+    case serverRestarted = 13
 }
 
 /// The most bytes an IPC message carries.

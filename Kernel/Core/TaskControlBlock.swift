@@ -48,6 +48,11 @@ public struct TaskControlBlock: Sendable {
     public var budgetNs: UInt64 = 0
     /// May read the audit ring.
     public var privileged = false
+    /// Declared offset of the first release from the start (a restart releases the task again this long
+    /// after the restart).
+    public internal(set) var offsetNs: UInt64 = 0
+    /// Incremented (wrapping) each time the supervisor restarts the task; 0 for the first run.
+    public internal(set) var generation: UInt16 = 0
     /// Release time of the current job.
     public var releaseNs: UInt64 = 0
     /// Absolute deadline of the current job.

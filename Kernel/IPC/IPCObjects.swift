@@ -8,6 +8,10 @@ public struct EndpointObject: Sendable {
     public var receiver: UInt8 = TaskControlBlock.none
     /// The task that last received here; it inherits the urgency of waiting callers.
     public var server: UInt8 = TaskControlBlock.none
+    /// Counts the server generations that ended here (its server faulted, exited or was restarted);
+    /// endpoint capabilities stamped with an older value fail with `serverRestarted` (see
+    /// `KernelState+Supervisor.swift`).
+    public internal(set) var generation: UInt16 = 0
 
     /// An idle endpoint.
     public init() {}

@@ -48,9 +48,10 @@ public struct ProtectionDomain: Sendable {
     }
 
     /// Whether `address ..< address + length` lies inside one range that allows `access`. Length 0 is
-    /// always allowed (nothing is touched).
+    /// always allowed (nothing is touched). (`mutating` only so that the ranges are read in place: a borrowed
+    /// read of `storage[i]` copied all twelve ranges on every step of the loop.)
     // @implements SWR-KERN-MEM-2
-    public func permits(_ address: UInt64, length: UInt64, _ access: MemoryAccess) -> Bool {
+    public mutating func allows(_ address: UInt64, length: UInt64, _ access: MemoryAccess) -> Bool {
         if length == 0 { return true }
         var i = 0
         while i < count {
@@ -60,11 +61,10 @@ public struct ProtectionDomain: Sendable {
         return false
     }
 
-    /// `permits`, for the kernel's trap path (`mutating` only so that the domain is read in place inside the
-    /// kernel's table instead of being copied out of it first).
-    @inline(__always)
-    public mutating func allows(_ address: UInt64, length: UInt64, _ access: MemoryAccess) -> Bool {
-        permits(address, length: length, access)
+    /// `allows`, on a copy (for tools and tests that hold the domain as a constant).
+    public func permits(_ address: UInt64, length: UInt64, _ access: MemoryAccess) -> Bool {
+        var copy = self
+        return copy.allows(address, length: length, access)
     }
 
     /// Maps every range into `table`.

@@ -326,6 +326,103 @@ func install<P: SchedulingPolicy>(_ kernel: inout KernelState<P>, _ task: TaskID
 // MARK: Cases
 
 
+// MARK: Memory protection
+
+/// Attackers (index in the argument): each touches memory outside its domain once and would record
+/// `values[index] = 1` only if the access went through. 0 reads the kernel's data, 1 writes another task's
+/// stack, 2 executes its own stack, 3 jumps into the kernel's entry text, 4 reads the console's registers
+/// (no capability for them), 5 writes a region it was granted read-only (after reading it).
+@_cdecl("st_attacker") func stAttacker(_ arg: UInt) {
+    let s = shared(arg)
+    let i = index(arg)
+    switch i {
+    case 0:
+        let kernel = UnsafeMutablePointer<UInt64>(bitPattern: UInt(bitPattern: orion_kernel_storage_base()))!
+        s.pointee.values[0] = Int64(bitPattern: kernel.pointee) | 1
+    case 1:
+        let victim = UnsafeMutablePointer<UInt64>(bitPattern: UInt(s.pointee.values[8]))!
+        victim.pointee = 0xBAD
+        s.pointee.values[1] = 1
+    case 2:
+        #if arch(arm64)
+        var code: UInt64 = 0xd65f03c0_d65f03c0  // ret; ret
+        #else
+        var code: UInt64 = 0x00008067_00008067  // ret; ret
+        #endif
+        withUnsafeMutableBytes(of: &code) { raw in
+            let routine = unsafeBitCast(raw.baseAddress!, to: (@convention(c) () -> Void).self)
+            routine()
+        }
+        s.pointee.values[2] = 1
+    case 3:
+        let routine = unsafeBitCast(UnsafeRawPointer(bitPattern: orion_layout_kernel_text_start())!,
+                                    to: (@convention(c) () -> Void).self)
+        routine()
+        s.pointee.values[3] = 1
+    case 4:
+        let uart = UnsafeMutablePointer<UInt32>(bitPattern: UInt(s.pointee.values[9]))!
+        s.pointee.values[4] = Int64(uart.pointee) | 1
+    default:
+        let region = UnsafeMutablePointer<UInt64>(bitPattern: UInt(s.pointee.values[10]))!
+        s.pointee.values[11] = Int64(bitPattern: region.pointee)   // reading is allowed
+        region.pointee = 0xBAD
+        s.pointee.values[5] = 1
+    }
+}
+
+/// The victim: publishes the address of a canary on its stack, sleeps while the attackers run, then checks it.
+@_cdecl("st_victim") func stVictim(_ arg: UInt) {
+    var canary: UInt64 = 0x5A5A_5A5A_5A5A_5A5A
+    withUnsafeMutablePointer(to: &canary) { c in
+        shared(arg).pointee.values[8] = Int64(Int(bitPattern: UInt(bitPattern: c)))
+        Sys.sleep(untilNs: Sys.now() &+ 20 * ms)
+        shared(arg).pointee.values[12] = c.pointee == 0x5A5A_5A5A_5A5A_5A5A ? 1 : 2
+    }
+}
+
+/// Periodic and most urgent: must meet every deadline while the attackers fault.
+@_cdecl("st_steady") func stSteady(_ arg: UInt) {
+    var job = 0
+    while job < 20 {
+        spin(ns: 100_000)
+        Sys.waitForNextPeriod()
+        job += 1
+    }
+}
+
+/// Calls with pointers it may not use (into the kernel, into the server's stack, a reply into the kernel):
+/// each must come back badAddress at once; then a good call.
+@_cdecl("st_bad_caller") func stBadCaller(_ arg: UInt) {
+    let s = shared(arg)
+    var message: UInt64 = 0x1111_2222_3333_4444
+    var reply: UInt64 = 0
+    let kernel = UnsafeMutableRawPointer(orion_kernel_storage_base())
+    let serverStack = UnsafeMutableRawPointer(bitPattern: UInt(s.pointee.values[8]))
+    withUnsafeMutableBytes(of: &message) { m in
+        withUnsafeMutableBytes(of: &reply) { r in
+            s.pointee.values[0] = Sys.call(0, message: kernel, length: 8, reply: r.baseAddress, replyCapacity: 8)
+            s.pointee.values[1] = Sys.call(0, message: serverStack, length: 8, reply: r.baseAddress, replyCapacity: 8)
+            s.pointee.values[2] = Sys.call(0, message: m.baseAddress, length: 8, reply: kernel, replyCapacity: 8)
+            s.pointee.values[3] = Sys.call(0, message: m.baseAddress, length: 8, reply: serverStack, replyCapacity: 8)
+            s.pointee.values[4] = Sys.call(0, message: m.baseAddress, length: 8, reply: r.baseAddress, replyCapacity: 8)
+        }
+    }
+    s.pointee.values[5] = Int64(bitPattern: reply)
+}
+
+/// Receives one call into a buffer on its stack (published first) and replies with what it got.
+@_cdecl("st_echo_once") func stEchoOnce(_ arg: UInt) {
+    var buffer: UInt64 = 0xEEEE_EEEE_EEEE_EEEE
+    withUnsafeMutableBytes(of: &buffer) { b in
+        shared(arg).pointee.values[8] = Int64(Int(bitPattern: UInt(bitPattern: b.baseAddress!)))
+        let (length, _) = Sys.receive(0, buffer: b.baseAddress, capacity: 8)
+        shared(arg).pointee.values[6] = length
+        _ = Sys.reply(message: b.baseAddress, length: 8)
+    }
+}
+
+// MARK: Cases
+
 func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
     withShared { p, area in
         _ = runFixedPriorityTaskSet(&system.pointee, limitNs: 200 * ms) { kernel, builder in
@@ -514,6 +611,73 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
     }
 }
 
+/// Memory protection on the board: attackers fault and are reported while the others keep their deadlines;
+/// system calls with foreign pointers get badAddress and copy nothing.
+// @verifies SWR-KERN-MEM-3
+// @verifies SWR-KERN-MEM-1
+func memoryCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
+    let names: InlineArray<6, StaticString> = ["memory: reading the kernel's data faults",
+                                              "memory: writing another task's stack faults",
+                                              "memory: executing its own stack faults",
+                                              "memory: jumping into the kernel's text faults",
+                                              "memory: touching an MMIO window without a capability faults",
+                                              "memory: a region granted read-only cannot be written"]
+    var readOnly: UInt64 = 0x00C0_FFEE
+    _ = withSharedMemory(&readOnly) { ro, roArea in
+        withShared { p, area in
+            p.pointee.values[9] = Int64(bitPattern: system.pointee.platform.console?.base ?? 0)
+            p.pointee.values[10] = Int64(Int(bitPattern: UInt(bitPattern: ro)))
+            var states = InlineArray<6, TaskState>(repeating: .unused)
+            var steadyJobs: UInt32 = 0
+            var steadyMisses: UInt32 = 99
+            let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 200 * ms, setup: { kernel, builder in
+                builder.shareWithEveryTask(area, slot: sharedSlot)
+                builder.declare(TaskDescriptor(name: "steady", entry: stSteady, argument: argument(p), priority: Priority(40),
+                                               periodNs: 2 * ms, budgetNs: 1 * ms), in: &kernel)
+                builder.declare(TaskDescriptor(name: "victim", entry: stVictim, argument: argument(p), priority: Priority(30)), in: &kernel)
+                var i = 0
+                while i < 6 {
+                    let a = builder.declare(TaskDescriptor(name: "attacker", entry: stAttacker, argument: argument(p, index: i),
+                                                           priority: Priority(UInt8(20 - i))), in: &kernel)
+                    if i == 5 { builder.grant(roArea, rights: .read, to: a, slot: 14, in: &kernel) }
+                    i += 1
+                }
+            }, inspect: { kernel in
+                var i = 0
+                while i < 6 {
+                    states[i] = kernel.tasks[2 + i].state
+                    i += 1
+                }
+                steadyJobs = kernel.tasks[0].jobsCompleted
+                steadyMisses = kernel.tasks[0].deadlineMisses
+            })
+            var i = 0
+            while i < 6 {
+                suite.check(system, names[i], report.end == .allTasksEnded && states[i] == .faulted && p.pointee.values[i] == 0)
+                i += 1
+            }
+            suite.check(system, "memory: the victim's stack is intact and no other task missed a deadline",
+                        p.pointee.values[12] == 1 && steadyJobs == 20 && steadyMisses == 0 && ro.pointee == 0x00C0_FFEE
+                            && p.pointee.values[11] == 0x00C0_FFEE)
+        }
+    }
+    withShared { p, area in
+        _ = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
+            let server = builder.declare(TaskDescriptor(name: "echo", entry: stEchoOnce, argument: argument(p), priority: Priority(20)), in: &kernel)
+            let client = builder.declare(TaskDescriptor(name: "caller", entry: stBadCaller, argument: argument(p), priority: Priority(10)), in: &kernel)
+            install(&kernel, server, 0, endpointCap(0, .read))
+            install(&kernel, client, 0, endpointCap(0, .write))
+        }
+        let v = p.pointee.values
+        let bad = -SyscallError.badAddress.rawValue
+        suite.check(system, "memory: a call with a message or reply pointer into the kernel or another task gets badAddress",
+                    v[0] == bad && v[1] == bad && v[2] == bad && v[3] == bad)
+        suite.check(system, "memory: after refused calls the server received only the good message",
+                    v[4] == 8 && v[6] == 8 && v[5] == 0x1111_2222_3333_4444)
+    }
+}
+
 func admissionCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
     withShared { p, area in
         let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
@@ -611,6 +775,7 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
     fixedPriorityCases(system, &suite)
     edfCases(system, &suite)
     admissionCases(system, &suite)
+    memoryCases(system, &suite)
     let total = suite.passed + suite.failed
     system.pointee.console.write(suite.failed == 0 ? "SELFTEST PASS " : "SELFTEST FAIL ")
     system.pointee.console.write(decimal: suite.failed == 0 ? suite.passed : suite.failed)
