@@ -55,6 +55,29 @@ enum TaskFrames {
 
 /// Per-architecture operations of the task world.
 enum Arch {
+    /// The access kind and address of the fault being handled, decoded from the trap registers (aarch64
+    /// ESR_EL1/FAR_EL1 for data and instruction aborts from EL0; riscv64 scause/stval for page and access
+    /// faults); `.other` for any other cause.
+    static func faultInfo() -> FaultInfo {
+        #if arch(arm64)
+        let esr = orion_a64_esr()
+        switch esr >> 26 {
+        case 0x24: return FaultInfo(kind: esr & (1 << 6) != 0 ? .write : .read, address: orion_a64_far())
+        case 0x20: return FaultInfo(kind: .execute, address: orion_a64_far())
+        default: return FaultInfo(kind: .other, address: 0)
+        }
+        #elseif arch(riscv64)
+        switch rvLastCause {
+        case 12, 1: return FaultInfo(kind: .execute, address: orion_rv_stval())
+        case 13, 5: return FaultInfo(kind: .read, address: orion_rv_stval())
+        case 15, 7: return FaultInfo(kind: .write, address: orion_rv_stval())
+        default: return FaultInfo(kind: .other, address: 0)
+        }
+        #else
+        return FaultInfo()
+        #endif
+    }
+
     /// Masks interrupts for the kernel and stops the boot-time tick; enables the device interrupt lines
     /// bound to notifications (`lines`, `count` of them) at the interrupt controller.
     static func enterTaskWorld(lines: InlineArray<8, UInt32>, count: Int) {

@@ -42,6 +42,16 @@ enum ActiveKernel { case none, fixedPriority, edf }
 
 nonisolated(unsafe) var activeKernel = ActiveKernel.none
 nonisolated(unsafe) var taskNames: InlineArray<64, StaticString>? = nil
+
+/// What a task starts from, kept so that a supervisor's restart can start it again.
+struct TaskImage {
+    var entry: TaskEntry? = nil
+    var argument: UInt = 0
+    var stackBase: UInt = 0
+    var stackBytes: Int = 0
+}
+
+nonisolated(unsafe) var taskImages: InlineArray<64, TaskImage>? = nil
 nonisolated(unsafe) var taskWorldEndNs: UInt64 = 0
 nonisolated(unsafe) var taskWorldEnd = TaskSetEnd.allTasksEnded
 nonisolated(unsafe) var runtimeFrequencyHz: UInt64 = 1
@@ -156,6 +166,8 @@ public struct TaskSetBuilder {
         }
         #endif
         if let area = everyTaskArea { grant(area, rights: Rights.read.union(.write), to: id, slot: everyTaskSlot, in: &kernel) }
+        if taskImages == nil { taskImages = InlineArray<64, TaskImage>(repeating: TaskImage()) }
+        taskImages![id.index] = TaskImage(entry: descriptor.entry, argument: descriptor.argument, stackBase: stackBase, stackBytes: size)
         if taskNames == nil { taskNames = InlineArray<64, StaticString>(repeating: "") }
         taskNames![id.index] = descriptor.name
         return id
@@ -272,6 +284,7 @@ func resume<Slot: KernelSlot>(_ slot: Slot.Type, _ chosen: UInt8) -> UnsafeMutab
     var next = chosen
     while true {
         drainEvents(Slot.self)
+        while let task = Slot.with({ $0.takeRestartRequest() }) { restartTaskImage(Slot.self, task.index) }
         while let line = Slot.with({ $0.takeLineToUnmask() }) { Arch.unmaskInterrupt(line) }
         let now = runtimeNowNs()
         if now >= taskWorldEndNs {
@@ -303,6 +316,26 @@ func resume<Slot: KernelSlot>(_ slot: Slot.Type, _ chosen: UInt8) -> UnsafeMutab
     }
     programTimer(Slot.self)
     return TaskFrames.frame(Int(next))
+}
+
+/// Starts task `index` again from its image after the kernel restarted it (a supervisor's `restartTask`):
+/// its stack zeroed (through the task's own address space, as every copy into task memory), its frame back at
+/// the entry with its argument (keeping the translation base in word 100). Bounded by the stack size.
+// @implements SWR-KERN-MEM-4
+func restartTaskImage<Slot: KernelSlot>(_ slot: Slot.Type, _ index: Int) {
+    guard let images = taskImages, let entry = images[index].entry else { return }
+    let image = images[index]
+    var zeros: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+    withUnsafeBytes(of: &zeros) { raw in
+        var done = 0
+        while done < image.stackBytes {
+            Slot.with { $0.zeroTaskMemory(UInt8(index), image.stackBase + UInt(done), zeros: raw.baseAddress!, length: 64) }
+            done += 64
+        }
+    }
+    let translation = TaskFrames.frame(index)[100]
+    TaskFrames.prepare(index, entry: entry, argument: image.argument, stackTop: image.stackBase + UInt(image.stackBytes))
+    TaskFrames.frame(index)[100] = translation
 }
 
 /// The compare value the timer holds (0 after it fired): re-arming is skipped when nothing changed, which
@@ -409,7 +442,8 @@ func handleTaskTrap<Slot: KernelSlot>(_ slot: Slot.Type, _ trap: TaskTrap, frame
     case .fault:
         let current = Slot.with { Int($0.current) }
         Arch.reportFault(taskName: taskName(current), task: current, frame: frame)
-        next = Slot.with { $0.fault(nowNs: now) }
+        let info = Arch.faultInfo()
+        next = Slot.with { $0.fault(nowNs: now, info: info) }
     }
     return resume(Slot.self, next)
 }

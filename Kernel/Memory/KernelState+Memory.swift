@@ -110,6 +110,13 @@ extension KernelState {
         return true
     }
 
+    /// Writes `length` bytes from the kernel's `zeros` over `task`'s memory at `address` (the board resetting a
+    /// restarted task's stack; the range must be the task's own, or nothing happens).
+    public mutating func zeroTaskMemory(_ task: UInt8, _ address: UInt, zeros: UnsafeRawPointer, length: Int) {
+        guard userCanAccess(task, address, length: length, .write) else { return }
+        copyToUser(task, from: zeros, to: address, length: length)
+    }
+
     /// Copies `length` bytes from `task`'s `address` to the kernel's `buffer` (checked before).
     mutating func copyFromUser(_ task: UInt8, _ address: UInt, to buffer: UnsafeMutableRawPointer, length: Int) {
         guard length > 0 else { return }

@@ -323,6 +323,85 @@ func install<P: SchedulingPolicy>(_ kernel: inout KernelState<P>, _ task: TaskID
     shared(arg).pointee.values[0] += 1
 }
 
+// MARK: Supervisor
+
+/// The number of restarts the supervisor case makes.
+var restartRounds: Int { 100 }
+
+/// Serves calls and faults (a real memory fault: it reads the kernel's data) on every third request; on each
+/// start after a restart, records the time since it faulted (values[13] → sum in values[14], max in values[15]).
+@_cdecl("st_flaky_server") func stFlakyServer(_ arg: UInt) {
+    let s = shared(arg)
+    if s.pointee.values[13] != 0 {
+        let latency = Int64(bitPattern: Sys.now()) - s.pointee.values[13]
+        s.pointee.values[14] += latency
+        if latency > s.pointee.values[15] { s.pointee.values[15] = latency }
+        s.pointee.values[13] = 0
+    }
+    var buffer: UInt64 = 0
+    withUnsafeMutableBytes(of: &buffer) { b in
+        var (length, _) = Sys.receive(0, buffer: b.baseAddress, capacity: 8)
+        while length > 0 {
+            s.pointee.values[6] += 1
+            if s.pointee.values[6] % 3 == 0 {
+                s.pointee.values[13] = Int64(bitPattern: Sys.now())
+                let kernel = UnsafeMutablePointer<UInt64>(bitPattern: UInt(bitPattern: orion_kernel_storage_base()))!
+                s.pointee.values[12] = Int64(bitPattern: kernel.pointee)  // faults
+            }
+            (length, _) = Sys.replyReceive(message: b.baseAddress, length: 8, 0, buffer: b.baseAddress, capacity: 8)
+        }
+        _ = Sys.reply(message: nil, length: 0)
+    }
+}
+
+/// Calls the server until the supervisor is done: values[0 + i] successes, values[2 + i] serverRestarted, values[4 + i]
+/// any other result; client 0 then tells the server to end (length 0).
+@_cdecl("st_restart_client") func stRestartClient(_ arg: UInt) {
+    let s = shared(arg)
+    let i = index(arg)
+    var message: UInt64 = UInt64(i)
+    var reply: UInt64 = 0
+    withUnsafeMutableBytes(of: &message) { m in
+        withUnsafeMutableBytes(of: &reply) { r in
+            while s.pointee.values[7] == 0 {
+                let result = Sys.call(0, message: m.baseAddress, length: 8, reply: r.baseAddress, replyCapacity: 8)
+                if result == 8 {
+                    s.pointee.values[i] += 1
+                } else if result == -SyscallError.serverRestarted.rawValue {
+                    s.pointee.values[2 + i] += 1
+                } else {
+                    s.pointee.values[4 + i] += 1
+                    Sys.yield()
+                }
+            }
+            if i == 0 { _ = Sys.call(0, message: m.baseAddress, length: 0, reply: r.baseAddress, replyCapacity: 8) }
+        }
+    }
+}
+
+/// The supervisor (slot 0: the endpoint, all rights; 2: its fault notification; 3, 4: the two clients):
+/// mints the clients' call capabilities, then on every fault reads why, restarts the server, revokes the
+/// old capabilities and mints fresh ones. values[9] counts restarts, values[10] faults read as `read`.
+@_cdecl("st_supervisor") func stSupervisor(_ arg: UInt) {
+    let s = shared(arg)
+    func grantClients() {
+        _ = Sys.capMint(0, toTask: 3, slot: 0, rights: .write, badge: 0)
+        _ = Sys.capMint(0, toTask: 4, slot: 0, rights: .write, badge: 0)
+    }
+    grantClients()
+    var record: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+    while s.pointee.values[9] < Int64(restartRounds) {
+        _ = Sys.wait(2)
+        let (status, _) = withUnsafeMutableBytes(of: &record) { Sys.faultInfo(2, buffer: $0.baseAddress) }
+        if status == 0 && record.2 == UInt64(FaultKind.read.rawValue) { s.pointee.values[10] += 1 }
+        _ = Sys.restartTask(2)
+        _ = Sys.capRevoke(0)
+        grantClients()
+        s.pointee.values[9] += 1
+    }
+    s.pointee.values[7] = 1
+}
+
 // MARK: Cases
 
 
@@ -678,6 +757,72 @@ func memoryCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
     }
 }
 
+/// The supervisor restarts a faulting server 100 times while two clients keep calling it.
+// @verifies SWR-KERN-MEM-4
+func supervisorCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
+    withShared { p, area in
+        var slotsAtStart = 0
+        var slotsAtEnd = 0
+        var generation: UInt16 = 0
+        var queued = 99
+        let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 5_000 * ms, setup: { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
+            let supervisor = builder.declare(TaskDescriptor(name: "supervisor", entry: stSupervisor, argument: argument(p), priority: Priority(30)), in: &kernel)
+            builder.declare(TaskDescriptor(name: "spare", entry: stMark, argument: argument(p, index: 1), priority: Priority(1)), in: &kernel)
+            let server = builder.declare(TaskDescriptor(name: "flaky", entry: stFlakyServer, argument: argument(p), priority: Priority(20)), in: &kernel)
+            let c0 = builder.declare(TaskDescriptor(name: "client0", entry: stRestartClient, argument: argument(p, index: 0), priority: Priority(10)), in: &kernel)
+            let c1 = builder.declare(TaskDescriptor(name: "client1", entry: stRestartClient, argument: argument(p, index: 1), priority: Priority(11)), in: &kernel)
+            guard let supervisor, let c0, let c1 else { return }
+            install(&kernel, supervisor, 0, endpointCap(0, Rights(rawValue: 7)))
+            install(&kernel, supervisor, 2, Capability(object: ObjectRef(kind: .notification, index: 0), rights: .read))
+            install(&kernel, supervisor, 3, Capability(object: ObjectRef(kind: .task, index: c0.raw), rights: .write))
+            install(&kernel, supervisor, 4, Capability(object: ObjectRef(kind: .task, index: c1.raw), rights: .write))
+            install(&kernel, server, 0, endpointCap(0, .read))
+            try? kernel.setSupervisor(supervisor, notification: 0, bits: 1)
+            slotsAtStart = countSlots(&kernel)
+        }, inspect: { kernel in
+            slotsAtEnd = countSlots(&kernel)
+            generation = kernel.tasks[2].generation
+            queued = kernel.endpoints[0].callers.count + kernel.notifications[0].waiters.count
+        })
+        let v = p.pointee.values
+        let restarts = Int(v[9])
+        system.pointee.console.write("    supervisor: ")
+        system.pointee.console.write(decimal: UInt64(restarts))
+        system.pointee.console.write(" restarts, calls served ")
+        system.pointee.console.write(decimal: UInt64(v[0] + v[1]))
+        system.pointee.console.write(", serverRestarted ")
+        system.pointee.console.write(decimal: UInt64(v[2] + v[3]))
+        system.pointee.console.write(", other results ")
+        system.pointee.console.write(decimal: UInt64(v[4] + v[5]))
+        system.pointee.console.write("; fault -> running again avg ")
+        system.pointee.console.write(decimal: UInt64(v[14]) / UInt64(max(restarts, 1)))
+        system.pointee.console.write(" ns, max ")
+        system.pointee.console.write(decimal: UInt64(v[15]))
+        system.pointee.console.write(" ns\n")
+        suite.check(system, "supervisor: a faulting server is restarted 100 times; every call succeeds or gets serverRestarted",
+                    report.end == .allTasksEnded && restarts == restartRounds && v[10] == Int64(restartRounds)
+                        && generation == UInt16(restartRounds) && v[0] + v[1] > 0 && v[2] + v[3] > 0 && v[4] + v[5] == 0)
+        suite.check(system, "supervisor: no leak (capability slots and wait queues back to their starting occupancy)",
+                    slotsAtEnd == slotsAtStart + 2 && queued == 0)
+    }
+}
+
+/// Occupied capability slots over all tasks.
+func countSlots<P: SchedulingPolicy>(_ kernel: inout KernelState<P>) -> Int {
+    var n = 0
+    var t = 0
+    while t < kernel.taskCount {
+        var slot: UInt8 = 0
+        while slot < 16 {
+            if kernel.capabilities.kind(at: SlotRef(task: TaskID(UInt8(t)), slot: slot)) != nil { n += 1 }
+            slot += 1
+        }
+        t += 1
+    }
+    return n
+}
+
 func admissionCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
     withShared { p, area in
         let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
@@ -776,6 +921,7 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
     edfCases(system, &suite)
     admissionCases(system, &suite)
     memoryCases(system, &suite)
+    supervisorCases(system, &suite)
     let total = suite.passed + suite.failed
     system.pointee.console.write(suite.failed == 0 ? "SELFTEST PASS " : "SELFTEST FAIL ")
     system.pointee.console.write(decimal: suite.failed == 0 ? suite.passed : suite.failed)
