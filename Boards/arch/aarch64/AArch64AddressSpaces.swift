@@ -6,17 +6,7 @@
 import BoardBoot
 import Kernel
 
-/// Each task's TTBR0_EL1 in the running task set (0: none), kept so a restarted task's fresh frame gets it back.
-nonisolated(unsafe) var a64TaskSpaces = InlineArray<64, UInt64>(repeating: 0)
-
 extension Arch {
-    /// Writes task `index`'s address space into its frame (word 100) again, after `TaskFrames.prepare`
-    /// cleared it (a restart).
-    static func restoreAddressSpace(task index: Int) {
-        guard index >= 0, index < 64 else { return }
-        TaskFrames.frame(index)[100] = a64TaskSpaces[index]
-    }
-
     /// Builds the kernel space and one space per task from `kernel.domains`, writes each task's TTBR0_EL1
     /// into its frame (word 100), installs the user-copy routine and drops stale translations. Called once
     /// all tasks are declared, before the first one runs. False (with a message on the console) when the
@@ -57,15 +47,13 @@ extension Arch {
                 try kernel.domains[t].map(into: &task, pool: &pool)
                 try task.map(entryText, pool: &pool)
                 try task.map(data, pool: &pool, blocks: true)
-                a64TaskSpaces[t] = task.translationBase(asid: UInt16(t + 1))
-                TaskFrames.frame(t)[100] = a64TaskSpaces[t]
+                TaskFrames.frame(t)[100] = task.translationBase(asid: UInt16(t + 1))
                 t += 1
             }
             orion_a64_install_spaces(kernelSpace)
         } catch {
             var t = 0
             while t < taskCount {
-                a64TaskSpaces[t] = 0
                 TaskFrames.frame(t)[100] = 0
                 t += 1
             }
