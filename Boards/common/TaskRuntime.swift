@@ -234,7 +234,7 @@ func runTaskSet<Slot: KernelSlot>(
     guard Slot.with({ admit($0, console: &system.console) }) else {
         return TaskSetReport(end: .refused, elapsedNs: 0)
     }
-    #if arch(riscv64)
+    #if arch(riscv64) || arch(arm64)
     guard Slot.with({ Arch.buildAddressSpaces(&$0, taskCount: $0.taskCount) }) else {
         return TaskSetReport(end: .allTasksEnded, elapsedNs: 0)
     }

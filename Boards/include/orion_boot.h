@@ -218,4 +218,8 @@ static inline orion_sysret orion_syscall(uint64_t n, uint64_t a0, uint64_t a1, u
 }
 #endif
 
+/* AArch64 MMU (Boards/arch/aarch64): included here so that a module cache built before the header existed
+   is rebuilt (a new file in the umbrella folder alone does not invalidate it). */
+#include "orion_a64_mmu.h"
+
 #endif

@@ -1,6 +1,6 @@
 /* qemu-virt-aarch64 entry: QEMU jumps here at EL1 (or EL2/EL3 with virtualization/secure on) with the DTB in x0. */
 #if defined(__aarch64__)
-#include "../common/aarch64-start.inc"
+#include "../arch/aarch64/aarch64-start.inc"
     .section .text.boot.qemu_virt_aarch64, "ax"
     .global _start_qemu_virt_aarch64
 _start_qemu_virt_aarch64:
@@ -8,7 +8,7 @@ _start_qemu_virt_aarch64:
     mrs     x1, mpidr_el1
     and     x1, x1, #0xff
     cbnz    x1, park                    /* only CPU 0 boots the kernel (PSCI keeps the others off) */
-    A64_KERNEL_START orion_qemu_virt_aarch64_start
+    A64_KERNEL_START orion_qemu_virt_aarch64_start, orion_a64_map_qemu_virt
 park:
     wfe
     b       park

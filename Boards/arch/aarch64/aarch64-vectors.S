@@ -132,16 +132,25 @@ orion_a64_enter_el1:
     b       orion_a64_user_entry
 .endm
 
-/* Saves the rest, calls orion_a64_exception(kind, frame), restores everything, returns from the exception. */
-    .section .text.orion_a64_common_entry, "ax"
+/* Saves the rest, calls orion_a64_exception(kind, frame) in the boot space (the exception may come from a
+   task space, where the kernel's Swift code is not mapped), restores everything and the address space it
+   came from, returns from the exception. In the privileged entry text (.kernel_entry, link.ld). */
+    .section .kernel_entry.orion_a64_common_entry, "ax"
 orion_a64_common_entry:
     SAVE_CONTEXT
+    mrs     x22, ttbr0_el1              /* x22 is callee-saved: kept across the call */
+    adrp    x9, orion_a64_boot_ttbr0
+    ldr     x9, [x9, :lo12:orion_a64_boot_ttbr0]
+    msr     ttbr0_el1, x9
+    isb
     mov     x1, sp
     bl      orion_a64_exception
+    msr     ttbr0_el1, x22
+    isb
     RESTORE_CONTEXT
     eret
 
-    .section .text.orion_a64_vectors, "ax"
+    .section .kernel_entry.orion_a64_vectors, "ax"
     .balign 0x800
     .global orion_a64_vectors
 orion_a64_vectors:

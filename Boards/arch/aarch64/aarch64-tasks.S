@@ -1,9 +1,15 @@
 /* AArch64 task switching: entering the kernel from EL0 (system call, IRQ, fault), resuming a task's saved
    frame, and entering/leaving the task world from the boot context.
-   Frame layout (u64 words, see TaskFrames in Boards/common/TaskRuntime.swift): 0-30 x0-x30, 31 sp_el0,
-   32 elr_el1, 33 spsr_el1, 34 fpsr, 35 fpcr, 36-99 q0-q31. The current frame's address lives in TPIDR_EL1. */
+   Frame layout (u64 words, see TaskFrames in Boards/common/TaskArch.swift): 0-30 x0-x30, 31 sp_el0,
+   32 elr_el1, 33 spsr_el1, 34 fpsr, 35 fpcr, 36-99 q0-q31, 100 the task's TTBR0_EL1 (its address space, ASID =
+   index + 1), 101 reserved. The current frame's address lives in TPIDR_EL1.
+   Entry and exit run under a task's address space, so they live in the privileged entry text
+   (.kernel_entry, link.ld): entry saves the frame and switches to the kernel space, exit switches to the
+   resumed task's space. No TLB maintenance on a switch: every space has its own ASID and its tables do not
+   change while the task set runs. */
 #if defined(__aarch64__)
-    .section .text.orion_a64_tasks, "ax"
+#define FRAME_TTBR0 800
+    .section .kernel_entry.orion_a64_tasks, "ax"
 
 /* Entered from the lower-EL vectors with the user's x0/x1 pushed on SP_EL1 and the vector kind in x0. */
     .global orion_a64_user_entry
@@ -50,13 +56,24 @@ orion_a64_user_entry:
     stp     q26, q27, [x2, #416]
     stp     q28, q29, [x2, #448]
     stp     q30, q31, [x2, #480]
+    adrp    x2, orion_a64_kernel_ttbr0  /* the kernel space: no task memory mapped */
+    ldr     x2, [x2, :lo12:orion_a64_kernel_ttbr0]
+    msr     ttbr0_el1, x2
+    isb
     bl      orion_a64_user_trap         /* (kind, frame) -> frame to resume */
     /* fall through */
 
-/* Resumes the frame in x0 at EL0. */
+/* Resumes the frame in x0 at EL0, in the task's address space (frame word 100; a frame without one runs in
+   the kernel space, where the task can touch nothing and faults at once). */
     .global orion_a64_resume
 orion_a64_resume:
     msr     tpidr_el1, x0
+    ldr     x2, [x0, #FRAME_TTBR0]
+    cbnz    x2, 1f
+    adrp    x2, orion_a64_kernel_ttbr0
+    ldr     x2, [x2, :lo12:orion_a64_kernel_ttbr0]
+1:  msr     ttbr0_el1, x2
+    isb
     add     x2, x0, #288
     ldp     q0, q1, [x2, #0]
     ldp     q2, q3, [x2, #32]
@@ -118,12 +135,20 @@ orion_a64_run_tasks:
     stp     d10, d11, [x9, #128]
     stp     d12, d13, [x9, #144]
     stp     d14, d15, [x9, #160]
+    adrp    x9, orion_a64_kernel_ttbr0  /* the kernel runs in its own space inside the task world */
+    ldr     x9, [x9, :lo12:orion_a64_kernel_ttbr0]
+    msr     ttbr0_el1, x9
+    isb
     bl      orion_task_world_first_frame
     b       orion_a64_resume
 
-/* orion_a64_return_to_boot(): back to the caller of orion_a64_run_tasks, on its stack. */
+/* orion_a64_return_to_boot(): back to the caller of orion_a64_run_tasks, on its stack, in the boot space. */
     .global orion_a64_return_to_boot
 orion_a64_return_to_boot:
+    adrp    x9, orion_a64_boot_ttbr0
+    ldr     x9, [x9, :lo12:orion_a64_boot_ttbr0]
+    msr     ttbr0_el1, x9
+    isb
     adrp    x9, orion_boot_context
     add     x9, x9, :lo12:orion_boot_context
     ldp     x19, x20, [x9, #0]
@@ -141,7 +166,48 @@ orion_a64_return_to_boot:
     mov     x0, #0
     ret
 
-/* Where a task's entry function returns to (at EL0): the exitTask system call. */
+/* orion_a64_user_copy(task w0, user x1, kernel x2, length x3, to_user w4): copies between task memory and
+   the kernel's in the task's address space (its TTBR0 from frame word 100), then switches back. The kernel
+   checked the range against the task's domain first; the kernel side (its stack, its data) is mapped
+   privileged in every task space. Byte copies, or 8-byte ones when both sides are aligned (a granted range
+   may be device memory). */
+// @implements SWR-KERN-MEM-2
+    .global orion_a64_user_copy
+orion_a64_user_copy:
+    and     x0, x0, #0xff
+    adrp    x5, orion_task_frames
+    add     x5, x5, :lo12:orion_task_frames
+    mov     x6, #(102 * 8)
+    madd    x5, x0, x6, x5
+    ldr     x6, [x5, #FRAME_TTBR0]
+    cbz     x6, 9f                      /* no address space: nothing to copy from */
+    tst     w4, #0xff
+    csel    x7, x1, x2, eq              /* source: user unless to_user */
+    csel    x8, x2, x1, eq              /* destination */
+    mrs     x9, ttbr0_el1
+    msr     ttbr0_el1, x6
+    isb
+    orr     x10, x7, x8
+    tst     x10, #7
+    b.ne    2f
+1:  cmp     x3, #8
+    b.lo    2f
+    ldr     x10, [x7], #8
+    str     x10, [x8], #8
+    sub     x3, x3, #8
+    b       1b
+2:  cbz     x3, 3f
+    ldrb    w10, [x7], #1
+    strb    w10, [x8], #1
+    sub     x3, x3, #1
+    b       2b
+3:  msr     ttbr0_el1, x9
+    isb
+9:  ret
+
+/* Where a task's entry function returns to (at EL0): the exitTask system call. Runs at EL0, so it lives in
+   the ordinary text (mapped user-executable in task spaces). */
+    .section .text.orion_a64_task_exit, "ax"
     .global orion_a64_task_exit_stub
 orion_a64_task_exit_stub:
     mov     x8, #21

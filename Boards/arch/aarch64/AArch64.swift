@@ -58,9 +58,20 @@ func orionA64Exception(_ kind: UInt64, _ frame: UnsafeMutablePointer<UInt64>) {
     a64Fault(kind, frame)
 }
 
-/// Prints a register dump for an unexpected exception and ends the machine with `faultExitStatus`.
+/// Prints a register dump for an unexpected exception (the kernel's own: a task's goes to the task world)
+/// and ends the machine with `faultExitStatus`. Runs in the boot space (the vector switched to it).
+// @implements SWR-KERN-MEM-3
 func a64Fault(_ kind: UInt64, _ frame: UnsafeMutablePointer<UInt64>) -> Never {
     var console = faultConsole ?? .pl011(PL011(base: 0x0900_0000))
+    console.write("\nKERNEL PANIC: exception in the kernel")
+    let esr = orion_a64_esr()
+    if a64IsAbort(esr) {
+        console.write(": ")
+        _ = a64WriteAbort(esr: esr, far: orion_a64_far(), to: &console)
+    }
+    console.write(" (ELR_EL1=")
+    console.write(hex: frame[31])
+    console.write(")")
     console.write("\nFAULT: exception vector ")
     console.write(decimal: kind)
     console.write(" ESR_EL1=")
