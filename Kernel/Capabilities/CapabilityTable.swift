@@ -46,6 +46,13 @@ public struct CapabilityTable: Sendable {
         return nodes[i].capability?.object.kind
     }
 
+    /// `capability(at:)` for the kernel's trap path: `mutating` only so that the table is read in place (a
+    /// borrowed read copies the whole table, 24 KB, first).
+    public mutating func peek(_ ref: SlotRef) -> Capability? {
+        guard let i = CapabilityTable.index(of: ref) else { return nil }
+        return nodes[i].capability
+    }
+
     /// The capability in `ref`, or nil when the slot is empty or invalid; for the kernel itself, not audited; O(1).
     public func capability(at ref: SlotRef) -> Capability? {
         guard let i = CapabilityTable.index(of: ref) else { return nil }

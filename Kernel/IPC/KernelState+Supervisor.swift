@@ -271,7 +271,7 @@ extension KernelState {
     /// the endpoint's current generation. (`mutating` only so that it reads the state in place: a borrowed
     /// read of the capability table can copy all of it onto the kernel stack.)
     mutating func endpointCapabilityIsCurrent(_ caller: UInt8, slot: UInt64, endpoint e: Int) -> Bool {
-        guard let capability = capabilities.capability(at: SlotRef(task: TaskID(caller), slot: UInt8(truncatingIfNeeded: slot))) else {
+        guard let capability = capabilities.peek(SlotRef(task: TaskID(caller), slot: UInt8(truncatingIfNeeded: slot))) else {
             return false
         }
         return capability.generation == endpoints[e].generation
@@ -280,7 +280,7 @@ extension KernelState {
     /// Stamps the endpoint capability just copied or minted into `ref` with its endpoint's current
     /// generation (this is what re-grants a capability after a restart); other kinds are left alone.
     mutating func stampGeneration(at ref: SlotRef) {
-        guard let capability = capabilities.capability(at: ref), capability.object.kind == .endpoint,
+        guard let capability = capabilities.peek(ref), capability.object.kind == .endpoint,
               Int(capability.object.index) < KernelState.endpointCapacity else { return }
         capabilities.setGeneration(endpoints[Int(capability.object.index)].generation, at: ref)
     }
