@@ -12,11 +12,20 @@ struct CANDemoBootTests {
     func canDemoExchangesFramesBetweenTwoSJA1000s(_ board: String) throws {
         let run = try OrionExecutable.run(["run", "--board", board, "--app", "can-demo", "--timeout", "120"])
         #expect(run.status == 0, "orion run exited \(run.status)\nstdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
-        // Both cards found on bus 0 and given I/O BARs from the bridge's window.
+        // Both cards found on bus 0 and given I/O BARs from the bridge's window (0x3eff0000 / 0x3000000).
         let cards = run.stdout.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("can0: kvaser_pci") || $0.hasPrefix("can1: kvaser_pci") }
         #expect(cards.count == 2, "\(run.stdout)")
-        let ioWindow = board == "qemu-virt-aarch64" ? "@0x3eff1" : "@0x3001"
+        let ioWindow = board == "qemu-virt-aarch64" ? "@0x3eff" : "@0x300"
         #expect(cards.allSatisfy { $0.contains("bar1=io:") && $0.contains(ioWindow) }, "\(run.stdout)")
+        // Each controller's registers are in a page apart: a driver task is granted only its own card's page.
+        // @verifies SWR-KERN-MEM-1
+        let pages = cards.compactMap { line -> UInt64? in
+            guard let bar = line.range(of: "bar1=io:") else { return nil }
+            let rest = line[bar.upperBound...]
+            guard let at = rest.range(of: "@0x") else { return nil }
+            return UInt64(rest[at.upperBound...].prefix { $0.isHexDigit }, radix: 16).map { $0 >> 12 }
+        }
+        #expect(pages.count == 2 && pages[0] != pages[1], "\(run.stdout)")
         // The receiving card's INTA reached the interrupt controller input the interrupt-map names.
         let irq = board == "qemu-virt-aarch64" ? "irq 38" : "irq 34"
         #expect(run.stdout.contains("irq: can1 receive asserts \(irq): yes, released after the read: yes"), "\(run.stdout)")

@@ -11,7 +11,10 @@ import Boards
 /// Rounds of each measurement.
 var rounds: Int { 1000 }
 
-/// Shared between the benchmark tasks and the printer.
+/// The capability slot every benchmark task holds its `Bench` block in (slot 0 is the endpoint or notification).
+var benchSlot: UInt8 { 15 }
+
+/// Shared between the benchmark tasks and the printer: a block of the shared pool, granted to every task.
 struct Bench {
     var start: UInt64 = 0
     var end: UInt64 = 0
@@ -122,9 +125,11 @@ func printLine(_ system: UnsafeMutablePointer<System>, _ name: StaticString, _ v
     system.pointee.console.write(" ns\n")
 }
 
-func measure(_ system: UnsafeMutablePointer<System>, _ body: (UInt, inout System) -> Void) -> Bench {
+/// Runs `body` with a fresh `Bench` in the shared pool (its address as the tasks' argument, its pages to grant
+/// with `shareWithEveryTask`): the tasks reach only their own stacks and what they are granted.
+func measure(_ system: UnsafeMutablePointer<System>, _ body: (UInt, MemoryArea, inout System) -> Void) -> Bench {
     var b = Bench()
-    withUnsafeMutablePointer(to: &b) { p in body(UInt(bitPattern: p), &system.pointee) }
+    _ = withSharedMemory(&b) { p, area in body(UInt(bitPattern: p), area, &system.pointee) }
     return b
 }
 
@@ -162,23 +167,26 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
     system.pointee.console.write(" (ns; instructions under --icount)\n")
     let limit: UInt64 = 2_000_000_000
 
-    let now = measure(system) { arg, sys in
+    let now = measure(system) { arg, area, sys in
         _ = runFixedPriorityTaskSet(&sys, limitNs: limit) { k, b in
+            b.shareWithEveryTask(area, slot: benchSlot)
             b.declare(TaskDescriptor(name: "now", entry: benchNow, argument: arg), in: &k)
         }
     }
     printLine(system, "syscall round trip (now)", (now.end &- now.start) / max(now.count, 1))
 
-    let yield = measure(system) { arg, sys in
+    let yield = measure(system) { arg, area, sys in
         _ = runFixedPriorityTaskSet(&sys, limitNs: limit) { k, b in
+            b.shareWithEveryTask(area, slot: benchSlot)
             b.declare(TaskDescriptor(name: "yield-1", entry: benchYieldFirst, argument: arg, priority: Priority(10)), in: &k)
             b.declare(TaskDescriptor(name: "yield-2", entry: benchYieldSecond, argument: arg, priority: Priority(10)), in: &k)
         }
     }
     printLine(system, "context switch (yield, same priority)", (yield.end &- yield.start) / max(yield.count, 1))
 
-    let ipc = measure(system) { arg, sys in
+    let ipc = measure(system) { arg, area, sys in
         _ = runFixedPriorityTaskSet(&sys, limitNs: limit) { k, b in
+            b.shareWithEveryTask(area, slot: benchSlot)
             let server = b.declare(TaskDescriptor(name: "server", entry: benchServer, argument: arg, priority: Priority(20)), in: &k)
             let client = b.declare(TaskDescriptor(name: "client", entry: benchClient, argument: arg, priority: Priority(10)), in: &k)
             if let server { try? k.capabilities.install(Capability(object: ObjectRef(kind: .endpoint, index: 0), rights: .read, badge: 0), at: SlotRef(task: server, slot: 0)) }
@@ -187,8 +195,9 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
     }
     printLine(system, "ipc call+reply round trip (64 bytes)", (ipc.end &- ipc.start) / max(ipc.count, 1))
 
-    let notify = measure(system) { arg, sys in
+    let notify = measure(system) { arg, area, sys in
         _ = runFixedPriorityTaskSet(&sys, limitNs: limit) { k, b in
+            b.shareWithEveryTask(area, slot: benchSlot)
             let waiter = b.declare(TaskDescriptor(name: "waiter", entry: benchWaiter, argument: arg, priority: Priority(20)), in: &k)
             let signaller = b.declare(TaskDescriptor(name: "signaller", entry: benchSignaller, argument: arg, priority: Priority(10)), in: &k)
             if let waiter { try? k.capabilities.install(Capability(object: ObjectRef(kind: .notification, index: 0), rights: .read, badge: 0), at: SlotRef(task: waiter, slot: 0)) }
@@ -197,8 +206,9 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
     }
     printLine(system, "notification signal -> wake", notify.total / max(notify.count, 1))
 
-    let timer = measure(system) { arg, sys in
+    let timer = measure(system) { arg, area, sys in
         _ = runFixedPriorityTaskSet(&sys, limitNs: limit) { k, b in
+            b.shareWithEveryTask(area, slot: benchSlot)
             b.declare(TaskDescriptor(name: "sleeper", entry: benchSleeper, argument: arg, priority: Priority(30)), in: &k)
         }
     }

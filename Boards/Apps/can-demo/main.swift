@@ -34,9 +34,13 @@ var waitNs: UInt64 { 500_000_000 }
 /// The longest a task waits for its controller's interrupt before servicing it anyway (a guard against a
 /// lost interrupt; with interrupts delivered it only runs out when nothing happened).
 var guardNs: UInt64 { 50_000_000 }
-/// Each task's capability slots: its controller's notification (read) and interrupt (acknowledge).
+/// Each task's capability slots: its controller's notification (read) and interrupt (acknowledge), its
+/// controller's registers (the SJA1000's I/O BAR, a memory region granted to that task alone), and the
+/// `Shared` block (a memory region of the shared pool granted to both tasks).
 var notificationSlot: UInt8 { 0 }
 var interruptSlot: UInt8 { 1 }
+var registersSlot: UInt8 { 2 }
+var sharedSlot: UInt8 { 15 }
 /// The bit the controller's interrupt sets in the notification.
 var interruptBit: UInt64 { 1 }
 
@@ -84,7 +88,8 @@ func burstFrame(_ k: Int) -> CANFrame {
     return frame
 }
 
-/// What the two tasks share with `orion_app_main` (it lives on the boot stack during the run).
+/// What the two tasks share with `orion_app_main` (in the shared pool during the run). It holds both
+/// controllers' driver state; their registers are granted apart, each to its own task.
 struct Shared {
     var can0: Controller
     var can1: Controller
@@ -511,6 +516,23 @@ func writePCIAddress(_ address: PCIAddress, to console: inout Console) {
     console.write(decimal: Int(address.function))
 }
 
+/// Moves the allocator's next I/O address up to a page boundary, so that the next card's BARs share no page
+/// with the cards before it: a task granted its controller's registers (in whole pages) reaches no other card.
+/// (At most a page of 4-byte pads; stops early when the window is full, and the next card then stays unassigned.)
+func startOnNewPage(_ allocator: inout PCIResourceAllocator) {
+    let page = PageGeometry.pageSize
+    var pads: UInt64 = 0
+    while pads < page / 4, let pad = allocator.assign(PCIBAR(space: .io, size: 4)) {
+        if (pad.busAddress &+ 4) % page == 0 { return }
+        pads += 1
+    }
+}
+
+/// The page of a card's controller registers (its SJA1000 BAR).
+func registerPage(_ card: PCIDeviceResources) -> UInt64 {
+    PageGeometry.roundDown(card.bars[Kvaser.controllerBAR].cpuAddress)
+}
+
 /// Lists bus 0 and configures the `occurrence`-th Kvaser card; prints its resources.
 func setUpCard(_ system: UnsafeMutablePointer<System>, config: ECAMConfigSpace, allocator: inout PCIResourceAllocator,
                occurrence: Int) -> PCIDeviceResources? {
@@ -585,11 +607,16 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
         return true
     }
     var allocator = PCIResourceAllocator(host: host)
-    guard let card0 = setUpCard(system, config: config, allocator: &allocator, occurrence: 0),
-          let card1 = setUpCard(system, config: config, allocator: &allocator, occurrence: 1) else {
+    let found0 = setUpCard(system, config: config, allocator: &allocator, occurrence: 0)
+    startOnNewPage(&allocator)
+    guard let card0 = found0, let card1 = setUpCard(system, config: config, allocator: &allocator, occurrence: 1) else {
         system.pointee.console.write("can-demo: needs two kvaser_pci cards on one can-bus (`orion run --app can-demo` adds them:\n")
         system.pointee.console.write("  -object can-bus,id=canbus0 -device kvaser_pci,canbus=canbus0 -device kvaser_pci,canbus=canbus0)\n")
         return 3
+    }
+    guard registerPage(card0) != registerPage(card1) else {
+        system.pointee.console.write("can-demo: both controllers' registers are in one page; no task could be given its own\n")
+        return 1
     }
     var data = Shared(can0: Controller(registers: SJA1000MMIO(base: UInt(card0.bars[Kvaser.controllerBAR].cpuAddress))),
                       can1: Controller(registers: SJA1000MMIO(base: UInt(card1.bars[Kvaser.controllerBAR].cpuAddress))))
@@ -642,13 +669,18 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
     }
     var fired0: UInt64 = 0
     var fired1: UInt64 = 0
-    let report = withUnsafeMutablePointer(to: &data) { p in
+    // Each task reaches the shared block, its own stack and its own controller's registers, nothing else.
+    let bar0 = card0.bars[Kvaser.controllerBAR], bar1 = card1.bars[Kvaser.controllerBAR]
+    let ran = withSharedMemory(&data) { p, area in
         let argument = UInt(bitPattern: p)
         return runFixedPriorityTaskSet(&system.pointee, limitNs: 20_000_000_000, setup: { kernel, builder in
+            builder.shareWithEveryTask(area, slot: sharedSlot)
             let task0 = builder.declare(TaskDescriptor(name: "can0", entry: can0Task, argument: argument, stackBytes: 16384,
                                                        priority: Priority(10)), in: &kernel)
             let task1 = builder.declare(TaskDescriptor(name: "can1", entry: can1Task, argument: argument, stackBytes: 16384,
                                                        priority: Priority(10)), in: &kernel)
+            builder.grantDevice(base: bar0.cpuAddress, size: bar0.size, to: task0, slot: registersSlot, in: &kernel)
+            builder.grantDevice(base: bar1.cpuAddress, size: bar1.size, to: task1, slot: registersSlot, in: &kernel)
             let binding0 = builder.bindInterrupt(line: line0, notification: 0, bits: interruptBit, in: &kernel)
             let binding1 = builder.bindInterrupt(line: line1, notification: 1, bits: interruptBit, in: &kernel)
             grant(&kernel, task0, notification: 0, binding: binding0)
@@ -657,6 +689,10 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
             fired0 = kernel.interrupts[0].count
             fired1 = kernel.interrupts[1].count
         })
+    }
+    guard let report = ran else {
+        system.pointee.console.write("can-demo: the shared pool is too small\n")
+        return 1
     }
     var console = system.pointee.console
     console.write("frames: can0->can1 matched ")

@@ -26,24 +26,40 @@ struct JitterConfig {
     var nanoseconds = false
 }
 
-/// Static storage for both records (no heap on a board): per thread `capacity` buckets and as many overflow
-/// cycle numbers, 320 KB in all, in the board's application storage (`orion_app_storage`, .bss).
+/// Capability slots of the measuring task: its `ReleaseTask` block and the application storage.
+var releaseTaskSlot: UInt8 { 15 }
+var appStorageSlot: UInt8 { 14 }
+
+/// Where the two records keep their buckets and overflow cycle numbers (no heap on a board). Thread 1's,
+/// written by the measuring task, are in the board's application storage (`orion_app_storage`, in the user
+/// pool), granted to that task alone. Thread 0's are written by the kernel's timer probe in the trap handler,
+/// whose address space maps no task memory: they are an `InterruptStorage` on the boot stack (kernel data).
 enum JitterStorage {
     /// The most buckets (and kept overflow cycle numbers) a thread can have.
     static var capacity: Int { 10_000 }
-    /// Bucket storage of thread `t`.
-    static func buckets(_ t: Int) -> UnsafeMutablePointer<UInt64> { orion_app_storage_base() + 2 * t * capacity }
-    /// Overflow cycle storage of thread `t`.
-    static func overflowCycles(_ t: Int) -> UnsafeMutablePointer<UInt64> { orion_app_storage_base() + (2 * t + 1) * capacity }
-    /// Whether the board's storage holds two threads' worth.
-    static var fits: Bool { Int(orion_app_storage_words()) >= 4 * capacity }
+    /// Bucket storage of the measuring task (thread 1).
+    static var releaseBuckets: UnsafeMutablePointer<UInt64> { orion_app_storage_base() }
+    /// Overflow cycle storage of the measuring task (thread 1).
+    static var releaseOverflowCycles: UnsafeMutablePointer<UInt64> { orion_app_storage_base() + capacity }
+    /// Whether the board's storage holds the measuring task's record.
+    static var fits: Bool { Int(orion_app_storage_words()) >= 2 * capacity }
+    /// The application storage as whole pages, for the measuring task's grant.
+    static var area: MemoryArea {
+        let base = UInt64(UInt(bitPattern: orion_app_storage_base()))
+        return MemoryArea(base: base, size: PageGeometry.roundUp(UInt64(orion_app_storage_words()) * 8),
+                          access: .readWrite, owner: .user)
+    }
 }
 
-/// What the release task gets through its argument.
+/// Thread 0's buckets (`capacity` words) followed by its overflow cycle numbers (`capacity` words).
+typealias InterruptStorage = InlineArray<20_000, UInt64>
+
+/// What the measuring task gets through its argument: a block of the shared pool, granted to it.
 struct ReleaseTask {
     var intervalNs: UInt64
     var loops: UInt64
-    var record: UnsafeMutablePointer<LatencyHistogram>
+    /// Thread 1's record (its buckets in the application storage).
+    var record: LatencyHistogram
 }
 
 /// The measuring task: absolute release times `interval` apart, the first one interval from now (as
@@ -53,14 +69,13 @@ func jitterRelease(_ arg: UInt) {
     guard let task = UnsafeMutablePointer<ReleaseTask>(bitPattern: arg) else { return }
     let interval = task.pointee.intervalNs
     let loops = task.pointee.loops
-    let record = task.pointee.record
     var target = Sys.now()
     var i: UInt64 = 0
     while i < loops {
         target &+= interval
         Sys.sleep(untilNs: target)
         let now = Sys.now()
-        record.pointee.record(nanoseconds: now > target ? now &- target : 0)
+        task.pointee.record.record(nanoseconds: now > target ? now &- target : 0)
         i += 1
     }
 }
@@ -181,31 +196,43 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
         return 1
     }
     // cyclictest keeps as many overflow cycle numbers per thread as the histogram has buckets.
-    func record(_ t: Int) -> LatencyHistogram {
-        LatencyHistogram(unit: unit, buckets: UnsafeMutableBufferPointer(start: JitterStorage.buckets(t), count: histogram),
-                         overflowCycles: UnsafeMutableBufferPointer(start: JitterStorage.overflowCycles(t), count: histogram))
-    }
-    var records = InlineArray<2, LatencyHistogram>(repeating: record(0))
-    records[1] = record(1)
-    return withUnsafeMutablePointer(to: &records) { recordArray in
-        let record = UnsafeMutableRawPointer(recordArray).assumingMemoryBound(to: LatencyHistogram.self)
-        return measure(system, config: config, intervalNs: intervalNs, limitNs: limitNs,
-                       interrupt: record, release: record + 1)
+    var interruptStorage = InterruptStorage(repeating: 0)
+    return withUnsafeMutablePointer(to: &interruptStorage) { storage in
+        let words = UnsafeMutableRawPointer(storage).assumingMemoryBound(to: UInt64.self)
+        var records = InlineArray<2, LatencyHistogram>(repeating: LatencyHistogram(
+            unit: unit, buckets: UnsafeMutableBufferPointer(start: words, count: histogram),
+            overflowCycles: UnsafeMutableBufferPointer(start: words + JitterStorage.capacity, count: histogram)))
+        records[1] = LatencyHistogram(
+            unit: unit, buckets: UnsafeMutableBufferPointer(start: JitterStorage.releaseBuckets, count: histogram),
+            overflowCycles: UnsafeMutableBufferPointer(start: JitterStorage.releaseOverflowCycles, count: histogram))
+        return withUnsafeMutablePointer(to: &records) { recordArray in
+            let record = UnsafeMutableRawPointer(recordArray).assumingMemoryBound(to: LatencyHistogram.self)
+            return measure(system, config: config, intervalNs: intervalNs, limitNs: limitNs,
+                           interrupt: record, release: record + 1)
+        }
     }
 }
 
 /// Runs the measuring task with the kernel's timer probe installed, then prints the histogram block.
 func measure(_ system: UnsafeMutablePointer<System>, config: JitterConfig, intervalNs: UInt64, limitNs: UInt64,
              interrupt: UnsafeMutablePointer<LatencyHistogram>, release: UnsafeMutablePointer<LatencyHistogram>) -> Int32 {
-    var task = ReleaseTask(intervalNs: intervalNs, loops: config.loops, record: release)
+    // The task's record moves into the shared pool for the run and back into `release` afterwards.
+    var task = ReleaseTask(intervalNs: intervalNs, loops: config.loops, record: release.pointee)
     installTimerLatencyProbe(interrupt)
-    let report = withUnsafeMutablePointer(to: &task) { argument in
+    let ran = withSharedMemory(&task) { argument, area in
         runFixedPriorityTaskSet(&system.pointee, limitNs: limitNs) { kernel, builder in
-            builder.declare(TaskDescriptor(name: "jitter", entry: jitterRelease, argument: UInt(bitPattern: argument),
-                                           priority: Priority(63)), in: &kernel)
+            let jitter = builder.declare(TaskDescriptor(name: "jitter", entry: jitterRelease, argument: UInt(bitPattern: argument),
+                                                        priority: Priority(63)), in: &kernel)
+            builder.grant(area, rights: Rights.read.union(.write), to: jitter, slot: releaseTaskSlot, in: &kernel)
+            builder.grant(JitterStorage.area, rights: Rights.read.union(.write), to: jitter, slot: appStorageSlot, in: &kernel)
         }
     }
     installTimerLatencyProbe(nil)
+    release.pointee = task.record
+    guard let report = ran else {
+        system.pointee.console.write("jitter: error: the shared pool is too small\n")
+        return 1
+    }
     switch report.end {
     case .timeLimit:
         system.pointee.console.write("jitter: error: time limit\n")

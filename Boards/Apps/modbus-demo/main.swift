@@ -27,13 +27,21 @@ enum ModbusDemo {
     static var stopRegister: Int { 15 }
     /// Receive polling: while idle, and while a frame is arriving (a fraction of the frame gap).
     static var idlePollNs: UInt64 { 1_000_000 }
+    /// Capability slots: the `DemoState` block (both tasks), the holding registers (both tasks), the mini
+    /// UART's registers (the RTU task alone).
+    static var stateSlot: UInt8 { 15 }
+    static var registersSlot: UInt8 { 14 }
+    static var uartSlot: UInt8 { 13 }
+    /// The mini UART's registers from AUX_MU_IO: AUX_MU_IO ... AUX_MU_BAUD (a devicetree without a size).
+    static var uartWindowBytes: UInt64 { 0x40 }
 }
 
-/// What the tasks share with `orion_app_main` (it lives on the boot stack during the run).
+/// What the tasks share with `orion_app_main` (in the shared pool during the run, granted to both tasks).
 struct DemoState {
     var uart: MiniUART
     var frameGapNs: UInt64
-    /// Holding registers 0..<16 (storage in `orion_app_main`, shared by the server's data table).
+    /// Holding registers 0..<16 (a block of the shared pool of their own, granted to both tasks, which the
+    /// server's data table points into).
     var registers: UnsafeMutableBufferPointer<UInt16>
     var server: ModbusServer<ModbusDataTable>
     var overruns = 0
@@ -141,18 +149,27 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
     let divisor = MiniUART.baudDivisor(baud: ModbusDemo.baud, clockHz: system.pointee.auxiliaryUARTClockHz)
     uart.configure(divisor: divisor)
     while uart.receive() != nil {}
+    let uartWindow = (base: aux.base, size: max(aux.size, ModbusDemo.uartWindowBytes))
     var registers = InlineArray<16, UInt16>(repeating: 0)
-    return withUnsafeMutableBytes(of: &registers) { raw in
-        let values = raw.bindMemory(to: UInt16.self)
+    let status = withSharedMemory(&registers) { pointer, registersArea -> Int32 in
+        let values = UnsafeMutableBufferPointer(start: UnsafeMutableRawPointer(pointer).bindMemory(to: UInt16.self, capacity: 16),
+                                                count: 16)
         let table = ModbusDataTable(holdingRegisters: ModbusRegisterBlock(values: values))
         var data = DemoState(uart: uart, frameGapNs: ModbusRTU.interFrameDelayNs(baud: Int(ModbusDemo.baud)),
                              registers: values, server: ModbusServer(hooks: table, unitId: ModbusDemo.unitID))
-        return serve(system, &data, divisor: divisor)
+        return serve(system, &data, divisor: divisor, registers: registersArea, uartWindow: uartWindow)
     }
+    guard let status else {
+        system.pointee.console.write("modbus-demo: the shared pool is too small\n")
+        return 1
+    }
+    return status
 }
 
-/// Prints the setup, runs the two tasks, prints the summary.
-func serve(_ system: UnsafeMutablePointer<System>, _ data: inout DemoState, divisor: UInt32) -> Int32 {
+/// Prints the setup, runs the two tasks, prints the summary. Each task reaches its stack, `data` and the
+/// holding registers (`registers`, pages of the shared pool); the RTU task also the mini UART's registers.
+func serve(_ system: UnsafeMutablePointer<System>, _ data: inout DemoState, divisor: UInt32, registers: MemoryArea,
+           uartWindow: (base: UInt64, size: UInt64)) -> Int32 {
     var console = system.pointee.console
     console.write("modbus-demo: RTU server unit ")
     console.write(decimal: UInt64(ModbusDemo.unitID))
@@ -174,14 +191,23 @@ func serve(_ system: UnsafeMutablePointer<System>, _ data: inout DemoState, divi
     console.write(decimal: ModbusDemo.stopRegister)
     console.write(" is written 1\n")
     system.pointee.console = console
-    let report = withUnsafeMutablePointer(to: &data) { p in
+    let ran = withSharedMemory(&data) { p, area in
         let argument = UInt(bitPattern: p)
         return runFixedPriorityTaskSet(&system.pointee, limitNs: ModbusDemo.runNs + 5_000_000_000, setup: { kernel, builder in
-            builder.declare(TaskDescriptor(name: "rtu", entry: rtuTask, argument: argument, stackBytes: 16384,
-                                           priority: Priority(20)), in: &kernel)
-            builder.declare(TaskDescriptor(name: "update", entry: updateTask, argument: argument, stackBytes: 8192,
-                                           priority: Priority(10), periodNs: ModbusDemo.updatePeriodNs), in: &kernel)
+            builder.shareWithEveryTask(area, slot: ModbusDemo.stateSlot)
+            let rtu = builder.declare(TaskDescriptor(name: "rtu", entry: rtuTask, argument: argument, stackBytes: 16384,
+                                                     priority: Priority(20)), in: &kernel)
+            let update = builder.declare(TaskDescriptor(name: "update", entry: updateTask, argument: argument, stackBytes: 8192,
+                                                        priority: Priority(10), periodNs: ModbusDemo.updatePeriodNs), in: &kernel)
+            let readWrite = Rights.read.union(.write)
+            builder.grant(registers, rights: readWrite, to: rtu, slot: ModbusDemo.registersSlot, in: &kernel)
+            builder.grant(registers, rights: readWrite, to: update, slot: ModbusDemo.registersSlot, in: &kernel)
+            builder.grantDevice(base: uartWindow.base, size: uartWindow.size, to: rtu, slot: ModbusDemo.uartSlot, in: &kernel)
         })
+    }
+    guard let report = ran else {
+        system.pointee.console.write("modbus-demo: the shared pool is too small\n")
+        return 1
     }
     let counters = data.server.counters
     console = system.pointee.console

@@ -161,12 +161,16 @@ enum Slot {
     static var requestQueue: UInt8 { 3 }
     static var replyQueue: UInt8 { 4 }
     static var interrupt: UInt8 { 5 }
+    /// `can0`'s and `can1`'s controller registers (their card's SJA1000 I/O BAR, granted to that task alone).
+    static var registers: UInt8 { 6 }
+    /// The `Soak` block (a region of the shared pool every task is granted).
+    static var shared: UInt8 { 15 }
 }
 
 typealias Controller = SJA1000Controller<SJA1000MMIO>
 
-/// What the tasks share with `orion_app_main` (it lives on the boot stack during the run). Each counter has
-/// one writer; the monitor only reads them.
+/// What the tasks share with `orion_app_main` (in the shared pool during the run, granted to every task).
+/// Each counter has one writer; the monitor only reads them.
 struct Soak {
     var config: SoakConfig
     /// IPC: calls answered correctly, and wrong or failed ones.
@@ -607,10 +611,19 @@ func soakMonitor(_ arg: UInt) {
 
 // MARK: The task set
 
-/// Declares the task set and gives each task its capabilities; `line` is can1's interrupt (nil: Modbus).
+/// The two cards' controller register windows (their SJA1000 I/O BARs), for the CAN tasks' grants.
+struct CANRegisters {
+    var can0: PCIBAR
+    var can1: PCIBAR
+}
+
+/// Declares the task set and gives each task its capabilities and memory: every task the `Soak` block
+/// (`area`), each CAN task its own controller's registers; `line` is can1's interrupt (nil: Modbus).
 func declare<P: SchedulingPolicy>(_ kernel: inout KernelState<P>, _ builder: inout TaskSetBuilder,
-                                  _ s: UnsafeMutablePointer<Soak>, canLine: UInt32?) {
+                                  _ s: UnsafeMutablePointer<Soak>, area: MemoryArea, canLine: UInt32?,
+                                  registers: CANRegisters?) {
     let arg = UInt(bitPattern: s)
+    builder.shareWithEveryTask(area, slot: Slot.shared)
     func cap(_ task: TaskID?, _ slot: UInt8, _ kind: ObjectKind, _ index: UInt8, _ rights: Rights) {
         guard let task else { return }
         try? kernel.capabilities.install(Capability(object: ObjectRef(kind: kind, index: index), rights: rights),
@@ -629,12 +642,13 @@ func declare<P: SchedulingPolicy>(_ kernel: inout KernelState<P>, _ builder: ino
     cap(prod, Slot.notification, .notification, 0, .write)
     cap(sink, Slot.queue, .queue, 0, .read)
     cap(sink, Slot.notification, .notification, 0, .read)
-    if let canLine {
+    if let canLine, let registers {
         let can0 = builder.declare(TaskDescriptor(name: "can0", entry: soakCan0, argument: arg, stackBytes: 16384,
                                                   priority: Priority(45), periodNs: 10 * ms, budgetNs: 2 * ms), in: &kernel)
         let can1 = builder.declare(TaskDescriptor(name: "can1", entry: soakCan1, argument: arg, stackBytes: 16384,
                                                   priority: Priority(30)), in: &kernel)
-        _ = can0
+        builder.grantDevice(base: registers.can0.cpuAddress, size: registers.can0.size, to: can0, slot: Slot.registers, in: &kernel)
+        builder.grantDevice(base: registers.can1.cpuAddress, size: registers.can1.size, to: can1, slot: Slot.registers, in: &kernel)
         if let binding = builder.bindInterrupt(line: canLine, notification: 1, bits: 1, in: &kernel) {
             cap(can1, Slot.notification, .notification, 1, .read)
             cap(can1, Slot.interrupt, .interrupt, UInt8(binding), .write)
@@ -685,15 +699,29 @@ enum Kvaser {
     static var addOnInterruptEnable: UInt32 { 0x2000 }
 }
 
-/// Finds and configures the `occurrence`-th card: its controller, and its INTx line; nil when absent.
-func card(_ config: ECAMConfigSpace, _ allocator: inout PCIResourceAllocator, occurrence: Int) -> (Controller, UInt32?)? {
+/// Finds and configures the `occurrence`-th card: its controller, its INTx line and its controller's BAR; nil
+/// when absent. The card's BARs start on a fresh page, so that a task granted one card's registers (in whole
+/// pages) reaches no other card.
+func card(_ config: ECAMConfigSpace, _ allocator: inout PCIResourceAllocator, occurrence: Int) -> (Controller, UInt32?, PCIBAR)? {
     guard let function = PCIBus.find(config, vendorID: Kvaser.vendorID, deviceID: Kvaser.deviceID, occurrence: occurrence) else {
         return nil
     }
+    if occurrence > 0 { startOnNewPage(&allocator) }
     let card = PCIBus.configure(function, in: config, allocator: &allocator)
     guard !card.unassigned, card.bars[1].space == .io, card.bars[1].size != 0 else { return nil }
     orion_mmio_write32(UInt(card.bars[0].cpuAddress) + Kvaser.intcsr, Kvaser.addOnInterruptEnable)
-    return (Controller(registers: SJA1000MMIO(base: UInt(card.bars[1].cpuAddress))), card.interrupt?.number)
+    return (Controller(registers: SJA1000MMIO(base: UInt(card.bars[1].cpuAddress))), card.interrupt?.number, card.bars[1])
+}
+
+/// Moves the allocator's next I/O address up to a page boundary (at most a page of 4-byte pads; stops early
+/// when the window is full, and the next card then stays unassigned).
+func startOnNewPage(_ allocator: inout PCIResourceAllocator) {
+    let page = PageGeometry.pageSize
+    var pads: UInt64 = 0
+    while pads < page / 4, let pad = allocator.assign(PCIBAR(space: .io, size: 4)) {
+        if (pad.busAddress &+ 4) % page == 0 { return }
+        pads += 1
+    }
 }
 
 // MARK: Main
@@ -712,12 +740,14 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
     guard parsed == true else { return 2 }
     var data = Soak(config: config)
     var canLine: UInt32? = nil
+    var registers: CANRegisters? = nil
     if system.pointee.platform.pcieECAM != nil, let fdt = system.pointee.devicetree(), let host = PCIHostBridge(devicetree: fdt) {
         let ecam = ECAMConfigSpace(base: UInt(host.ecam.base), size: host.ecam.size)
         var allocator = PCIResourceAllocator(host: host)
-        if let (c0, _) = card(ecam, &allocator, occurrence: 0), let (c1, line1) = card(ecam, &allocator, occurrence: 1) {
+        if let (c0, _, bar0) = card(ecam, &allocator, occurrence: 0), let (c1, line1, bar1) = card(ecam, &allocator, occurrence: 1) {
             data.can0 = c0
             data.can1 = c1
+            registers = CANRegisters(can0: bar0, can1: bar1)
             guard data.can0!.start(timing: .kvaser500k), data.can1!.start(timing: .kvaser500k), let line1 else {
                 system.pointee.console.write("soak: FAIL an SJA1000 did not start or has no interrupt line\n")
                 return 1
@@ -749,15 +779,15 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
     let limitNs = config.seconds * 1_000_000_000
     var end = TaskSetEnd.allTasksEnded
     var sums = TaskTotals()
-    withUnsafeMutablePointer(to: &data) { s in
+    let ran: Void? = withSharedMemory(&data) { s, area in
         let report: TaskSetReport
         if config.edf {
             report = runEDFTaskSet(&system.pointee, limitNs: limitNs, setup: { kernel, builder in
-                declare(&kernel, &builder, s, canLine: canLine)
+                declare(&kernel, &builder, s, area: area, canLine: canLine, registers: registers)
             }, inspect: { sums = totals(&$0) })
         } else {
             report = runFixedPriorityTaskSet(&system.pointee, limitNs: limitNs, setup: { kernel, builder in
-                declare(&kernel, &builder, s, canLine: canLine)
+                declare(&kernel, &builder, s, area: area, canLine: canLine, registers: registers)
             }, inspect: { sums = totals(&$0) })
         }
         end = report.end
@@ -770,6 +800,10 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
                 round += 1
             }
         }
+    }
+    guard ran != nil else {
+        system.pointee.console.write("soak: FAIL the shared pool is too small\n")
+        return 1
     }
     console = system.pointee.console
     // Frames sent but never received (after the drain above) are lost too. (A forward frame lost in a gap
