@@ -299,6 +299,19 @@ public struct PCIResourceAllocator: Sendable {
         if let memory = host.memory64 { nextMemory64 = memory.busBase }
     }
 
+    /// Moves the next address handed out in `space` up to a multiple of `boundary` (a power of two), so
+    /// the next device's registers start a page of their own and that page can be granted to one task alone
+    /// (memory protection maps whole pages). Does nothing for a boundary that is not a power of two.
+    public mutating func align(_ space: PCISpace, to boundary: UInt64) {
+        guard boundary > 0, boundary & (boundary - 1) == 0 else { return }
+        func up(_ value: UInt64) -> UInt64 { (value &+ boundary &- 1) & ~(boundary &- 1) }
+        switch space {
+        case .io: nextIO = up(nextIO)
+        case .memory32: nextMemory32 = up(nextMemory32)
+        case .memory64: nextMemory64 = up(nextMemory64)
+        }
+    }
+
     /// Reserves `size` bytes (a power of two) of `space`; returns the BAR with its bus and CPU addresses.
     public mutating func assign(_ bar: PCIBAR) -> PCIBAR? {
         guard bar.size > 0, bar.size & (bar.size - 1) == 0 else { return nil }

@@ -95,6 +95,23 @@ struct PCITests {
         #expect(PCIBAR.decode(probe: 1).size == 0)
     }
 
+    /// A device that must be granted to one task alone starts a page of its own.
+    // @verifies SWR-KERN-MEM-1
+    @Test func allocatorCanStartTheNextDeviceOnAFreshPage() throws {
+        var allocator = PCIResourceAllocator(host: virtLikeBridge())
+        _ = allocator.assign(PCIBAR(space: .io, size: 0x80))
+        allocator.align(.io, to: 0x1000)
+        let assigned = allocator.assign(PCIBAR(space: .io, size: 0x80))
+        let next = try #require(assigned)
+        #expect(next.busAddress == 0x2000 && next.cpuAddress == 0x3EFF_2000)
+        allocator.align(.io, to: 0x1000)       // 0x2080 -> 0x3000
+        let third = allocator.assign(PCIBAR(space: .io, size: 0x4))
+        #expect(third?.busAddress == 0x3000)
+        allocator.align(.io, to: 0x1001)       // not a power of two: ignored
+        let fourth = allocator.assign(PCIBAR(space: .io, size: 0x4))
+        #expect(fourth?.busAddress == 0x3004)
+    }
+
     @Test func allocatorAlignsAndStaysInsideTheWindows() throws {
         var allocator = PCIResourceAllocator(host: virtLikeBridge())
         let aAssigned = allocator.assign(PCIBAR(space: .io, size: 0x80))

@@ -516,18 +516,6 @@ func writePCIAddress(_ address: PCIAddress, to console: inout Console) {
     console.write(decimal: Int(address.function))
 }
 
-/// Moves the allocator's next I/O address up to a page boundary, so that the next card's BARs share no page
-/// with the cards before it: a task granted its controller's registers (in whole pages) reaches no other card.
-/// (At most a page of 4-byte pads; stops early when the window is full, and the next card then stays unassigned.)
-func startOnNewPage(_ allocator: inout PCIResourceAllocator) {
-    let page = PageGeometry.pageSize
-    var pads: UInt64 = 0
-    while pads < page / 4, let pad = allocator.assign(PCIBAR(space: .io, size: 4)) {
-        if (pad.busAddress &+ 4) % page == 0 { return }
-        pads += 1
-    }
-}
-
 /// The page of a card's controller registers (its SJA1000 BAR).
 func registerPage(_ card: PCIDeviceResources) -> UInt64 {
     PageGeometry.roundDown(card.bars[Kvaser.controllerBAR].cpuAddress)
@@ -608,7 +596,7 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
     }
     var allocator = PCIResourceAllocator(host: host)
     let found0 = setUpCard(system, config: config, allocator: &allocator, occurrence: 0)
-    startOnNewPage(&allocator)
+    allocator.align(.io, to: PageGeometry.pageSize)
     guard let card0 = found0, let card1 = setUpCard(system, config: config, allocator: &allocator, occurrence: 1) else {
         system.pointee.console.write("can-demo: needs two kvaser_pci cards on one can-bus (`orion run --app can-demo` adds them:\n")
         system.pointee.console.write("  -object can-bus,id=canbus0 -device kvaser_pci,canbus=canbus0 -device kvaser_pci,canbus=canbus0)\n")

@@ -706,22 +706,11 @@ func card(_ config: ECAMConfigSpace, _ allocator: inout PCIResourceAllocator, oc
     guard let function = PCIBus.find(config, vendorID: Kvaser.vendorID, deviceID: Kvaser.deviceID, occurrence: occurrence) else {
         return nil
     }
-    if occurrence > 0 { startOnNewPage(&allocator) }
+    if occurrence > 0 { allocator.align(.io, to: PageGeometry.pageSize) }
     let card = PCIBus.configure(function, in: config, allocator: &allocator)
     guard !card.unassigned, card.bars[1].space == .io, card.bars[1].size != 0 else { return nil }
     orion_mmio_write32(UInt(card.bars[0].cpuAddress) + Kvaser.intcsr, Kvaser.addOnInterruptEnable)
     return (Controller(registers: SJA1000MMIO(base: UInt(card.bars[1].cpuAddress))), card.interrupt?.number, card.bars[1])
-}
-
-/// Moves the allocator's next I/O address up to a page boundary (at most a page of 4-byte pads; stops early
-/// when the window is full, and the next card then stays unassigned).
-func startOnNewPage(_ allocator: inout PCIResourceAllocator) {
-    let page = PageGeometry.pageSize
-    var pads: UInt64 = 0
-    while pads < page / 4, let pad = allocator.assign(PCIBAR(space: .io, size: 4)) {
-        if (pad.busAddress &+ 4) % page == 0 { return }
-        pads += 1
-    }
 }
 
 // MARK: Main
