@@ -345,6 +345,7 @@ var restartRounds: Int { 100 }
             s.pointee.values[6] += 1
             if s.pointee.values[6] % 3 == 0 {
                 s.pointee.values[13] = Int64(bitPattern: Sys.now())
+                _ = Sys.now()  // a system call is a compiler barrier: the time above is stored before the fault
                 let kernel = UnsafeMutablePointer<UInt64>(bitPattern: UInt(bitPattern: orion_kernel_storage_base()))!
                 s.pointee.values[12] = Int64(bitPattern: kernel.pointee)  // faults
             }
