@@ -23,9 +23,10 @@ extension KernelState {
 
     // MARK: CSpace operations
 
-    /// The destination task of a copy/mint: the caller itself (0xFF) or the task named by a task capability with `.write`.
+    /// The destination task of a copy/mint: the caller itself (`Syscall.ownTaskSlot`) or the task named by a task
+    /// capability with `.write`.
     mutating func destinationTask(_ caller: UInt8, taskSlot: UInt64) -> TaskID? {
-        if taskSlot == 0xFF { return TaskID(caller) }
+        if taskSlot == Syscall.ownTaskSlot { return TaskID(caller) }
         guard let (t, _) = object(caller, slot: taskSlot, kind: .task, rights: .write) else { return nil }
         guard t < taskCount else {
             finish(caller, error: .invalidArgument)
