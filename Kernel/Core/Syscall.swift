@@ -26,7 +26,7 @@ public enum Syscall: UInt64, Sendable {
     case queueSend = 10
     /// queueReceive(queueSlot, buffer, capacity) -> length.
     case queueReceive = 11
-    /// capCopy(fromSlot, toTaskSlot or 0xFF for self, toSlot).
+    /// capCopy(fromSlot, toTaskSlot or 0xFF (`ownTaskSlot`) for self, toSlot).
     case capCopy = 12
     /// capMint(fromSlot, toTaskSlot or 0xFF, toSlot, rights, badge).
     case capMint = 13
@@ -55,6 +55,11 @@ public enum Syscall: UInt64, Sendable {
     case faultInfo = 24
     /// restartTask(taskIndex) -> new generation: the supervisor only; see `KernelState.restart`.
     case restartTask = 25
+}
+
+extension Syscall {
+    /// The `toTaskSlot` argument of `capCopy`/`capMint` that names the calling task itself.
+    public static let ownTaskSlot: UInt64 = 0xFF
 }
 
 /// Why a system call failed; returned negated in the first result register.
