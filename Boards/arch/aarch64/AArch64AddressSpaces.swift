@@ -105,9 +105,9 @@ func a64WriteAbort(esr: UInt64, far: UInt64, to console: inout Console) -> Bool 
     default: return false
     }
     if instruction {
-        console.write("instruction abort (execute) at ")
+        console.write("instruction abort execute at ")
     } else {
-        console.write(esr & (1 << 6) != 0 ? "data abort (write) at " : "data abort (read) at ")
+        console.write(esr & (1 << 6) != 0 ? "data abort write at " : "data abort read at ")
     }
     console.write(hex: far)
     console.write(", ")
