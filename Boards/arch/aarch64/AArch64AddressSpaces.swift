@@ -93,7 +93,7 @@ func a64IsAbort(_ esr: UInt64) -> Bool {
     }
 }
 
-/// The cause of a synchronous exception, from ESR_EL1: "data abort (write) at 0x…, permission fault".
+/// The cause of a synchronous exception, from ESR_EL1: "data abort write at 0x…, permission fault".
 /// Returns false when the class is not an abort (nothing written).
 // @implements SWR-KERN-MEM-3
 func a64WriteAbort(esr: UInt64, far: UInt64, to console: inout Console) -> Bool {
