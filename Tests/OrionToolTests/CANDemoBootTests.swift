@@ -8,6 +8,7 @@ import TestSupport
 
 @Suite("CAN demo in QEMU", .serialized)
 struct CANDemoBootTests {
+    // @verifies SWR-KERN-MEM-1
     @Test(arguments: ["qemu-virt-aarch64", "qemu-virt-riscv64"])
     func canDemoExchangesFramesBetweenTwoSJA1000s(_ board: String) throws {
         let run = try OrionExecutable.run(["run", "--board", board, "--app", "can-demo", "--timeout", "120"])
@@ -18,7 +19,6 @@ struct CANDemoBootTests {
         let ioWindow = board == "qemu-virt-aarch64" ? "@0x3eff" : "@0x300"
         #expect(cards.allSatisfy { $0.contains("bar1=io:") && $0.contains(ioWindow) }, "\(run.stdout)")
         // Each controller's registers are in a page apart: a driver task is granted only its own card's page.
-        // @verifies SWR-KERN-MEM-1
         let pages = cards.compactMap { line -> UInt64? in
             guard let bar = line.range(of: "bar1=io:") else { return nil }
             let rest = line[bar.upperBound...]

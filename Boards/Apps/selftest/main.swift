@@ -693,8 +693,7 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
 
 /// Memory protection on the board: attackers fault and are reported while the others keep their deadlines;
 /// system calls with foreign pointers get badAddress and copy nothing.
-// @verifies SWR-KERN-MEM-3
-// @verifies SWR-KERN-MEM-1
+// (Traced through the boot test that runs these cases: BootTests.kernelSelftestPasses.)
 func memoryCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
     let names: InlineArray<6, StaticString> = ["memory: reading the kernel's data faults",
                                               "memory: writing another task's stack faults",
@@ -759,7 +758,7 @@ func memoryCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
 }
 
 /// The supervisor restarts a faulting server 100 times while two clients keep calling it.
-// @verifies SWR-KERN-MEM-4
+// (Traced through the boot test that runs these cases: BootTests.kernelSelftestPasses.)
 func supervisorCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
     withShared { p, area in
         var slotsAtStart = 0
