@@ -280,8 +280,8 @@ func ticks(atNs ns: UInt64) -> UInt64 {
 
 /// Picks the frame to resume: waits (interrupts masked, WFI) while nothing is ready, writes pending system
 /// call results into the chosen task's frame, programs the one-shot timer, or leaves the task world.
-func resume<Slot: KernelSlot>(_ slot: Slot.Type, _ chosen: TaskID?) -> UnsafeMutablePointer<UInt64> {
-    var decision = chosen
+func resume<Slot: KernelSlot>(_ slot: Slot.Type, _ chosen: UInt8) -> UnsafeMutablePointer<UInt64> {
+    var next = chosen
     while true {
         drainEvents(Slot.self)
         while let task = Slot.with({ $0.takeRestartRequest() }) { restartTaskImage(Slot.self, task.index) }
@@ -291,7 +291,7 @@ func resume<Slot: KernelSlot>(_ slot: Slot.Type, _ chosen: TaskID?) -> UnsafeMut
             taskWorldEnd = .timeLimit
             Arch.returnToBoot()
         }
-        if decision != nil { break }
+        if next != TaskControlBlock.none { break }
         let (live, progress) = Slot.with { ($0.liveTasks, $0.canProgress) }
         if live == 0 {
             taskWorldEnd = .allTasksEnded
@@ -303,20 +303,19 @@ func resume<Slot: KernelSlot>(_ slot: Slot.Type, _ chosen: TaskID?) -> UnsafeMut
         }
         programTimer(Slot.self)
         if let line = Arch.waitForInterrupt() {
-            decision = Slot.with { $0.interrupt(line: line, nowNs: runtimeNowNs()) }
+            next = Slot.with { $0.interrupt(line: line, nowNs: runtimeNowNs()) }
         } else {
             let counter = systemCounter()  // first thing after the idle wait saw the timer fire
             probeTimerLatency(counter: counter)
             armedTimerTicks = 0
-            decision = Slot.with { $0.timerInterrupt(nowNs: runtimeNs(ticks: counter)) }
+            next = Slot.with { $0.timerInterrupt(nowNs: runtimeNs(ticks: counter)) }
         }
     }
-    guard let next = decision else { Arch.returnToBoot() }
-    if let (r0, r1) = Slot.with({ $0.takeResult(of: next.raw) }) {
-        TaskFrames.setResult(next.index, r0, r1)
+    if let (r0, r1) = Slot.with({ $0.takeResult(of: next) }) {
+        TaskFrames.setResult(Int(next), r0, r1)
     }
     programTimer(Slot.self)
-    return TaskFrames.frame(next.index)
+    return TaskFrames.frame(Int(next))
 }
 
 /// Starts task `index` again from its image after the kernel restarted it (a supervisor's `restartTask`):
@@ -421,7 +420,7 @@ func taskName(_ index: Int) -> StaticString {
 func handleTaskTrap<Slot: KernelSlot>(_ slot: Slot.Type, _ trap: TaskTrap, frame: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePointer<UInt64> {
     let counter = systemCounter()
     let now = runtimeNs(ticks: counter)
-    let next: TaskID?
+    let next: UInt8
     switch trap {
     case .syscall(let number, let args):
         if number == Syscall.debugWrite.rawValue {
@@ -484,7 +483,7 @@ func debugWrite<Slot: KernelSlot>(_ slot: Slot.Type, address: UInt, length: Int)
     return true
 }
 
-nonisolated(unsafe) var taskWorldFirst: TaskID? = nil
+nonisolated(unsafe) var taskWorldFirst: UInt8 = TaskControlBlock.none
 
 /// Called by the run-tasks assembly once the boot context is saved: the frame of the first task.
 @_cdecl("orion_task_world_first_frame")
