@@ -280,8 +280,8 @@ func ticks(atNs ns: UInt64) -> UInt64 {
 
 /// Picks the frame to resume: waits (interrupts masked, WFI) while nothing is ready, writes pending system
 /// call results into the chosen task's frame, programs the one-shot timer, or leaves the task world.
-func resume<Slot: KernelSlot>(_ slot: Slot.Type, _ chosen: UInt8) -> UnsafeMutablePointer<UInt64> {
-    var next = chosen
+func resume<Slot: KernelSlot>(_ slot: Slot.Type, _ chosen: TaskID?) -> UnsafeMutablePointer<UInt64> {
+    var decision = chosen
     while true {
         drainEvents(Slot.self)
         while let task = Slot.with({ $0.takeRestartRequest() }) { restartTaskImage(Slot.self, task.index) }
@@ -291,7 +291,7 @@ func resume<Slot: KernelSlot>(_ slot: Slot.Type, _ chosen: UInt8) -> UnsafeMutab
             taskWorldEnd = .timeLimit
             Arch.returnToBoot()
         }
-        if next != TaskControlBlock.none { break }
+        if decision != nil { break }
         let (live, progress) = Slot.with { ($0.liveTasks, $0.canProgress) }
         if live == 0 {
             taskWorldEnd = .allTasksEnded
@@ -303,19 +303,20 @@ func resume<Slot: KernelSlot>(_ slot: Slot.Type, _ chosen: UInt8) -> UnsafeMutab
         }
         programTimer(Slot.self)
         if let line = Arch.waitForInterrupt() {
-            next = Slot.with { $0.interrupt(line: line, nowNs: runtimeNowNs()) }
+            decision = Slot.with { $0.interrupt(line: line, nowNs: runtimeNowNs()) }
         } else {
             let counter = systemCounter()  // first thing after the idle wait saw the timer fire
             probeTimerLatency(counter: counter)
             armedTimerTicks = 0
-            next = Slot.with { $0.timerInterrupt(nowNs: runtimeNs(ticks: counter)) }
+            decision = Slot.with { $0.timerInterrupt(nowNs: runtimeNs(ticks: counter)) }
         }
     }
-    if let (r0, r1) = Slot.with({ $0.takeResult(of: next) }) {
-        TaskFrames.setResult(Int(next), r0, r1)
+    guard let next = decision else { Arch.returnToBoot() }
+    if let (r0, r1) = Slot.with({ $0.takeResult(of: next.raw) }) {
+        TaskFrames.setResult(next.index, r0, r1)
     }
     programTimer(Slot.self)
-    return TaskFrames.frame(Int(next))
+    return TaskFrames.frame(next.index)
 }
 
 /// Starts task `index` again from its image after the kernel restarted it (a supervisor's `restartTask`):
@@ -420,7 +421,7 @@ func taskName(_ index: Int) -> StaticString {
 func handleTaskTrap<Slot: KernelSlot>(_ slot: Slot.Type, _ trap: TaskTrap, frame: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePointer<UInt64> {
     let counter = systemCounter()
     let now = runtimeNs(ticks: counter)
-    let next: UInt8
+    let next: TaskID?
     switch trap {
     case .syscall(let number, let args):
         if number == Syscall.debugWrite.rawValue {
@@ -483,7 +484,7 @@ func debugWrite<Slot: KernelSlot>(_ slot: Slot.Type, address: UInt, length: Int)
     return true
 }
 
-nonisolated(unsafe) var taskWorldFirst: UInt8 = TaskControlBlock.none
+nonisolated(unsafe) var taskWorldFirst: TaskID? = nil
 
 /// Called by the run-tasks assembly once the boot context is saved: the frame of the first task.
 @_cdecl("orion_task_world_first_frame")

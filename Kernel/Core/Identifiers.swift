@@ -1,7 +1,7 @@
 // Typed identifiers the kernel's tables are indexed by: tasks and priorities.
 
 /// A task's index in the kernel's static task table (0 ..< `TaskID.capacity`).
-public struct TaskID: Equatable, Hashable, Comparable, Sendable {
+public struct TaskID: Equatable, Hashable, Comparable, Sendable, ExpressibleByIntegerLiteral {
     /// The most tasks an image can declare.
     public static let capacity = 64
     /// The table index.
@@ -9,6 +9,9 @@ public struct TaskID: Equatable, Hashable, Comparable, Sendable {
 
     /// The task at table index `raw` (must be below `capacity`).
     public init(_ raw: UInt8) { self.raw = raw }
+
+    /// Task `value` (a literal table index, as tests and tables write them).
+    public init(integerLiteral value: UInt8) { self.raw = value }
 
     /// The table index as an `Int`.
     public var index: Int { Int(raw) }

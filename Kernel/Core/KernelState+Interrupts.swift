@@ -71,7 +71,7 @@ extension KernelState {
     /// notification (the line stays masked until `interruptAck`), then schedules like a timer interrupt.
     /// An unbound line is left masked and ignored. O(bindings + log n).
     // @implements SWR-KERN-IRQ-1
-    public mutating func interrupt(line: UInt32, nowNs: UInt64) -> UInt8 {
+    public mutating func interrupt(line: UInt32, nowNs: UInt64) -> TaskID? {
         charge(nowNs: nowNs)
         if let i = binding(ofLine: line) {
             interrupts[i].masked = true

@@ -87,7 +87,10 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     public internal(set) var supervision = Supervision()
     /// Notable events for the board to print.
     public var events = KernelEventLog()
-    /// The task on the CPU, or `TaskControlBlock.none` while idle.
+    /// The task on the CPU, nil while idle: the scheduling decision every kernel entry returns.
+    public var running: TaskID? { current == TaskControlBlock.none ? nil : TaskID(current) }
+    /// The task on the CPU as a table index, or `TaskControlBlock.none` while idle (the kernel's own
+    /// bookkeeping; the entry points return `running`).
     public internal(set) var current: UInt8 = TaskControlBlock.none
     /// Context switches made (a different task dispatched).
     public private(set) var switches: UInt64 = 0
@@ -120,7 +123,7 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     }
 
     /// Schedules every task's first release at `startNs` + its offset and picks the first task.
-    public mutating func start(nowNs: UInt64) -> UInt8 {
+    public mutating func start(nowNs: UInt64) -> TaskID? {
         var i = 0
         while i < taskCount {
             tasks[i].wakeNs &+= nowNs
@@ -134,7 +137,7 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     // MARK: Entry points
 
     /// Handles a timer interrupt: charges the running task, releases due tasks, reschedules.
-    public mutating func timerInterrupt(nowNs: UInt64) -> UInt8 {
+    public mutating func timerInterrupt(nowNs: UInt64) -> TaskID? {
         charge(nowNs: nowNs)
         releaseDue(nowNs: nowNs)
         return schedule(nowNs: nowNs)
@@ -143,7 +146,7 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     /// Stops the running task after a fault (the board has printed its registers); `info` (what the board
     /// decoded: access kind and address) goes into the task's fault record and the supervisor is told.
     // @implements SWR-KERN-FAULT-1
-    public mutating func fault(nowNs: UInt64, info: FaultInfo = FaultInfo()) -> UInt8 {
+    public mutating func fault(nowNs: UInt64, info: FaultInfo = FaultInfo()) -> TaskID? {
         let task = current  // before charging: a budget running out at this instant must not hide the fault
         charge(nowNs: nowNs)
         if task != TaskControlBlock.none {
@@ -155,7 +158,7 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
 
     /// Handles system call `number` from the running task; returns the task to run next.
     /// The call is carried out even if the caller's budget ran out on the way in; the throttle follows it.
-    public mutating func syscall(_ number: UInt64, _ args: SyscallArguments, nowNs: UInt64) -> UInt8 {
+    public mutating func syscall(_ number: UInt64, _ args: SyscallArguments, nowNs: UInt64) -> TaskID? {
         account(nowNs: nowNs)
         releaseDue(nowNs: nowNs)
         let caller = current
@@ -270,12 +273,12 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
 
     /// Keeps the running task unless a ready task is more urgent; otherwise dispatches the most urgent.
     // @implements SWR-KERN-SCHED-1
-    mutating func schedule(nowNs: UInt64) -> UInt8 {
+    mutating func schedule(nowNs: UInt64) -> TaskID? {
         if current != TaskControlBlock.none {
             let c = Int(current)
             if tasks[c].state == .running {
                 guard let top = ready.peek(), Policy.isMoreUrgent(tasks[top.index].urgency, than: tasks[c].urgency) else {
-                    return current
+                    return running
                 }
                 makeReady(current, atFront: true)  // preempted: first among its equals
             }
@@ -290,7 +293,7 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
             current = TaskControlBlock.none
         }
         if current != previous && current != TaskControlBlock.none { switches &+= 1 }
-        return current
+        return running
     }
 
     /// Stops `task` (fault or exit) until the supervisor restarts it, and unblocks whoever depended on it:

@@ -44,22 +44,22 @@ struct InterruptBindingTests {
     @Test func interruptWakesTheWaiterAndStaysMaskedUntilAcknowledged() throws {
         var k = KernelState<FixedPriorityPolicy>()
         let (driver, other, binding) = try driverKernel(&k)
-        #expect(k.start(nowNs: 0) == driver.raw)
-        #expect(k.call(.wait, 0) == other.raw)  // the driver blocks on its notification
+        #expect(k.start(nowNs: 0) == driver)
+        #expect(k.call(.wait, 0) == other)  // the driver blocks on its notification
         #expect(k.tasks[driver.index].state == .blockedNotification)
         // The line fires while the other task runs: the driver preempts it with the binding's bits.
-        #expect(k.interrupt(line: 38, nowNs: 1000) == driver.raw)
+        #expect(k.interrupt(line: 38, nowNs: 1000) == driver)
         #expect(k.takeResult(of: driver.raw)! == (0, 0x10))
         #expect(k.interrupts[binding].masked == true)
         #expect(k.interrupts[binding].count == 1)
         #expect(k.takeLineToUnmask() == nil)  // nothing to unmask before the acknowledgement
-        #expect(k.call(.interruptAck, 1) == driver.raw)
+        #expect(k.call(.interruptAck, 1) == driver)
         #expect(k.takeResult(of: driver.raw)! == (0, 0))
         #expect(k.interrupts[binding].masked == false)
         #expect(k.takeLineToUnmask() == 38)
         #expect(k.takeLineToUnmask() == nil)
         // A second acknowledgement changes nothing: the line is not masked.
-        #expect(k.call(.interruptAck, 1) == driver.raw)
+        #expect(k.call(.interruptAck, 1) == driver)
         #expect(k.takeLineToUnmask() == nil)
     }
 
@@ -67,9 +67,9 @@ struct InterruptBindingTests {
     @Test func interruptBeforeTheWaitIsKept() throws {
         var k = KernelState<FixedPriorityPolicy>()
         let (driver, _, _) = try driverKernel(&k)
-        #expect(k.start(nowNs: 0) == driver.raw)
-        #expect(k.interrupt(line: 38, nowNs: 10) == driver.raw)  // fires while the driver runs: no switch
-        #expect(k.call(.wait, 0) == driver.raw)                  // the bits are waiting: no block
+        #expect(k.start(nowNs: 0) == driver)
+        #expect(k.interrupt(line: 38, nowNs: 10) == driver)  // fires while the driver runs: no switch
+        #expect(k.call(.wait, 0) == driver)                  // the bits are waiting: no block
         #expect(k.takeResult(of: driver.raw)! == (0, 0x10))
     }
 
@@ -77,8 +77,8 @@ struct InterruptBindingTests {
     @Test func unboundLineIsIgnored() throws {
         var k = KernelState<FixedPriorityPolicy>()
         let (driver, _, binding) = try driverKernel(&k)
-        #expect(k.start(nowNs: 0) == driver.raw)
-        #expect(k.interrupt(line: 37, nowNs: 10) == driver.raw)
+        #expect(k.start(nowNs: 0) == driver)
+        #expect(k.interrupt(line: 37, nowNs: 10) == driver)
         #expect(k.notifications[3].word == 0)
         #expect(k.interrupts[binding].count == 0)
     }
@@ -88,16 +88,16 @@ struct InterruptBindingTests {
     @Test func acknowledgeNeedsTheInterruptCapability() throws {
         var k = KernelState<FixedPriorityPolicy>()
         let (driver, other, binding) = try driverKernel(&k)
-        #expect(k.start(nowNs: 0) == driver.raw)
+        #expect(k.start(nowNs: 0) == driver)
         _ = k.interrupt(line: 38, nowNs: 10)
-        #expect(k.call(.interruptAck, 0) == driver.raw)  // slot 0 is the notification
+        #expect(k.call(.interruptAck, 0) == driver)  // slot 0 is the notification
         #expect(k.takeResult(of: driver.raw)!.0 == -SyscallError.wrongObject.rawValue)
-        #expect(k.call(.interruptAck, 9) == driver.raw)  // empty slot
+        #expect(k.call(.interruptAck, 9) == driver)  // empty slot
         #expect(k.takeResult(of: driver.raw)!.0 == -SyscallError.invalidCapability.rawValue)
         // A read-only copy may not acknowledge.
         try k.capabilities.install(Capability(object: ObjectRef(kind: .interrupt, index: UInt8(binding)), rights: .read),
                                    at: SlotRef(task: driver, slot: 2))
-        #expect(k.call(.interruptAck, 2) == driver.raw)
+        #expect(k.call(.interruptAck, 2) == driver)
         #expect(k.takeResult(of: driver.raw)!.0 == -SyscallError.insufficientRights.rawValue)
         #expect(k.interrupts[binding].masked == true)
         #expect(k.takeLineToUnmask() == nil)
@@ -108,13 +108,13 @@ struct InterruptBindingTests {
     @Test func waitUntilReturnsNoBitsAtTheDeadline() throws {
         var k = KernelState<FixedPriorityPolicy>()
         let (driver, other, _) = try driverKernel(&k)
-        #expect(k.start(nowNs: 0) == driver.raw)
-        #expect(k.call(.waitUntil, 0, 5000, now: 100) == other.raw)
+        #expect(k.start(nowNs: 0) == driver)
+        #expect(k.call(.waitUntil, 0, 5000, now: 100) == other)
         #expect(k.nextTimerDeadlineNs() == 5000)
-        #expect(k.timerInterrupt(nowNs: 5000) == driver.raw)
+        #expect(k.timerInterrupt(nowNs: 5000) == driver)
         #expect(k.takeResult(of: driver.raw)! == (0, 0))
         // A deadline already past returns at once.
-        #expect(k.call(.waitUntil, 0, 10, now: 6000) == driver.raw)
+        #expect(k.call(.waitUntil, 0, 10, now: 6000) == driver)
         #expect(k.takeResult(of: driver.raw)! == (0, 0))
     }
 
@@ -122,9 +122,9 @@ struct InterruptBindingTests {
     @Test func interruptBeforeTheDeadlineCancelsTheTimeout() throws {
         var k = KernelState<FixedPriorityPolicy>()
         let (driver, other, _) = try driverKernel(&k)
-        #expect(k.start(nowNs: 0) == driver.raw)
-        #expect(k.call(.waitUntil, 0, 5000, now: 100) == other.raw)
-        #expect(k.interrupt(line: 38, nowNs: 200) == driver.raw)
+        #expect(k.start(nowNs: 0) == driver)
+        #expect(k.call(.waitUntil, 0, 5000, now: 100) == other)
+        #expect(k.interrupt(line: 38, nowNs: 200) == driver)
         #expect(k.takeResult(of: driver.raw)! == (0, 0x10))
         #expect(k.nextTimerDeadlineNs() == nil)  // the deadline left the timed heap with the wake-up
         #expect(k.tasks[driver.index].waitTimed == false)
@@ -133,9 +133,9 @@ struct InterruptBindingTests {
     @Test func aWaiterOnABoundNotificationIsNoDeadlock() throws {
         var k = KernelState<FixedPriorityPolicy>()
         let (driver, other, _) = try driverKernel(&k)
-        #expect(k.start(nowNs: 0) == driver.raw)
-        #expect(k.call(.wait, 0) == other.raw)
-        #expect(k.call(.exitTask) == TaskControlBlock.none)
+        #expect(k.start(nowNs: 0) == driver)
+        #expect(k.call(.wait, 0) == other)
+        #expect(k.call(.exitTask) == nil)
         #expect(k.canProgress == true)  // only an interrupt can wake the driver now, and one may come
         _ = k.interrupt(line: 38, nowNs: 300)
         #expect(k.current == driver.raw)

@@ -15,13 +15,13 @@ func simulate<P: SchedulingPolicy>(_ kernel: inout KernelState<P>, wcet: [UInt64
     while now < untilNs, steps < 1_000_000 {
         steps += 1
         let timer = kernel.nextTimerDeadlineNs() ?? UInt64.max
-        if current == TaskControlBlock.none {
+        if current == nil {
             guard timer != UInt64.max else { return }
             now = timer
             current = kernel.timerInterrupt(nowNs: now)
             continue
         }
-        let c = Int(current)
+        let c = current!.index
         let finish = now + remaining[c]
         if finish <= timer {
             now = finish
@@ -83,11 +83,11 @@ struct KernelStateTests {
         #expect(k.tasks[0].state == .faulted)
         // The survivor keeps its period; the faulted task is never released again.
         var now = msNs
-        var current: UInt8 = 1
+        var current: TaskID? = 1
         for _ in 0..<5 {
             now += msNs / 2
             current = k.syscall(Syscall.waitForNextPeriod.rawValue, SyscallArguments(), nowNs: now)
-            #expect(current == TaskControlBlock.none)
+            #expect(current == nil)
             let next = k.nextTimerDeadlineNs()
             #expect(next != nil)
             now = next ?? now
@@ -126,8 +126,8 @@ struct ChattyTests {
         var current = k.start(nowNs: now)
         while now < 300 * msNs {
             let timer = k.nextTimerDeadlineNs() ?? UInt64.max
-            if current == TaskControlBlock.none { now = timer; current = k.timerInterrupt(nowNs: now); continue }
-            let c = Int(current)
+            if current == nil { now = timer; current = k.timerInterrupt(nowNs: now); continue }
+            let c = current!.index
             let step = min(10_000, remaining[c])
             if now + step > timer { remaining[c] -= timer - now; now = timer; current = k.timerInterrupt(nowNs: now); continue }
             now += step
@@ -148,7 +148,7 @@ struct ChattyTests {
 /// Drives system calls on the host as if the given task had trapped (it must be the running task).
 extension KernelState {
     mutating func call(_ number: Syscall, _ a0: UInt64 = 0, _ a1: UInt64 = 0, _ a2: UInt64 = 0, _ a3: UInt64 = 0,
-                       _ a4: UInt64 = 0, now: UInt64 = 0) -> UInt8 {
+                       _ a4: UInt64 = 0, now: UInt64 = 0) -> TaskID? {
         syscall(number.rawValue, SyscallArguments(a0, a1, a2, a3, a4), nowNs: now)
     }
 }
@@ -174,22 +174,22 @@ struct KernelIPCTests {
         let sb = serverBuffer.withUnsafeMutableBytes { UInt64(UInt(bitPattern: $0.baseAddress)) }
         let rb = reply.withUnsafeMutableBytes { UInt64(UInt(bitPattern: $0.baseAddress)) }
         let ab = answer.withUnsafeMutableBytes { UInt64(UInt(bitPattern: $0.baseAddress)) }
-        #expect(k.start(nowNs: 0) == client.raw)           // most urgent first
+        #expect(k.start(nowNs: 0) == client)           // most urgent first
         // The client calls before the server waits: it blocks until the server receives.
-        #expect(k.call(.call, 0, m, 64, rb, 64) == server.raw)
+        #expect(k.call(.call, 0, m, 64, rb, 64) == server)
         #expect(k.tasks[client.index].state == .blockedSend)
-        #expect(k.call(.receive, 0, sb, 64) == server.raw)
+        #expect(k.call(.receive, 0, sb, 64) == server)
         #expect(k.takeResult(of: server.raw)! == (64, 9))   // length and badge
         #expect(k.tasks[server.index].effectivePriority == Priority(30))  // serving a priority-30 client
         #expect(serverBuffer == message)
-        #expect(k.call(.reply, ab, 16) == client.raw)       // the client is more urgent than the server's own 1
+        #expect(k.call(.reply, ab, 16) == client)       // the client is more urgent than the server's own 1
         #expect(k.takeResult(of: client.raw)! == (16, 0))
         #expect(reply.prefix(16).allSatisfy { $0 == 0xAB })
         #expect(k.tasks[server.index].effectivePriority == Priority(1))
         // Over 64 bytes is refused; a slot without the right is denied.
-        #expect(k.call(.call, 0, m, 65, rb, 64) == client.raw)
+        #expect(k.call(.call, 0, m, 65, rb, 64) == client)
         #expect(k.takeResult(of: client.raw)!.0 == -SyscallError.badLength.rawValue)
-        #expect(k.call(.call, 5, m, 1, rb, 64) == client.raw)
+        #expect(k.call(.call, 5, m, 1, rb, 64) == client)
         #expect(k.takeResult(of: client.raw)!.0 == -SyscallError.invalidCapability.rawValue)
         _ = (message, serverBuffer, reply, answer)
     }
@@ -214,44 +214,44 @@ struct KernelIPCTests {
         let address = (0..<5).map { i in buffers[i].withUnsafeMutableBytes { UInt64(UInt(bitPattern: $0.baseAddress)) } }
         func priority(_ t: TaskID) -> Priority { k.tasks[t.index].effectivePriority }
 
-        #expect(k.start(nowNs: 0) == f.raw)
-        #expect(k.call(.sleepUntil, 2 * msNs) == d.raw)                   // f comes back at 2 ms
-        #expect(k.call(.sleepUntil, 1 * msNs) == c.raw)                   // d comes back at 1 ms
-        #expect(k.call(.call, 0, address[2], 8, address[2], 8) == s1.raw) // nobody receives yet: c queues
-        #expect(k.call(.receive, 0, address[1], 8) == s1.raw)             // s1 takes c's call
+        #expect(k.start(nowNs: 0) == f)
+        #expect(k.call(.sleepUntil, 2 * msNs) == d)                   // f comes back at 2 ms
+        #expect(k.call(.sleepUntil, 1 * msNs) == c)                   // d comes back at 1 ms
+        #expect(k.call(.call, 0, address[2], 8, address[2], 8) == s1) // nobody receives yet: c queues
+        #expect(k.call(.receive, 0, address[1], 8) == s1)             // s1 takes c's call
         #expect(priority(s1) == Priority(30))
-        #expect(k.call(.call, 1, address[1], 8, address[1], 8) == s2.raw) // s1 queues on s2's endpoint
-        #expect(k.call(.receive, 0, address[0], 8) == s2.raw)             // s2 takes s1's call
+        #expect(k.call(.call, 1, address[1], 8, address[1], 8) == s2) // s1 queues on s2's endpoint
+        #expect(k.call(.receive, 0, address[0], 8) == s2)             // s2 takes s1's call
         #expect(priority(s2) == Priority(30))                             // through s1, from c
 
         // d wakes, preempts s2 and waits on s1's endpoint: s1 is blocked on s2's reply, so both rise.
-        #expect(k.timerInterrupt(nowNs: 1 * msNs) == d.raw)
-        #expect(k.call(.call, 0, address[3], 8, address[3], 8, now: 1 * msNs) == s2.raw)
+        #expect(k.timerInterrupt(nowNs: 1 * msNs) == d)
+        #expect(k.call(.call, 0, address[3], 8, address[3], 8, now: 1 * msNs) == s2)
         #expect(k.tasks[d.index].state == .blockedSend)
         #expect(priority(s1) == Priority(40))
         #expect(priority(s2) == Priority(40))
 
         // s2 replies; s1 (still serving c, with d waiting) calls s2 again while s2 is busy, not receiving.
-        #expect(k.call(.reply, address[0], 8, now: 1 * msNs) == s1.raw)
+        #expect(k.call(.reply, address[0], 8, now: 1 * msNs) == s1)
         #expect(priority(s2) == Priority(10))
-        #expect(k.call(.call, 1, address[1], 8, address[1], 8, now: 1 * msNs) == s2.raw)
+        #expect(k.call(.call, 1, address[1], 8, address[1], 8, now: 1 * msNs) == s2)
         #expect(k.tasks[s1.index].state == .blockedSend)
         #expect(priority(s2) == Priority(40))                             // a waiting caller lifts s2 too
 
         // f wakes and waits on s1's endpoint: s1, queued on s2's endpoint, rises, and so does s2.
-        #expect(k.timerInterrupt(nowNs: 2 * msNs) == f.raw)
-        #expect(k.call(.call, 0, address[4], 8, address[4], 8, now: 2 * msNs) == s2.raw)
+        #expect(k.timerInterrupt(nowNs: 2 * msNs) == f)
+        #expect(k.call(.call, 0, address[4], 8, address[4], 8, now: 2 * msNs) == s2)
         #expect(priority(s1) == Priority(50))
         #expect(priority(s2) == Priority(50))
 
         // Unwind: s2 serves s1 and replies; s1 replies to c and keeps f's priority while f and d wait.
-        #expect(k.call(.receive, 0, address[0], 8, now: 2 * msNs) == s2.raw)
-        #expect(k.call(.reply, address[0], 8, now: 2 * msNs) == s1.raw)
+        #expect(k.call(.receive, 0, address[0], 8, now: 2 * msNs) == s2)
+        #expect(k.call(.reply, address[0], 8, now: 2 * msNs) == s1)
         #expect(priority(s2) == Priority(10))
-        #expect(k.call(.reply, address[1], 8, now: 2 * msNs) == s1.raw)
+        #expect(k.call(.reply, address[1], 8, now: 2 * msNs) == s1)
         #expect(priority(s1) == Priority(50))
-        #expect(k.call(.receive, 0, address[1], 8, now: 2 * msNs) == s1.raw)  // f first: most urgent caller
-        #expect(k.call(.reply, address[1], 8, now: 2 * msNs) == f.raw)
+        #expect(k.call(.receive, 0, address[1], 8, now: 2 * msNs) == s1)  // f first: most urgent caller
+        #expect(k.call(.reply, address[1], 8, now: 2 * msNs) == f)
         #expect(priority(s1) == Priority(40))                             // d still waits
         _ = buffers
     }
@@ -266,12 +266,12 @@ struct KernelIPCTests {
         try k.capabilities.install(endpoint(0, .write), at: SlotRef(task: client, slot: 0))
         var buffer = [UInt8](repeating: 0, count: 8)
         let b = buffer.withUnsafeMutableBytes { UInt64(UInt(bitPattern: $0.baseAddress)) }
-        #expect(k.start(nowNs: 0) == client.raw)                          // the earlier deadline first
-        #expect(k.call(.call, 0, b, 8, b, 8) == server.raw)
-        #expect(k.call(.receive, 0, b, 8) == server.raw)
+        #expect(k.start(nowNs: 0) == client)                          // the earlier deadline first
+        #expect(k.call(.call, 0, b, 8, b, 8) == server)
+        #expect(k.call(.receive, 0, b, 8) == server)
         #expect(k.tasks[server.index].effectiveDeadlineNs == k.tasks[client.index].deadlineNs)
         #expect(k.tasks[server.index].effectiveDeadlineNs < k.tasks[server.index].deadlineNs)
-        #expect(k.call(.reply, b, 0) == client.raw)
+        #expect(k.call(.reply, b, 0) == client)
         #expect(k.tasks[server.index].effectiveDeadlineNs == k.tasks[server.index].deadlineNs)
         _ = buffer
     }
@@ -284,10 +284,10 @@ struct KernelIPCTests {
         let note = ObjectRef(kind: .notification, index: 2)
         for task in [low, high] { try? k.capabilities.install(Capability(object: note, rights: .read, badge: 0), at: SlotRef(task: task, slot: 0)) }
         try? k.capabilities.install(Capability(object: note, rights: .write, badge: 0x100), at: SlotRef(task: signaller, slot: 0))
-        #expect(k.start(nowNs: 0) == high.raw)
-        #expect(k.call(.wait, 0) == low.raw)               // high blocks
-        #expect(k.call(.wait, 0) == signaller.raw)         // low blocks
-        #expect(k.call(.signal, 0, 0x3) == high.raw)       // the most urgent waiter wakes, with bits | badge
+        #expect(k.start(nowNs: 0) == high)
+        #expect(k.call(.wait, 0) == low)               // high blocks
+        #expect(k.call(.wait, 0) == signaller)         // low blocks
+        #expect(k.call(.signal, 0, 0x3) == high)       // the most urgent waiter wakes, with bits | badge
         #expect(k.takeResult(of: high.raw)! == (0, 0x103))
         #expect(k.tasks[low.index].state == .blockedNotification)
     }
@@ -303,15 +303,15 @@ struct KernelIPCTests {
         var out: [UInt8] = [0xFF]
         let bp = byte.withUnsafeMutableBytes { UInt64(UInt(bitPattern: $0.baseAddress)) }
         let op = out.withUnsafeMutableBytes { UInt64(UInt(bitPattern: $0.baseAddress)) }
-        #expect(k.start(nowNs: 0) == producer.raw)
+        #expect(k.start(nowNs: 0) == producer)
         for i in 0..<MessageQueueObject.capacity {
             byte[0] = UInt8(i)
-            #expect(k.call(.queueSend, 0, bp, 1) == producer.raw)
+            #expect(k.call(.queueSend, 0, bp, 1) == producer)
         }
         byte[0] = 99
-        #expect(k.call(.queueSend, 0, bp, 1) == consumer.raw)   // full: the producer blocks
+        #expect(k.call(.queueSend, 0, bp, 1) == consumer)   // full: the producer blocks
         #expect(k.tasks[producer.index].state == .blockedQueueSend)
-        #expect(k.call(.queueReceive, 0, op, 1) == producer.raw)  // room again: the producer's message goes in
+        #expect(k.call(.queueReceive, 0, op, 1) == producer)  // room again: the producer's message goes in
         #expect(out[0] == 0)
         #expect(k.takeResult(of: consumer.raw)! == (1, 0))
         _ = byte
@@ -344,8 +344,8 @@ struct KernelWakeOrderTests {
             var blockOrder: [Int] = []
             var current = k.start(nowNs: 0)
             // Every receiver runs (most urgent first) and blocks on the empty queue.
-            while current != sender.raw {
-                let r = Int(current)
+            while current != sender {
+                let r = current!.index
                 blockOrder.append(r)
                 let address = buffers[r].withUnsafeMutableBytes { UInt64(UInt(bitPattern: $0.baseAddress)) }
                 current = k.call(.queueReceive, 0, address, 1)
@@ -359,12 +359,12 @@ struct KernelWakeOrderTests {
             for m in 0..<receivers {
                 byte[0] = UInt8(m)
                 let address = byte.withUnsafeMutableBytes { UInt64(UInt(bitPattern: $0.baseAddress)) }
-                #expect(k.current == sender.raw, "round \(round)")
+                #expect(k.running == sender, "round \(round)")
                 let next = k.call(.queueSend, 0, address, 1)
-                woken.append(Int(next))
-                #expect(buffers[Int(next)][0] == UInt8(m), "round \(round): receiver \(next) got the wrong message")
+                woken.append(next!.index)
+                #expect(buffers[next!.index][0] == UInt8(m), "round \(round): receiver \(next) got the wrong message")
                 // The woken receiver (more urgent than the sender) runs; let it end so the sender continues.
-                #expect(k.call(.exitTask) == sender.raw)
+                #expect(k.call(.exitTask) == sender)
             }
             #expect(woken == expected, "round \(round): woke \(woken), expected \(expected)")
         }

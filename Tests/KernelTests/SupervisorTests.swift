@@ -37,8 +37,8 @@ private func install(_ k: inout Kernel, _ kind: ObjectKind, _ index: UInt8, righ
 
 /// Makes system call `call` as the running task (which must be `task`); returns the task to run next.
 private func sys(_ k: inout Kernel, _ task: TaskID, _ call: Syscall, _ a0: UInt64 = 0, _ a1: UInt64 = 0, _ a2: UInt64 = 0,
-                 _ a3: UInt64 = 0, _ a4: UInt64 = 0, now: UInt64) -> UInt8 {
-    #expect(k.current == task.raw, "task \(task.raw) is not running (\(k.current) is)")
+                 _ a3: UInt64 = 0, _ a4: UInt64 = 0, now: UInt64) -> TaskID? {
+    #expect(k.running == task, "task \(task.raw) is not running (\(k.current) is)")
     return k.syscall(call.rawValue, SyscallArguments(a0, a1, a2, a3, a4), nowNs: now)
 }
 
@@ -157,13 +157,13 @@ struct SupervisorTests {
         }
         let receiveBuffer = buffer(), message = buffer(), reply = buffer()
         defer { [receiveBuffer, message, reply].forEach { $0.deallocate() } }
-        #expect(k.start(nowNs: 0) == server.raw)
-        #expect(sys(&k, server, .receive, 0, address(receiveBuffer), 64, now: 1 * us) == TaskControlBlock.none)
-        #expect(k.timerInterrupt(nowNs: 10 * us) == a.raw)
-        #expect(sys(&k, a, .call, 0, address(message), 8, address(reply), 64, now: 11 * us) == server.raw)
+        #expect(k.start(nowNs: 0) == server)
+        #expect(sys(&k, server, .receive, 0, address(receiveBuffer), 64, now: 1 * us) == nil)
+        #expect(k.timerInterrupt(nowNs: 10 * us) == a)
+        #expect(sys(&k, a, .call, 0, address(message), 8, address(reply), 64, now: 11 * us) == server)
         #expect(result(&k, server) == 8)
-        #expect(k.timerInterrupt(nowNs: 20 * us) == b.raw)
-        #expect(sys(&k, b, .call, 0, address(message), 8, address(reply), 64, now: 21 * us) == server.raw)
+        #expect(k.timerInterrupt(nowNs: 20 * us) == b)
+        #expect(sys(&k, b, .call, 0, address(message), 8, address(reply), 64, now: 21 * us) == server)
         #expect(k.tasks[a.index].state == .blockedReply && k.tasks[b.index].state == .blockedSend)
         // The queued caller's urgency is inherited by the server.
         #expect(k.tasks[server.index].effectivePriority == Priority(30))
@@ -179,7 +179,7 @@ struct SupervisorTests {
         // The client being served and the one still queued both run again with serverFaulted.
         #expect(result(&k, a) == failed(.serverFaulted))
         #expect(result(&k, b) == failed(.serverFaulted))
-        #expect(k.tasks[a.index].state == .ready || k.current == a.raw || k.current == b.raw)
+        #expect(k.tasks[a.index].state == .ready || k.running == a || k.running == b)
         #expect(k.endpoints[0].callers.count == 0 && k.endpoints[0].server == TaskControlBlock.none)
         #expect(k.endpoints[0].generation == 1)
         // The fault is recorded even without a supervisor.
@@ -215,7 +215,7 @@ struct SupervisorTests {
         record.initialize(repeating: 0xFFFF, count: 5)
         let recordAddress = UInt64(UInt(bitPattern: record))
         var now = 0 * us
-        #expect(k.start(nowNs: now) == supervisor.raw)
+        #expect(k.start(nowNs: now) == supervisor)
         now += us
         _ = sys(&k, supervisor, .faultInfo, 1, recordAddress, now: now)
         #expect(result(&k, supervisor) == 0)
@@ -225,10 +225,10 @@ struct SupervisorTests {
         _ = sys(&k, supervisor, .faultInfo, 1, 0, now: now)
         #expect(result(&k, supervisor) == failed(.badAddress))
         // The plain task may not read fault records; it faults, and its record says how.
-        #expect(sys(&k, supervisor, .exitTask, now: now) == plain.raw)
+        #expect(sys(&k, supervisor, .exitTask, now: now) == plain)
         _ = sys(&k, plain, .faultInfo, 0, recordAddress, now: now)
         #expect(result(&k, plain) == failed(.notPrivileged))
-        #expect(k.fault(nowNs: 5 * us, info: FaultInfo(kind: .execute, address: 0x4000_1000)) == privileged.raw)
+        #expect(k.fault(nowNs: 5 * us, info: FaultInfo(kind: .execute, address: 0x4000_1000)) == privileged)
         _ = sys(&k, privileged, .faultInfo, 1, recordAddress, now: 6 * us)
         #expect(k.takeResult(of: privileged.raw)! == (0, 0))  // (success, current generation 0)
         #expect(record[0] == 1 && record[1] == 0 && record[2] == UInt64(FaultKind.execute.rawValue))
@@ -247,12 +247,12 @@ struct SupervisorTests {
         let supervisor = try declare(&k, priority: 30)
         let other = try declare(&k, priority: 20, privileged: true)
         try k.setSupervisor(supervisor, notification: 0, bits: 1)
-        #expect(k.start(nowNs: 0) == supervisor.raw)
+        #expect(k.start(nowNs: 0) == supervisor)
         _ = sys(&k, supervisor, .restartTask, UInt64(supervisor.raw), now: us)
         #expect(result(&k, supervisor) == failed(.invalidArgument))
         _ = sys(&k, supervisor, .restartTask, 2, now: us)
         #expect(result(&k, supervisor) == failed(.invalidArgument))
-        #expect(sys(&k, supervisor, .sleepUntil, 100 * us, now: us) == other.raw)
+        #expect(sys(&k, supervisor, .sleepUntil, 100 * us, now: us) == other)
         _ = sys(&k, other, .restartTask, 0, now: 2 * us)  // privileged is not enough
         #expect(result(&k, other) == failed(.notPrivileged))
         #expect(k.tasks[supervisor.index].generation == 0 && k.supervision.restarts == 0)
@@ -273,13 +273,13 @@ struct SupervisorTests {
         let receiveBuffer = buffer(), message = buffer(), reply = buffer()
         defer { [receiveBuffer, message, reply].forEach { $0.deallocate() } }
         reply.storeBytes(of: 0x5A5A, as: UInt64.self)
-        #expect(k.start(nowNs: 0) == server.raw)
-        #expect(sys(&k, server, .receive, 0, address(receiveBuffer), 64, now: us) == TaskControlBlock.none)
-        #expect(k.timerInterrupt(nowNs: 10 * us) == client.raw)
-        #expect(sys(&k, client, .call, 0, address(message), 8, address(reply), 64, now: 11 * us) == server.raw)
-        #expect(k.timerInterrupt(nowNs: 20 * us) == queued.raw)
-        #expect(sys(&k, queued, .call, 0, address(message), 8, address(reply), 64, now: 21 * us) == server.raw)
-        #expect(k.timerInterrupt(nowNs: 25 * us) == supervisor.raw)
+        #expect(k.start(nowNs: 0) == server)
+        #expect(sys(&k, server, .receive, 0, address(receiveBuffer), 64, now: us) == nil)
+        #expect(k.timerInterrupt(nowNs: 10 * us) == client)
+        #expect(sys(&k, client, .call, 0, address(message), 8, address(reply), 64, now: 11 * us) == server)
+        #expect(k.timerInterrupt(nowNs: 20 * us) == queued)
+        #expect(sys(&k, queued, .call, 0, address(message), 8, address(reply), 64, now: 21 * us) == server)
+        #expect(k.timerInterrupt(nowNs: 25 * us) == supervisor)
         let budgetBefore = k.tasks[server.index].cpuNs
         _ = sys(&k, supervisor, .restartTask, UInt64(server.raw), now: 26 * us)
         #expect(k.takeResult(of: supervisor.raw)! == (0, 1))
@@ -312,14 +312,14 @@ struct SupervisorTests {
         try k.setSupervisor(supervisor, notification: 0, bits: 1)
         let receiveBuffer = buffer(), message = buffer(), reply = buffer()
         defer { [receiveBuffer, message, reply].forEach { $0.deallocate() } }
-        #expect(k.start(nowNs: 0) == server.raw)
+        #expect(k.start(nowNs: 0) == server)
         _ = sys(&k, server, .receive, 0, address(receiveBuffer), 64, now: us)
-        #expect(k.timerInterrupt(nowNs: 10 * us) == waiting.raw)
+        #expect(k.timerInterrupt(nowNs: 10 * us) == waiting)
         _ = sys(&k, waiting, .call, 0, address(message), 8, address(reply), 64, now: 11 * us)
-        #expect(k.timerInterrupt(nowNs: 20 * us) == queued.raw)
+        #expect(k.timerInterrupt(nowNs: 20 * us) == queued)
         _ = sys(&k, queued, .call, 0, address(message), 8, address(reply), 64, now: 21 * us)
         #expect(k.tasks[server.index].effectivePriority == Priority(30))
-        #expect(k.timerInterrupt(nowNs: 25 * us) == supervisor.raw)
+        #expect(k.timerInterrupt(nowNs: 25 * us) == supervisor)
         // Restart both clients: out of the queue, and the server forgets the one it serves.
         _ = sys(&k, supervisor, .restartTask, UInt64(queued.raw), now: 26 * us)
         _ = sys(&k, supervisor, .restartTask, UInt64(waiting.raw), now: 27 * us)
@@ -331,8 +331,8 @@ struct SupervisorTests {
         // The server's reply finds no client: nothing is written into the new generation's memory.
         reply.storeBytes(of: 0x77, as: UInt64.self)
         _ = sys(&k, supervisor, .sleepUntil, 1_000 * us, now: 28 * us)
-        while k.current != server.raw {
-            #expect(k.current != TaskControlBlock.none)
+        while k.running != server {
+            #expect(k.running != nil)
             _ = sys(&k, TaskID(k.current), .sleepUntil, 1_000 * us, now: 29 * us)  // the restarted clients
         }
         _ = sys(&k, server, .reply, address(message), 8, now: 30 * us)
@@ -353,7 +353,7 @@ struct SupervisorTests {
         // b (the most urgent client) runs first; let it sleep, then a calls through its stale capability.
         #expect(k.current == 2)
         _ = sys(&k, TaskID(2), .sleepUntil, 10_000 * us, now: 31 * us)
-        #expect(k.current == a.raw)
+        #expect(k.running == a)
         _ = sys(&k, a, .call, 0, address(message), 8, address(reply), 64, now: 32 * us)
         #expect(result(&k, a) == failed(.serverRestarted))
         #expect(k.endpoints[0].callers.count == 0)  // nothing queued, nothing delivered
@@ -367,12 +367,12 @@ struct SupervisorTests {
         #expect(result(&k, a) == 0)
         #expect(k.capabilities.capability(at: SlotRef(task: a, slot: 3))?.generation == 1)
         // The fresh capability queues the call again (no server yet: the faulted one is not restarted).
-        #expect(sys(&k, a, .call, 2, address(message), 8, address(reply), 64, now: 35 * us) == TaskControlBlock.none)
+        #expect(sys(&k, a, .call, 2, address(message), 8, address(reply), 64, now: 35 * us) == nil)
         #expect(k.tasks[a.index].state == .blockedSend)
         // The restarted server receives it: the caller admitted in generation 1 is served by generation 1.
         try k.restart(server, nowNs: 40 * us)
         #expect(k.takeRestartRequest() == server)
-        #expect(k.timerInterrupt(nowNs: 40 * us) == server.raw)
+        #expect(k.timerInterrupt(nowNs: 40 * us) == server)
         let receiveBuffer = buffer()
         defer { receiveBuffer.deallocate() }
         _ = sys(&k, server, .receive, 0, address(receiveBuffer), 64, now: 41 * us)
@@ -413,7 +413,7 @@ struct SupervisorTests {
         var faultEntry = 0
         var restartCosts: [Int] = []
         var steps = 0
-        while k.supervision.restarts < 100 || current != TaskControlBlock.none {
+        while k.supervision.restarts < 100 || current != nil {
             steps += 1
             guard steps < 2_000_000 else {
                 Issue.record("no progress")
@@ -422,7 +422,7 @@ struct SupervisorTests {
             // The board's part of a restart: reset the task's registers (here: its script) and stack.
             while let t = k.takeRestartRequest() { world.reset(t.index) }
             guard tablesAgree(&k, "step \(steps)") else { break }
-            if current == TaskControlBlock.none {
+            if current == nil {
                 // Idle: every table must be exactly as full as at the first idle moment.
                 let occupancy = Occupancy(&k)
                 if let first = initial {
@@ -447,14 +447,14 @@ struct SupervisorTests {
                 entries += 1
                 continue
             }
-            if faultEntry != 0 && current == server.raw && world.fresh {
+            if faultEntry != 0 && current == server && world.fresh {
                 restartCosts.append(entries - faultEntry)  // fault → supervisor told → restart → running again
                 faultEntry = 0
             }
-            if current == server.raw { world.fresh = false }
-            if let (r0, r1) = k.takeResult(of: current) { world.registers[Int(current)] = (r0, r1) }
+            if current == server { world.fresh = false }
+            if let (r0, r1) = k.takeResult(of: current!.raw) { world.registers[current!.index] = (r0, r1) }
             now += us
-            let action = world.step(Int(current), now: now, queued: k.endpoints[0].callers.count)
+            let action = world.step(current!.index, now: now, queued: k.endpoints[0].callers.count)
             entries += 1
             switch action {
             case .call(let number, let args):
