@@ -55,8 +55,9 @@ extension KernelState {
         return interruptCount - 1
     }
 
-    /// The binding index of `line`, if it is bound.
-    public func binding(ofLine line: UInt32) -> Int? {
+    /// The binding index of `line`, if it is bound. (`mutating` only so that it reads the table in place; see
+    /// `running`.)
+    public mutating func binding(ofLine line: UInt32) -> Int? {
         var i = 0
         while i < interruptCount {
             if interrupts[i].line == line { return i }
@@ -95,12 +96,14 @@ extension KernelState {
 
     /// Whether an interrupt could still wake a blocked task (a waiter on a bound notification).
     var interruptCanWake: Bool {
-        var i = 0
-        while i < interruptCount {
-            if notifications[Int(interrupts[i].notification)].waiters.count > 0 { return true }
-            i += 1
+        mutating get {
+            var i = 0
+            while i < interruptCount {
+                if notifications[Int(interrupts[i].notification)].waiters.count > 0 { return true }
+                i += 1
+            }
+            return false
         }
-        return false
     }
 
     // MARK: System call

@@ -88,7 +88,9 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     /// Notable events for the board to print.
     public var events = KernelEventLog()
     /// The task on the CPU, nil while idle: the scheduling decision every kernel entry returns.
-    public var running: TaskID? { current == TaskControlBlock.none ? nil : TaskID(current) }
+    /// (`mutating` only so that it reads `current` in place: a borrowed read made a debug build copy the whole
+    /// kernel state, 128 KiB, on every kernel entry.)
+    public var running: TaskID? { mutating get { current == TaskControlBlock.none ? nil : TaskID(current) } }
     /// The task on the CPU as a table index, or `TaskControlBlock.none` while idle (the kernel's own
     /// bookkeeping; the entry points return `running`).
     public internal(set) var current: UInt8 = TaskControlBlock.none
@@ -189,8 +191,9 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
 
     /// Whether any task could still run (ready, running or waiting on time). False means every live task
     /// is blocked on IPC with nobody left to wake it.
+    /// (`mutating` only so that it reads the state in place; see `running`.)
     public var canProgress: Bool {
-        current != TaskControlBlock.none || ready.count > 0 || timed.count > 0 || interruptCanWake
+        mutating get { current != TaskControlBlock.none || ready.count > 0 || timed.count > 0 || interruptCanWake }
     }
 
     /// Takes the pending result registers of `task` (the board writes them into its saved frame).

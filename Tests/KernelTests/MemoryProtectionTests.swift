@@ -174,7 +174,7 @@ struct PageTableBuilderTests {
     // @verifies SWR-KERN-MEM-1
     @Test func everyTaskSeesExactlyItsDomain() throws {
         let layout = TaskSetLayout()
-        var k = try layout.kernel()
+        let k = try layout.kernel()
         let host = HostPages(64)
         var pool = host.pool
         var tables: [PageTable<AArch64PageTables>] = []
