@@ -87,7 +87,7 @@ extension TaskSetBuilder {
     /// `.memoryRegion` capability in `slot`: the area is mapped into the task's domain. One region object per
     /// distinct area, shared by every task it is granted to. Ignored after an earlier error; errors are kept.
     // @implements SWR-KERN-MEM-1
-    public mutating func grant<P: SchedulingPolicy>(_ area: MemoryArea, rights: Rights, to task: TaskID?, slot: UInt8,
+    public mutating func grant<P: SchedulingPolicy>(_ area: MemoryArea, rights: Rights, to task: TaskID?, slot: CapSlot,
                                                     in kernel: inout KernelState<P>) {
         guard error == nil, let task else { return }
         var region = -1
@@ -106,14 +106,14 @@ extension TaskSetBuilder {
 
     /// Grants every task declared after this call `area` (read, write) through a capability in `slot`: for
     /// a block that all tasks of a set share with the boot code (a test's record, a demo's counters).
-    public mutating func shareWithEveryTask(_ area: MemoryArea, slot: UInt8) {
+    public mutating func shareWithEveryTask(_ area: MemoryArea, slot: CapSlot) {
         everyTaskArea = area
         everyTaskSlot = slot
     }
 
     /// Grants task `task` a device's registers at `base ..< base + size` (rounded out to whole pages, mapped as
     /// device memory, read and write) through a `.memoryRegion` capability in `slot`.
-    public mutating func grantDevice<P: SchedulingPolicy>(base: UInt64, size: UInt64, to task: TaskID?, slot: UInt8,
+    public mutating func grantDevice<P: SchedulingPolicy>(base: UInt64, size: UInt64, to task: TaskID?, slot: CapSlot,
                                                           in kernel: inout KernelState<P>) {
         let start = PageGeometry.roundDown(base)
         let end = PageGeometry.roundUp(base &+ max(size, 1))

@@ -127,7 +127,7 @@ public struct TaskSetBuilder {
     var stackOffset = 0
     /// An area every task declared from now on is granted (read, write) in `everyTaskSlot`.
     var everyTaskArea: MemoryArea? = nil
-    var everyTaskSlot: UInt8 = 0
+    var everyTaskSlot: CapSlot = 0
     /// The first error met, if any (later declarations are then ignored).
     public internal(set) var error: TaskSetError?
 
@@ -312,7 +312,7 @@ func resume<Slot: KernelSlot>(_ slot: Slot.Type, _ chosen: TaskID?) -> UnsafeMut
         }
     }
     guard let next = decision else { Arch.returnToBoot() }
-    if let (r0, r1) = Slot.with({ $0.takeResult(of: next.raw) }) {
+    if let (r0, r1) = Slot.with({ $0.takeResult(of: next) }) {
         TaskFrames.setResult(next.index, r0, r1)
     }
     programTimer(Slot.self)
@@ -330,7 +330,7 @@ func restartTaskImage<Slot: KernelSlot>(_ slot: Slot.Type, _ index: Int) {
     withUnsafeBytes(of: &zeros) { raw in
         var done = 0
         while done < image.stackBytes {
-            Slot.with { $0.zeroTaskMemory(UInt8(index), image.stackBase + UInt(done), zeros: raw.baseAddress!, length: 64) }
+            Slot.with { $0.zeroTaskMemory(TaskID(UInt8(index)), image.stackBase + UInt(done), zeros: raw.baseAddress!, length: 64) }
             done += 64
         }
     }
@@ -424,14 +424,14 @@ func handleTaskTrap<Slot: KernelSlot>(_ slot: Slot.Type, _ trap: TaskTrap, frame
     let next: TaskID?
     switch trap {
     case .syscall(let number, let args):
-        if number == Syscall.debugWrite.rawValue {
-            let ok = debugWrite(Slot.self, address: UInt(args[0]), length: Int(clamping: args[1]))
-            TaskFrames.setResult(Slot.with { Int($0.current) }, ok ? 0 : -SyscallError.badAddress.rawValue, 0)
+        if number == Syscall.debugWrite.rawValue, let caller = Slot.with({ $0.current }) {
+            let ok = debugWrite(Slot.self, caller, address: UInt(args[0]), length: Int(clamping: args[1]))
+            TaskFrames.setResult(caller.index, ok ? 0 : -SyscallError.badAddress.rawValue, 0)
             return frame
         }
-        if number == Syscall.exitMachine.rawValue {
-            let privileged = Slot.with { $0.current != TaskControlBlock.none && $0.tasks[Int($0.current)].privileged }
-            if privileged { GuestExit.exit(Int32(truncatingIfNeeded: args[0]), platform: Platform()) }
+        if number == Syscall.exitMachine.rawValue, let caller = Slot.with({ $0.current }),
+           Slot.with({ $0.tasks[caller.index].privileged }) {
+            GuestExit.exit(Int32(truncatingIfNeeded: args[0]), platform: Platform())
         }
         next = Slot.with { $0.syscall(number, args, nowNs: now) }
     case .timer:
@@ -441,7 +441,7 @@ func handleTaskTrap<Slot: KernelSlot>(_ slot: Slot.Type, _ trap: TaskTrap, frame
     case .interrupt(let line):
         next = Slot.with { $0.interrupt(line: line, nowNs: now) }
     case .fault:
-        let current = Slot.with { Int($0.current) }
+        let current = Slot.with { $0.current?.index ?? -1 }  // a fault comes from a running task
         Arch.reportFault(taskName: taskName(current), task: current, frame: frame)
         let info = Arch.faultInfo()
         next = Slot.with { $0.fault(nowNs: now, info: info) }
@@ -461,9 +461,8 @@ enum TaskTrap {
 /// Writes the running task's text to the console (at most 256 bytes a call), copied in 64-byte pieces after
 /// the range is checked against the task's domain; false (nothing written) when the task may not read it.
 // @implements SWR-KERN-MEM-2
-func debugWrite<Slot: KernelSlot>(_ slot: Slot.Type, address: UInt, length: Int) -> Bool {
+func debugWrite<Slot: KernelSlot>(_ slot: Slot.Type, _ task: TaskID, address: UInt, length: Int) -> Bool {
     let total = min(max(length, 0), 256)
-    let task = Slot.with { $0.current }
     guard Slot.with({ $0.userCanAccess(task, address, length: total, .read) }) else { return false }
     guard var console = faultConsole else { return true }
     var piece: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)

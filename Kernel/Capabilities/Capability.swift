@@ -61,18 +61,18 @@ public struct Capability: Equatable, Sendable {
 public struct SlotRef: Equatable, Hashable, Sendable {
     /// The task owning the slot.
     public let task: TaskID
-    /// The slot index within that task's slots.
-    public let slot: UInt8
+    /// The slot within that task's slots.
+    public let slot: CapSlot
 
     /// Slot `slot` of `task`.
-    public init(task: TaskID, slot: UInt8) {
+    public init(task: TaskID, slot: CapSlot) {
         self.task = task
         self.slot = slot
     }
 
     /// Whether both the task and the slot index are inside the table.
     public var isValid: Bool {
-        task.index < TaskID.capacity && Int(slot) < CapabilityTable.slotsPerTask
+        task.index < TaskID.capacity && slot.index < CapabilityTable.slotsPerTask
     }
 }
 

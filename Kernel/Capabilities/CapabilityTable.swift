@@ -203,12 +203,12 @@ public struct CapabilityTable: Sendable {
     /// The global index of a valid `ref`, or nil.
     static func index(of ref: SlotRef) -> Int? {
         guard ref.isValid else { return nil }
-        return ref.task.index * slotsPerTask + Int(ref.slot)
+        return ref.task.index * slotsPerTask + ref.slot.index
     }
 
     /// The slot at global index `i`.
     static func slotRef(_ i: Int) -> SlotRef {
-        SlotRef(task: TaskID(UInt8(i / slotsPerTask)), slot: UInt8(i % slotsPerTask))
+        SlotRef(task: TaskID(UInt8(i / slotsPerTask)), slot: CapSlot(UInt8(i % slotsPerTask)))
     }
 
     /// Audits a refusal and returns its error, for `throw deny(...)`.

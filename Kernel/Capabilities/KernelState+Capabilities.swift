@@ -6,14 +6,14 @@ extension KernelState {
 
     /// The object index named by `slot` in `caller`'s CSpace, if it is of `kind` with `rights`; else sets the error.
     // @implements SWR-KERN-CAP-1
-    mutating func object(_ caller: UInt8, slot: UInt64, kind: ObjectKind, rights: Rights) -> (index: Int, badge: UInt64)? {
+    mutating func object(_ caller: TaskID, slot: UInt64, kind: ObjectKind, rights: Rights) -> (index: Int, badge: UInt64)? {
         guard slot < UInt64(CapabilityTable.slotsPerTask) else {
             finish(caller, error: .invalidCapability)
             return nil
         }
         do throws(CapabilityError) {
-            let capability = try capabilities.lookup(SlotRef(task: TaskID(caller), slot: UInt8(slot)), kind: kind,
-                                                     requiring: rights, actor: TaskID(caller))
+            let capability = try capabilities.lookup(SlotRef(task: caller, slot: CapSlot(UInt8(slot))), kind: kind,
+                                                     requiring: rights, actor: caller)
             return (Int(capability.object.index), capability.badge)
         } catch {
             finish(caller, error: SyscallError(error))
@@ -21,12 +21,41 @@ extension KernelState {
         }
     }
 
+    /// The endpoint named by `slot` in `caller`'s CSpace, with the capability's badge; else sets the error.
+    mutating func endpoint(_ caller: TaskID, slot: UInt64, rights: Rights) -> (id: EndpointID, badge: UInt64)? {
+        typedObject(caller, slot: slot, kind: .endpoint, rights: rights, capacity: KernelState.endpointCapacity)
+    }
+
+    /// The notification named by `slot` in `caller`'s CSpace, with the capability's badge; else sets the error.
+    mutating func notification(_ caller: TaskID, slot: UInt64, rights: Rights) -> (id: NotificationID, badge: UInt64)? {
+        typedObject(caller, slot: slot, kind: .notification, rights: rights, capacity: KernelState.notificationCapacity)
+    }
+
+    /// The message queue named by `slot` in `caller`'s CSpace; else sets the error.
+    mutating func queue(_ caller: TaskID, slot: UInt64, rights: Rights) -> QueueID? {
+        let found: (id: QueueID, badge: UInt64)? = typedObject(caller, slot: slot, kind: .queue, rights: rights,
+                                                               capacity: KernelState.queueCapacity)
+        return found?.id
+    }
+
+    /// `object`, typed, and inside its table (a capability naming an index past the table is refused like
+    /// an empty slot).
+    private mutating func typedObject<ID: KernelObjectID>(_ caller: TaskID, slot: UInt64, kind: ObjectKind, rights: Rights,
+                                                          capacity: Int) -> (id: ID, badge: UInt64)? {
+        guard let (index, badge) = object(caller, slot: slot, kind: kind, rights: rights) else { return nil }
+        guard index < capacity else {
+            finish(caller, error: .invalidCapability)
+            return nil
+        }
+        return (ID(UInt8(index)), badge)
+    }
+
     // MARK: CSpace operations
 
     /// The destination task of a copy/mint: the caller itself (`Syscall.ownTaskSlot`) or the task named by a task
     /// capability with `.write`.
-    mutating func destinationTask(_ caller: UInt8, taskSlot: UInt64) -> TaskID? {
-        if taskSlot == Syscall.ownTaskSlot { return TaskID(caller) }
+    mutating func destinationTask(_ caller: TaskID, taskSlot: UInt64) -> TaskID? {
+        if taskSlot == Syscall.ownTaskSlot { return caller }
         guard let (t, _) = object(caller, slot: taskSlot, kind: .task, rights: .write) else { return nil }
         guard t < taskCount else {
             finish(caller, error: .invalidArgument)
@@ -35,9 +64,9 @@ extension KernelState {
         return TaskID(UInt8(t))
     }
 
-    mutating func capabilityCall(_ call: Syscall, caller: UInt8, _ args: SyscallArguments) {
-        let me = TaskID(caller)
-        func slot(_ value: UInt64) -> UInt8? { value < UInt64(CapabilityTable.slotsPerTask) ? UInt8(value) : nil }
+    mutating func capabilityCall(_ call: Syscall, caller: TaskID, _ args: SyscallArguments) {
+        let me = caller
+        func slot(_ value: UInt64) -> CapSlot? { value < UInt64(CapabilityTable.slotsPerTask) ? CapSlot(UInt8(value)) : nil }
         guard let source = slot(args[0]) else {
             finish(caller, error: .invalidCapability)
             return

@@ -3,8 +3,8 @@
 extension KernelState {
     /// Writes audit entry `index` (oldest held = 0) as 16 bytes: sequence u32, actor, operation, task, slot,
     /// outcome (0 granted, 1 denied, 2 removed), error code, count u16, padding; returns entries ever appended.
-    mutating func auditRead(_ caller: UInt8, index: UInt64, buffer: UInt) {
-        guard tasks[Int(caller)].privileged else {
+    mutating func auditRead(_ caller: TaskID, index: UInt64, buffer: UInt) {
+        guard tasks[caller.index].privileged else {
             finish(caller, error: .notPrivileged)
             return
         }
@@ -25,7 +25,7 @@ extension KernelState {
         bytes[4] = entry.actor.raw
         bytes[5] = entry.operation.rawValue
         bytes[6] = entry.slot.task.raw
-        bytes[7] = entry.slot.slot
+        bytes[7] = entry.slot.slot.raw
         switch entry.outcome {
         case .granted:
             bytes[8] = 0
@@ -50,8 +50,8 @@ extension KernelState {
     }
 
     /// Writes a task's state and counters as five u64 words: state, jobs, misses, overruns, cpu ns.
-    mutating func taskInfo(_ caller: UInt8, index: UInt64, buffer: UInt) {
-        guard tasks[Int(caller)].privileged else {
+    mutating func taskInfo(_ caller: TaskID, index: UInt64, buffer: UInt) {
+        guard tasks[caller.index].privileged else {
             finish(caller, error: .notPrivileged)
             return
         }

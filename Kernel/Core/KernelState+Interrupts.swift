@@ -7,7 +7,7 @@ public struct InterruptObject: Sendable {
     /// The line's number at the board's interrupt controller (GIC INTID, PLIC source).
     public var line: UInt32 = 0
     /// The notification the line signals.
-    public var notification: UInt8 = 0
+    public var notification = NotificationID(0)
     /// The bits it ORs into the notification's word.
     public var bits: UInt64 = 0
     /// Fired and not yet acknowledged: the line is masked at the controller.
@@ -48,7 +48,7 @@ extension KernelState {
         guard interruptCount < KernelState.interruptCapacity else { throw .tooManyBindings }
         var binding = InterruptObject()
         binding.line = line
-        binding.notification = UInt8(notification)
+        binding.notification = NotificationID(UInt8(notification))
         binding.bits = bits
         interrupts[interruptCount] = binding
         interruptCount += 1
@@ -77,9 +77,9 @@ extension KernelState {
         if let i = binding(ofLine: line) {
             interrupts[i].masked = true
             interrupts[i].count &+= 1
-            let n = Int(interrupts[i].notification)
-            notifications[n].word |= interrupts[i].bits
-            wakeWaiter(n)
+            let notification = interrupts[i].notification
+            notifications[notification.index].word |= interrupts[i].bits
+            wakeWaiter(notification)
         }
         releaseDue(nowNs: nowNs)
         return schedule(nowNs: nowNs)
@@ -99,7 +99,7 @@ extension KernelState {
         mutating get {
             var i = 0
             while i < interruptCount {
-                if notifications[Int(interrupts[i].notification)].waiters.count > 0 { return true }
+                if notifications[interrupts[i].notification.index].waiters.count > 0 { return true }
                 i += 1
             }
             return false
@@ -111,7 +111,7 @@ extension KernelState {
     /// `interruptAck(slot)`: the holder has serviced the device; its line is unmasked on the way out.
     /// Acknowledging a line that is not masked does nothing.
     // @implements SWR-KERN-IRQ-1
-    mutating func acknowledgeInterrupt(_ caller: UInt8, slot: UInt64) {
+    mutating func acknowledgeInterrupt(_ caller: TaskID, slot: UInt64) {
         guard let (i, _) = object(caller, slot: slot, kind: .interrupt, rights: .write) else { return }
         guard i < interruptCount else {
             finish(caller, error: .invalidArgument)

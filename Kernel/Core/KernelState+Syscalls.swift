@@ -4,14 +4,14 @@
 
 extension KernelState {
     /// Runs one system call for `caller` (the running task).
-    mutating func dispatch(_ call: Syscall, caller: UInt8, _ args: SyscallArguments, nowNs: UInt64) {
-        let c = Int(caller)
+    mutating func dispatch(_ call: Syscall, caller: TaskID, _ args: SyscallArguments, nowNs: UInt64) {
+        let c = caller.index
         switch call {
         case .yield:
             finish(caller)
             tasks[c].state = .ready
-            ready.insert(TaskID(caller), urgency: tasks[c].urgency, atFront: false)
-            current = TaskControlBlock.none
+            ready.insert(caller, urgency: tasks[c].urgency, atFront: false)
+            current = nil
         case .now:
             finish(caller, Int64(bitPattern: nowNs), 0)
         case .sleepUntil:
@@ -20,8 +20,8 @@ extension KernelState {
             if wake > nowNs {
                 tasks[c].state = .sleeping
                 tasks[c].wakeNs = wake
-                timed.insert(TaskID(caller), key: wake)
-                current = TaskControlBlock.none
+                timed.insert(caller, key: wake)
+                current = nil
             }
         case .waitForNextPeriod:
             waitForNextPeriod(caller, nowNs: nowNs)
@@ -68,8 +68,8 @@ extension KernelState {
 
     // MARK: Time
 
-    mutating func waitForNextPeriod(_ caller: UInt8, nowNs: UInt64) {
-        let c = Int(caller)
+    mutating func waitForNextPeriod(_ caller: TaskID, nowNs: UInt64) {
+        let c = caller.index
         guard tasks[c].periodNs != 0 else {
             finish(caller, error: .invalidArgument)
             return
@@ -78,19 +78,19 @@ extension KernelState {
         tasks[c].jobsCompleted &+= 1
         if nowNs > tasks[c].deadlineNs {
             tasks[c].deadlineMisses &+= 1
-            events.record(KernelEvent(timeNs: nowNs, task: TaskID(caller), kind: .deadlineMiss))
+            events.record(KernelEvent(timeNs: nowNs, task: caller, kind: .deadlineMiss))
         }
         let next = tasks[c].releaseNs &+ tasks[c].periodNs
         if next <= nowNs {
             // Late: the next job is already released.
             startJob(c, releaseNs: next)
             tasks[c].state = .ready
-            ready.insert(TaskID(caller), urgency: tasks[c].urgency, atFront: false)
+            ready.insert(caller, urgency: tasks[c].urgency, atFront: false)
         } else {
             tasks[c].state = .waitingForPeriod
             tasks[c].wakeNs = next
-            timed.insert(TaskID(caller), key: next)
+            timed.insert(caller, key: next)
         }
-        current = TaskControlBlock.none
+        current = nil
     }
 }

@@ -88,12 +88,7 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     /// Notable events for the board to print.
     public var events = KernelEventLog()
     /// The task on the CPU, nil while idle: the scheduling decision every kernel entry returns.
-    /// (`mutating` only so that it reads `current` in place: a borrowed read made a debug build copy the whole
-    /// kernel state, 128 KiB, on every kernel entry.)
-    public var running: TaskID? { mutating get { current == TaskControlBlock.none ? nil : TaskID(current) } }
-    /// The task on the CPU as a table index, or `TaskControlBlock.none` while idle (the kernel's own
-    /// bookkeeping; the entry points return `running`).
-    public internal(set) var current: UInt8 = TaskControlBlock.none
+    public internal(set) var current: TaskID? = nil
     /// Context switches made (a different task dispatched).
     public private(set) var switches: UInt64 = 0
 
@@ -149,9 +144,9 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     /// decoded: access kind and address) goes into the task's fault record and the supervisor is told.
     // @implements SWR-KERN-FAULT-1
     public mutating func fault(nowNs: UInt64, info: FaultInfo = FaultInfo()) -> TaskID? {
-        let task = current  // before charging: a budget running out at this instant must not hide the fault
+        let faulting = current  // before charging: a budget running out at this instant must not hide the fault
         charge(nowNs: nowNs)
-        if task != TaskControlBlock.none {
+        if let task = faulting {
             retire(task, as: .faulted, nowNs: nowNs, fault: info)
         }
         releaseDue(nowNs: nowNs)
@@ -163,8 +158,7 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     public mutating func syscall(_ number: UInt64, _ args: SyscallArguments, nowNs: UInt64) -> TaskID? {
         account(nowNs: nowNs)
         releaseDue(nowNs: nowNs)
-        let caller = current
-        guard caller != TaskControlBlock.none, tasks[Int(caller)].state == .running else {
+        guard let caller = current, tasks[caller.index].state == .running else {
             return schedule(nowNs: nowNs)
         }
         if let call = Syscall(rawValue: number) {
@@ -181,8 +175,7 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     /// the task table on every trap.)
     public mutating func nextTimerDeadlineNs() -> UInt64? {
         var deadline = timed.peekKey()
-        let c = Int(current)
-        if current != TaskControlBlock.none, tasks[c].budgetNs != 0, tasks[c].state == .running {
+        if let c = current?.index, tasks[c].budgetNs != 0, tasks[c].state == .running {
             let expiry = tasks[c].dispatchedAtNs &+ tasks[c].remainingBudgetNs
             deadline = min(deadline ?? expiry, expiry)
         }
@@ -193,14 +186,14 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     /// is blocked on IPC with nobody left to wake it.
     /// (`mutating` only so that it reads the state in place; see `running`.)
     public var canProgress: Bool {
-        mutating get { current != TaskControlBlock.none || ready.count > 0 || timed.count > 0 || interruptCanWake }
+        mutating get { current != nil || ready.count > 0 || timed.count > 0 || interruptCanWake }
     }
 
     /// Takes the pending result registers of `task` (the board writes them into its saved frame).
-    public mutating func takeResult(of task: UInt8) -> (Int64, UInt64)? {
-        guard tasks[Int(task)].hasPendingResult else { return nil }
-        tasks[Int(task)].hasPendingResult = false
-        return (tasks[Int(task)].result0, tasks[Int(task)].result1)
+    public mutating func takeResult(of task: TaskID) -> (Int64, UInt64)? {
+        guard tasks[task.index].hasPendingResult else { return nil }
+        tasks[task.index].hasPendingResult = false
+        return (tasks[task.index].result0, tasks[task.index].result1)
     }
 
     // MARK: Time and budgets
@@ -213,8 +206,7 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
 
     /// Charges the running task for the time since it was dispatched.
     mutating func account(nowNs: UInt64) {
-        guard current != TaskControlBlock.none else { return }
-        let t = Int(current)
+        guard let t = current?.index else { return }
         let used = nowNs >= tasks[t].dispatchedAtNs ? nowNs - tasks[t].dispatchedAtNs : 0
         tasks[t].cpuNs &+= used
         tasks[t].dispatchedAtNs = nowNs
@@ -226,15 +218,15 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     /// Throttles the running task until its next period when its budget is used up (counted and logged).
     // @implements SWR-KERN-BUDGET-1
     mutating func enforceBudget(nowNs: UInt64) {
-        guard current != TaskControlBlock.none else { return }
-        let t = Int(current)
+        guard let task = current else { return }
+        let t = task.index
         if tasks[t].budgetNs != 0 && tasks[t].remainingBudgetNs == 0 && tasks[t].state == .running {
             tasks[t].budgetOverruns &+= 1
-            events.record(KernelEvent(timeNs: nowNs, task: TaskID(current), kind: .budgetOverrun))
+            events.record(KernelEvent(timeNs: nowNs, task: task, kind: .budgetOverrun))
             tasks[t].state = .throttled
             tasks[t].wakeNs = tasks[t].releaseNs &+ tasks[t].periodNs
-            timed.insert(TaskID(current), key: tasks[t].wakeNs)
-            current = TaskControlBlock.none
+            timed.insert(task, key: tasks[t].wakeNs)
+            current = nil
         }
     }
 
@@ -249,11 +241,11 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
                 // A `waitUntil` whose deadline came first: back with no bits.
                 notifications[Int(tasks[t].blockedOn)].waiters.remove(task)
                 tasks[t].waitTimed = false
-                finish(UInt8(t), 0, 0)
+                finish(task, 0, 0)
             default:
                 break
             }
-            makeReady(UInt8(t))
+            makeReady(task)
         }
     }
 
@@ -263,67 +255,64 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
         tasks[t].deadlineNs = releaseNs &+ tasks[t].relativeDeadlineNs
         tasks[t].effectiveDeadlineNs = tasks[t].deadlineNs
         tasks[t].remainingBudgetNs = tasks[t].budgetNs
-        refreshInheritance(UInt8(t))
+        refreshInheritance(TaskID(UInt8(t)))
     }
 
     // MARK: Scheduling
 
     /// Puts `task` in the ready structure (behind tasks of equal urgency).
-    mutating func makeReady(_ task: UInt8, atFront: Bool = false) {
-        tasks[Int(task)].state = .ready
-        ready.insert(TaskID(task), urgency: tasks[Int(task)].urgency, atFront: atFront)
+    mutating func makeReady(_ task: TaskID, atFront: Bool = false) {
+        tasks[task.index].state = .ready
+        ready.insert(task, urgency: tasks[task.index].urgency, atFront: atFront)
     }
 
     /// Keeps the running task unless a ready task is more urgent; otherwise dispatches the most urgent.
     // @implements SWR-KERN-SCHED-1
     mutating func schedule(nowNs: UInt64) -> TaskID? {
-        if current != TaskControlBlock.none {
-            let c = Int(current)
-            if tasks[c].state == .running {
-                guard let top = ready.peek(), Policy.isMoreUrgent(tasks[top.index].urgency, than: tasks[c].urgency) else {
-                    return running
-                }
-                makeReady(current, atFront: true)  // preempted: first among its equals
+        if let running = current, tasks[running.index].state == .running {
+            guard let top = ready.peek(), Policy.isMoreUrgent(tasks[top.index].urgency, than: tasks[running.index].urgency) else {
+                return running
             }
+            makeReady(running, atFront: true)  // preempted: first among its equals
         }
         let previous = current
         if let next = ready.peek() {
             ready.remove(next)
             tasks[next.index].state = .running
             tasks[next.index].dispatchedAtNs = nowNs
-            current = next.raw
+            current = next
         } else {
-            current = TaskControlBlock.none
+            current = nil
         }
-        if current != previous && current != TaskControlBlock.none { switches &+= 1 }
-        return running
+        if current != previous && current != nil { switches &+= 1 }
+        return current
     }
 
     /// Stops `task` (fault or exit) until the supervisor restarts it, and unblocks whoever depended on it:
     /// its clients get `serverRestarted` when it faulted with a supervisor named, else `serverFaulted`
     /// (`endService`). A fault is recorded and the supervisor told.
-    mutating func retire(_ task: UInt8, as state: TaskState, nowNs: UInt64, fault info: FaultInfo = FaultInfo()) {
-        let t = Int(task)
+    mutating func retire(_ task: TaskID, as state: TaskState, nowNs: UInt64, fault info: FaultInfo = FaultInfo()) {
+        let t = task.index
         unlink(task)
-        events.record(KernelEvent(timeNs: nowNs, task: TaskID(task), kind: state == .faulted ? .fault : .exit))
+        events.record(KernelEvent(timeNs: nowNs, task: task, kind: state == .faulted ? .fault : .exit))
         let restartable = state == .faulted && supervision.supervisor != nil
         endService(of: task, error: restartable ? .serverRestarted : .serverFaulted)
         tasks[t].state = state
         liveTasks -= 1
-        if current == task { current = TaskControlBlock.none }
+        if current == task { current = nil }
         if state == .faulted { recordFault(task, info, nowNs: nowNs) }
     }
 
     /// Removes `task` from whatever queue it sits in.
-    mutating func unlink(_ task: UInt8) {
-        let t = Int(task)
-        let id = TaskID(task)
-        let object = Int(tasks[t].blockedOn)
+    mutating func unlink(_ task: TaskID) {
+        let t = task.index
+        let id = task
+        let object = Int(tasks[t].blockedOn)  // an index into the table its state names
         switch tasks[t].state {
         case .ready: ready.remove(id)
         case .sleeping, .waitingForPeriod, .throttled: timed.remove(id)
         case .blockedSend: endpoints[object].callers.remove(id)
-        case .blockedReceive: endpoints[object].receiver = TaskControlBlock.none
+        case .blockedReceive: endpoints[object].receiver = nil
         case .blockedNotification:
             notifications[object].waiters.remove(id)
             if tasks[t].waitTimed {
@@ -339,21 +328,19 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     /// Recomputes a server's effective urgency from its own, its current client's and its waiting callers'.
     /// Bounded: a chain of servers calling servers is followed at most `TaskID.capacity` steps.
     // @implements SWR-KERN-IPC-1
-    mutating func refreshInheritance(_ task: UInt8) {
-        var t = task
+    mutating func refreshInheritance(_ task: TaskID?) {
+        var next: TaskID? = task
         var steps = 0
-        while t != TaskControlBlock.none, steps < TaskID.capacity {
+        while let t = next, steps < TaskID.capacity {
             steps += 1
-            let i = Int(t)
+            let i = t.index
             var priority = tasks[i].basePriority
             var deadline = tasks[i].deadlineNs
-            let client = tasks[i].servingClient
-            if client != TaskControlBlock.none {
-                priority = max(priority, tasks[Int(client)].effectivePriority)
-                deadline = min(deadline, tasks[Int(client)].effectiveDeadlineNs)
+            if let client = tasks[i].servingClient {
+                priority = max(priority, tasks[client.index].effectivePriority)
+                deadline = min(deadline, tasks[client.index].effectiveDeadlineNs)
             }
-            let e = tasks[i].servedEndpoint
-            if e != TaskControlBlock.none, endpoints[Int(e)].server == t, let top = endpoints[Int(e)].callers.peek() {
+            if let e = tasks[i].servedEndpoint?.index, endpoints[e].server == t, let top = endpoints[e].callers.peek() {
                 priority = max(priority, tasks[top.index].effectivePriority)
                 deadline = min(deadline, tasks[top.index].effectiveDeadlineNs)
             }
@@ -361,7 +348,7 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
             tasks[i].effectivePriority = priority
             tasks[i].effectiveDeadlineNs = deadline
             // Re-file the task wherever its urgency is a key.
-            let id = TaskID(t)
+            let id = t
             let object = Int(tasks[i].blockedOn)
             switch tasks[i].state {
             case .ready:
@@ -370,9 +357,9 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
                 return
             case .blockedSend:
                 endpoints[object].callers.update(id, key: Policy.heapKey(tasks[i].urgency))
-                t = endpoints[object].server  // its server may inherit in turn
+                next = endpoints[object].server  // its server may inherit in turn
             case .blockedReply:
-                t = tasks[i].blockedOn  // the server handling its call inherits in turn
+                next = TaskID(tasks[i].blockedOn)  // the server handling its call inherits in turn
             default:
                 return
             }
@@ -382,14 +369,14 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     // MARK: Results
 
     /// Sets `task`'s result registers.
-    mutating func finish(_ task: UInt8, _ value0: Int64 = 0, _ value1: UInt64 = 0) {
-        tasks[Int(task)].result0 = value0
-        tasks[Int(task)].result1 = value1
-        tasks[Int(task)].hasPendingResult = true
+    mutating func finish(_ task: TaskID, _ value0: Int64 = 0, _ value1: UInt64 = 0) {
+        tasks[task.index].result0 = value0
+        tasks[task.index].result1 = value1
+        tasks[task.index].hasPendingResult = true
     }
 
     /// Sets `task`'s result to an error.
-    mutating func finish(_ task: UInt8, error: SyscallError) {
+    mutating func finish(_ task: TaskID, error: SyscallError) {
         finish(task, -error.rawValue, 0)
     }
 }

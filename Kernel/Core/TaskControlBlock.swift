@@ -75,7 +75,8 @@ public struct TaskControlBlock: Sendable {
     public var budgetOverruns: UInt32 = 0
 
     // IPC bookkeeping.
-    /// The object the task is blocked on (endpoint, notification or queue index; in `blockedReply`, the server).
+    /// The object the task is blocked on: an index into the table its state names (endpoint, notification or
+    /// queue; in `blockedReply`, the server's `TaskID`). Read together with `state`, never alone.
     public var blockedOn: UInt8 = 0
     /// In `blockedNotification`: also in the timed heap until `wakeNs` (a `waitUntil`).
     public var waitTimed = false
@@ -90,9 +91,9 @@ public struct TaskControlBlock: Sendable {
     /// The badge of the capability a blocked caller used.
     public var callBadge: UInt64 = 0
     /// For a server: the client whose call it is handling.
-    public var servingClient: UInt8 = TaskControlBlock.none
+    public var servingClient: TaskID? = nil
     /// For a server: the endpoint it last received on (its callers' urgency is inherited).
-    public var servedEndpoint: UInt8 = TaskControlBlock.none
+    public var servedEndpoint: EndpointID? = nil
 
     /// Values the task gets in its first two result registers when it next runs.
     public var result0: Int64 = 0
@@ -100,9 +101,6 @@ public struct TaskControlBlock: Sendable {
     public var result1: UInt64 = 0
     /// Whether `result0`/`result1` must be written to the task's registers before it runs.
     public var hasPendingResult = false
-
-    /// Marker for "no task" / "no object" in the UInt8 fields.
-    public static let none: UInt8 = 0xFF
 
     /// An unused record.
     public init() {}

@@ -5,9 +5,9 @@ public struct EndpointObject: Sendable {
     /// Blocked callers, keyed by their policy urgency (FIFO among equals).
     public var callers = TaskHeap()
     /// The server blocked in `receive`, if any.
-    public var receiver: UInt8 = TaskControlBlock.none
+    public var receiver: TaskID? = nil
     /// The task that last received here; it inherits the urgency of waiting callers.
-    public var server: UInt8 = TaskControlBlock.none
+    public var server: TaskID? = nil
     /// Counts the server generations that ended here (its server faulted, exited or was restarted);
     /// endpoint capabilities stamped with an older value fail with `serverRestarted` (see
     /// `KernelState+Supervisor.swift`).

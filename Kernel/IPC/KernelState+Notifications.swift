@@ -2,30 +2,32 @@
 // blocks (most urgent waiter first), optionally until a deadline (waitUntil).
 
 extension KernelState {
-    mutating func signal(_ caller: UInt8, slot: UInt64, bits: UInt64) {
-        guard let (n, badge) = object(caller, slot: slot, kind: .notification, rights: .write), n < KernelState.notificationCapacity else { return }
+    mutating func signal(_ caller: TaskID, slot: UInt64, bits: UInt64) {
+        guard let (notification, badge) = self.notification(caller, slot: slot, rights: .write) else { return }
         finish(caller)
-        notifications[n].word |= bits | badge
-        wakeWaiter(n)
+        notifications[notification.index].word |= bits | badge
+        wakeWaiter(notification)
     }
 
-    /// Hands notification `n`'s word to its most urgent waiter, if it has one (and bits are set).
-    mutating func wakeWaiter(_ n: Int) {
+    /// Hands `notification`'s word to its most urgent waiter, if it has one (and bits are set).
+    mutating func wakeWaiter(_ notification: NotificationID) {
+        let n = notification.index
         guard notifications[n].word != 0, let waiter = notifications[n].waiters.popMin() else { return }
         if tasks[waiter.index].waitTimed {
             timed.remove(waiter)
             tasks[waiter.index].waitTimed = false
         }
-        finish(waiter.raw, 0, notifications[n].word)
+        finish(waiter, 0, notifications[n].word)
         notifications[n].word = 0
-        makeReady(waiter.raw)
+        makeReady(waiter)
     }
 
     /// `wait`, and with `deadlineNs` (`waitUntil`) back with bits 0 once that time has come; a deadline
     /// already past returns at once.
     // @implements SWR-KERN-IRQ-1
-    mutating func wait(_ caller: UInt8, slot: UInt64, deadlineNs: UInt64? = nil, nowNs: UInt64 = 0) {
-        guard let (n, _) = object(caller, slot: slot, kind: .notification, rights: .read), n < KernelState.notificationCapacity else { return }
+    mutating func wait(_ caller: TaskID, slot: UInt64, deadlineNs: UInt64? = nil, nowNs: UInt64 = 0) {
+        guard let (notification, _) = self.notification(caller, slot: slot, rights: .read) else { return }
+        let n = notification.index
         let word = notifications[n].word
         if word != 0 {
             notifications[n].word = 0
@@ -36,15 +38,15 @@ extension KernelState {
             finish(caller, 0, 0)
             return
         }
-        let c = Int(caller)
+        let c = caller.index
         tasks[c].state = .blockedNotification
-        tasks[c].blockedOn = UInt8(n)
-        notifications[n].waiters.insert(TaskID(caller), key: Policy.heapKey(tasks[c].urgency))
+        tasks[c].blockedOn = notification.raw
+        notifications[n].waiters.insert(caller, key: Policy.heapKey(tasks[c].urgency))
         if let deadline = deadlineNs {
             tasks[c].waitTimed = true
             tasks[c].wakeNs = deadline
-            timed.insert(TaskID(caller), key: deadline)
+            timed.insert(caller, key: deadline)
         }
-        current = TaskControlBlock.none
+        current = nil
     }
 }

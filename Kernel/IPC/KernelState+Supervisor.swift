@@ -92,7 +92,7 @@ public struct Supervision: Sendable {
     /// The supervisor task, if the task table names one.
     public internal(set) var supervisor: TaskID? = nil
     /// The notification a fault signals.
-    public internal(set) var notification: UInt8 = 0
+    public internal(set) var notification = NotificationID(0)
     /// The bits it signals.
     public internal(set) var bits: UInt64 = 0
     /// Each task's fault record, indexed by `TaskID`.
@@ -118,15 +118,14 @@ extension KernelState {
         guard notification >= 0, notification < KernelState.notificationCapacity else { throw .invalidNotification }
         guard bits != 0 else { throw .noBits }
         supervision.supervisor = task
-        supervision.notification = UInt8(notification)
+        supervision.notification = NotificationID(UInt8(notification))
         supervision.bits = bits
     }
 
     /// Whether `task` is the named supervisor. (`mutating` only so that it reads the state in place, as
     /// `nextTimerDeadlineNs` explains.)
-    mutating func isSupervisor(_ task: UInt8) -> Bool {
-        guard let supervisor = supervision.supervisor else { return false }
-        return supervisor.raw == task
+    mutating func isSupervisor(_ task: TaskID) -> Bool {
+        supervision.supervisor == task
     }
 
     // MARK: Board interface
@@ -172,16 +171,15 @@ extension KernelState {
     public mutating func restart(_ task: TaskID, nowNs: UInt64) throws(SyscallError) -> UInt16 {
         guard task.index < taskCount else { throw .invalidArgument }
         let t = task.index
-        let raw = task.raw
         switch tasks[t].state {
         case .faulted, .exited:
             liveTasks += 1
         default:
             let state = tasks[t].state
-            unlink(raw)
-            leaveCall(raw, from: state, blockedOn: tasks[t].blockedOn)
-            endService(of: raw, error: .serverRestarted)
-            if current == raw { current = TaskControlBlock.none }
+            unlink(task)
+            leaveCall(task, from: state, blockedOn: tasks[t].blockedOn)
+            endService(of: task, error: .serverRestarted)
+            if current == task { current = nil }
         }
         let old = tasks[t]
         var fresh = TaskControlBlock()
@@ -210,39 +208,37 @@ extension KernelState {
 
     /// Records a fault of `task` (`retire` calls this) and tells the supervisor, unless it is the one.
     // @implements SWR-KERN-MEM-4
-    mutating func recordFault(_ task: UInt8, _ info: FaultInfo, nowNs: UInt64) {
-        let t = Int(task)
+    mutating func recordFault(_ task: TaskID, _ info: FaultInfo, nowNs: UInt64) {
+        let t = task.index
         supervision.records[t].count &+= 1
         supervision.records[t].generation = tasks[t].generation
         supervision.records[t].kind = info.kind
         supervision.records[t].address = info.address
         supervision.records[t].timeNs = nowNs
-        guard let supervisor = supervision.supervisor, supervisor.raw != task else { return }
-        let n = Int(supervision.notification)
-        notifications[n].word |= supervision.bits
-        wakeWaiter(n)
+        guard let supervisor = supervision.supervisor, supervisor != task else { return }
+        notifications[supervision.notification.index].word |= supervision.bits
+        wakeWaiter(supervision.notification)
     }
 
     /// Ends `server`'s generation on everything it serves: the client whose call it handles and every caller
     /// queued on an endpoint it serves get `error` and are made ready; those endpoints' generations move on
     /// and they have no server until a task receives there again. O(endpoints + tasks · log tasks).
     // @implements SWR-KERN-MEM-4
-    mutating func endService(of server: UInt8, error: SyscallError) {
-        let s = Int(server)
-        let client = tasks[s].servingClient
-        if client != TaskControlBlock.none {
-            tasks[s].servingClient = TaskControlBlock.none
+    mutating func endService(of server: TaskID, error: SyscallError) {
+        let s = server.index
+        if let client = tasks[s].servingClient {
+            tasks[s].servingClient = nil
             finish(client, error: error)
             makeReady(client)
         }
         var e = 0
         while e < KernelState.endpointCapacity {
             if endpoints[e].server == server {
-                endpoints[e].server = TaskControlBlock.none
+                endpoints[e].server = nil
                 endpoints[e].generation &+= 1
                 while let caller = endpoints[e].callers.popMin() {
-                    finish(caller.raw, error: error)
-                    makeReady(caller.raw)
+                    finish(caller, error: error)
+                    makeReady(caller)
                 }
             }
             e += 1
@@ -252,15 +248,14 @@ extension KernelState {
     /// After `unlink` took `task` (which was in `state`, blocked on `object`) out of its queue: if it was
     /// making a call, its server forgets it and stops inheriting its urgency, so nothing is written into
     /// its memory later.
-    mutating func leaveCall(_ task: UInt8, from state: TaskState, blockedOn object: UInt8) {
+    mutating func leaveCall(_ task: TaskID, from state: TaskState, blockedOn object: UInt8) {
         switch state {
         case .blockedSend:
-            let server = endpoints[Int(object)].server
-            if server != TaskControlBlock.none { refreshInheritance(server) }
+            refreshInheritance(endpoints[Int(object)].server)
         case .blockedReply:
             if tasks[Int(object)].servingClient == task {
-                tasks[Int(object)].servingClient = TaskControlBlock.none
-                refreshInheritance(object)
+                tasks[Int(object)].servingClient = nil
+                refreshInheritance(TaskID(object))
             }
         default:
             break
@@ -270,11 +265,11 @@ extension KernelState {
     /// Whether the endpoint capability in `caller`'s `slot` (already looked up: endpoint `e`) was granted in
     /// the endpoint's current generation. (`mutating` only so that it reads the state in place: a borrowed
     /// read of the capability table can copy all of it onto the kernel stack.)
-    mutating func endpointCapabilityIsCurrent(_ caller: UInt8, slot: UInt64, endpoint e: Int) -> Bool {
-        guard let capability = capabilities.peek(SlotRef(task: TaskID(caller), slot: UInt8(truncatingIfNeeded: slot))) else {
+    mutating func endpointCapabilityIsCurrent(_ caller: TaskID, slot: UInt64, endpoint: EndpointID) -> Bool {
+        guard let capability = capabilities.peek(SlotRef(task: caller, slot: CapSlot(UInt8(truncatingIfNeeded: slot)))) else {
             return false
         }
-        return capability.generation == endpoints[e].generation
+        return capability.generation == endpoints[endpoint.index].generation
     }
 
     /// Stamps the endpoint capability just copied or minted into `ref` with its endpoint's current
@@ -290,8 +285,8 @@ extension KernelState {
     /// `faultInfo(taskIndex, buffer)`: writes task `taskIndex`'s fault record (`FaultRecord.words`, 40 bytes)
     /// and returns (0, its current generation). The supervisor or a privileged task only.
     // @implements SWR-KERN-MEM-4
-    mutating func faultInfo(_ caller: UInt8, index: UInt64, buffer: UInt) {
-        guard tasks[Int(caller)].privileged || isSupervisor(caller) else {
+    mutating func faultInfo(_ caller: TaskID, index: UInt64, buffer: UInt) {
+        guard tasks[caller.index].privileged || isSupervisor(caller) else {
             finish(caller, error: .notPrivileged)
             return
         }
@@ -314,12 +309,12 @@ extension KernelState {
     /// `restartTask(taskIndex)`: the supervisor restarts another task (`restart`); returns (0, its new
     /// generation). A task released at once (offset 0) is ready when the call returns.
     // @implements SWR-KERN-MEM-4
-    mutating func restartTask(_ caller: UInt8, index: UInt64, nowNs: UInt64) {
+    mutating func restartTask(_ caller: TaskID, index: UInt64, nowNs: UInt64) {
         guard isSupervisor(caller) else {
             finish(caller, error: .notPrivileged)
             return
         }
-        guard index < UInt64(taskCount), index != UInt64(caller) else {
+        guard index < UInt64(taskCount), index != UInt64(caller.raw) else {
             finish(caller, error: .invalidArgument)
             return
         }

@@ -69,7 +69,7 @@ extension KernelState {
     /// capability in `slot` and adds the range, with the access those rights give, to the task's domain
     /// (so it is mapped). Boot time only: region capabilities are fixed once the task set runs.
     // @implements SWR-KERN-MEM-1
-    public mutating func grantRegion(_ region: Int, to task: TaskID, rights: Rights, slot: UInt8) throws(RegionError) {
+    public mutating func grantRegion(_ region: Int, to task: TaskID, rights: Rights, slot: CapSlot) throws(RegionError) {
         guard region >= 0, region < regionCount, task.index < taskCount else { throw .invalidArgument }
         var range = regions[region].range
         var access = MemoryAccess()
@@ -94,17 +94,17 @@ extension KernelState {
     // @implements SWR-KERN-MEM-2
     /// (`mutating` only so that it reads the domains in place: a borrowed read made the compiler copy the
     /// whole table, 26 KB, on every check.)
-    public mutating func userCanAccess(_ task: UInt8, _ address: UInt, length: Int, _ access: MemoryAccess) -> Bool {
-        guard task != TaskControlBlock.none, Int(task) < taskCount, length >= 0 else { return false }
+    public mutating func userCanAccess(_ task: TaskID, _ address: UInt, length: Int, _ access: MemoryAccess) -> Bool {
+        guard task.index < taskCount, length >= 0 else { return false }
         if !protectionEnforced { return length == 0 || address != 0 }
-        return domains[Int(task)].allows(UInt64(address), length: UInt64(length), access)
+        return domains[task.index].allows(UInt64(address), length: UInt64(length), access)
     }
 
     /// Checks and copies `length` bytes of `task`'s memory at `address` into the kernel's `buffer` (for system
     /// calls the board handles itself, such as `debugWrite`); false, with nothing copied, if the task may not
     /// read that range.
     // @implements SWR-KERN-MEM-2
-    public mutating func copyFromTask(_ task: UInt8, _ address: UInt, to buffer: UnsafeMutableRawPointer, length: Int) -> Bool {
+    public mutating func copyFromTask(_ task: TaskID, _ address: UInt, to buffer: UnsafeMutableRawPointer, length: Int) -> Bool {
         guard userCanAccess(task, address, length: length, .read) else { return false }
         copyFromUser(task, address, to: buffer, length: length)
         return true
@@ -112,26 +112,26 @@ extension KernelState {
 
     /// Writes `length` bytes from the kernel's `zeros` over `task`'s memory at `address` (the board resetting a
     /// restarted task's stack; the range must be the task's own, or nothing happens).
-    public mutating func zeroTaskMemory(_ task: UInt8, _ address: UInt, zeros: UnsafeRawPointer, length: Int) {
+    public mutating func zeroTaskMemory(_ task: TaskID, _ address: UInt, zeros: UnsafeRawPointer, length: Int) {
         guard userCanAccess(task, address, length: length, .write) else { return }
         copyToUser(task, from: zeros, to: address, length: length)
     }
 
     /// Copies `length` bytes from `task`'s `address` to the kernel's `buffer` (checked before).
-    mutating func copyFromUser(_ task: UInt8, _ address: UInt, to buffer: UnsafeMutableRawPointer, length: Int) {
+    mutating func copyFromUser(_ task: TaskID, _ address: UInt, to buffer: UnsafeMutableRawPointer, length: Int) {
         guard length > 0 else { return }
         if let routine = userCopy.routine {
-            routine(task, address, UInt(bitPattern: buffer), length, false)
+            routine(task.raw, address, UInt(bitPattern: buffer), length, false)
         } else if let source = UnsafeRawPointer(bitPattern: address) {
             buffer.copyMemory(from: source, byteCount: length)
         }
     }
 
     /// Copies `length` bytes from the kernel's `buffer` to `task`'s `address` (checked before).
-    mutating func copyToUser(_ task: UInt8, from buffer: UnsafeRawPointer, to address: UInt, length: Int) {
+    mutating func copyToUser(_ task: TaskID, from buffer: UnsafeRawPointer, to address: UInt, length: Int) {
         guard length > 0 else { return }
         if let routine = userCopy.routine {
-            routine(task, address, UInt(bitPattern: buffer), length, true)
+            routine(task.raw, address, UInt(bitPattern: buffer), length, true)
         } else if let destination = UnsafeMutableRawPointer(bitPattern: address) {
             destination.copyMemory(from: buffer, byteCount: length)
         }
@@ -139,7 +139,7 @@ extension KernelState {
 
     /// Copies an IPC message from one task's buffer to another's through a kernel buffer (each side in its
     /// own address space). Both ranges were checked when the calls that named them were made.
-    mutating func copyMessage(from source: UInt8, _ sourceAddress: UInt, to destination: UInt8, _ destinationAddress: UInt,
+    mutating func copyMessage(from source: TaskID, _ sourceAddress: UInt, to destination: TaskID, _ destinationAddress: UInt,
                               length: Int) {
         guard length > 0 else { return }
         var bounce: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
@@ -150,8 +150,9 @@ extension KernelState {
         }
     }
 
-    /// Queues a message from `task`'s `address` (checked before) on queue `q`; false when the queue is full.
-    mutating func pushFromUser(_ task: UInt8, queue q: Int, _ address: UInt, length: Int) -> Bool {
+    /// Queues a message from `task`'s `address` (checked before) on `queue`; false when the queue is full.
+    mutating func pushFromUser(_ task: TaskID, queue: QueueID, _ address: UInt, length: Int) -> Bool {
+        let q = queue.index
         guard queues[q].count < MessageQueueObject.capacity else { return false }
         var bounce: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
         let n = min(max(length, 0), ipcMessageLimit)
@@ -161,9 +162,10 @@ extension KernelState {
         }
     }
 
-    /// Takes the oldest message of queue `q` into `task`'s `address` (checked before, `capacity` bytes at
+    /// Takes the oldest message of `queue` into `task`'s `address` (checked before, `capacity` bytes at
     /// most); returns its full length, nil when the queue is empty.
-    mutating func popToUser(_ task: UInt8, queue q: Int, _ address: UInt, capacity: Int) -> Int? {
+    mutating func popToUser(_ task: TaskID, queue: QueueID, _ address: UInt, capacity: Int) -> Int? {
+        let q = queue.index
         var bounce: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
         return withUnsafeMutableBytes(of: &bounce) { raw -> Int? in
             guard let length = queues[q].pop(to: UInt(bitPattern: raw.baseAddress!), capacity: ipcMessageLimit) else { return nil }

@@ -4,7 +4,7 @@ import Testing
 @testable import Kernel
 
 /// Slot `slot` of task `task`.
-private func ref(_ task: UInt8, _ slot: UInt8) -> SlotRef { SlotRef(task: TaskID(task), slot: slot) }
+private func ref(_ task: UInt8, _ slot: UInt8) -> SlotRef { SlotRef(task: TaskID(task), slot: CapSlot(slot)) }
 
 private let t0 = TaskID(0)
 private let t1 = TaskID(1)
@@ -15,13 +15,13 @@ private let allSlots = Array(0..<CapabilityTable.slotCount)
 
 /// The global index of `ref` as the tests compute it (nil outside the table).
 private func globalIndex(_ ref: SlotRef) -> Int? {
-    guard ref.task.index < TaskID.capacity, Int(ref.slot) < CapabilityTable.slotsPerTask else { return nil }
-    return ref.task.index * CapabilityTable.slotsPerTask + Int(ref.slot)
+    guard ref.task.index < TaskID.capacity, ref.slot.index < CapabilityTable.slotsPerTask else { return nil }
+    return ref.task.index * CapabilityTable.slotsPerTask + ref.slot.index
 }
 
 /// The slot at global index `i`.
 private func slotRef(_ i: Int) -> SlotRef {
-    SlotRef(task: TaskID(UInt8(i / CapabilityTable.slotsPerTask)), slot: UInt8(i % CapabilityTable.slotsPerTask))
+    SlotRef(task: TaskID(UInt8(i / CapabilityTable.slotsPerTask)), slot: CapSlot(UInt8(i % CapabilityTable.slotsPerTask)))
 }
 
 /// Checks the newest audit entry field by field; its sequence must be the last one appended.

@@ -49,12 +49,12 @@ struct InterruptBindingTests {
         #expect(k.tasks[driver.index].state == .blockedNotification)
         // The line fires while the other task runs: the driver preempts it with the binding's bits.
         #expect(k.interrupt(line: 38, nowNs: 1000) == driver)
-        #expect(k.takeResult(of: driver.raw)! == (0, 0x10))
+        #expect(k.takeResult(of: driver)! == (0, 0x10))
         #expect(k.interrupts[binding].masked == true)
         #expect(k.interrupts[binding].count == 1)
         #expect(k.takeLineToUnmask() == nil)  // nothing to unmask before the acknowledgement
         #expect(k.call(.interruptAck, 1) == driver)
-        #expect(k.takeResult(of: driver.raw)! == (0, 0))
+        #expect(k.takeResult(of: driver)! == (0, 0))
         #expect(k.interrupts[binding].masked == false)
         #expect(k.takeLineToUnmask() == 38)
         #expect(k.takeLineToUnmask() == nil)
@@ -70,7 +70,7 @@ struct InterruptBindingTests {
         #expect(k.start(nowNs: 0) == driver)
         #expect(k.interrupt(line: 38, nowNs: 10) == driver)  // fires while the driver runs: no switch
         #expect(k.call(.wait, 0) == driver)                  // the bits are waiting: no block
-        #expect(k.takeResult(of: driver.raw)! == (0, 0x10))
+        #expect(k.takeResult(of: driver)! == (0, 0x10))
     }
 
     // @verifies SWR-KERN-IRQ-1
@@ -91,14 +91,14 @@ struct InterruptBindingTests {
         #expect(k.start(nowNs: 0) == driver)
         _ = k.interrupt(line: 38, nowNs: 10)
         #expect(k.call(.interruptAck, 0) == driver)  // slot 0 is the notification
-        #expect(k.takeResult(of: driver.raw)!.0 == -SyscallError.wrongObject.rawValue)
+        #expect(k.takeResult(of: driver)!.0 == -SyscallError.wrongObject.rawValue)
         #expect(k.call(.interruptAck, 9) == driver)  // empty slot
-        #expect(k.takeResult(of: driver.raw)!.0 == -SyscallError.invalidCapability.rawValue)
+        #expect(k.takeResult(of: driver)!.0 == -SyscallError.invalidCapability.rawValue)
         // A read-only copy may not acknowledge.
         try k.capabilities.install(Capability(object: ObjectRef(kind: .interrupt, index: UInt8(binding)), rights: .read),
                                    at: SlotRef(task: driver, slot: 2))
         #expect(k.call(.interruptAck, 2) == driver)
-        #expect(k.takeResult(of: driver.raw)!.0 == -SyscallError.insufficientRights.rawValue)
+        #expect(k.takeResult(of: driver)!.0 == -SyscallError.insufficientRights.rawValue)
         #expect(k.interrupts[binding].masked == true)
         #expect(k.takeLineToUnmask() == nil)
         _ = other
@@ -112,10 +112,10 @@ struct InterruptBindingTests {
         #expect(k.call(.waitUntil, 0, 5000, now: 100) == other)
         #expect(k.nextTimerDeadlineNs() == 5000)
         #expect(k.timerInterrupt(nowNs: 5000) == driver)
-        #expect(k.takeResult(of: driver.raw)! == (0, 0))
+        #expect(k.takeResult(of: driver)! == (0, 0))
         // A deadline already past returns at once.
         #expect(k.call(.waitUntil, 0, 10, now: 6000) == driver)
-        #expect(k.takeResult(of: driver.raw)! == (0, 0))
+        #expect(k.takeResult(of: driver)! == (0, 0))
     }
 
     // @verifies SWR-KERN-IRQ-1
@@ -125,7 +125,7 @@ struct InterruptBindingTests {
         #expect(k.start(nowNs: 0) == driver)
         #expect(k.call(.waitUntil, 0, 5000, now: 100) == other)
         #expect(k.interrupt(line: 38, nowNs: 200) == driver)
-        #expect(k.takeResult(of: driver.raw)! == (0, 0x10))
+        #expect(k.takeResult(of: driver)! == (0, 0x10))
         #expect(k.nextTimerDeadlineNs() == nil)  // the deadline left the timed heap with the wake-up
         #expect(k.tasks[driver.index].waitTimed == false)
     }
@@ -138,6 +138,6 @@ struct InterruptBindingTests {
         #expect(k.call(.exitTask) == nil)
         #expect(k.canProgress == true)  // only an interrupt can wake the driver now, and one may come
         _ = k.interrupt(line: 38, nowNs: 300)
-        #expect(k.current == driver.raw)
+        #expect(k.current == driver)
     }
 }

@@ -179,18 +179,18 @@ struct KernelIPCTests {
         #expect(k.call(.call, 0, m, 64, rb, 64) == server)
         #expect(k.tasks[client.index].state == .blockedSend)
         #expect(k.call(.receive, 0, sb, 64) == server)
-        #expect(k.takeResult(of: server.raw)! == (64, 9))   // length and badge
+        #expect(k.takeResult(of: server)! == (64, 9))   // length and badge
         #expect(k.tasks[server.index].effectivePriority == Priority(30))  // serving a priority-30 client
         #expect(serverBuffer == message)
         #expect(k.call(.reply, ab, 16) == client)       // the client is more urgent than the server's own 1
-        #expect(k.takeResult(of: client.raw)! == (16, 0))
+        #expect(k.takeResult(of: client)! == (16, 0))
         #expect(reply.prefix(16).allSatisfy { $0 == 0xAB })
         #expect(k.tasks[server.index].effectivePriority == Priority(1))
         // Over 64 bytes is refused; a slot without the right is denied.
         #expect(k.call(.call, 0, m, 65, rb, 64) == client)
-        #expect(k.takeResult(of: client.raw)!.0 == -SyscallError.badLength.rawValue)
+        #expect(k.takeResult(of: client)!.0 == -SyscallError.badLength.rawValue)
         #expect(k.call(.call, 5, m, 1, rb, 64) == client)
-        #expect(k.takeResult(of: client.raw)!.0 == -SyscallError.invalidCapability.rawValue)
+        #expect(k.takeResult(of: client)!.0 == -SyscallError.invalidCapability.rawValue)
         _ = (message, serverBuffer, reply, answer)
     }
 
@@ -288,7 +288,7 @@ struct KernelIPCTests {
         #expect(k.call(.wait, 0) == low)               // high blocks
         #expect(k.call(.wait, 0) == signaller)         // low blocks
         #expect(k.call(.signal, 0, 0x3) == high)       // the most urgent waiter wakes, with bits | badge
-        #expect(k.takeResult(of: high.raw)! == (0, 0x103))
+        #expect(k.takeResult(of: high)! == (0, 0x103))
         #expect(k.tasks[low.index].state == .blockedNotification)
     }
 
@@ -313,7 +313,7 @@ struct KernelIPCTests {
         #expect(k.tasks[producer.index].state == .blockedQueueSend)
         #expect(k.call(.queueReceive, 0, op, 1) == producer)  // room again: the producer's message goes in
         #expect(out[0] == 0)
-        #expect(k.takeResult(of: consumer.raw)! == (1, 0))
+        #expect(k.takeResult(of: consumer)! == (1, 0))
         _ = byte
     }
 }
@@ -359,7 +359,7 @@ struct KernelWakeOrderTests {
             for m in 0..<receivers {
                 byte[0] = UInt8(m)
                 let address = byte.withUnsafeMutableBytes { UInt64(UInt(bitPattern: $0.baseAddress)) }
-                #expect(k.running == sender, "round \(round)")
+                #expect(k.current == sender, "round \(round)")
                 let next = k.call(.queueSend, 0, address, 1)
                 woken.append(next!.index)
                 #expect(buffers[next!.index][0] == UInt8(m), "round \(round): receiver \(next) got the wrong message")

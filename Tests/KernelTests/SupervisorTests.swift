@@ -29,7 +29,7 @@ private func declare(_ k: inout Kernel, priority: UInt8, periodNs: UInt64 = 0, o
                                  offsetNs: offsetNs, privileged: privileged))
 }
 
-private func install(_ k: inout Kernel, _ kind: ObjectKind, _ index: UInt8, rights: Rights, task: TaskID, slot: UInt8,
+private func install(_ k: inout Kernel, _ kind: ObjectKind, _ index: UInt8, rights: Rights, task: TaskID, slot: CapSlot,
                      badge: UInt64 = 0) throws {
     try k.capabilities.install(Capability(object: ObjectRef(kind: kind, index: index), rights: rights, badge: badge),
                                at: SlotRef(task: task, slot: slot))
@@ -38,12 +38,12 @@ private func install(_ k: inout Kernel, _ kind: ObjectKind, _ index: UInt8, righ
 /// Makes system call `call` as the running task (which must be `task`); returns the task to run next.
 private func sys(_ k: inout Kernel, _ task: TaskID, _ call: Syscall, _ a0: UInt64 = 0, _ a1: UInt64 = 0, _ a2: UInt64 = 0,
                  _ a3: UInt64 = 0, _ a4: UInt64 = 0, now: UInt64) -> TaskID? {
-    #expect(k.running == task, "task \(task.raw) is not running (\(k.current) is)")
+    #expect(k.current == task, "task \(task.raw) is not running (\(String(describing: k.current)) is)")
     return k.syscall(call.rawValue, SyscallArguments(a0, a1, a2, a3, a4), nowNs: now)
 }
 
 /// The first result register of `task`'s pending result (nil when none is pending).
-private func result(_ k: inout Kernel, _ task: TaskID) -> Int64? { k.takeResult(of: task.raw)?.0 }
+private func result(_ k: inout Kernel, _ task: TaskID) -> Int64? { k.takeResult(of: task)?.0 }
 
 /// Checks that every object table agrees with the task states: no task is in a queue it is not blocked in,
 /// none is missing from the queue it is blocked in, and clients and servers point at each other.
@@ -64,14 +64,13 @@ private func tablesAgree(_ k: inout Kernel, _ where_: String) -> Bool {
         case .sleeping, .waitingForPeriod, .throttled: timed += 1
         case .blockedNotification: if task.waitTimed { timed += 1 }
         case .blockedReply:
-            check(k.tasks[Int(task.blockedOn)].servingClient == UInt8(t), "client \(t) waits for a server that forgot it")
+            check(k.tasks[Int(task.blockedOn)].servingClient == TaskID(UInt8(t)), "client \(t) waits for a server that forgot it")
         default: break
         }
         if task.state != .faulted && task.state != .exited { live += 1 }
-        let client = task.servingClient
-        if client != TaskControlBlock.none {
-            check(k.tasks[Int(client)].state == .blockedReply && k.tasks[Int(client)].blockedOn == UInt8(t),
-                  "server \(t) serves \(client), which does not wait for it")
+        if let client = task.servingClient {
+            check(k.tasks[client.index].state == .blockedReply && k.tasks[client.index].blockedOn == UInt8(t),
+                  "server \(t) serves \(client.raw), which does not wait for it")
         }
     }
     check(k.ready.count == ready, "ready holds \(k.ready.count), \(ready) tasks are ready")
@@ -80,9 +79,8 @@ private func tablesAgree(_ k: inout Kernel, _ where_: String) -> Bool {
     for e in 0..<Kernel.endpointCapacity {
         let blocked = (0..<n).filter { k.tasks[$0].state == .blockedSend && Int(k.tasks[$0].blockedOn) == e }.count
         check(k.endpoints[e].callers.count == blocked, "endpoint \(e) queues \(k.endpoints[e].callers.count), \(blocked) callers")
-        let r = k.endpoints[e].receiver
-        if r != TaskControlBlock.none {
-            check(k.tasks[Int(r)].state == .blockedReceive && Int(k.tasks[Int(r)].blockedOn) == e, "endpoint \(e)'s receiver is not receiving")
+        if let r = k.endpoints[e].receiver {
+            check(k.tasks[r.index].state == .blockedReceive && Int(k.tasks[r.index].blockedOn) == e, "endpoint \(e)'s receiver is not receiving")
         }
     }
     for i in 0..<Kernel.notificationCapacity {
@@ -107,16 +105,16 @@ private struct Occupancy: Equatable, CustomStringConvertible {
         timed = k.timed.count
         for e in 0..<Kernel.endpointCapacity {
             callers += k.endpoints[e].callers.count
-            if k.endpoints[e].receiver != TaskControlBlock.none { receivers += 1 }
+            if k.endpoints[e].receiver != nil { receivers += 1 }
         }
         for i in 0..<Kernel.notificationCapacity { notificationWaiters += k.notifications[i].waiters.count }
         for q in 0..<Kernel.queueCapacity { queueWaiters += k.queues[q].senders.count + k.queues[q].receivers.count }
         liveTasks = k.liveTasks
         for t in 0..<k.taskCount {
-            for s in 0..<CapabilityTable.slotsPerTask where k.capabilities.capability(at: SlotRef(task: TaskID(UInt8(t)), slot: UInt8(s))) != nil {
+            for s in 0..<CapabilityTable.slotsPerTask where k.capabilities.capability(at: SlotRef(task: TaskID(UInt8(t)), slot: CapSlot(UInt8(s)))) != nil {
                 capabilities += 1
             }
-            if k.tasks[t].servingClient != TaskControlBlock.none { servingClients += 1 }
+            if k.tasks[t].servingClient != nil { servingClients += 1 }
         }
         restartRequests = k.supervision.restartRequests
     }
@@ -138,7 +136,7 @@ struct SupervisorTests {
         #expect(throws: SupervisorError.noBits) { try k.setSupervisor(s, notification: 0, bits: 0) }
         try k.setSupervisor(s, notification: 3, bits: 0x10)
         #expect(k.supervision.supervisor == s)
-        #expect(k.supervision.notification == 3 && k.supervision.bits == 0x10)
+        #expect(k.supervision.notification == NotificationID(3) && k.supervision.bits == 0x10)
     }
 
     /// Server 0 receives; client 1 calls at 10 µs and is being served; client 2 (more urgent) calls at 20 µs
@@ -179,8 +177,8 @@ struct SupervisorTests {
         // The client being served and the one still queued both run again with serverFaulted.
         #expect(result(&k, a) == failed(.serverFaulted))
         #expect(result(&k, b) == failed(.serverFaulted))
-        #expect(k.tasks[a.index].state == .ready || k.running == a || k.running == b)
-        #expect(k.endpoints[0].callers.count == 0 && k.endpoints[0].server == TaskControlBlock.none)
+        #expect(k.tasks[a.index].state == .ready || k.current == a || k.current == b)
+        #expect(k.endpoints[0].callers.count == 0 && k.endpoints[0].server == nil)
         #expect(k.endpoints[0].generation == 1)
         // The fault is recorded even without a supervisor.
         #expect(k.supervision.records[server.index].count == 1)
@@ -230,7 +228,7 @@ struct SupervisorTests {
         #expect(result(&k, plain) == failed(.notPrivileged))
         #expect(k.fault(nowNs: 5 * us, info: FaultInfo(kind: .execute, address: 0x4000_1000)) == privileged)
         _ = sys(&k, privileged, .faultInfo, 1, recordAddress, now: 6 * us)
-        #expect(k.takeResult(of: privileged.raw)! == (0, 0))  // (success, current generation 0)
+        #expect(k.takeResult(of: privileged)! == (0, 0))  // (success, current generation 0)
         #expect(record[0] == 1 && record[1] == 0 && record[2] == UInt64(FaultKind.execute.rawValue))
         #expect(record[3] == 0x4000_1000 && record[4] == 5 * us)
         // With protection on, a record buffer outside the caller's domain is refused before any copy.
@@ -282,16 +280,16 @@ struct SupervisorTests {
         #expect(k.timerInterrupt(nowNs: 25 * us) == supervisor)
         let budgetBefore = k.tasks[server.index].cpuNs
         _ = sys(&k, supervisor, .restartTask, UInt64(server.raw), now: 26 * us)
-        #expect(k.takeResult(of: supervisor.raw)! == (0, 1))
+        #expect(k.takeResult(of: supervisor)! == (0, 1))
         #expect(result(&k, client) == failed(.serverRestarted))
         #expect(result(&k, queued) == failed(.serverRestarted))
         #expect(reply.load(as: UInt64.self) == 0x5A5A)  // no reply written
         // The server is back as declared: released now + offset 0, so ready at once; generation 1.
         let s = k.tasks[server.index]
         #expect(s.generation == 1 && s.state == .ready && s.effectivePriority == Priority(10))
-        #expect(s.servingClient == TaskControlBlock.none && s.servedEndpoint == TaskControlBlock.none && !s.hasPendingResult)
+        #expect(s.servingClient == nil && s.servedEndpoint == nil && !s.hasPendingResult)
         #expect(s.releaseNs == 26 * us && s.deadlineNs == 1_026 * us && s.cpuNs == budgetBefore)
-        #expect(k.endpoints[0].generation == 1 && k.endpoints[0].server == TaskControlBlock.none)
+        #expect(k.endpoints[0].generation == 1 && k.endpoints[0].server == nil)
         #expect(k.liveTasks == 4)
         // The board is asked once to reset its memory and registers.
         #expect(k.takeRestartRequest() == server)
@@ -324,16 +322,16 @@ struct SupervisorTests {
         _ = sys(&k, supervisor, .restartTask, UInt64(queued.raw), now: 26 * us)
         _ = sys(&k, supervisor, .restartTask, UInt64(waiting.raw), now: 27 * us)
         #expect(k.endpoints[0].callers.count == 0)
-        #expect(k.tasks[server.index].servingClient == TaskControlBlock.none)
+        #expect(k.tasks[server.index].servingClient == nil)
         #expect(k.tasks[server.index].effectivePriority == Priority(10))  // inherits from nobody now
         #expect(k.endpoints[0].generation == 0)  // the server's generation did not end
         #expect(tablesAgree(&k, "after restarting the clients"))
         // The server's reply finds no client: nothing is written into the new generation's memory.
         reply.storeBytes(of: 0x77, as: UInt64.self)
         _ = sys(&k, supervisor, .sleepUntil, 1_000 * us, now: 28 * us)
-        while k.running != server {
-            #expect(k.running != nil)
-            _ = sys(&k, TaskID(k.current), .sleepUntil, 1_000 * us, now: 29 * us)  // the restarted clients
+        while k.current != server {
+            #expect(k.current != nil)
+            _ = sys(&k, k.current!, .sleepUntil, 1_000 * us, now: 29 * us)  // the restarted clients
         }
         _ = sys(&k, server, .reply, address(message), 8, now: 30 * us)
         #expect(result(&k, server) == failed(.noClient))
@@ -348,12 +346,12 @@ struct SupervisorTests {
         #expect(k.capabilities.capability(at: SlotRef(task: a, slot: 0))?.generation == 0)
         let message = buffer(), reply = buffer()
         defer { [message, reply].forEach { $0.deallocate() } }
-        _ = k.takeResult(of: a.raw)
-        _ = k.takeResult(of: TaskID(2).raw)
+        _ = k.takeResult(of: a)
+        _ = k.takeResult(of: TaskID(2))
         // b (the most urgent client) runs first; let it sleep, then a calls through its stale capability.
         #expect(k.current == 2)
         _ = sys(&k, TaskID(2), .sleepUntil, 10_000 * us, now: 31 * us)
-        #expect(k.running == a)
+        #expect(k.current == a)
         _ = sys(&k, a, .call, 0, address(message), 8, address(reply), 64, now: 32 * us)
         #expect(result(&k, a) == failed(.serverRestarted))
         #expect(k.endpoints[0].callers.count == 0)  // nothing queued, nothing delivered
@@ -376,7 +374,7 @@ struct SupervisorTests {
         let receiveBuffer = buffer()
         defer { receiveBuffer.deallocate() }
         _ = sys(&k, server, .receive, 0, address(receiveBuffer), 64, now: 41 * us)
-        #expect(k.takeResult(of: server.raw)! == (8, 9))  // the badge minted into the fresh capability
+        #expect(k.takeResult(of: server)! == (8, 9))  // the badge minted into the fresh capability
         #expect(tablesAgree(&k, "after re-granting"))
     }
 
@@ -452,7 +450,7 @@ struct SupervisorTests {
                 faultEntry = 0
             }
             if current == server { world.fresh = false }
-            if let (r0, r1) = k.takeResult(of: current!.raw) { world.registers[current!.index] = (r0, r1) }
+            if let (r0, r1) = k.takeResult(of: current!) { world.registers[current!.index] = (r0, r1) }
             now += us
             let action = world.step(current!.index, now: now, queued: k.endpoints[0].callers.count)
             entries += 1

@@ -169,7 +169,7 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
 
     let now = measure(system) { arg, area, sys in
         _ = runFixedPriorityTaskSet(&sys, limitNs: limit) { k, b in
-            b.shareWithEveryTask(area, slot: benchSlot)
+            b.shareWithEveryTask(area, slot: CapSlot(benchSlot))
             b.declare(TaskDescriptor(name: "now", entry: benchNow, argument: arg), in: &k)
         }
     }
@@ -177,7 +177,7 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
 
     let yield = measure(system) { arg, area, sys in
         _ = runFixedPriorityTaskSet(&sys, limitNs: limit) { k, b in
-            b.shareWithEveryTask(area, slot: benchSlot)
+            b.shareWithEveryTask(area, slot: CapSlot(benchSlot))
             b.declare(TaskDescriptor(name: "yield-1", entry: benchYieldFirst, argument: arg, priority: Priority(10)), in: &k)
             b.declare(TaskDescriptor(name: "yield-2", entry: benchYieldSecond, argument: arg, priority: Priority(10)), in: &k)
         }
@@ -186,7 +186,7 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
 
     let ipc = measure(system) { arg, area, sys in
         _ = runFixedPriorityTaskSet(&sys, limitNs: limit) { k, b in
-            b.shareWithEveryTask(area, slot: benchSlot)
+            b.shareWithEveryTask(area, slot: CapSlot(benchSlot))
             let server = b.declare(TaskDescriptor(name: "server", entry: benchServer, argument: arg, priority: Priority(20)), in: &k)
             let client = b.declare(TaskDescriptor(name: "client", entry: benchClient, argument: arg, priority: Priority(10)), in: &k)
             if let server { try? k.capabilities.install(Capability(object: ObjectRef(kind: .endpoint, index: 0), rights: .read, badge: 0), at: SlotRef(task: server, slot: 0)) }
@@ -197,7 +197,7 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
 
     let notify = measure(system) { arg, area, sys in
         _ = runFixedPriorityTaskSet(&sys, limitNs: limit) { k, b in
-            b.shareWithEveryTask(area, slot: benchSlot)
+            b.shareWithEveryTask(area, slot: CapSlot(benchSlot))
             let waiter = b.declare(TaskDescriptor(name: "waiter", entry: benchWaiter, argument: arg, priority: Priority(20)), in: &k)
             let signaller = b.declare(TaskDescriptor(name: "signaller", entry: benchSignaller, argument: arg, priority: Priority(10)), in: &k)
             if let waiter { try? k.capabilities.install(Capability(object: ObjectRef(kind: .notification, index: 0), rights: .read, badge: 0), at: SlotRef(task: waiter, slot: 0)) }
@@ -208,7 +208,7 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
 
     let timer = measure(system) { arg, area, sys in
         _ = runFixedPriorityTaskSet(&sys, limitNs: limit) { k, b in
-            b.shareWithEveryTask(area, slot: benchSlot)
+            b.shareWithEveryTask(area, slot: CapSlot(benchSlot))
             b.declare(TaskDescriptor(name: "sleeper", entry: benchSleeper, argument: arg, priority: Priority(30)), in: &k)
         }
     }

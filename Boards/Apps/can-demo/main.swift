@@ -470,9 +470,9 @@ func can1Task(_ arg: UInt) {
 func grant(_ kernel: inout KernelState<FixedPriorityPolicy>, _ task: TaskID?, notification: UInt8, binding: Int?) {
     guard let task, let binding else { return }
     try? kernel.capabilities.install(Capability(object: ObjectRef(kind: .notification, index: notification), rights: .read),
-                                     at: SlotRef(task: task, slot: notificationSlot))
+                                     at: SlotRef(task: task, slot: CapSlot(notificationSlot)))
     try? kernel.capabilities.install(Capability(object: ObjectRef(kind: .interrupt, index: UInt8(binding)), rights: .write),
-                                     at: SlotRef(task: task, slot: interruptSlot))
+                                     at: SlotRef(task: task, slot: CapSlot(interruptSlot)))
 }
 
 /// Whether interrupt `number` is pending (level asserted) at the board's interrupt controller; nil if unknown.
@@ -662,13 +662,13 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
     let ran = withSharedMemory(&data) { p, area in
         let argument = UInt(bitPattern: p)
         return runFixedPriorityTaskSet(&system.pointee, limitNs: 20_000_000_000, setup: { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             let task0 = builder.declare(TaskDescriptor(name: "can0", entry: can0Task, argument: argument, stackBytes: 16384,
                                                        priority: Priority(10)), in: &kernel)
             let task1 = builder.declare(TaskDescriptor(name: "can1", entry: can1Task, argument: argument, stackBytes: 16384,
                                                        priority: Priority(10)), in: &kernel)
-            builder.grantDevice(base: bar0.cpuAddress, size: bar0.size, to: task0, slot: registersSlot, in: &kernel)
-            builder.grantDevice(base: bar1.cpuAddress, size: bar1.size, to: task1, slot: registersSlot, in: &kernel)
+            builder.grantDevice(base: bar0.cpuAddress, size: bar0.size, to: task0, slot: CapSlot(registersSlot), in: &kernel)
+            builder.grantDevice(base: bar1.cpuAddress, size: bar1.size, to: task1, slot: CapSlot(registersSlot), in: &kernel)
             let binding0 = builder.bindInterrupt(line: line0, notification: 0, bits: interruptBit, in: &kernel)
             let binding1 = builder.bindInterrupt(line: line1, notification: 1, bits: interruptBit, in: &kernel)
             grant(&kernel, task0, notification: 0, binding: binding0)

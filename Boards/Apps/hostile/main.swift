@@ -311,29 +311,29 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
                     t = 0
                     while t < Task.count {
                         if t != Task.hostile {
-                            builder.grant(area, rights: rw, to: ids[t], slot: Slot.record, in: &kernel)
-                            builder.grant(outArea, rights: .read, to: ids[t], slot: Slot.report, in: &kernel)
+                            builder.grant(area, rights: rw, to: ids[t], slot: CapSlot(Slot.record), in: &kernel)
+                            builder.grant(outArea, rights: .read, to: ids[t], slot: CapSlot(Slot.report), in: &kernel)
                         }
                         t += 1
                     }
-                    builder.grant(area, rights: .read, to: ids[Task.hostile], slot: Slot.record, in: &kernel)
-                    builder.grant(outArea, rights: rw, to: ids[Task.hostile], slot: Slot.report, in: &kernel)
-                    builder.grant(scratchArea, rights: rw, to: ids[Task.hostile], slot: Slot.scratch, in: &kernel)
-                    builder.grant(blockArea, rights: rw, to: ids[Task.victim], slot: Slot.block, in: &kernel)
-                    builder.grant(blockArea, rights: .read, to: ids[Task.checksum], slot: Slot.block, in: &kernel)
+                    builder.grant(area, rights: .read, to: ids[Task.hostile], slot: CapSlot(Slot.record), in: &kernel)
+                    builder.grant(outArea, rights: rw, to: ids[Task.hostile], slot: CapSlot(Slot.report), in: &kernel)
+                    builder.grant(scratchArea, rights: rw, to: ids[Task.hostile], slot: CapSlot(Slot.scratch), in: &kernel)
+                    builder.grant(blockArea, rights: rw, to: ids[Task.victim], slot: CapSlot(Slot.block), in: &kernel)
+                    builder.grant(blockArea, rights: .read, to: ids[Task.checksum], slot: CapSlot(Slot.block), in: &kernel)
                     func cap(_ kind: ObjectKind, _ rights: Rights) -> Capability {
                         Capability(object: ObjectRef(kind: kind, index: 0), rights: rights)
                     }
                     if let echo = ids[Task.echo], let sink = ids[Task.sink], let hostile = ids[Task.hostile] {
-                        try? kernel.capabilities.install(cap(.endpoint, .read), at: SlotRef(task: echo, slot: Slot.endpoint))
-                        try? kernel.capabilities.install(cap(.queue, .read), at: SlotRef(task: sink, slot: Slot.queue))
-                        try? kernel.capabilities.install(cap(.endpoint, .write), at: SlotRef(task: hostile, slot: Slot.endpoint))
-                        try? kernel.capabilities.install(cap(.queue, .write), at: SlotRef(task: hostile, slot: Slot.queue))
-                        try? kernel.capabilities.install(cap(.notification, .write), at: SlotRef(task: hostile, slot: Slot.notification))
+                        try? kernel.capabilities.install(cap(.endpoint, .read), at: SlotRef(task: echo, slot: CapSlot(Slot.endpoint)))
+                        try? kernel.capabilities.install(cap(.queue, .read), at: SlotRef(task: sink, slot: CapSlot(Slot.queue)))
+                        try? kernel.capabilities.install(cap(.endpoint, .write), at: SlotRef(task: hostile, slot: CapSlot(Slot.endpoint)))
+                        try? kernel.capabilities.install(cap(.queue, .write), at: SlotRef(task: hostile, slot: CapSlot(Slot.queue)))
+                        try? kernel.capabilities.install(cap(.notification, .write), at: SlotRef(task: hostile, slot: CapSlot(Slot.notification)))
                     }
                     if let checksum = ids[Task.checksum] {
-                        try? kernel.capabilities.install(cap(.endpoint, .write), at: SlotRef(task: checksum, slot: Slot.endpoint))
-                        try? kernel.capabilities.install(cap(.queue, .write), at: SlotRef(task: checksum, slot: Slot.queue))
+                        try? kernel.capabilities.install(cap(.endpoint, .write), at: SlotRef(task: checksum, slot: CapSlot(Slot.endpoint)))
+                        try? kernel.capabilities.install(cap(.queue, .write), at: SlotRef(task: checksum, slot: CapSlot(Slot.queue)))
                     }
                 }, inspect: { kernel in
                     var t = 0

@@ -223,8 +223,8 @@ func measure(_ system: UnsafeMutablePointer<System>, config: JitterConfig, inter
         runFixedPriorityTaskSet(&system.pointee, limitNs: limitNs) { kernel, builder in
             let jitter = builder.declare(TaskDescriptor(name: "jitter", entry: jitterRelease, argument: UInt(bitPattern: argument),
                                                         priority: Priority(63)), in: &kernel)
-            builder.grant(area, rights: Rights.read.union(.write), to: jitter, slot: releaseTaskSlot, in: &kernel)
-            builder.grant(JitterStorage.area, rights: Rights.read.union(.write), to: jitter, slot: appStorageSlot, in: &kernel)
+            builder.grant(area, rights: Rights.read.union(.write), to: jitter, slot: CapSlot(releaseTaskSlot), in: &kernel)
+            builder.grant(JitterStorage.area, rights: Rights.read.union(.write), to: jitter, slot: CapSlot(appStorageSlot), in: &kernel)
         }
     }
     installTimerLatencyProbe(nil)

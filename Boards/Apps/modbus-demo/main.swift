@@ -194,15 +194,15 @@ func serve(_ system: UnsafeMutablePointer<System>, _ data: inout DemoState, divi
     let ran = withSharedMemory(&data) { p, area in
         let argument = UInt(bitPattern: p)
         return runFixedPriorityTaskSet(&system.pointee, limitNs: ModbusDemo.runNs + 5_000_000_000, setup: { kernel, builder in
-            builder.shareWithEveryTask(area, slot: ModbusDemo.stateSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(ModbusDemo.stateSlot))
             let rtu = builder.declare(TaskDescriptor(name: "rtu", entry: rtuTask, argument: argument, stackBytes: 16384,
                                                      priority: Priority(20)), in: &kernel)
             let update = builder.declare(TaskDescriptor(name: "update", entry: updateTask, argument: argument, stackBytes: 8192,
                                                         priority: Priority(10), periodNs: ModbusDemo.updatePeriodNs), in: &kernel)
             let readWrite = Rights.read.union(.write)
-            builder.grant(registers, rights: readWrite, to: rtu, slot: ModbusDemo.registersSlot, in: &kernel)
-            builder.grant(registers, rights: readWrite, to: update, slot: ModbusDemo.registersSlot, in: &kernel)
-            builder.grantDevice(base: uartWindow.base, size: uartWindow.size, to: rtu, slot: ModbusDemo.uartSlot, in: &kernel)
+            builder.grant(registers, rights: readWrite, to: rtu, slot: CapSlot(ModbusDemo.registersSlot), in: &kernel)
+            builder.grant(registers, rights: readWrite, to: update, slot: CapSlot(ModbusDemo.registersSlot), in: &kernel)
+            builder.grantDevice(base: uartWindow.base, size: uartWindow.size, to: rtu, slot: CapSlot(ModbusDemo.uartSlot), in: &kernel)
         })
     }
     guard let report = ran else {

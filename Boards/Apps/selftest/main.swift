@@ -99,7 +99,7 @@ func endpointCap(_ index: UInt8, _ rights: Rights, badge: UInt64 = 0) -> Capabil
 
 func install<P: SchedulingPolicy>(_ kernel: inout KernelState<P>, _ task: TaskID?, _ slot: UInt8, _ cap: Capability) {
     guard let task else { return }
-    try? kernel.capabilities.install(cap, at: SlotRef(task: task, slot: slot))
+    try? kernel.capabilities.install(cap, at: SlotRef(task: task, slot: CapSlot(slot)))
 }
 
 // MARK: Task bodies
@@ -506,7 +506,7 @@ var restartRounds: Int { 100 }
 func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
     withShared { p, area in
         _ = runFixedPriorityTaskSet(&system.pointee, limitNs: 200 * ms) { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             builder.declare(TaskDescriptor(name: "sleeper", entry: stSleeper, argument: argument(p), priority: Priority(10)), in: &kernel)
             builder.declare(TaskDescriptor(name: "clock", entry: stClock, argument: argument(p), priority: Priority(1)), in: &kernel)
         }
@@ -515,7 +515,7 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
     }
     withShared { p, area in
         let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 200 * ms) { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             builder.declare(TaskDescriptor(name: "yield-a", entry: stYield, argument: argument(p, index: 0), priority: Priority(10)), in: &kernel)
             builder.declare(TaskDescriptor(name: "yield-b", entry: stYield, argument: argument(p, index: 1), priority: Priority(10)), in: &kernel)
         }
@@ -523,7 +523,7 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
     }
     withShared { p, area in
         let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 200 * ms) { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             builder.declare(TaskDescriptor(name: "low", entry: stLow, argument: argument(p), priority: Priority(5)), in: &kernel)
             builder.declare(TaskDescriptor(name: "high", entry: stMark, argument: argument(p, index: 7), priority: Priority(40), offsetNs: 1 * ms), in: &kernel)
         }
@@ -540,7 +540,7 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
         var misses: UInt32 = 0
         var perTask = InlineArray<3, UInt32>(repeating: 0)
         let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 1500 * ms, setup: { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             builder.declare(TaskDescriptor(name: "p25", entry: stPeriodic, argument: argument(p, index: 0), priority: Priority(30), periodNs: 25 * ms), in: &kernel)
             builder.declare(TaskDescriptor(name: "p50", entry: stPeriodic, argument: argument(p, index: 1), priority: Priority(20), periodNs: 50 * ms), in: &kernel)
             builder.declare(TaskDescriptor(name: "p100", entry: stPeriodic, argument: argument(p, index: 2), priority: Priority(10), periodNs: 100 * ms), in: &kernel)
@@ -564,7 +564,7 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
         var overruns: UInt32 = 0
         var lowMisses: UInt32 = 1
         _ = runFixedPriorityTaskSet(&system.pointee, limitNs: 1500 * ms, setup: { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             builder.declare(TaskDescriptor(name: "greedy", entry: stPeriodic, argument: argument(p, index: 0), priority: Priority(30),
                                            periodNs: 50 * ms, budgetNs: 5 * ms), in: &kernel)
             builder.declare(TaskDescriptor(name: "victim", entry: stPeriodic, argument: argument(p, index: 1), priority: Priority(20),
@@ -578,7 +578,7 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
     }
     withShared { p, area in
         let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 500 * ms) { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             let server = builder.declare(TaskDescriptor(name: "echo", entry: stEchoServer, argument: argument(p), priority: Priority(20)), in: &kernel)
             let client = builder.declare(TaskDescriptor(name: "client", entry: stEchoClient, argument: argument(p), priority: Priority(10)), in: &kernel)
             install(&kernel, server, 0, endpointCap(0, .read))
@@ -590,7 +590,7 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
     }
     withShared { p, area in
         _ = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             let w = builder.declare(TaskDescriptor(name: "waiter", entry: stWaiter, argument: argument(p, index: 2), priority: Priority(20)), in: &kernel)
             let s = builder.declare(TaskDescriptor(name: "signaller", entry: stSignaller, argument: argument(p), priority: Priority(10)), in: &kernel)
             install(&kernel, w, 0, Capability(object: ObjectRef(kind: .notification, index: 0), rights: .read, badge: 0))
@@ -601,7 +601,7 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
     }
     withShared { p, area in
         _ = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             let s = builder.declare(TaskDescriptor(name: "signaller", entry: stSignalTwice, argument: argument(p), priority: Priority(20)), in: &kernel)
             let w = builder.declare(TaskDescriptor(name: "waiter", entry: stWaiter, argument: argument(p, index: 1), priority: Priority(10)), in: &kernel)
             install(&kernel, w, 0, Capability(object: ObjectRef(kind: .notification, index: 1), rights: .read, badge: 0))
@@ -611,7 +611,7 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
     }
     withShared { p, area in
         let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             let producer = builder.declare(TaskDescriptor(name: "producer", entry: stProducer, argument: argument(p), priority: Priority(20)), in: &kernel)
             let consumer = builder.declare(TaskDescriptor(name: "consumer", entry: stConsumer, argument: argument(p), priority: Priority(10)), in: &kernel)
             install(&kernel, producer, 0, Capability(object: ObjectRef(kind: .queue, index: 0), rights: .write, badge: 0))
@@ -622,7 +622,7 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
     }
     withShared { p, area in
         let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 300 * ms) { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             let server = builder.declare(TaskDescriptor(name: "server", entry: stSlowServer, argument: argument(p), priority: Priority(1)), in: &kernel)
             let low = builder.declare(TaskDescriptor(name: "low", entry: stClientLow, argument: argument(p), priority: Priority(5)), in: &kernel)
             let high = builder.declare(TaskDescriptor(name: "high", entry: stClientHigh, argument: argument(p), priority: Priority(30), offsetNs: 1 * ms), in: &kernel)
@@ -637,7 +637,7 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
     }
     withShared { p, area in
         _ = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             let caps = builder.declare(TaskDescriptor(name: "caps", entry: stCaps, argument: argument(p), priority: Priority(20), privileged: true), in: &kernel)
             let peer = builder.declare(TaskDescriptor(name: "peer", entry: stCapsPeer, argument: argument(p), priority: Priority(10)), in: &kernel)
             install(&kernel, caps, 0, endpointCap(3, Rights(rawValue: 7)))
@@ -656,7 +656,7 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
         var faulterState = TaskState.unused
         var otherState = TaskState.unused
         let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms, setup: { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             builder.declare(TaskDescriptor(name: "faulter", entry: stFaulter, argument: argument(p), priority: Priority(20)), in: &kernel)
             builder.declare(TaskDescriptor(name: "bystander", entry: stMark, argument: argument(p, index: 6), priority: Priority(10)), in: &kernel)
         }, inspect: { kernel in
@@ -669,7 +669,7 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
     withShared { p, area in
         var state = TaskState.unused
         _ = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms, setup: { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             builder.declare(TaskDescriptor(name: "probe", entry: stPrivileged, argument: argument(p)), in: &kernel)
         }, inspect: { kernel in state = kernel.tasks[0].state })
         suite.check(system, "isolation: tasks run unprivileged (a kernel-only instruction faults)", state == .faulted && p.pointee.traceEquals("p"))
@@ -677,7 +677,7 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
     withShared { p, area in
         var allExited = true
         let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 200 * ms, setup: { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             var i = 0
             while i < 64 {
                 builder.declare(TaskDescriptor(name: "many", entry: stCounter, argument: argument(p), stackBytes: 4096, priority: Priority(UInt8(i))), in: &kernel)
@@ -710,7 +710,7 @@ func memoryCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
             var steadyJobs: UInt32 = 0
             var steadyMisses: UInt32 = 99
             let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 200 * ms, setup: { kernel, builder in
-                builder.shareWithEveryTask(area, slot: sharedSlot)
+                builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
                 builder.declare(TaskDescriptor(name: "steady", entry: stSteady, argument: argument(p), priority: Priority(40),
                                                periodNs: 2 * ms, budgetNs: 1 * ms), in: &kernel)
                 builder.declare(TaskDescriptor(name: "victim", entry: stVictim, argument: argument(p), priority: Priority(30)), in: &kernel)
@@ -742,7 +742,7 @@ func memoryCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
     }
     withShared { p, area in
         _ = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             let server = builder.declare(TaskDescriptor(name: "echo", entry: stEchoOnce, argument: argument(p), priority: Priority(20)), in: &kernel)
             let client = builder.declare(TaskDescriptor(name: "caller", entry: stBadCaller, argument: argument(p), priority: Priority(10)), in: &kernel)
             install(&kernel, server, 0, endpointCap(0, .read))
@@ -766,7 +766,7 @@ func supervisorCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suit
         var generation: UInt16 = 0
         var queued = 99
         let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 5_000 * ms, setup: { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             let supervisor = builder.declare(TaskDescriptor(name: "supervisor", entry: stSupervisor, argument: argument(p), priority: Priority(30)), in: &kernel)
             builder.declare(TaskDescriptor(name: "spare", entry: stMark, argument: argument(p, index: 1), priority: Priority(1)), in: &kernel)
             let server = builder.declare(TaskDescriptor(name: "flaky", entry: stFlakyServer, argument: argument(p), priority: Priority(20)), in: &kernel)
@@ -815,7 +815,7 @@ func countSlots<P: SchedulingPolicy>(_ kernel: inout KernelState<P>) -> Int {
     while t < kernel.taskCount {
         var slot: UInt8 = 0
         while slot < 16 {
-            if kernel.capabilities.kind(at: SlotRef(task: TaskID(UInt8(t)), slot: slot)) != nil { n += 1 }
+            if kernel.capabilities.kind(at: SlotRef(task: TaskID(UInt8(t)), slot: CapSlot(slot))) != nil { n += 1 }
             slot += 1
         }
         t += 1
@@ -826,7 +826,7 @@ func countSlots<P: SchedulingPolicy>(_ kernel: inout KernelState<P>) -> Int {
 func admissionCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
     withShared { p, area in
         let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             builder.declare(TaskDescriptor(name: "hog-a", entry: stMark, argument: argument(p), priority: Priority(20),
                                            periodNs: 10 * ms, budgetNs: 6 * ms), in: &kernel)
             builder.declare(TaskDescriptor(name: "hog-b", entry: stMark, argument: argument(p, index: 1), priority: Priority(10),
@@ -837,7 +837,7 @@ func admissionCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite
     }
     withShared { p, area in
         let report = runEDFTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             builder.declare(TaskDescriptor(name: "hog-a", entry: stMark, argument: argument(p), periodNs: 10 * ms,
                                            relativeDeadlineNs: 5 * ms, budgetNs: 3 * ms), in: &kernel)
             builder.declare(TaskDescriptor(name: "hog-b", entry: stMark, argument: argument(p, index: 1), periodNs: 10 * ms,
@@ -858,7 +858,7 @@ func edfCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
         var misses: UInt32 = 0
         var perTask = InlineArray<3, UInt32>(repeating: 0)
         let report = runEDFTaskSet(&system.pointee, limitNs: 1500 * ms, setup: { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             builder.declare(TaskDescriptor(name: "e20", entry: stPeriodic, argument: argument(p, index: 0), periodNs: 20 * ms), in: &kernel)
             builder.declare(TaskDescriptor(name: "e30", entry: stPeriodic, argument: argument(p, index: 1), periodNs: 30 * ms), in: &kernel)
             builder.declare(TaskDescriptor(name: "e50", entry: stPeriodic, argument: argument(p, index: 2), periodNs: 50 * ms), in: &kernel)
@@ -877,7 +877,7 @@ func edfCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
     }
     withShared { p, area in
         let report = runEDFTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             builder.declare(TaskDescriptor(name: "late", entry: stMark, argument: argument(p, index: 23), relativeDeadlineNs: 10 * ms), in: &kernel)
             builder.declare(TaskDescriptor(name: "early", entry: stMark, argument: argument(p, index: 24), relativeDeadlineNs: 5 * ms), in: &kernel)
         }
@@ -887,7 +887,7 @@ func edfCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
         p.pointee.spinNs[0] = 3 * ms; p.pointee.jobs[0] = 2
         var misses: UInt32 = 0
         _ = runEDFTaskSet(&system.pointee, limitNs: 100 * ms, setup: { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             builder.declare(TaskDescriptor(name: "tardy", entry: stPeriodic, argument: argument(p, index: 0), periodNs: 5 * ms,
                                            relativeDeadlineNs: 2 * ms), in: &kernel)
         }, inspect: { kernel in misses = kernel.tasks[0].deadlineMisses })
@@ -895,7 +895,7 @@ func edfCases(_ system: UnsafeMutablePointer<System>, _ suite: inout Suite) {
     }
     withShared { p, area in
         let report = runEDFTaskSet(&system.pointee, limitNs: 300 * ms) { kernel, builder in
-            builder.shareWithEveryTask(area, slot: sharedSlot)
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
             let server = builder.declare(TaskDescriptor(name: "server", entry: stSlowServer, argument: argument(p), relativeDeadlineNs: 1_000 * ms), in: &kernel)
             let low = builder.declare(TaskDescriptor(name: "far", entry: stClientLow, argument: argument(p), relativeDeadlineNs: 500 * ms), in: &kernel)
             let high = builder.declare(TaskDescriptor(name: "near", entry: stClientHigh, argument: argument(p), relativeDeadlineNs: 8 * ms, offsetNs: 1 * ms), in: &kernel)

@@ -623,11 +623,11 @@ func declare<P: SchedulingPolicy>(_ kernel: inout KernelState<P>, _ builder: ino
                                   _ s: UnsafeMutablePointer<Soak>, area: MemoryArea, canLine: UInt32?,
                                   registers: CANRegisters?) {
     let arg = UInt(bitPattern: s)
-    builder.shareWithEveryTask(area, slot: Slot.shared)
+    builder.shareWithEveryTask(area, slot: CapSlot(Slot.shared))
     func cap(_ task: TaskID?, _ slot: UInt8, _ kind: ObjectKind, _ index: UInt8, _ rights: Rights) {
         guard let task else { return }
         try? kernel.capabilities.install(Capability(object: ObjectRef(kind: kind, index: index), rights: rights),
-                                         at: SlotRef(task: task, slot: slot))
+                                         at: SlotRef(task: task, slot: CapSlot(slot)))
     }
     // Fixed priorities are rate monotonic; EDF uses the periods (deadline = period).
     let ctl = builder.declare(TaskDescriptor(name: "ctl", entry: soakCtl, argument: arg, stackBytes: 16384, priority: Priority(50),
@@ -647,8 +647,8 @@ func declare<P: SchedulingPolicy>(_ kernel: inout KernelState<P>, _ builder: ino
                                                   priority: Priority(45), periodNs: 10 * ms, budgetNs: 2 * ms), in: &kernel)
         let can1 = builder.declare(TaskDescriptor(name: "can1", entry: soakCan1, argument: arg, stackBytes: 16384,
                                                   priority: Priority(30)), in: &kernel)
-        builder.grantDevice(base: registers.can0.cpuAddress, size: registers.can0.size, to: can0, slot: Slot.registers, in: &kernel)
-        builder.grantDevice(base: registers.can1.cpuAddress, size: registers.can1.size, to: can1, slot: Slot.registers, in: &kernel)
+        builder.grantDevice(base: registers.can0.cpuAddress, size: registers.can0.size, to: can0, slot: CapSlot(Slot.registers), in: &kernel)
+        builder.grantDevice(base: registers.can1.cpuAddress, size: registers.can1.size, to: can1, slot: CapSlot(Slot.registers), in: &kernel)
         if let binding = builder.bindInterrupt(line: canLine, notification: 1, bits: 1, in: &kernel) {
             cap(can1, Slot.notification, .notification, 1, .read)
             cap(can1, Slot.interrupt, .interrupt, UInt8(binding), .write)
