@@ -22,16 +22,19 @@ extension KernelState {
     }
 
     /// The endpoint named by `slot` in `caller`'s CSpace, with the capability's badge; else sets the error.
+    @inline(__always)
     mutating func endpoint(_ caller: TaskID, slot: UInt64, rights: Rights) -> (id: EndpointID, badge: UInt64)? {
         typedObject(caller, slot: slot, kind: .endpoint, rights: rights, capacity: KernelState.endpointCapacity)
     }
 
     /// The notification named by `slot` in `caller`'s CSpace, with the capability's badge; else sets the error.
+    @inline(__always)
     mutating func notification(_ caller: TaskID, slot: UInt64, rights: Rights) -> (id: NotificationID, badge: UInt64)? {
         typedObject(caller, slot: slot, kind: .notification, rights: rights, capacity: KernelState.notificationCapacity)
     }
 
     /// The message queue named by `slot` in `caller`'s CSpace; else sets the error.
+    @inline(__always)
     mutating func queue(_ caller: TaskID, slot: UInt64, rights: Rights) -> QueueID? {
         let found: (id: QueueID, badge: UInt64)? = typedObject(caller, slot: slot, kind: .queue, rights: rights,
                                                                capacity: KernelState.queueCapacity)
@@ -40,6 +43,7 @@ extension KernelState {
 
     /// `object`, typed, and inside its table (a capability naming an index past the table is refused like
     /// an empty slot).
+    @inline(__always)
     private mutating func typedObject<ID: KernelObjectID>(_ caller: TaskID, slot: UInt64, kind: ObjectKind, rights: Rights,
                                                           capacity: Int) -> (id: ID, badge: UInt64)? {
         guard let (index, badge) = object(caller, slot: slot, kind: kind, rights: rights) else { return nil }
