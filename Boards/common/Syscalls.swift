@@ -24,8 +24,35 @@ public enum Sys {
     /// Gives the CPU to the next task of equal urgency.
     public static func yield() { _ = raw(.yield) }
 
-    /// Nanoseconds since boot.
-    public static func now() -> UInt64 { UInt64(bitPattern: raw(.now).0) }
+    /// Nanoseconds since boot, read in the task without entering the kernel: the architecture counter
+    /// (CNTPCT_EL0 / `rdtime`) converted with the kernel's own clock word (TPIDRRO_EL0 / `tp`), so the value is
+    /// exactly the kernel's time.
+    @inline(__always)
+    public static func now() -> UInt64 {
+        #if arch(arm64)
+        return CounterClock.nanoseconds(ticks: orion_a64_cntpct(), encoded: orion_a64_tpidrro())
+        #elseif arch(riscv64)
+        return CounterClock.nanoseconds(ticks: orion_rv_time(), encoded: orion_rv_tp())
+        #else
+        return UInt64(bitPattern: raw(.now).0)
+        #endif
+    }
+
+    /// Nanoseconds since boot through the `now` system call (what `now()` did before it read the counter).
+    public static func nowBySystemCall() -> UInt64 { UInt64(bitPattern: raw(.now).0) }
+
+    /// The CPU's cycle counter (PMCCNTR_EL0 / `rdcycle`), read without entering the kernel; under QEMU
+    /// `-icount shift=0` it counts one per instruction, which is what the benchmarks measure with.
+    @inline(__always)
+    public static func cycles() -> UInt64 {
+        #if arch(arm64)
+        return orion_a64_cycles()
+        #elseif arch(riscv64)
+        return orion_rv_cycles()
+        #else
+        return 0
+        #endif
+    }
 
     /// Sleeps until `ns` since boot.
     public static func sleep(untilNs ns: UInt64) { _ = raw(.sleepUntil, ns) }

@@ -33,6 +33,7 @@ enum TaskFrames {
         #elseif arch(riscv64)
         f[1] = orion_rv_task_exit_address()
         f[2] = UInt64(stackTop)
+        f[4] = runtimeClock.encoded  // tp: the clock word `Sys.now()` converts counter ticks with
         f[10] = UInt64(argument)
         f[32] = entryAddress
         // sstatus: SPP = U, SPIE = 1 (interrupts on after sret), FS = Initial, SIE = 0.
@@ -83,8 +84,16 @@ enum Arch {
     static func enterTaskWorld(lines: InlineArray<8, UInt32>, count: Int) {
         #if arch(arm64)
         orion_a64_irq_disable()
+        // Tasks read the time and the cycle counter without a system call: the physical counter and the PMU
+        // cycle counter readable at EL0, and the clock word (`CounterClock.encoded`) in TPIDRRO_EL0 (read-only at EL0).
+        orion_a64_set_cntkctl(1)  // EL0PCTEN
+        orion_a64_enable_user_cycle_counter()
+        orion_a64_set_tpidrro(runtimeClock.encoded)
         #elseif arch(riscv64)
         orion_rv_sstatus_clear(1 << 1)
+        // U-mode may read cycle, time and instret (OpenSBI lets S-mode delegate them); the clock word is in
+        // each task's `tp` (TaskFrames.prepare).
+        orion_rv_set_scounteren(0b111)
         #endif
         var i = 0
         while i < count {

@@ -55,8 +55,9 @@ nonisolated(unsafe) var taskImages: InlineArray<64, TaskImage>? = nil
 nonisolated(unsafe) var taskWorldEndNs: UInt64 = 0
 nonisolated(unsafe) var taskWorldEnd = TaskSetEnd.allTasksEnded
 nonisolated(unsafe) var runtimeFrequencyHz: UInt64 = 1
-/// Nanoseconds per counter tick when that is a whole number (62.5 MHz: 16, 10 MHz: 100), else 0.
-nonisolated(unsafe) var runtimeNsPerTick: UInt64 = 0
+/// Counter ticks to nanoseconds, the same conversion the tasks make in `Sys.now()` (they get `encoded` in a
+/// register: TPIDRRO_EL0 on aarch64, `tp` on riscv64).
+nonisolated(unsafe) var runtimeClock = CounterClock(frequencyHz: 1)
 
 /// Gives generic code in-place access to the kernel state of one policy, which lives in static storage
 /// (`orion_kernel_storage`): traps mutate it through a pointer, never by copying it.
@@ -196,7 +197,7 @@ func runTaskSet<Slot: KernelSlot>(
     setup: (inout KernelState<Slot.Policy>, inout TaskSetBuilder) -> Void
 ) -> TaskSetReport {
     runtimeFrequencyHz = system.platform.timerFrequencyHz ?? 1
-    runtimeNsPerTick = 1_000_000_000 % runtimeFrequencyHz == 0 ? 1_000_000_000 / runtimeFrequencyHz : 0
+    runtimeClock = CounterClock(frequencyHz: runtimeFrequencyHz)
     var builder = TaskSetBuilder()
     Slot.with { setup(&$0, &builder) }
     if let error = builder.error {
@@ -266,16 +267,12 @@ func runtimeNowNs() -> UInt64 { runtimeNs(ticks: systemCounter()) }
 /// Nanoseconds in `ticks` counter ticks (a counter value, or a difference of two).
 @inline(__always)
 func runtimeNs(ticks counter: UInt64) -> UInt64 {
-    if runtimeNsPerTick != 0 { return counter &* runtimeNsPerTick }  // no division on the trap path
-    return Nanoseconds(ticks: counter, frequencyHz: runtimeFrequencyHz).value
+    runtimeClock.nanoseconds(ticks: counter)  // one multiplication, no division on the trap path
 }
 
 /// Counter ticks at `ns` (rounded up so the timer never fires early).
 func ticks(atNs ns: UInt64) -> UInt64 {
-    if runtimeNsPerTick != 0 { return ns / runtimeNsPerTick + (ns % runtimeNsPerTick == 0 ? 0 : 1) }
-    let seconds = ns / 1_000_000_000
-    let rest = ns % 1_000_000_000
-    return seconds &* runtimeFrequencyHz &+ (rest &* runtimeFrequencyHz &+ 999_999_999) / 1_000_000_000
+    runtimeClock.ticks(atNs: ns)
 }
 
 /// Picks the frame to resume: waits (interrupts masked, WFI) while nothing is ready, writes pending system

@@ -61,6 +61,12 @@ static inline uint64_t orion_a64_semihost(uint64_t op, uint64_t param) {
 #if defined(__riscv)
 /** The `time` CSR (ticks at the devicetree's timebase-frequency). */
 static inline uint64_t orion_rv_time(void) { uint64_t v; __asm__ volatile("rdtime %0" : "=r"(v)); return v; }
+/** The cycle counter (rdcycle): one count per instruction under QEMU -icount shift=0. */
+static inline uint64_t orion_rv_cycles(void) { uint64_t v; __asm__ volatile("rdcycle %0" : "=r"(v)); return v; }
+/** The thread pointer register (a task's clock factor). */
+static inline uint64_t orion_rv_tp(void) { uint64_t v; __asm__ volatile("mv %0, tp" : "=r"(v)); return v; }
+/** Sets scounteren: which counters U-mode may read (bit 0 cycle, 1 time, 2 instret). */
+static inline void orion_rv_set_scounteren(uint64_t v) { __asm__ volatile("csrw scounteren, %0" :: "r"(v) : "memory"); }
 /** Sets bits in `sie`. */
 static inline void orion_rv_sie_set(uint64_t bits) { __asm__ volatile("csrs sie, %0" :: "r"(bits) : "memory"); }
 /** Sets bits in `sstatus`. */
@@ -158,6 +164,19 @@ void orion_a64_task_exit_stub(void);
 static inline uint64_t orion_a64_task_exit_address(void) { return (uint64_t)(uintptr_t)&orion_a64_task_exit_stub; }
 /** Sets CNTKCTL_EL1 (EL0 access to the counters). */
 static inline void orion_a64_set_cntkctl(uint64_t v) { __asm__ volatile("msr cntkctl_el1, %0; isb" :: "r"(v) : "memory"); }
+/** Sets TPIDRRO_EL0 (read-only at EL0: the clock factor tasks convert counter ticks with). */
+static inline void orion_a64_set_tpidrro(uint64_t v) { __asm__ volatile("msr tpidrro_el0, %0" :: "r"(v) : "memory"); }
+/** TPIDRRO_EL0, from EL0 too. */
+static inline uint64_t orion_a64_tpidrro(void) { uint64_t v; __asm__ volatile("mrs %0, tpidrro_el0" : "=r"(v)); return v; }
+/** Starts the PMU cycle counter (PMCR_EL0.E, PMCNTENSET_EL0.C) and lets EL0 read it (PMUSERENR_EL0.EN). */
+static inline void orion_a64_enable_user_cycle_counter(void) {
+    uint64_t pmcr;
+    __asm__ volatile("mrs %0, pmcr_el0" : "=r"(pmcr));
+    __asm__ volatile("msr pmcr_el0, %0; msr pmcntenset_el0, %1; msr pmuserenr_el0, %2; isb"
+                     :: "r"(pmcr | 1), "r"((uint64_t)1 << 31), "r"((uint64_t)1) : "memory");
+}
+/** The PMU cycle counter (PMCCNTR_EL0): one count per instruction under QEMU -icount shift=0. */
+static inline uint64_t orion_a64_cycles(void) { uint64_t v; __asm__ volatile("mrs %0, pmccntr_el0" : "=r"(v)); return v; }
 
 /** System call with six arguments (SVC #0, number in x8). */
 static inline orion_sysret orion_syscall(uint64_t n, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) {

@@ -162,23 +162,24 @@ struct BootTests {
         #expect(refused > 100, "\(results)")
     }
 
-    /// The benchmark app prints every figure as `name: N ns`, and under --icount two runs agree exactly.
+    /// The benchmark app prints every figure as `name: MEAN ns (min MIN, max MAX)` (or `name: N ns`), with
+    /// min ≤ mean ≤ max, and under --icount two runs agree exactly.
     @Test(arguments: ["qemu-virt-aarch64", "qemu-virt-riscv64"])
     func benchPrintsRepeatableFigures(_ board: String) throws {
-        func figures() throws -> [String: Int] {
+        func figures() throws -> [String: BenchFigure] {
             let run = try OrionExecutable.run(["run", "--board", board, "--app", "bench", "-c", "release", "--icount", "--timeout", "300"])
             #expect(run.status == 0, "\(run.stderr)")
-            var out: [String: Int] = [:]
-            for line in run.stdout.split(whereSeparator: \.isNewline) where line.hasSuffix(" ns") {
-                let parts = line.dropLast(3).split(separator: ":")
-                if parts.count == 2, let value = Int(parts[1].trimmingCharacters(in: .whitespaces)) { out[String(parts[0])] = value }
-            }
-            return out
+            #expect(run.stdout.contains("bench: done"))
+            return BenchFigure.parse(run.stdout)
         }
         let first = try figures()
-        for name in ["context switch (yield, same priority)", "ipc call+reply round trip (64 bytes)", "notification signal -> wake",
-                     "timer interrupt -> task running", "fp pick-next (32 ready)", "edf pick-next (32 ready)"] {
-            #expect((first[name] ?? 0) > 0, "missing \(name) in \(first)")
+        for name in ["now from user mode", "syscall round trip (now)", "context switch (yield, same priority)",
+                     "ipc call+reply round trip (64 bytes)", "ipc call+reply round trip (32 bytes)",
+                     "ipc call+reply round trip (0 bytes)", "notification signal -> wake", "timer interrupt -> task running",
+                     "timer interrupt -> task running (8 ready)", "timer interrupt -> task running (32 ready)",
+                     "fp pick-next (32 ready)", "edf pick-next (32 ready)"] {
+            let figure = try #require(first[name], "missing \(name) in \(first)")
+            #expect(figure.mean > 0 && figure.min <= figure.mean && figure.mean <= figure.max, "\(name): \(figure)")
         }
         #expect(try figures() == first)
     }
@@ -273,5 +274,30 @@ struct BootTests {
         #expect(run.status == 0)
         for board in BoardCatalog.all { #expect(run.stdout.contains(board.name)) }
         #expect(run.stdout.contains("BOOTS HERE"))
+    }
+}
+
+/// One line of the bench app: `name: MEAN ns (min MIN, max MAX)`, or `name: N ns` (min = mean = max).
+struct BenchFigure: Equatable, CustomStringConvertible {
+    var mean: Int
+    var min: Int
+    var max: Int
+    var description: String { "\(mean) (min \(min), max \(max))" }
+
+    /// Every figure line of a bench run's console, by name.
+    static func parse(_ output: String) -> [String: BenchFigure] {
+        var out: [String: BenchFigure] = [:]
+        for line in output.split(whereSeparator: \.isNewline) {
+            guard let colon = line.lastIndex(of: ":") else { continue }
+            let name = String(line[..<colon])
+            let rest = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            let numbers = rest.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+            if rest.hasSuffix(" ns"), numbers.count == 1 {
+                out[name] = BenchFigure(mean: numbers[0], min: numbers[0], max: numbers[0])
+            } else if rest.contains(" ns (min "), rest.hasSuffix(")"), numbers.count == 3 {
+                out[name] = BenchFigure(mean: numbers[0], min: numbers[1], max: numbers[2])
+            }
+        }
+        return out
     }
 }

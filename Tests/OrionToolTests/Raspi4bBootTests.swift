@@ -76,25 +76,20 @@ struct Raspi4bBootTests {
         #expect(counts.count == 2 && counts[0] == counts[1] && counts[0] >= 20, "\(summary)")
     }
 
-    /// Every figure the benchmark prints, as `name: N ns`; under --icount two runs agree exactly.
+    /// Every figure the benchmark prints (`BenchFigure`); under --icount two runs agree exactly.
     @Test func benchPrintsRepeatableFiguresUnderIcount() throws {
-        func figures() throws -> [String: Int] {
+        func figures() throws -> [String: BenchFigure] {
             let run = try OrionExecutable.run(["run", "--board", "raspi4b", "--app", "bench", "-c", "release", "--icount", "--timeout", "300"])
             #expect(run.status == 0, "stdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
             #expect(run.stdout.contains("bench: kernel latency on raspi4b"), "\(run.stdout)")
-            var out: [String: Int] = [:]
-            for text in run.stdout.split(whereSeparator: \.isNewline) where text.hasSuffix(" ns") {
-                guard let colon = text.lastIndex(of: ":") else { continue }
-                if let value = Int(text[text.index(after: colon)...].dropLast(3).trimmingCharacters(in: .whitespaces)) {
-                    out[String(text[..<colon])] = value
-                }
-            }
-            return out
+            return BenchFigure.parse(run.stdout)
         }
         let first = try figures()
-        for name in ["syscall round trip (now)", "context switch (yield, same priority)", "ipc call+reply round trip (64 bytes)",
-                     "notification signal -> wake", "timer interrupt -> task running", "fp pick-next (32 ready)", "edf pick-next (32 ready)"] {
-            #expect((first[name] ?? 0) > 0, "missing \(name) in \(first)")
+        for name in ["now from user mode", "syscall round trip (now)", "context switch (yield, same priority)",
+                     "ipc call+reply round trip (64 bytes)", "ipc call+reply round trip (0 bytes)", "notification signal -> wake",
+                     "timer interrupt -> task running", "timer interrupt -> task running (32 ready)",
+                     "fp pick-next (32 ready)", "edf pick-next (32 ready)"] {
+            #expect((first[name]?.mean ?? 0) > 0, "missing \(name) in \(first)")
         }
         #expect(try figures() == first)
     }

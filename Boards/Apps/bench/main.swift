@@ -15,47 +15,100 @@ var rounds: Int { 1000 }
 var benchSlot: UInt8 { 15 }
 
 /// Shared between the benchmark tasks and the printer: a block of the shared pool, granted to every task.
+/// Every figure is a sample of the CPU's cycle counter, read in the task (`Sys.cycles()`, one count per
+/// instruction under `--icount`), minus the cost of reading it (`overhead`).
 struct Bench {
-    var start: UInt64 = 0
-    var end: UInt64 = 0
+    /// Cycles at the start of the sample in flight (another task ends it).
     var stamp: UInt64 = 0
     var total: UInt64 = 0
     var worst: UInt64 = 0
+    var best: UInt64 = UInt64.max
     var count: UInt64 = 0
+    /// Cycles two back-to-back counter reads apart (subtracted from every sample).
+    var overhead: UInt64 = 0
+    /// Cycle count minus the virtual time in ns (the timer benchmark's calibration).
+    var offset: UInt64 = 0
+    /// Message length of the IPC benchmark.
+    var length: Int = 0
+    /// Set when the measuring task is done: the other tasks stop.
+    var done: UInt64 = 0
+
+    mutating func record(_ cycles: UInt64) {
+        let value = cycles > overhead ? cycles - overhead : 0
+        total &+= value
+        worst = max(worst, value)
+        best = min(best, value)
+        count += 1
+    }
+
+    /// Measures `overhead`: the least of a few empty samples.
+    mutating func calibrate() {
+        var least = UInt64.max
+        var i = 0
+        while i < 16 {
+            let t0 = Sys.cycles()
+            let t1 = Sys.cycles()
+            least = min(least, t1 &- t0)
+            i += 1
+        }
+        overhead = least
+    }
 }
 
 @inline(__always) func bench(_ arg: UInt) -> UnsafeMutablePointer<Bench> { UnsafeMutablePointer<Bench>(bitPattern: arg)! }
 
-@_cdecl("bench_now") func benchNow(_ arg: UInt) {
+@_cdecl("bench_now_user") func benchNowUser(_ arg: UInt) {
     let b = bench(arg)
-    b.pointee.start = Sys.now()
+    b.pointee.calibrate()
     var i = 0
-    while i < rounds { _ = Sys.now(); i += 1 }
-    b.pointee.end = Sys.now()
-    b.pointee.count = UInt64(rounds) + 1
+    while i < rounds {
+        let t0 = Sys.cycles()
+        let value = Sys.now()
+        let t1 = Sys.cycles()
+        b.pointee.stamp &+= value  // keeps the read
+        b.pointee.record(t1 &- t0)
+        i += 1
+    }
 }
 
-@_cdecl("bench_yield_first") func benchYieldFirst(_ arg: UInt) {
+@_cdecl("bench_now_syscall") func benchNowSyscall(_ arg: UInt) {
     let b = bench(arg)
-    b.pointee.start = Sys.now()
+    b.pointee.calibrate()
     var i = 0
-    while i < rounds { Sys.yield(); i += 1 }
+    while i < rounds {
+        let t0 = Sys.cycles()
+        let value = Sys.nowBySystemCall()
+        let t1 = Sys.cycles()
+        b.pointee.stamp &+= value
+        b.pointee.record(t1 &- t0)
+        i += 1
+    }
 }
 
-@_cdecl("bench_yield_second") func benchYieldSecond(_ arg: UInt) {
-    var i = 0
-    while i < rounds { Sys.yield(); i += 1 }
+/// Two of these at the same priority: each sample is one switch, from the yield of one to the other running.
+@_cdecl("bench_yield") func benchYield(_ arg: UInt) {
     let b = bench(arg)
-    b.pointee.end = Sys.now()
-    b.pointee.count = UInt64(2 * rounds)
+    if b.pointee.overhead == 0 { b.pointee.calibrate() }
+    var i = 0
+    while i < rounds {
+        let now = Sys.cycles()
+        if b.pointee.stamp != 0 { b.pointee.record(now &- b.pointee.stamp) }
+        b.pointee.stamp = Sys.cycles()
+        Sys.yield()
+        i += 1
+    }
+    let now = Sys.cycles()
+    if b.pointee.stamp != 0 && b.pointee.count < UInt64(2 * rounds) { b.pointee.record(now &- b.pointee.stamp) }
+    b.pointee.stamp = 0
 }
 
 @_cdecl("bench_server") func benchServer(_ arg: UInt) {
+    let b = bench(arg)
     var buffer = InlineArray<64, UInt8>(repeating: 0)
-    withUnsafeMutableBytes(of: &buffer) { b in
-        var (length, _) = Sys.receive(0, buffer: b.baseAddress, capacity: 64)
-        while length > 0 {
-            (length, _) = Sys.replyReceive(message: b.baseAddress, length: Int(length), 0, buffer: b.baseAddress, capacity: 64)
+    withUnsafeMutableBytes(of: &buffer) { m in
+        var (length, _) = Sys.receive(0, buffer: m.baseAddress, capacity: 64)
+        while length >= 0 && b.pointee.done == 0 {
+            (length, _) = Sys.replyReceive(message: m.baseAddress, length: Int(length), 0, buffer: m.baseAddress, capacity: 64)
         }
         _ = Sys.reply(message: nil, length: 0)
     }
@@ -63,19 +116,22 @@ struct Bench {
 
 @_cdecl("bench_client") func benchClient(_ arg: UInt) {
     let b = bench(arg)
+    b.pointee.calibrate()
+    let length = b.pointee.length
     var message = InlineArray<64, UInt8>(repeating: 7)
     var reply = InlineArray<64, UInt8>(repeating: 0)
     withUnsafeMutableBytes(of: &message) { m in
         withUnsafeMutableBytes(of: &reply) { r in
-            _ = Sys.call(0, message: m.baseAddress, length: 64, reply: r.baseAddress, replyCapacity: 64)  // warm up
-            b.pointee.start = Sys.now()
+            _ = Sys.call(0, message: m.baseAddress, length: length, reply: r.baseAddress, replyCapacity: 64)  // warm up
             var i = 0
             while i < rounds {
-                _ = Sys.call(0, message: m.baseAddress, length: 64, reply: r.baseAddress, replyCapacity: 64)
+                let t0 = Sys.cycles()
+                _ = Sys.call(0, message: m.baseAddress, length: length, reply: r.baseAddress, replyCapacity: 64)
+                let t1 = Sys.cycles()
+                b.pointee.record(t1 &- t0)
                 i += 1
             }
-            b.pointee.end = Sys.now()
-            b.pointee.count = UInt64(rounds)
+            b.pointee.done = 1
             _ = Sys.call(0, message: m.baseAddress, length: 0, reply: r.baseAddress, replyCapacity: 64)
         }
     }
@@ -83,13 +139,11 @@ struct Bench {
 
 @_cdecl("bench_waiter") func benchWaiter(_ arg: UInt) {
     let b = bench(arg)
+    b.pointee.calibrate()
     var i = 0
     while i < rounds {
         _ = Sys.wait(0)
-        let latency = Sys.now() &- b.pointee.stamp
-        b.pointee.total &+= latency
-        b.pointee.worst = max(b.pointee.worst, latency)
-        b.pointee.count += 1
+        b.pointee.record(Sys.cycles() &- b.pointee.stamp)
         i += 1
     }
 }
@@ -98,24 +152,48 @@ struct Bench {
     let b = bench(arg)
     var i = 0
     while i < rounds {
-        b.pointee.stamp = Sys.now()
+        b.pointee.stamp = Sys.cycles()
         _ = Sys.signal(0, bits: 1)
         i += 1
     }
 }
 
+/// Sleeps until absolute times (whole ticks of the counter, so the timer fires exactly then) and records
+/// the cycles from that time to running again. The cycle counter is put on the time axis first: spin until
+/// the clock ticks, and take the cycle count there (to within the few instructions of one spin).
 @_cdecl("bench_sleeper") func benchSleeper(_ arg: UInt) {
     let b = bench(arg)
+    let first = Sys.now()
+    var edge = first
+    while edge == first { edge = Sys.now() }
+    b.pointee.offset = Sys.cycles() &- edge
     var i = 0
     while i < rounds / 10 {
         let target = Sys.now() &+ 100_000
         Sys.sleep(untilNs: target)
-        let latency = Sys.now() &- target
-        b.pointee.total &+= latency
-        b.pointee.worst = max(b.pointee.worst, latency)
-        b.pointee.count += 1
+        let woke = Sys.cycles() &- b.pointee.offset
+        b.pointee.record(woke &- target)
         i += 1
     }
+    b.pointee.done = 1
+}
+
+/// A ready task that keeps the CPU busy (the timer interrupts it) until the measurement is done.
+@_cdecl("bench_spinner") func benchSpinner(_ arg: UInt) {
+    let b = bench(arg)
+    while b.pointee.done == 0 {}
+}
+
+/// Prints `name: mean ns (min A, max B)`, or `name: mean ns` when the figure is one value.
+func printLine(_ system: UnsafeMutablePointer<System>, _ name: StaticString, _ b: Bench) {
+    system.pointee.console.write(name)
+    system.pointee.console.write(": ")
+    system.pointee.console.write(decimal: b.total / max(b.count, 1))
+    system.pointee.console.write(" ns (min ")
+    system.pointee.console.write(decimal: b.count == 0 ? 0 : b.best)
+    system.pointee.console.write(", max ")
+    system.pointee.console.write(decimal: b.worst)
+    system.pointee.console.write(")\n")
 }
 
 func printLine(_ system: UnsafeMutablePointer<System>, _ name: StaticString, _ value: UInt64) {
@@ -127,8 +205,9 @@ func printLine(_ system: UnsafeMutablePointer<System>, _ name: StaticString, _ v
 
 /// Runs `body` with a fresh `Bench` in the shared pool (its address as the tasks' argument, its pages to grant
 /// with `shareWithEveryTask`): the tasks reach only their own stacks and what they are granted.
-func measure(_ system: UnsafeMutablePointer<System>, _ body: (UInt, MemoryArea, inout System) -> Void) -> Bench {
+func measure(_ system: UnsafeMutablePointer<System>, length: Int = 0, _ body: (UInt, MemoryArea, inout System) -> Void) -> Bench {
     var b = Bench()
+    b.length = length
     _ = withSharedMemory(&b) { p, area in body(UInt(bitPattern: p), area, &system.pointee) }
     return b
 }
@@ -170,30 +249,46 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
     let now = measure(system) { arg, area, sys in
         _ = runFixedPriorityTaskSet(&sys, limitNs: limit) { k, b in
             b.shareWithEveryTask(area, slot: CapSlot(benchSlot))
-            b.declare(TaskDescriptor(name: "now", entry: benchNow, argument: arg), in: &k)
+            b.declare(TaskDescriptor(name: "now", entry: benchNowUser, argument: arg), in: &k)
         }
     }
-    printLine(system, "syscall round trip (now)", (now.end &- now.start) / max(now.count, 1))
+    printLine(system, "now from user mode", now)
+
+    let syscall = measure(system) { arg, area, sys in
+        _ = runFixedPriorityTaskSet(&sys, limitNs: limit) { k, b in
+            b.shareWithEveryTask(area, slot: CapSlot(benchSlot))
+            b.declare(TaskDescriptor(name: "now-syscall", entry: benchNowSyscall, argument: arg), in: &k)
+        }
+    }
+    printLine(system, "syscall round trip (now)", syscall)
 
     let yield = measure(system) { arg, area, sys in
         _ = runFixedPriorityTaskSet(&sys, limitNs: limit) { k, b in
             b.shareWithEveryTask(area, slot: CapSlot(benchSlot))
-            b.declare(TaskDescriptor(name: "yield-1", entry: benchYieldFirst, argument: arg, priority: Priority(10)), in: &k)
-            b.declare(TaskDescriptor(name: "yield-2", entry: benchYieldSecond, argument: arg, priority: Priority(10)), in: &k)
+            b.declare(TaskDescriptor(name: "yield-1", entry: benchYield, argument: arg, priority: Priority(10)), in: &k)
+            b.declare(TaskDescriptor(name: "yield-2", entry: benchYield, argument: arg, priority: Priority(10)), in: &k)
         }
     }
-    printLine(system, "context switch (yield, same priority)", (yield.end &- yield.start) / max(yield.count, 1))
+    printLine(system, "context switch (yield, same priority)", yield)
 
-    let ipc = measure(system) { arg, area, sys in
-        _ = runFixedPriorityTaskSet(&sys, limitNs: limit) { k, b in
-            b.shareWithEveryTask(area, slot: CapSlot(benchSlot))
-            let server = b.declare(TaskDescriptor(name: "server", entry: benchServer, argument: arg, priority: Priority(20)), in: &k)
-            let client = b.declare(TaskDescriptor(name: "client", entry: benchClient, argument: arg, priority: Priority(10)), in: &k)
-            if let server { try? k.capabilities.install(Capability(object: ObjectRef(kind: .endpoint, index: 0), rights: .read, badge: 0), at: SlotRef(task: server, slot: 0)) }
-            if let client { try? k.capabilities.install(Capability(object: ObjectRef(kind: .endpoint, index: 0), rights: .write, badge: 0), at: SlotRef(task: client, slot: 0)) }
+    let lengths: InlineArray<3, Int> = [64, 32, 0]
+    for index in lengths.indices {
+        let length = lengths[index]
+        let ipc = measure(system, length: length) { arg, area, sys in
+            _ = runFixedPriorityTaskSet(&sys, limitNs: limit) { k, b in
+                b.shareWithEveryTask(area, slot: CapSlot(benchSlot))
+                let server = b.declare(TaskDescriptor(name: "server", entry: benchServer, argument: arg, priority: Priority(20)), in: &k)
+                let client = b.declare(TaskDescriptor(name: "client", entry: benchClient, argument: arg, priority: Priority(10)), in: &k)
+                if let server { try? k.capabilities.install(Capability(object: ObjectRef(kind: .endpoint, index: 0), rights: .read, badge: 0), at: SlotRef(task: server, slot: 0)) }
+                if let client { try? k.capabilities.install(Capability(object: ObjectRef(kind: .endpoint, index: 0), rights: .write, badge: 0), at: SlotRef(task: client, slot: 0)) }
+            }
+        }
+        switch length {
+        case 64: printLine(system, "ipc call+reply round trip (64 bytes)", ipc)
+        case 32: printLine(system, "ipc call+reply round trip (32 bytes)", ipc)
+        default: printLine(system, "ipc call+reply round trip (0 bytes)", ipc)
         }
     }
-    printLine(system, "ipc call+reply round trip (64 bytes)", (ipc.end &- ipc.start) / max(ipc.count, 1))
 
     let notify = measure(system) { arg, area, sys in
         _ = runFixedPriorityTaskSet(&sys, limitNs: limit) { k, b in
@@ -204,16 +299,30 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
             if let signaller { try? k.capabilities.install(Capability(object: ObjectRef(kind: .notification, index: 0), rights: .write, badge: 0), at: SlotRef(task: signaller, slot: 0)) }
         }
     }
-    printLine(system, "notification signal -> wake", notify.total / max(notify.count, 1))
+    printLine(system, "notification signal -> wake", notify)
 
-    let timer = measure(system) { arg, area, sys in
-        _ = runFixedPriorityTaskSet(&sys, limitNs: limit) { k, b in
-            b.shareWithEveryTask(area, slot: CapSlot(benchSlot))
-            b.declare(TaskDescriptor(name: "sleeper", entry: benchSleeper, argument: arg, priority: Priority(30)), in: &k)
+    // Timer interrupt -> task running with 1, 8 and 32 ready tasks: the sleeper alone (the CPU idles until
+    // the timer), then with 7 and 31 spinners ready at a lower priority (the timer interrupts one of them).
+    let readyCounts: InlineArray<3, Int> = [1, 8, 32]
+    for index in readyCounts.indices {
+        let ready = readyCounts[index]
+        let timer = measure(system) { arg, area, sys in
+            _ = runFixedPriorityTaskSet(&sys, limitNs: limit) { k, b in
+                b.shareWithEveryTask(area, slot: CapSlot(benchSlot))
+                b.declare(TaskDescriptor(name: "sleeper", entry: benchSleeper, argument: arg, stackBytes: 4096, priority: Priority(30)), in: &k)
+                var spinners = 1
+                while spinners < ready {
+                    b.declare(TaskDescriptor(name: "spinner", entry: benchSpinner, argument: arg, stackBytes: 4096, priority: Priority(5)), in: &k)
+                    spinners += 1
+                }
+            }
+        }
+        switch ready {
+        case 1: printLine(system, "timer interrupt -> task running", timer)
+        case 8: printLine(system, "timer interrupt -> task running (8 ready)", timer)
+        default: printLine(system, "timer interrupt -> task running (32 ready)", timer)
         }
     }
-    printLine(system, "timer interrupt -> task running", timer.total / max(timer.count, 1))
-    printLine(system, "timer interrupt -> task running (max)", timer.worst)
 
     printLine(system, "fp pick-next (32 ready)", pickNext(FixedPriorityPolicy.self, system))
     printLine(system, "edf pick-next (32 ready)", pickNext(EDFPolicy.self, system))
