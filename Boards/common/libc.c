@@ -2,6 +2,11 @@
 #if !defined(__linux__)
 #include <stddef.h>
 #include <stdint.h>
+#if defined(__aarch64__)
+/* Strict alignment (these may run before the MMU is on, when all memory is Device): the word loops only
+   touch aligned words anyway, and the byte loops must not become unaligned wide accesses. */
+#pragma clang attribute push (__attribute__((target("strict-align"))), apply_to = function)
+#endif
 
 void *memset(void *dst, int value, size_t n) {
     unsigned char *d = dst;
@@ -69,4 +74,7 @@ int putchar(int c) {
    references to it has nothing to do. */
 void *swift_retain(void *object) { return object; }
 void swift_release(void *object) { (void)object; }
+#if defined(__aarch64__)
+#pragma clang attribute pop
+#endif
 #endif

@@ -1,8 +1,12 @@
 /* AArch64 MMU: the boards' physical maps, the boot address space (built and switched on by the start code
    before any Swift runs, so Swift may use unaligned accesses and exclusives on cached memory), and the
    page-table pool the task world's kernel and task spaces are built in (Boards/arch/aarch64/AArch64AddressSpaces.swift).
-   Runs with the MMU off until the last step: compiled with -mstrict-align. */
+   Runs with the MMU off until the last step, where every access is Device-nGnRnE and must be aligned: every
+   function here is compiled for strict alignment (the pragma below). Not the toolset's -mstrict-align: SwiftPM
+   hands the C flags to swiftc as well, and there it turned every kernel field access the compiler could not
+   prove aligned into byte loads and stores. */
 #if defined(__aarch64__)
+#pragma clang attribute push (__attribute__((target("strict-align"))), apply_to = function)
 #include "orion_a64_mmu.h"
 
 /* Descriptor bits (VMSAv8-64 stage 1, 4 KiB granule), as Kernel/Memory/PageTableFormat.swift writes them. */
@@ -188,4 +192,5 @@ void orion_a64_install_spaces(uint64_t kernel_ttbr0) {
     /* Tables of the previous task set may be cached under the ASIDs the new one reuses. */
     __asm__ volatile("dsb ishst\n tlbi vmalle1\n dsb ish\n isb" ::: "memory");
 }
+#pragma clang attribute pop
 #endif
