@@ -267,7 +267,7 @@ func runtimeNowNs() -> UInt64 { runtimeNs(ticks: systemCounter()) }
 /// Nanoseconds in `ticks` counter ticks (a counter value, or a difference of two).
 @inline(__always)
 func runtimeNs(ticks counter: UInt64) -> UInt64 {
-    runtimeClock.nanoseconds(ticks: counter)  // one multiplication, no division on the trap path
+    runtimeClock.nanoseconds(ticks: counter)  // one multiplication on the QEMU boards (a whole number of ns a tick)
 }
 
 /// Counter ticks at `ns` (rounded up so the timer never fires early).
