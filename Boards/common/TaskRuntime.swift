@@ -446,6 +446,29 @@ func handleTaskTrap<Slot: KernelSlot>(_ slot: Slot.Type, _ trap: TaskTrap, frame
     return resume(Slot.self, next)
 }
 
+/// The fast path for a system call (`KernelState.fastSyscall`): the frame to resume, or nil when the general
+/// path must handle the call (nothing changed then). Skips what the general exit does for work only the
+/// general path creates (events to print, restarts, lines to unmask, the end of the run, which the armed
+/// timer catches), and re-arms the timer only when a task with a budget was switched.
+@inline(__always)
+func fastTaskSyscall(_ number: UInt64, _ args: SyscallArguments) -> UnsafeMutablePointer<UInt64>? {
+    switch activeKernel {
+    case .fixedPriority: return fastTaskSyscall(FixedPrioritySlot.self, number, args)
+    case .edf: return fastTaskSyscall(EDFSlot.self, number, args)
+    case .none: return nil
+    }
+}
+
+@inline(__always)
+func fastTaskSyscall<Slot: KernelSlot>(_ slot: Slot.Type, _ number: UInt64, _ args: SyscallArguments) -> UnsafeMutablePointer<UInt64>? {
+    let now = runtimeNs(ticks: systemCounter())
+    guard let decision = Slot.state.pointee.fastSyscall(number, args, nowNs: now) else { return nil }
+    let next = decision.next
+    if let (r0, r1) = Slot.state.pointee.takeResult(of: next) { TaskFrames.setResult(next.index, r0, r1) }
+    if decision.timerMayMove { programTimer(Slot.self) }
+    return TaskFrames.frame(next.index)
+}
+
 /// What brought a task into the kernel.
 enum TaskTrap {
     case syscall(UInt64, SyscallArguments)

@@ -89,8 +89,10 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     public var events = KernelEventLog()
     /// The task on the CPU, nil while idle: the scheduling decision every kernel entry returns.
     public internal(set) var current: TaskID? = nil
-    /// Context switches made (a different task dispatched).
-    public private(set) var switches: UInt64 = 0
+    /// Context switches made (a task dispatched other than the one that ran last).
+    public internal(set) var switches: UInt64 = 0
+    /// The task dispatched last (it may have blocked since): what `switches` compares with.
+    var lastDispatched: TaskID? = nil
 
     /// An empty kernel.
     public init() {}
@@ -275,17 +277,25 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
             }
             makeReady(running, atFront: true)  // preempted: first among its equals
         }
-        let previous = current
         if let next = ready.peek() {
             ready.remove(next)
             tasks[next.index].state = .running
             tasks[next.index].dispatchedAtNs = nowNs
             current = next
+            countSwitch(to: next)
         } else {
             current = nil
         }
-        if current != previous && current != nil { switches &+= 1 }
         return current
+    }
+
+    /// Counts a context switch when `next` is not the task that ran last.
+    @inline(__always)
+    mutating func countSwitch(to next: TaskID) {
+        if next != lastDispatched {
+            switches &+= 1
+            lastDispatched = next
+        }
     }
 
     /// Stops `task` (fault or exit) until the supervisor restarts it, and unblocks whoever depended on it:

@@ -47,15 +47,34 @@ public struct ProtectionDomain: Sendable {
         count += 1
     }
 
-    /// Whether `address ..< address + length` lies inside one range that allows `access`. Length 0 is
-    /// always allowed (nothing is touched). (`mutating` only so that the ranges are read in place: a borrowed
-    /// read of `storage[i]` copied all twelve ranges on every step of the loop.)
+    /// The range that held the last access checked: looked at first next time (a task's system calls mostly
+    /// name the same buffers). Only a hint: the range it names is checked like any other.
+    var lastHit = 0
+
+    /// Whether `address ..< address + length` lies inside one range that allows `access` (ranges never
+    /// overlap, so at most one holds it). Length 0 is always allowed (nothing is touched). (`mutating` so that
+    /// the ranges are read in place — a borrowed read of `storage[i]` copied all twelve ranges on every step of
+    /// the loop — and to keep the hint.)
     // @implements SWR-KERN-MEM-2
+    @inline(__always)
     public mutating func allows(_ address: UInt64, length: UInt64, _ access: MemoryAccess) -> Bool {
         if length == 0 { return true }
+        let h = lastHit
+        if h < count, address >= storage[h].base {
+            let offset = address - storage[h].base
+            if offset < storage[h].size && length <= storage[h].size - offset { return storage[h].access.contains(access) }
+        }
+        return search(address, length: length, access)
+    }
+
+    /// `allows` by looking at every range (and remembering the one that holds the access).
+    mutating func search(_ address: UInt64, length: UInt64, _ access: MemoryAccess) -> Bool {
         var i = 0
         while i < count {
-            if storage[i].contains(address, length: length) { return storage[i].access.contains(access) }
+            if storage[i].contains(address, length: length) {
+                lastHit = i
+                return storage[i].access.contains(access)
+            }
             i += 1
         }
         return false

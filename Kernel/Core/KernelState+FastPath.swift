@@ -1,0 +1,212 @@
+// The fast path (seL4's fastpath.c, by conditions rather than by code): the system calls a real-time task makes
+// in its loop — yield, now, signal, and a call or replyReceive whose partner is already waiting — handled without the
+// general entry's work (release scan, budget enforcement, general dispatch, general scheduling), when a few
+// checks show that work would change nothing. Any check that fails sends the call down the general path with
+// nothing changed, so every error, audit record, throttle and release happens exactly as there.
+
+/// What the fast path decided.
+public struct FastPathDecision: Sendable {
+    /// The task to run (the caller, or the task the call handed the CPU to).
+    public var next: TaskID
+    /// Whether the one-shot timer's deadline may have moved (a task with a budget was switched in or out).
+    public var timerMayMove: Bool
+}
+
+extension KernelState {
+    /// Message bytes the fast path copies: every message (`ipcMessageLimit`); the copy is one bounded piece.
+    public static var fastMessageLimit: Int { ipcMessageLimit }
+
+    /// Handles system call `number` on the fast path, or returns nil — with nothing changed — when the general
+    /// path (`syscall`) must handle it. Taken when: a task is running, no sleeper, period or throttle is due at
+    /// `nowNs`, the caller's budget (if any) lasts past `nowNs`, and the call-specific conditions below hold.
+    /// Gives exactly the general path's result: the same task runs next, with the same results, queues,
+    /// inheritance and accounting.
+    // @implements SWR-KERN-SCHED-1, SWR-KERN-BUDGET-1, SWR-KERN-IPC-1
+    @inline(__always)
+    public mutating func fastSyscall(_ number: UInt64, _ args: SyscallArguments, nowNs: UInt64) -> FastPathDecision? {
+        guard let caller = current else { return nil }
+        let c = caller.index
+        guard tasks[c].state == .running, nowNs >= tasks[c].dispatchedAtNs else { return nil }
+        if let due = timed.peekKey(), due <= nowNs { return nil }  // a release is due: the general path runs the scan
+        let used = nowNs - tasks[c].dispatchedAtNs
+        // A budget used up at this instant is throttled by the general path (after the call is carried out).
+        if tasks[c].budgetNs != 0 && tasks[c].remainingBudgetNs <= used { return nil }
+        switch number {
+        case Syscall.yield.rawValue:
+            return fastYield(caller, used: used, nowNs: nowNs)
+        case Syscall.now.rawValue:
+            if let top = ready.peek(), Policy.isMoreUrgent(tasks[top.index].urgency, than: tasks[c].urgency) { return nil }
+            fastAccount(caller, used: used, nowNs: nowNs)
+            finish(caller, Int64(bitPattern: nowNs), 0)
+            return FastPathDecision(next: caller, timerMayMove: false)
+        case Syscall.signal.rawValue:
+            return fastSignal(caller, slot: args[0], bits: args[1], used: used, nowNs: nowNs)
+        case Syscall.call.rawValue:
+            return fastCall(caller, args, used: used, nowNs: nowNs)
+        case Syscall.replyReceive.rawValue:
+            return fastReplyReceive(caller, args, used: used, nowNs: nowNs)
+        default:
+            return nil
+        }
+    }
+
+    // MARK: Calls
+
+    /// `yield`: the caller goes behind the ready tasks of its urgency; the first of them runs.
+    @inline(__always)
+    mutating func fastYield(_ caller: TaskID, used: UInt64, nowNs: UInt64) -> FastPathDecision {
+        // The general path queues the caller last and runs the most urgent: the caller again unless a ready
+        // task is at least as urgent.
+        fastAccount(caller, used: used, nowNs: nowNs)
+        finish(caller)
+        guard let top = ready.peek(), !Policy.isMoreUrgent(tasks[caller.index].urgency, than: tasks[top.index].urgency) else {
+            return FastPathDecision(next: caller, timerMayMove: false)
+        }
+        ready.remove(top)
+        makeReady(caller)
+        return fastDispatch(top, after: caller, nowNs: nowNs)
+    }
+
+    /// `signal`: ORs the bits in; a waiter (without a timeout) takes the word and, when it is more urgent than
+    /// the caller and every ready task, runs at once while the caller goes first among its equals.
+    @inline(__always)
+    mutating func fastSignal(_ caller: TaskID, slot: UInt64, bits: UInt64, used: UInt64, nowNs: UInt64) -> FastPathDecision? {
+        guard let (n, badge) = fastObject(caller, slot: slot, kind: .notification, rights: .write,
+                                          capacity: KernelState.notificationCapacity) else { return nil }
+        let word = notifications[n].word | bits | badge
+        guard word != 0, let waiter = notifications[n].waiters.peek() else {
+            // Nobody to wake: the bits wait in the word, the caller goes on (no ready task is more urgent than
+            // the running one between kernel entries; checked all the same).
+            if let top = ready.peek(), Policy.isMoreUrgent(tasks[top.index].urgency, than: tasks[caller.index].urgency) { return nil }
+            fastAccount(caller, used: used, nowNs: nowNs)
+            finish(caller)
+            notifications[n].word = word
+            return FastPathDecision(next: caller, timerMayMove: false)
+        }
+        let w = waiter.index
+        // A waiter with a timeout sits in the timed heap too (the timer moves): the general path.
+        guard !tasks[w].waitTimed, Policy.isMoreUrgent(tasks[w].urgency, than: tasks[caller.index].urgency) else { return nil }
+        if let top = ready.peek(), !Policy.isMoreUrgent(tasks[w].urgency, than: tasks[top.index].urgency) { return nil }
+        fastAccount(caller, used: used, nowNs: nowNs)
+        finish(caller)
+        _ = notifications[n].waiters.popMin()
+        notifications[n].word = 0
+        finish(waiter, 0, word)
+        makeReady(caller, atFront: true)  // preempted: first among its equals
+        return fastDispatch(waiter, after: caller, nowNs: nowNs)
+    }
+
+    /// `call` with at most `fastMessageLimit` bytes to an endpoint whose server is waiting in `receive`, when
+    /// the server (inheriting the caller's urgency) is more urgent than every ready task: the message goes
+    /// straight into the server's buffer and the server runs; the caller waits for the reply.
+    @inline(__always)
+    mutating func fastCall(_ caller: TaskID, _ args: SyscallArguments, used: UInt64, nowNs: UInt64) -> FastPathDecision? {
+        let message = UInt(args[1])
+        let length = args[2]
+        let reply = UInt(args[3])
+        let replyCapacity = Int64(bitPattern: args[4])
+        guard length <= UInt64(KernelState.fastMessageLimit), replyCapacity >= 0 else { return nil }
+        guard let (e, badge) = fastObject(caller, slot: args[0], kind: .endpoint, rights: .write,
+                                          capacity: KernelState.endpointCapacity),
+              let server = endpoints[e].receiver else { return nil }
+        guard capabilities.peek(SlotRef(task: caller, slot: CapSlot(UInt8(truncatingIfNeeded: args[0]))))?.generation
+                == endpoints[e].generation else { return nil }
+        let capacity = min(Int(replyCapacity), ipcMessageLimit)
+        let n = Int(length)
+        guard userCanAccess(caller, message, length: n, .read), userCanAccess(caller, reply, length: capacity, .write) else { return nil }
+        let c = caller.index
+        let s = server.index
+        // The server inherits the caller's urgency (it has no other client and no queued caller: it was waiting).
+        let priority = max(tasks[s].basePriority, tasks[c].effectivePriority)
+        let deadline = min(tasks[s].deadlineNs, tasks[c].effectiveDeadlineNs)
+        if let top = ready.peek(),
+           !Policy.isMoreUrgent(Urgency(priority: priority, deadlineNs: deadline), than: tasks[top.index].urgency) { return nil }
+        fastAccount(caller, used: used, nowNs: nowNs)
+        tasks[c].bufferAddress = message
+        tasks[c].bufferLength = n
+        tasks[c].callBadge = badge
+        tasks[c].replyAddress = reply
+        tasks[c].replyCapacity = capacity
+        tasks[c].state = .blockedReply
+        tasks[c].blockedOn = server.raw
+        endpoints[e].receiver = nil
+        copyMessage(from: caller, message, to: server, tasks[s].bufferAddress, length: min(n, tasks[s].bufferLength))
+        finish(server, Int64(n), badge)
+        tasks[s].servingClient = caller
+        tasks[s].servedEndpoint = EndpointID(UInt8(e))
+        endpoints[e].server = server
+        tasks[s].effectivePriority = priority
+        tasks[s].effectiveDeadlineNs = deadline
+        return fastDispatch(server, after: caller, nowNs: nowNs)
+    }
+
+    /// `replyReceive` with at most `fastMessageLimit` bytes of reply, when no caller is queued on the endpoint
+    /// and the client is more urgent than every ready task: the reply goes straight into the client's buffer,
+    /// the server waits in `receive`, the client runs.
+    @inline(__always)
+    mutating func fastReplyReceive(_ caller: TaskID, _ args: SyscallArguments, used: UInt64, nowNs: UInt64) -> FastPathDecision? {
+        let c = caller.index
+        let message = UInt(args[0])
+        let length = args[1]
+        let buffer = UInt(args[3])
+        let capacity = Int64(bitPattern: args[4])
+        guard let client = tasks[c].servingClient, length <= UInt64(KernelState.fastMessageLimit), capacity >= 0 else { return nil }
+        guard let (e, _) = fastObject(caller, slot: args[2], kind: .endpoint, rights: .read,
+                                      capacity: KernelState.endpointCapacity),
+              endpoints[e].callers.count == 0, endpoints[e].receiver == nil else { return nil }
+        let n = Int(length)
+        let bufferLength = min(Int(capacity), ipcMessageLimit)
+        guard userCanAccess(caller, message, length: n, .read), userCanAccess(caller, buffer, length: bufferLength, .write) else { return nil }
+        let k = client.index
+        // Without its client (and with no caller queued) the server is back to its own urgency.
+        let priority = tasks[c].basePriority
+        let deadline = tasks[c].deadlineNs
+        if let top = ready.peek(), !Policy.isMoreUrgent(tasks[k].urgency, than: tasks[top.index].urgency) { return nil }
+        fastAccount(caller, used: used, nowNs: nowNs)
+        copyMessage(from: caller, message, to: client, tasks[k].replyAddress, length: min(n, tasks[k].replyCapacity))
+        finish(client, Int64(n), 0)
+        tasks[c].servingClient = nil
+        tasks[c].effectivePriority = priority
+        tasks[c].effectiveDeadlineNs = deadline
+        tasks[c].bufferAddress = buffer
+        tasks[c].bufferLength = bufferLength
+        tasks[c].servedEndpoint = EndpointID(UInt8(e))
+        tasks[c].state = .blockedReceive
+        tasks[c].blockedOn = UInt8(e)
+        endpoints[e].server = caller
+        endpoints[e].receiver = caller
+        return fastDispatch(client, after: caller, nowNs: nowNs)
+    }
+
+    // MARK: Helpers
+
+    /// Charges the caller for the time since it was dispatched (its budget lasts past now: checked on entry).
+    @inline(__always)
+    mutating func fastAccount(_ caller: TaskID, used: UInt64, nowNs: UInt64) {
+        let c = caller.index
+        tasks[c].cpuNs &+= used
+        tasks[c].dispatchedAtNs = nowNs
+        if tasks[c].budgetNs != 0 { tasks[c].remainingBudgetNs -= used }
+    }
+
+    /// Runs `next` (not queued) in place of `previous` (already queued or blocked).
+    @inline(__always)
+    mutating func fastDispatch(_ next: TaskID, after previous: TaskID, nowNs: UInt64) -> FastPathDecision {
+        tasks[next.index].state = .running
+        tasks[next.index].dispatchedAtNs = nowNs
+        current = next
+        countSwitch(to: next)
+        return FastPathDecision(next: next, timerMayMove: tasks[next.index].budgetNs != 0 || tasks[previous.index].budgetNs != 0)
+    }
+
+    /// The object index and badge of `caller`'s capability in `slot` when it names a `kind` object inside its
+    /// table with `rights`; nil otherwise (the general lookup then reports and audits the refusal).
+    @inline(__always)
+    mutating func fastObject(_ caller: TaskID, slot: UInt64, kind: ObjectKind, rights: Rights, capacity: Int) -> (index: Int, badge: UInt64)? {
+        guard slot < UInt64(CapabilityTable.slotsPerTask),
+              let capability = capabilities.peek(SlotRef(task: caller, slot: CapSlot(UInt8(slot)))),
+              capability.object.kind == kind, capability.rights.isSuperset(of: rights),
+              Int(capability.object.index) < capacity else { return nil }
+        return (Int(capability.object.index), capability.badge)
+    }
+}
