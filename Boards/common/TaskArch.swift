@@ -153,7 +153,7 @@ enum Arch {
         orion_a64_set_cntp_cval(ticks)
         orion_a64_set_cntp_ctl(1)
         #elseif arch(riscv64)
-        SBI.setTimer(ticks)
+        if rvUseSstc { orion_rv_set_stimecmp(ticks) } else { SBI.setTimer(ticks) }
         #endif
     }
 

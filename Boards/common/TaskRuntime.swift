@@ -198,6 +198,9 @@ func runTaskSet<Slot: KernelSlot>(
 ) -> TaskSetReport {
     runtimeFrequencyHz = system.platform.timerFrequencyHz ?? 1
     runtimeClock = CounterClock(frequencyHz: runtimeFrequencyHz)
+    #if arch(riscv64)
+    rvUseSstc = system.platform.hasSstc
+    #endif
     var builder = TaskSetBuilder()
     Slot.with { setup(&$0, &builder) }
     if let error = builder.error {

@@ -61,6 +61,10 @@ static inline uint64_t orion_a64_semihost(uint64_t op, uint64_t param) {
 #if defined(__riscv)
 /** The `time` CSR (ticks at the devicetree's timebase-frequency). */
 static inline uint64_t orion_rv_time(void) { uint64_t v; __asm__ volatile("rdtime %0" : "=r"(v)); return v; }
+/** Sstc: writes the supervisor timer compare (stimecmp, CSR 0x14D); the timer interrupt is pending while
+    time >= stimecmp, and writing a later value clears it. Only where the hart has Sstc and M-mode enabled it
+    (menvcfg.STCE; OpenSBI does when the devicetree's riscv,isa names sstc), else the write traps. */
+static inline void orion_rv_set_stimecmp(uint64_t v) { __asm__ volatile("csrw 0x14d, %0" :: "r"(v) : "memory"); }
 /** The cycle counter (rdcycle): one count per instruction under QEMU -icount shift=0. */
 static inline uint64_t orion_rv_cycles(void) { uint64_t v; __asm__ volatile("rdcycle %0" : "=r"(v)); return v; }
 /** The thread pointer register (a task's clock factor). */

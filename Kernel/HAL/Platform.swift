@@ -91,6 +91,9 @@ public struct Platform: Equatable, Sendable {
     public var exitDevice: DeviceInfo?
     /// Where the CPU count, memory and console came from.
     public var source: FactSource = .board
+    /// RISC-V: the harts have Sstc (the supervisor timer compare `stimecmp`, written without an SBI call),
+    /// named in the first CPU's `riscv,isa` or `riscv,isa-extensions`. False when not named (SBI then).
+    public var hasSstc = false
 
     /// An empty description (nothing known yet).
     public init() {}
@@ -110,5 +113,6 @@ public struct Platform: Equatable, Sendable {
         lhs.cpuCount == rhs.cpuCount && lhs.memory == rhs.memory && lhs.timerFrequencyHz == rhs.timerFrequencyHz
             && lhs.console == rhs.console && lhs.interruptController == rhs.interruptController
             && lhs.pcieECAM == rhs.pcieECAM && lhs.exitDevice == rhs.exitDevice && lhs.source == rhs.source
+            && lhs.hasSstc == rhs.hasSstc
     }
 }

@@ -22,6 +22,7 @@ extension Platform {
         cpuCount = Platform.countCPUs(fdt)
         memory = Platform.memoryRanges(fdt)
         timerFrequencyHz = Platform.timerFrequency(fdt)
+        hasSstc = Platform.firstCPUHasExtension(fdt, "sstc")
         if let node = Platform.consoleNode(fdt) {
             console = Platform.device(node, in: fdt)
         }
@@ -47,6 +48,27 @@ extension Platform {
             if isCPU && fdt.isEnabled(child) { count += 1 }
         }
         return count
+    }
+
+    /// Whether the first CPU node names RISC-V extension `name`: in `riscv,isa-extensions` (a string list) or as
+    /// one of the `_`-separated multi-letter extensions of `riscv,isa` ("rv64imafdc_zicsr_sstc").
+    static func firstCPUHasExtension(_ fdt: FDT, _ name: StaticString) -> Bool {
+        guard let cpus = fdt.node(atPath: "/cpus") else { return false }
+        var children = fdt.children(of: cpus)
+        while let child = children.next() {
+            guard fdt.name(of: child).hasPrefix("cpu@") else { continue }
+            if fdt.property("riscv,isa-extensions", of: child)?.containsString(name) ?? false { return true }
+            guard let isa = fdt.property("riscv,isa", of: child)?.firstString else { return false }
+            var start = isa.firstIndex(of: UInt8(ascii: "_")).map { $0 + 1 } ?? isa.count  // after the single letters
+            while start < isa.count {
+                var end = start
+                while end < isa.count, isa.byte(at: end) != UInt8(ascii: "_") { end += 1 }
+                if isa.slice(start, end).equals(name) { return true }
+                start = end + 1
+            }
+            return false
+        }
+        return false
     }
 
     /// Every `reg` range of every enabled node whose `device_type` is "memory".

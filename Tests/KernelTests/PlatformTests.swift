@@ -96,4 +96,25 @@ struct PlatformTests {
         #expect(DeviceName("ns16550a").equals("ns16550a"))
         #expect(!DeviceName("ns16550a").equals("ns16550"))
     }
+
+    /// Sstc is found as a whole `_`-separated extension of riscv,isa or in riscv,isa-extensions, nowhere else.
+    // @verifies SWR-HAL-PLAT-1
+    @Test(arguments: [("rv64imafdch_zicsr_zifencei_sstc", [String](), true), ("rv64gc_sstc_zicsr", [], true),
+                      ("rv64imac_zicsr_sstcx", [], false), ("rv64imac", [], false), ("rv64sstc", [], false),
+                      ("rv64imac", ["i", "m", "sstc"], true), ("", ["zicsr"], false)])
+    func sstcComesFromTheISAString(isa: String, extensions: [String], expected: Bool) throws {
+        var b = FDTBuilder()
+        b.begin("")
+        b.begin("cpus")
+        b.begin("cpu@0")
+        b.property("device_type", string: "cpu")
+        if !isa.isEmpty { b.property("riscv,isa", string: isa) }
+        if !extensions.isEmpty { b.property("riscv,isa-extensions", strings: extensions) }
+        b.end()
+        b.end()
+        b.end()
+        b.finish()
+        let platform = try withFDT(b.blob()) { try Platform(devicetree: $0) }
+        #expect(platform.hasSstc == expected)
+    }
 }

@@ -41,6 +41,7 @@ struct QEMUDevicetreeTests {
             // QEMU's Arm timer node has no clock-frequency: the board reads CNTFRQ_EL0 instead.
             #expect(platform.timerFrequencyHz == nil)
             #expect(platform.exitDevice == nil)
+            #expect(!platform.hasSstc)
         } else {
             #expect(platform.memory[0].base == 0x8000_0000)
             #expect(platform.console == DeviceInfo(compatible: DeviceName("ns16550a"), base: 0x1000_0000, size: 0x100))
@@ -49,6 +50,7 @@ struct QEMUDevicetreeTests {
             #expect(platform.pcieECAM == MemoryRange(base: 0x3000_0000, size: 0x1000_0000))
             #expect(platform.timerFrequencyHz == 10_000_000)
             #expect(platform.exitDevice?.base == 0x10_0000)
+            #expect(platform.hasSstc)  // QEMU 7.2's riscv,isa ends in _sstc
         }
     }
 

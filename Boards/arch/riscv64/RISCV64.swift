@@ -7,6 +7,9 @@ import Kernel
 /// The PLIC and this hart's S-mode context, when the board has one (device interrupts for tasks).
 nonisolated(unsafe) var rvPLIC: PLIC? = nil
 nonisolated(unsafe) var rvPLICContext: UInt = 1
+/// Whether the task world arms its one-shot timer with `stimecmp` (Sstc) rather than an SBI call (an M-mode
+/// round trip of a few hundred instructions): set from the devicetree when the task set starts.
+nonisolated(unsafe) var rvUseSstc = false
 nonisolated(unsafe) var rvTickInterval: UInt64 = 0
 nonisolated(unsafe) var rvNextDeadline: UInt64 = 0
 
