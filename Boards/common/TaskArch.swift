@@ -36,8 +36,8 @@ enum TaskFrames {
         f[4] = runtimeClock.encoded  // tp: the clock word `Sys.now()` converts counter ticks with
         f[10] = UInt64(argument)
         f[32] = entryAddress
-        // sstatus: SPP = U, SPIE = 1 (interrupts on after sret), FS = Initial, SIE = 0.
-        f[33] = (orion_rv_sstatus() & ~(UInt64(1) << 8) & ~(UInt64(3) << 13) & ~UInt64(2)) | (1 << 5) | (1 << 13)
+        // sstatus: SPP = U, SPIE = 1 (interrupts on after sret), FS = Off (lazy FP: on at its first use), SIE = 0.
+        f[33] = (orion_rv_sstatus() & ~(UInt64(1) << 8) & ~(UInt64(3) << 13) & ~UInt64(2)) | (1 << 5)
         #endif
     }
 

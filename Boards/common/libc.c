@@ -4,8 +4,10 @@
 #include <stdint.h>
 #if defined(__aarch64__)
 /* Strict alignment (these may run before the MMU is on, when all memory is Device): the word loops only
-   touch aligned words anyway, and the byte loops must not become unaligned wide accesses. */
-#pragma clang attribute push (__attribute__((target("strict-align"))), apply_to = function)
+   touch aligned words anyway, and the byte loops must not become unaligned wide accesses. No FP/SIMD
+   registers (+nosimd): tasks call these, and a task's first FP/SIMD instruction gives it FP state that every
+   switch then saves and loads (lazy FP, aarch64-tasks.S). */
+#pragma clang attribute push (__attribute__((target("strict-align,+nosimd"))), apply_to = function)
 #endif
 
 void *memset(void *dst, int value, size_t n) {

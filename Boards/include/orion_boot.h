@@ -182,6 +182,11 @@ static inline void orion_a64_enable_user_cycle_counter(void) {
 /** The PMU cycle counter (PMCCNTR_EL0): one count per instruction under QEMU -icount shift=0. */
 static inline uint64_t orion_a64_cycles(void) { uint64_t v; __asm__ volatile("mrs %0, pmccntr_el0" : "=r"(v)); return v; }
 
+/** Selftest probes (EL0, aarch64-tasks.S): fill d0-d31 from `seed`, yield, count the registers changed; the OR of
+    q0-q31 as a task's first FP use sees them. */
+uint64_t orion_a64_fp_probe(uint64_t seed);
+uint64_t orion_a64_fp_first_look(void);
+
 /** System call with six arguments (SVC #0, number in x8). */
 static inline orion_sysret orion_syscall(uint64_t n, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) {
     register uint64_t x0 __asm__("x0") = a0;
@@ -225,6 +230,11 @@ static inline int orion_rv_external_pending(void) { uint64_t v; __asm__ volatile
 static inline void orion_rv_sie_clear(uint64_t bits) { __asm__ volatile("csrc sie, %0" :: "r"(bits) : "memory"); }
 /** Reads sstatus. */
 static inline uint64_t orion_rv_sstatus(void) { uint64_t v; __asm__ volatile("csrr %0, sstatus" : "=r"(v)); return v; }
+
+/** Selftest probes (U-mode, riscv64-tasks.S): fill f0-f31 from `seed`, yield, count the registers changed; the OR
+    of f0-f31 as a task's first FP use sees them. */
+uint64_t orion_rv_fp_probe(uint64_t seed);
+uint64_t orion_rv_fp_first_look(void);
 
 /** System call with six arguments (ECALL, number in a7). */
 static inline orion_sysret orion_syscall(uint64_t n, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) {

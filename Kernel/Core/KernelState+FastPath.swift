@@ -62,8 +62,8 @@ extension KernelState {
         guard let top = ready.peek(), !Policy.isMoreUrgent(tasks[caller.index].urgency, than: tasks[top.index].urgency) else {
             return FastPathDecision(next: caller, timerMayMove: false)
         }
-        ready.remove(top)
-        makeReady(caller)
+        tasks[caller.index].state = .ready
+        _ = ready.exchangeFirst(queueing: caller, urgency: tasks[caller.index].urgency)
         return fastDispatch(top, after: caller, nowNs: nowNs)
     }
 

@@ -30,7 +30,7 @@ public struct FixedPriorityReadyQueue: Sendable {
 
     /// Whether `task` is queued; O(1).
     public mutating func contains(_ task: TaskID) -> Bool {
-        task.index < TaskID.capacity && level[task.index] != FixedPriorityReadyQueue.none
+        task.index < TaskID.capacity && level[unchecked: task.index] != FixedPriorityReadyQueue.none
     }
 
     /// The priority `task` is queued at, or nil when it is not queued; O(1).
@@ -43,16 +43,44 @@ public struct FixedPriorityReadyQueue: Sendable {
     @discardableResult
     public mutating func enqueueBack(_ task: TaskID, priority: Priority) -> Bool {
         guard canEnqueue(task, priority) else { return false }
-        let t = task.raw
-        let p = Int(priority.raw)
-        let last = tail[p]
-        level[Int(t)] = priority.raw
-        prev[Int(t)] = last
-        next[Int(t)] = FixedPriorityReadyQueue.none
-        if last == FixedPriorityReadyQueue.none { head[p] = t } else { next[Int(last)] = t }
-        tail[p] = t
-        markQueued(p)
+        linkLast(task.index, Int(priority.raw))
         return true
+    }
+
+    /// Links task index `t` (< 64, not queued) last at level `p` (< 64). (Unchecked subscripts: every index
+    /// here is a task index or a level the callers checked, or a link, which holds one or `none`.)
+    @inline(__always)
+    mutating func linkLast(_ t: Int, _ p: Int) {
+        let last = tail[unchecked: p]
+        level[unchecked: t] = UInt8(truncatingIfNeeded: p)
+        prev[unchecked: t] = last
+        next[unchecked: t] = FixedPriorityReadyQueue.none
+        if last == FixedPriorityReadyQueue.none { head[unchecked: p] = UInt8(truncatingIfNeeded: t) } else { next[unchecked: Int(last)] = UInt8(truncatingIfNeeded: t) }
+        tail[unchecked: p] = UInt8(truncatingIfNeeded: t)
+        markQueued(p)
+    }
+
+    /// Takes the first task of the most urgent level out and queues `task` (not queued) last at `priority`
+    /// in one step: a yield handing the CPU to the first ready task; O(1). Returns the task taken out (nil,
+    /// with nothing changed, when the queue is empty or `task`/`priority` is out of range or `task` queued).
+    @inline(__always)
+    public mutating func exchangeFirst(queueing task: TaskID, priority: Priority) -> TaskID? {
+        guard bitmap != 0, canEnqueue(task, priority) else { return nil }
+        let p = 63 - bitmap.leadingZeroBitCount
+        let first = Int(head[unchecked: p])
+        let after = next[unchecked: first]
+        head[unchecked: p] = after
+        if after == FixedPriorityReadyQueue.none {
+            tail[unchecked: p] = FixedPriorityReadyQueue.none
+            bitmap &= ~(UInt64(1) << UInt64(p))
+        } else {
+            prev[unchecked: Int(after)] = FixedPriorityReadyQueue.none
+        }
+        level[unchecked: first] = FixedPriorityReadyQueue.none
+        next[unchecked: first] = FixedPriorityReadyQueue.none
+        count -= 1
+        linkLast(task.index, Int(priority.raw))
+        return TaskID(UInt8(truncatingIfNeeded: first))
     }
 
     /// Queues `task` first among the tasks of `priority` (where a preempted task goes back); false if it is
@@ -77,15 +105,15 @@ public struct FixedPriorityReadyQueue: Sendable {
     public mutating func remove(_ task: TaskID) -> Bool {
         guard contains(task) else { return false }
         let t = task.index
-        let p = Int(level[t])
-        let before = prev[t]
-        let after = next[t]
-        if before == FixedPriorityReadyQueue.none { head[p] = after } else { next[Int(before)] = after }
-        if after == FixedPriorityReadyQueue.none { tail[p] = before } else { prev[Int(after)] = before }
-        level[t] = FixedPriorityReadyQueue.none
-        next[t] = FixedPriorityReadyQueue.none
-        prev[t] = FixedPriorityReadyQueue.none
-        if head[p] == FixedPriorityReadyQueue.none { bitmap &= ~(UInt64(1) << UInt64(p)) }
+        let p = Int(level[unchecked: t])
+        let before = prev[unchecked: t]
+        let after = next[unchecked: t]
+        if before == FixedPriorityReadyQueue.none { head[unchecked: p] = after } else { next[unchecked: Int(before)] = after }
+        if after == FixedPriorityReadyQueue.none { tail[unchecked: p] = before } else { prev[unchecked: Int(after)] = before }
+        level[unchecked: t] = FixedPriorityReadyQueue.none
+        next[unchecked: t] = FixedPriorityReadyQueue.none
+        prev[unchecked: t] = FixedPriorityReadyQueue.none
+        if head[unchecked: p] == FixedPriorityReadyQueue.none { bitmap &= ~(UInt64(1) << UInt64(p)) }
         count -= 1
         return true
     }
@@ -94,7 +122,7 @@ public struct FixedPriorityReadyQueue: Sendable {
     public mutating func peek() -> TaskID? {
         guard bitmap != 0 else { return nil }
         let p = 63 - bitmap.leadingZeroBitCount
-        return TaskID(head[p])
+        return TaskID(head[unchecked: p])
     }
 
     /// Removes and returns what `peek()` would return, or nil when empty; O(1).
@@ -112,6 +140,7 @@ public struct FixedPriorityReadyQueue: Sendable {
     }
 
     /// Counts a newly linked task and marks level `p` non-empty.
+    @inline(__always)
     mutating func markQueued(_ p: Int) {
         bitmap |= UInt64(1) << UInt64(p)
         count += 1

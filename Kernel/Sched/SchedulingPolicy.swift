@@ -25,6 +25,20 @@ public protocol SchedulingPolicy {
     mutating func contains(_ task: TaskID) -> Bool
     /// How many tasks are ready.
     var count: Int { get }
+    /// Takes the task `peek()` returns out and makes `task` (not ready) ready behind the tasks of its urgency,
+    /// in one step (a yield's hand-over): the same as `remove(peek())` then `insert(task, urgency:, atFront:
+    /// false)`. Returns the task taken out; nil, with nothing changed, when none is ready.
+    mutating func exchangeFirst(queueing task: TaskID, urgency: Urgency) -> TaskID?
+}
+
+extension SchedulingPolicy {
+    /// `remove` and `insert`.
+    public mutating func exchangeFirst(queueing task: TaskID, urgency: Urgency) -> TaskID? {
+        guard let first = peek(), !contains(task) else { return nil }
+        remove(first)
+        insert(task, urgency: urgency, atFront: false)
+        return first
+    }
 }
 
 /// Fixed-priority preemptive scheduling: the highest priority number runs, FIFO within a level; all O(1).
@@ -73,6 +87,12 @@ public struct FixedPriorityPolicy: SchedulingPolicy, Sendable {
 
     /// How many tasks are ready.
     public var count: Int { queue.count }
+
+    /// Head out, `task` in last at its priority, in one step; O(1).
+    @inline(__always)
+    public mutating func exchangeFirst(queueing task: TaskID, urgency: Urgency) -> TaskID? {
+        queue.exchangeFirst(queueing: task, priority: urgency.priority)
+    }
 }
 
 /// Earliest-deadline-first scheduling: the earliest absolute deadline runs, FIFO among equal deadlines;

@@ -315,6 +315,14 @@ private struct OrderModel {
         return entries.remove(at: i).task
     }
 
+    /// The next task out, `task` in last: nil (nothing changed) when empty, or `task` is held or outside the table.
+    mutating func exchange(_ task: UInt8, rank: UInt64) -> UInt8? {
+        guard task < 64, index(of: task) == nil, bestIndex() != nil else { return nil }
+        let first = pop()
+        _ = insert(task, rank: rank, atFront: false)
+        return first
+    }
+
     mutating func update(_ task: UInt8, rank: UInt64) -> Bool {
         guard let i = index(of: task) else { return false }
         entries[i].rank = rank
@@ -380,6 +388,8 @@ private protocol ModelSubject {
     mutating func insert(_ task: TaskID, rank: UInt64, atFront: Bool) -> Bool
     mutating func remove(_ task: TaskID) -> Bool
     mutating func pop() -> TaskID?
+    /// The structure's one-step "first out, `task` in last" (`exchangeFirst`).
+    mutating func exchange(_ task: TaskID, rank: UInt64) -> TaskID?
     mutating func update(_ task: TaskID, rank: UInt64) -> Bool
     /// Peek, count, `contains` of every task and of `probe`, and ranks where the structure tells them.
     mutating func observe(probe: TaskID) -> Observation
@@ -420,6 +430,11 @@ extension TaskHeap: ModelSubject {
         insert(task, key: rank, atFront: atFront)
     }
     fileprivate mutating func pop() -> TaskID? { popMin() }
+    fileprivate mutating func exchange(_ task: TaskID, rank: UInt64) -> TaskID? {
+        guard task.index < TaskID.capacity, !contains(task), let first = popMin() else { return nil }
+        insert(task, key: rank)
+        return first
+    }
     fileprivate mutating func update(_ task: TaskID, rank: UInt64) -> Bool { update(task, key: rank) }
     fileprivate mutating func observe(probe: TaskID) -> Observation {
         Observation(
@@ -452,6 +467,9 @@ extension FixedPriorityReadyQueue: ModelSubject {
         return atFront ? enqueueFront(task, priority: priority) : enqueueBack(task, priority: priority)
     }
     fileprivate mutating func pop() -> TaskID? { popFirst() }
+    fileprivate mutating func exchange(_ task: TaskID, rank: UInt64) -> TaskID? {
+        exchangeFirst(queueing: task, priority: Priority(UInt8(63 - rank)))
+    }
     fileprivate mutating func update(_ task: TaskID, rank: UInt64) -> Bool { false }
     fileprivate mutating func observe(probe: TaskID) -> Observation {
         let snapshot = self
@@ -503,6 +521,16 @@ private struct PolicySubject<P: SchedulingPolicy>: ModelSubject {
         return policy.insert(task, urgency: urgency, atFront: atFront)
     }
     mutating func remove(_ task: TaskID) -> Bool { policy.remove(task) }
+    mutating func exchange(_ task: TaskID, rank: UInt64) -> TaskID? {
+        guard task.index < TaskID.capacity else { return nil }  // the kernel only passes task IDs of its table
+        return policy.exchangeFirst(queueing: task, urgency: urgency(task, rank: rank))
+    }
+    func urgency(_ task: TaskID, rank: UInt64) -> Urgency {
+        let junk = UInt64(task.raw) &* 0x9E37_79B9_7F4A_7C15
+        return Self.isFixedPriority
+            ? Urgency(priority: Priority(UInt8(63 - rank)), deadlineNs: junk)
+            : Urgency(priority: Priority(UInt8(junk >> 58)), deadlineNs: rank)
+    }
     mutating func pop() -> TaskID? {
         guard let task = policy.peek() else { return nil }
         return policy.remove(task) ? task : nil
@@ -537,6 +565,7 @@ private enum Operation: CustomStringConvertible {
     case update(UInt8, rank: UInt64)
     case remove(UInt8)
     case pop
+    case exchange(UInt8, rank: UInt64)
 
     var description: String {
         switch self {
@@ -544,6 +573,7 @@ private enum Operation: CustomStringConvertible {
         case .update(let task, let rank): "update(\(task), rank \(rank))"
         case .remove(let task): "remove(\(task))"
         case .pop: "pop()"
+        case .exchange(let task, let rank): "exchange(\(task), rank \(rank))"
         }
     }
 }
@@ -566,7 +596,7 @@ private func runSequence<S: ModelSubject>(_: S.Type, seed: UInt64) -> String? {
         // Mostly a task of the table; now and then one outside it.
         let raw = rng.next() % 32 == 0 ? UInt8(64 + rng.next() % 192) : UInt8(rng.next() % 64)
         let roll = step < steps ? rng.next() % 100 : 100
-        let otherwise = rng.next() % 10  // when not inserting: 0 update, 1 ... 7 remove, 8 and 9 pop
+        let otherwise = rng.next() % 10  // when not inserting: 0 update, 1 ... 6 remove, 7 exchange, 8 and 9 pop
         let operation: Operation
         let agreed: Bool
         if roll < insertPercent {
@@ -581,6 +611,12 @@ private func runSequence<S: ModelSubject>(_: S.Type, seed: UInt64) -> String? {
             let rank = S.randomRank(&rng)
             operation = .update(raw, rank: rank)
             agreed = subject.update(TaskID(raw), rank: rank) == model.update(raw, rank: rank)
+        } else if roll < 100 && otherwise == 7 {
+            // Mostly a task the model does not hold (the kernel hands over to a task that is not ready).
+            let task = rng.next() % 4 != 0 ? model.absentTask(from: raw) ?? raw : raw
+            let rank = S.randomRank(&rng)
+            operation = .exchange(task, rank: rank)
+            agreed = subject.exchange(TaskID(task), rank: rank)?.raw == model.exchange(task, rank: rank)
         } else if roll < 100 && otherwise < 8 {
             // Half the time a task the model holds, so removals mostly hit.
             let victim = rng.next() % 2 == 0 && !model.entries.isEmpty

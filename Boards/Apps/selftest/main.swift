@@ -20,6 +20,10 @@ struct Shared {
     var valueCount = 0
     var spinNs = InlineArray<8, UInt64>(repeating: 0)
     var jobs = InlineArray<8, Int>(repeating: 0)
+    /// FP registers found changed across a yield, per FP task (max: not run).
+    var fpChanged = InlineArray<2, UInt64>(repeating: UInt64.max)
+    /// What a task's first FP use saw in the registers (OR of all; max: not run).
+    var fpFirstLook = UInt64.max
 
     mutating func record(_ mark: UInt8) {
         if traceCount < 64 { trace[traceCount] = mark; traceCount += 1 }
@@ -108,6 +112,36 @@ func install<P: SchedulingPolicy>(_ kernel: inout KernelState<P>, _ task: TaskID
     let mark = UInt8(ascii: "A") + UInt8(index(arg))
     var i = 0
     while i < 3 { shared(arg).pointee.record(mark); Sys.yield(); i += 1 }
+}
+
+/// Fills every FP register with its own values, yields, counts the registers that changed; 20 times.
+@_cdecl("st_fp") func stFP(_ arg: UInt) {
+    let i = index(arg)
+    var changed: UInt64 = 0
+    var round: UInt64 = 0
+    while round < 20 {
+        #if arch(arm64)
+        changed &+= orion_a64_fp_probe(UInt64(i + 1) << 40 | round << 8)
+        #elseif arch(riscv64)
+        changed &+= orion_rv_fp_probe(UInt64(i + 1) << 40 | round << 8)
+        #endif
+        round += 1
+    }
+    shared(arg).pointee.fpChanged[i] = changed
+}
+
+/// Yields among FP tasks without touching FP, then makes its first FP use: it must see zeros.
+@_cdecl("st_fp_late") func stFPLate(_ arg: UInt) {
+    var round = 0
+    while round < 20 {
+        Sys.yield()
+        round += 1
+    }
+    #if arch(arm64)
+    shared(arg).pointee.fpFirstLook = orion_a64_fp_first_look()
+    #elseif arch(riscv64)
+    shared(arg).pointee.fpFirstLook = orion_rv_fp_first_look()
+    #endif
 }
 
 @_cdecl("st_low") func stLow(_ arg: UInt) {
@@ -520,6 +554,18 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
             builder.declare(TaskDescriptor(name: "yield-b", entry: stYield, argument: argument(p, index: 1), priority: Priority(10)), in: &kernel)
         }
         suite.check(system, "fp: equal priorities run FIFO; yield alternates them", report.end == .allTasksEnded && p.pointee.traceEquals("ABABAB"))
+    }
+    withShared { p, area in
+        let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 200 * ms) { kernel, builder in
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
+            builder.declare(TaskDescriptor(name: "fp-a", entry: stFP, argument: argument(p, index: 0), priority: Priority(10)), in: &kernel)
+            builder.declare(TaskDescriptor(name: "no-fp", entry: stFPLate, argument: argument(p), priority: Priority(10)), in: &kernel)
+            builder.declare(TaskDescriptor(name: "fp-b", entry: stFP, argument: argument(p, index: 1), priority: Priority(10)), in: &kernel)
+        }
+        // @verifies SWR-KERN-SCHED-1
+        suite.check(system, "lazy fp: each task's FP registers survive its switches; a first use sees zeros",
+                    report.end == .allTasksEnded && p.pointee.fpChanged[0] == 0 && p.pointee.fpChanged[1] == 0
+                        && p.pointee.fpFirstLook == 0)
     }
     withShared { p, area in
         let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 200 * ms) { kernel, builder in

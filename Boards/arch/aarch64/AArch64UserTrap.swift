@@ -12,6 +12,12 @@ func orionA64UserTrap(_ kind: UInt64, _ frame: UnsafeMutablePointer<UInt64>) -> 
         let args = SyscallArguments(frame[0], frame[1], frame[2], frame[3], frame[4], frame[5])
         if let next = fastTaskSyscall(frame[8], args) { return next }
         return handleTaskTrap(.syscall(frame[8], args), frame: frame)
+    case 8 where orion_a64_esr() >> 26 == 0x07 && frame[101] == 0:
+        // The task's first FP/SIMD instruction (CPACR_EL1.FPEN traps EL0 while a task without FP state
+        // runs): it has FP state from now on, loaded from its frame (zeros) on the way back; the
+        // instruction runs again.
+        frame[101] = 1
+        return frame
     case 9:
         // The timer PPI, a device SPI (masked and handed to the kernel), or spurious (1023: as the timer,
         // which only reschedules).

@@ -1,14 +1,15 @@
 /* AArch64 task switching: entering the kernel from EL0 (system call, IRQ, fault), resuming a task's saved
    frame, and entering/leaving the task world from the boot context.
    Frame layout (u64 words, see TaskFrames in Boards/common/TaskArch.swift): 0-30 x0-x30, 31 sp_el0,
-   32 elr_el1, 33 spsr_el1, 34 fpsr, 35 fpcr, 36-99 q0-q31, 100 the task's TTBR0_EL1 (its address space, ASID =
-   index + 1), 101 reserved. The current frame's address lives in TPIDR_EL1.
+   32 elr_el1, 33 spsr_el1, 34 fpsr, 35 fpcr, 36-99 q0-q31 (34-99 valid only once word 101 is set), 100 the task's
+   TTBR0_EL1 (its address space, ASID = index + 1), 101 non-zero once the task has used FP/SIMD (lazy FP). The current frame's address lives in TPIDR_EL1.
    Entry and exit run under a task's address space, so they live in the privileged entry text
    (.kernel_entry, link.ld): entry saves the frame and switches to the kernel space, exit switches to the
    resumed task's space. No TLB maintenance on a switch: every space has its own ASID and its tables do not
    change while the task set runs. */
 #if defined(__aarch64__)
 #define FRAME_TTBR0 800
+#define FRAME_FP 808
     .section .kernel_entry.orion_a64_tasks, "ax"
 
 /* Entered from the lower-EL vectors with the user's x0/x1 pushed on SP_EL1 and the vector kind in x0. */
@@ -36,6 +37,11 @@ orion_a64_user_entry:
     mrs     x2, elr_el1
     mrs     x3, spsr_el1
     stp     x2, x3, [x1, #256]
+    /* Lazy FP/SIMD: only a task that has used FP (word 101 set at its first use, which traps: CPACR_EL1.FPEN
+       lets EL0 use FP only while such a task runs) has FP state to save. The kernel may use FP itself: the
+       registers of a task without FP state are never looked at (its first use loads them from its frame). */
+    ldr     x2, [x1, #FRAME_FP]
+    cbz     x2, 1f
     mrs     x2, fpsr
     mrs     x3, fpcr
     stp     x2, x3, [x1, #272]
@@ -56,6 +62,7 @@ orion_a64_user_entry:
     stp     q26, q27, [x2, #416]
     stp     q28, q29, [x2, #448]
     stp     q30, q31, [x2, #480]
+1:
     adrp    x2, orion_a64_kernel_ttbr0  /* the kernel space: no task memory mapped */
     ldr     x2, [x2, :lo12:orion_a64_kernel_ttbr0]
     msr     ttbr0_el1, x2
@@ -74,6 +81,16 @@ orion_a64_resume:
     ldr     x2, [x2, :lo12:orion_a64_kernel_ttbr0]
 1:  msr     ttbr0_el1, x2
     isb
+    ldr     x2, [x0, #FRAME_FP]         /* FP/SIMD at EL0 only for a task that uses it (FPEN 3, else 1) */
+    mrs     x3, cpacr_el1
+    bic     x4, x3, #(3 << 20)
+    cbz     x2, 2f
+    orr     x4, x4, #(3 << 20)
+    cmp     x4, x3
+    b.eq    1f
+    msr     cpacr_el1, x4
+    isb
+1:
     add     x2, x0, #288
     ldp     q0, q1, [x2, #0]
     ldp     q2, q3, [x2, #32]
@@ -94,6 +111,13 @@ orion_a64_resume:
     ldp     x2, x3, [x0, #272]
     msr     fpsr, x2
     msr     fpcr, x3
+    b       3f
+2:  orr     x4, x4, #(1 << 20)
+    cmp     x4, x3
+    b.eq    3f
+    msr     cpacr_el1, x4
+    isb
+3:
     ldp     x2, x3, [x0, #256]
     msr     elr_el1, x2
     msr     spsr_el1, x3
@@ -204,6 +228,51 @@ orion_a64_user_copy:
 3:  msr     ttbr0_el1, x9
     isb
 9:  ret
+
+/* orion_a64_fp_probe(seed) -> registers changed (EL0, for the selftest): fills d0-d31 with seed, seed + 1, ...,
+   yields, and counts the registers that no longer hold their value. The first call is the task's first FP use. */
+    .section .text.orion_a64_fp_probe, "ax"
+    .global orion_a64_fp_probe
+orion_a64_fp_probe:
+    stp     d8, d9, [sp, #-64]!
+    stp     d10, d11, [sp, #16]
+    stp     d12, d13, [sp, #32]
+    stp     d14, d15, [sp, #48]
+    mov     x10, x0
+    mov     x9, x0
+    .irp r, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    fmov    d\r, x9
+    add     x9, x9, #1
+    .endr
+    mov     x8, #0                      /* yield */
+    svc     #0
+    mov     x11, #0
+    .irp r, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    fmov    x12, d\r
+    cmp     x12, x10
+    cinc    x11, x11, ne
+    add     x10, x10, #1
+    .endr
+    ldp     d10, d11, [sp, #16]
+    ldp     d12, d13, [sp, #32]
+    ldp     d14, d15, [sp, #48]
+    ldp     d8, d9, [sp], #64
+    mov     x0, x11
+    ret
+
+/* orion_a64_fp_first_look() -> the OR of q0-q31 (EL0, for the selftest): a task's first FP use sees zeros,
+   never what another task or the kernel left in the registers. */
+    .section .text.orion_a64_fp_first_look, "ax"
+    .global orion_a64_fp_first_look
+orion_a64_fp_first_look:
+    orr     v0.16b, v0.16b, v1.16b
+    .irp r, 2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    orr     v0.16b, v0.16b, v\r\().16b
+    .endr
+    fmov    x0, d0
+    mov     x1, v0.d[1]
+    orr     x0, x0, x1
+    ret
 
 /* Where a task's entry function returns to (at EL0): the exitTask system call. Runs at EL0, so it lives in
    the ordinary text (mapped user-executable in task spaces). */

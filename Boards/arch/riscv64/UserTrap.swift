@@ -30,6 +30,13 @@ func orionRVUserTrap(_ frame: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePoin
         return handleTaskTrap(.syscall(frame[17], args), frame: frame)
     }
     if cause == (1 << 63) | 5 { return handleTaskTrap(.timer, frame: frame) }
+    if cause == 2 && (frame[33] >> 13) & 3 == 0 {
+        // An illegal instruction from a task whose FP is off: its first FP instruction. FP on (Initial: its
+        // f registers load from the frame, zeros at first) and the instruction again; a truly illegal one
+        // traps again with FP on and is a fault.
+        frame[33] |= 1 << 13
+        return frame
+    }
     if cause == (1 << 63) | 9 {  // supervisor external interrupt: a PLIC source (none: spurious, as the timer)
         if let line = claimDeviceInterrupt() { return handleTaskTrap(.interrupt(line), frame: frame) }
         return handleTaskTrap(.timer, frame: frame)

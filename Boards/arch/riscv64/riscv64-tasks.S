@@ -1,6 +1,7 @@
 /* RISC-V task switching: entering the kernel from U-mode (ecall, interrupt, fault), resuming a task's saved
    frame, and entering/leaving the task world from the boot context.
-   Frame layout (u64 words): 0 unused, 1-31 x1-x31, 32 sepc, 33 sstatus, 34 fcsr, 35 spare, 36-67 f0-f31,
+   Frame layout (u64 words): 0 unused, 1-31 x1-x31, 32 sepc, 33 sstatus, 34 fcsr, 35 spare, 36-67 f0-f31
+   (fcsr and f0-f31 valid only while the saved sstatus.FS is not Off: lazy FP, see the entry),
    100 the task's satp (its address space, ASID = index + 1).
    sscratch holds the current frame's address while a task runs and 0 while the kernel runs, so a trap
    taken in S-mode inside the task world (a kernel bug) is told apart and reported as a kernel panic.
@@ -51,9 +52,13 @@ orion_rv_user_entry:
     csrr    t5, sepc
     sd      t5, 256(t6)
     csrr    t5, sstatus
-    sd      t5, 264(t6)
-    frcsr   t5
-    sd      t5, 272(t6)
+    /* Lazy FP (sstatus.FS): a task's f registers are saved only when it wrote them since they were loaded
+       (FS = Dirty), and the frame then says Clean; a task that never used FP runs with FS = Off and traps on
+       its first FP instruction (orion_rv_user_trap turns FP on for it and retries the instruction). */
+    srli    t4, t5, 13
+    andi    t4, t4, 3
+    li      t3, 3
+    bne     t4, t3, 1f
     fsd     f0, 288(t6)
     fsd     f1, 296(t6)
     fsd     f2, 304(t6)
@@ -86,6 +91,14 @@ orion_rv_user_entry:
     fsd     f29, 520(t6)
     fsd     f30, 528(t6)
     fsd     f31, 536(t6)
+    frcsr   t4
+    sd      t4, 272(t6)
+    li      t4, 0x2000                  /* Dirty -> Clean: the frame holds them now */
+    not     t4, t4
+    and     t5, t5, t4
+1:  sd      t5, 264(t6)
+    li      t4, 0x2000                  /* the kernel may use FP itself: FS at least Initial while it runs */
+    csrs    sstatus, t4
     ld      t5, orion_rv_kernel_satp    /* the kernel space (ASID 0); no sfence: distinct ASIDs */
     csrw    satp, t5
     .option push
@@ -104,6 +117,12 @@ orion_rv_resume:
     csrw    sscratch, t6
     ld      t5, 800(t6)                 /* word 100: the task's address space */
     csrw    satp, t5
+    ld      t5, 264(t6)                 /* the task's sstatus: with FS Off it has no FP state to load */
+    srli    t4, t5, 13
+    andi    t4, t4, 3
+    beqz    t4, 2f
+    li      t4, 0x2000                  /* FS on for the loads (the run-tasks path comes from boot code) */
+    csrs    sstatus, t4
     fld     f0, 288(t6)
     fld     f1, 296(t6)
     fld     f2, 304(t6)
@@ -138,6 +157,7 @@ orion_rv_resume:
     fld     f31, 536(t6)
     ld      t5, 272(t6)
     fscsr   t5
+2:
     ld      t5, 256(t6)
     csrw    sepc, t5
     ld      t5, 264(t6)
@@ -324,4 +344,47 @@ orion_rv_task_exit_stub:
     li      a7, 21
     ecall
     j       orion_rv_task_exit_stub
+/* orion_rv_fp_probe(seed) -> registers changed (U-mode, for the selftest): fills f0-f31 with seed, seed + 1, ...,
+   yields, and counts the registers that no longer hold their value. The first call is the task's first FP use. */
+    .section .text.orion_rv_fp_probe, "ax"
+    .global orion_rv_fp_probe
+orion_rv_fp_probe:
+    addi    sp, sp, -96
+    .irp r, 0,1,2,3,4,5,6,7,8,9,10,11
+    fsd     fs\r, (\r * 8)(sp)
+    .endr
+    mv      t1, a0
+    mv      t0, a0
+    .irp r, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    fmv.d.x f\r, t0
+    addi    t0, t0, 1
+    .endr
+    li      a7, 0                       /* yield */
+    ecall
+    li      t2, 0
+    .irp r, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    fmv.x.d t3, f\r
+    sub     t3, t3, t1
+    snez    t3, t3
+    add     t2, t2, t3
+    addi    t1, t1, 1
+    .endr
+    .irp r, 0,1,2,3,4,5,6,7,8,9,10,11
+    fld     fs\r, (\r * 8)(sp)
+    .endr
+    addi    sp, sp, 96
+    mv      a0, t2
+    ret
+
+/* orion_rv_fp_first_look() -> the OR of f0-f31 (U-mode, for the selftest): a task's first FP use sees zeros, never
+   what another task or the kernel left in the registers. */
+    .section .text.orion_rv_fp_first_look, "ax"
+    .global orion_rv_fp_first_look
+orion_rv_fp_first_look:
+    li      a0, 0
+    .irp r, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    fmv.x.d t0, f\r
+    or      a0, a0, t0
+    .endr
+    ret
 #endif
