@@ -4,14 +4,24 @@ import BoardBoot
 import KernelSupport
 import Kernel
 
+/// `orion_task_frame(0)`, kept once the first task set starts (a C call per frame lookup cost 10 instructions
+/// on every kernel exit).
+nonisolated(unsafe) var taskFrameBase: UnsafeMutablePointer<UInt64>? = nil
+
 /// Saved register frames of the tasks (storage in task-storage.c, layout in the *-tasks.S files).
 enum TaskFrames {
     /// Words per frame.
-    static let words = 102
+    static var words: Int { 102 }
 
     /// The frame of task `index`.
+    @inline(__always)
     static func frame(_ index: Int) -> UnsafeMutablePointer<UInt64> {
-        orion_task_frame(Int32(index))
+        base.advanced(by: index &* words)
+    }
+
+    /// The first frame (`orion_task_frames`, task-storage.c).
+    static var base: UnsafeMutablePointer<UInt64> {
+        @inline(__always) get { taskFrameBase ?? orion_task_frame(0) }
     }
 
     /// A fresh frame: the task starts at `entry(argument)` unprivileged, on its own stack, returning into

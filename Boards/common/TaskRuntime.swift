@@ -198,6 +198,7 @@ func runTaskSet<Slot: KernelSlot>(
 ) -> TaskSetReport {
     runtimeFrequencyHz = system.platform.timerFrequencyHz ?? 1
     runtimeClock = CounterClock(frequencyHz: runtimeFrequencyHz)
+    taskFrameBase = orion_task_frame(0)
     #if arch(riscv64)
     rvUseSstc = system.platform.hasSstc
     #endif
@@ -308,7 +309,9 @@ func resume<Slot: KernelSlot>(_ slot: Slot.Type, _ chosen: TaskID?) -> UnsafeMut
             let counter = systemCounter()  // first thing after the idle wait saw the timer fire
             probeTimerLatency(counter: counter)
             armedTimerTicks = 0
-            decision = Slot.with { $0.timerInterrupt(nowNs: runtimeNs(ticks: counter)) }
+            let now = runtimeNs(ticks: counter)
+            if let fast = Slot.state.pointee.fastTimer(nowNs: now) { return fastResume(Slot.self, fast) }
+            decision = Slot.with { $0.timerInterrupt(nowNs: now) }
         }
     }
     guard let next = decision else { Arch.returnToBoot() }
@@ -437,6 +440,7 @@ func handleTaskTrap<Slot: KernelSlot>(_ slot: Slot.Type, _ trap: TaskTrap, frame
     case .timer:
         probeTimerLatency(counter: counter)
         armedTimerTicks = 0
+        if let fast = Slot.state.pointee.fastTimer(nowNs: now) { return fastResume(Slot.self, fast) }
         next = Slot.with { $0.timerInterrupt(nowNs: now) }
     case .interrupt(let line):
         next = Slot.with { $0.interrupt(line: line, nowNs: now) }
@@ -447,6 +451,23 @@ func handleTaskTrap<Slot: KernelSlot>(_ slot: Slot.Type, _ trap: TaskTrap, frame
         next = Slot.with { $0.fault(nowNs: now, info: info) }
     }
     return resume(Slot.self, next)
+}
+
+/// The system-call fast path, called by the trap entry (aarch64-tasks.S, riscv64-tasks.S) for every system call
+/// before the general handler: the frame to resume, or nil (nothing changed) for the general path.
+@_cdecl("orion_fast_syscall")
+func orionFastSyscall(_ frame: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePointer<UInt64>? {
+    #if arch(arm64)
+    return fastTaskSyscall(frame[8], SyscallArguments(frame[0], frame[1], frame[2], frame[3], frame[4], frame[5]))
+    #elseif arch(riscv64)
+    guard let next = fastTaskSyscall(frame[17], SyscallArguments(frame[10], frame[11], frame[12], frame[13], frame[14], frame[15])) else {
+        return nil
+    }
+    frame[32] &+= 4  // the caller goes on after its ecall, whenever it runs again
+    return next
+    #else
+    return nil
+    #endif
 }
 
 /// The fast path for a system call (`KernelState.fastSyscall`): the frame to resume, or nil when the general
@@ -466,6 +487,13 @@ func fastTaskSyscall(_ number: UInt64, _ args: SyscallArguments) -> UnsafeMutabl
 func fastTaskSyscall<Slot: KernelSlot>(_ slot: Slot.Type, _ number: UInt64, _ args: SyscallArguments) -> UnsafeMutablePointer<UInt64>? {
     let now = runtimeNs(ticks: systemCounter())
     guard let decision = Slot.state.pointee.fastSyscall(number, args, nowNs: now) else { return nil }
+    return fastResume(Slot.self, decision)
+}
+
+/// The frame to resume after a fast-path decision: the next task's pending result written, the timer re-armed
+/// if its deadline may have moved.
+@inline(__always)
+func fastResume<Slot: KernelSlot>(_ slot: Slot.Type, _ decision: FastPathDecision) -> UnsafeMutablePointer<UInt64> {
     let next = decision.next
     if let (r0, r1) = Slot.state.pointee.takeResult(of: next) { TaskFrames.setResult(next.index, r0, r1) }
     if decision.timerMayMove { programTimer(Slot.self) }

@@ -55,6 +55,9 @@ void orion_a64_install_spaces(uint64_t kernel_ttbr0);
 /** The user-copy routine (entry text): copies `length` bytes between `user` in task `task`'s address space
     and `kernel_address` (to the user when `to_user`), switching TTBR0 to the task's space and back. */
 void orion_a64_user_copy(uint8_t task, uintptr_t user, uintptr_t kernel_address, intptr_t length, bool to_user);
+/** Copies `length` bytes (at most 64) from `from` in task `from_task`'s address space to `to` in task `to_task`'s,
+    through the kernel stack (aarch64-tasks.S); both ranges checked by the kernel first. */
+void orion_a64_task_copy(uint8_t from_task, uintptr_t from, uint8_t to_task, uintptr_t to, intptr_t length);
 #endif
 
 #endif

@@ -222,6 +222,9 @@ void orion_rv_install_kernel_space(uint64_t satp);
 /** The user-copy routine (privileged entry text): copies `length` bytes between `user` in task `task`'s
     address space (satp from its frame word 100, SUM set only around the copy) and `kernel`. */
 void orion_rv_user_copy(uint8_t task, uintptr_t user, uintptr_t kernel, intptr_t length, _Bool to_user);
+/** Copies `length` bytes (at most 64) from `from` in task `from_task`'s address space to `to` in task `to_task`'s,
+    through the kernel stack (SUM set only around it); both ranges checked by the kernel first. */
+void orion_rv_task_copy(uint8_t from_task, uintptr_t from, uint8_t to_task, uintptr_t to, intptr_t length);
 /** Whether the supervisor timer interrupt is pending (sip.STIP). */
 static inline int orion_rv_timer_pending(void) { uint64_t v; __asm__ volatile("csrr %0, sip" : "=r"(v)); return (v >> 5) & 1; }
 /** Whether a supervisor external interrupt is pending (sip.SEIP). */

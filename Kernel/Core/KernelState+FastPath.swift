@@ -71,7 +71,7 @@ extension KernelState {
     /// the caller and every ready task, runs at once while the caller goes first among its equals.
     @inline(__always)
     mutating func fastSignal(_ caller: TaskID, slot: UInt64, bits: UInt64, used: UInt64, nowNs: UInt64) -> FastPathDecision? {
-        guard let (n, badge) = fastObject(caller, slot: slot, kind: .notification, rights: .write,
+        guard let (n, badge, _) = fastObject(caller, slot: slot, kind: .notification, rights: .write,
                                           capacity: KernelState.notificationCapacity) else { return nil }
         let word = notifications[n].word | bits | badge
         guard word != 0, let waiter = notifications[n].waiters.peek() else {
@@ -106,11 +106,10 @@ extension KernelState {
         let reply = UInt(args[3])
         let replyCapacity = Int64(bitPattern: args[4])
         guard length <= UInt64(KernelState.fastMessageLimit), replyCapacity >= 0 else { return nil }
-        guard let (e, badge) = fastObject(caller, slot: args[0], kind: .endpoint, rights: .write,
-                                          capacity: KernelState.endpointCapacity),
+        guard let (e, badge, generation) = fastObject(caller, slot: args[0], kind: .endpoint, rights: .write,
+                                                      capacity: KernelState.endpointCapacity),
+              generation == endpoints[e].generation,  // else granted before the server's last generation ended
               let server = endpoints[e].receiver else { return nil }
-        guard capabilities.peek(SlotRef(task: caller, slot: CapSlot(UInt8(truncatingIfNeeded: args[0]))))?.generation
-                == endpoints[e].generation else { return nil }
         let capacity = min(Int(replyCapacity), ipcMessageLimit)
         let n = Int(length)
         guard userCanAccess(caller, message, length: n, .read), userCanAccess(caller, reply, length: capacity, .write) else { return nil }
@@ -151,7 +150,7 @@ extension KernelState {
         let buffer = UInt(args[3])
         let capacity = Int64(bitPattern: args[4])
         guard let client = tasks[c].servingClient, length <= UInt64(KernelState.fastMessageLimit), capacity >= 0 else { return nil }
-        guard let (e, _) = fastObject(caller, slot: args[2], kind: .endpoint, rights: .read,
+        guard let (e, _, _) = fastObject(caller, slot: args[2], kind: .endpoint, rights: .read,
                                       capacity: KernelState.endpointCapacity),
               endpoints[e].callers.count == 0, endpoints[e].receiver == nil else { return nil }
         let n = Int(length)
@@ -178,6 +177,48 @@ extension KernelState {
         return fastDispatch(client, after: caller, nowNs: nowNs)
     }
 
+    // MARK: Timer
+
+    /// Handles a timer interrupt on the fast path, or returns nil — with nothing changed — when the general path
+    /// (`timerInterrupt`) must. Taken when exactly one task is due, it is a sleeper or a periodic task starting
+    /// its next job (without inheritance: it serves no client), it is more urgent than every ready task and
+    /// than the running one (whose budget lasts past `nowNs`): it goes straight to the CPU, the running task
+    /// first among its equals in the ready queue. The same outcome as the general path, without queueing the
+    /// released task only to take it out again.
+    // @implements SWR-KERN-SCHED-1, SWR-KERN-BUDGET-1
+    @inline(__always)
+    public mutating func fastTimer(nowNs: UInt64) -> FastPathDecision? {
+        guard let due = timed.peekKey(), due <= nowNs, let task = timed.peek() else { return nil }
+        if let second = timed.secondKey(), second <= nowNs { return nil }  // more than one release: the general scan
+        let t = task.index
+        let urgency: Urgency
+        switch tasks[t].state {
+        case .sleeping:
+            urgency = tasks[t].urgency
+        case .waitingForPeriod where tasks[t].servingClient == nil && tasks[t].servedEndpoint == nil:
+            urgency = Urgency(priority: tasks[t].basePriority, deadlineNs: tasks[t].wakeNs &+ tasks[t].relativeDeadlineNs)
+        default:
+            return nil  // a throttled task, a timed wait, or a server whose urgency inheritance recomputes
+        }
+        if let top = ready.peek(), !Policy.isMoreUrgent(urgency, than: tasks[top.index].urgency) { return nil }
+        if let running = current {
+            let r = running.index
+            guard tasks[r].state == .running, nowNs >= tasks[r].dispatchedAtNs,
+                  Policy.isMoreUrgent(urgency, than: tasks[r].urgency) else { return nil }
+            let used = nowNs - tasks[r].dispatchedAtNs
+            if tasks[r].budgetNs != 0 && tasks[r].remainingBudgetNs <= used { return nil }
+            fastAccount(running, used: used, nowNs: nowNs)
+            makeReady(running, atFront: true)  // preempted: first among its equals
+        }
+        _ = timed.popMin()
+        if tasks[t].state == .waitingForPeriod { startJob(t, releaseNs: tasks[t].wakeNs) }
+        tasks[t].state = .running
+        tasks[t].dispatchedAtNs = nowNs
+        current = task
+        countSwitch(to: task)
+        return FastPathDecision(next: task, timerMayMove: true)
+    }
+
     // MARK: Helpers
 
     /// Charges the caller for the time since it was dispatched (its budget lasts past now: checked on entry).
@@ -199,14 +240,15 @@ extension KernelState {
         return FastPathDecision(next: next, timerMayMove: tasks[next.index].budgetNs != 0 || tasks[previous.index].budgetNs != 0)
     }
 
-    /// The object index and badge of `caller`'s capability in `slot` when it names a `kind` object inside its
-    /// table with `rights`; nil otherwise (the general lookup then reports and audits the refusal).
+    /// The object index, badge and generation stamp of `caller`'s capability in `slot` when it names a `kind`
+    /// object inside its table with `rights`; nil otherwise (the general lookup then reports and audits the refusal).
     @inline(__always)
-    mutating func fastObject(_ caller: TaskID, slot: UInt64, kind: ObjectKind, rights: Rights, capacity: Int) -> (index: Int, badge: UInt64)? {
+    mutating func fastObject(_ caller: TaskID, slot: UInt64, kind: ObjectKind, rights: Rights, capacity: Int)
+        -> (index: Int, badge: UInt64, generation: UInt16)? {
         guard slot < UInt64(CapabilityTable.slotsPerTask),
               let capability = capabilities.peek(SlotRef(task: caller, slot: CapSlot(UInt8(slot)))),
               capability.object.kind == kind, capability.rights.isSuperset(of: rights),
               Int(capability.object.index) < capacity else { return nil }
-        return (Int(capability.object.index), capability.badge)
+        return (Int(capability.object.index), capability.badge, capability.generation)
     }
 }

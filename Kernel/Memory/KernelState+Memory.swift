@@ -29,11 +29,19 @@ public struct UserCopy: Sendable {
     /// `(task, userAddress, kernelAddress, length, toUser)`: copies `length` bytes from `userAddress` in
     /// `task`'s address space to `kernelAddress` (or the other way when `toUser`).
     public typealias Routine = @convention(c) (UInt8, UInt, UInt, Int, Bool) -> Void
+    /// `(fromTask, fromAddress, toTask, toAddress, length)`: copies `length` bytes (at most `ipcMessageLimit`)
+    /// from one task's memory to another's in one call (through the kernel stack, each side in its own space).
+    public typealias BetweenRoutine = @convention(c) (UInt8, UInt, UInt8, UInt, Int) -> Void
     /// The board's routine, nil for a direct copy.
     public var routine: Routine?
+    /// The board's task-to-task routine for IPC messages, nil to go through `routine` twice.
+    public var between: BetweenRoutine?
 
     /// A direct copy (no routine).
-    public init(routine: Routine? = nil) { self.routine = routine }
+    public init(routine: Routine? = nil, between: BetweenRoutine? = nil) {
+        self.routine = routine
+        self.between = between
+    }
 }
 
 extension KernelState {
@@ -94,6 +102,7 @@ extension KernelState {
     // @implements SWR-KERN-MEM-2
     /// (`mutating` only so that it reads the domains in place: a borrowed read made the compiler copy the
     /// whole table, 26 KB, on every check.)
+    @inline(__always)
     public mutating func userCanAccess(_ task: TaskID, _ address: UInt, length: Int, _ access: MemoryAccess) -> Bool {
         guard task.index < taskCount, length >= 0 else { return false }
         if !protectionEnforced { return length == 0 || address != 0 }
@@ -142,8 +151,12 @@ extension KernelState {
     mutating func copyMessage(from source: TaskID, _ sourceAddress: UInt, to destination: TaskID, _ destinationAddress: UInt,
                               length: Int) {
         guard length > 0 else { return }
-        var bounce: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
         let n = min(length, ipcMessageLimit)
+        if let between = userCopy.between {
+            between(source.raw, sourceAddress, destination.raw, destinationAddress, n)
+            return
+        }
+        var bounce: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
         withUnsafeMutableBytes(of: &bounce) { raw in
             copyFromUser(source, sourceAddress, to: raw.baseAddress!, length: n)
             copyToUser(destination, from: UnsafeRawPointer(raw.baseAddress!), to: destinationAddress, length: n)

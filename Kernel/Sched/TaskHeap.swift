@@ -77,6 +77,15 @@ public struct TaskHeap: Sendable {
         count == 0 ? nil : TaskID(heap[0])
     }
 
+    /// The least key after the most urgent task's (the smaller of the root's children' keys), or nil with fewer
+    /// than two tasks; O(1).
+    public mutating func secondKey() -> UInt64? {
+        guard count > 1 else { return nil }
+        let left = keys[Int(heap[1])]
+        guard count > 2 else { return left }
+        return min(left, keys[Int(heap[2])])
+    }
+
     /// The key of the most urgent task, or nil when empty; O(1).
     public mutating func peekKey() -> UInt64? {
         count == 0 ? nil : keys[Int(heap[0])]

@@ -67,7 +67,10 @@ final class FastPathWorld {
     }
 }
 
-@Suite("Kernel fast path")
+/// Timer interrupts the differential test took on the fast path (its tests run one at a time per seed).
+nonisolated(unsafe) var timerFastHits = 0
+
+@Suite("Kernel fast path", .serialized)
 struct FastPathTests {
     // @verifies SWR-KERN-IPC-1
     @Test func callAndReplyReceiveTakeTheFastPathWithInheritance() throws {
@@ -198,6 +201,7 @@ struct FastPathTests {
     @Test(arguments: [1, 2, 3, 4, 5, 6])
     func fastAndGeneralPathsAgree(seed: UInt64) throws {
         var fast: [Syscall: Int] = [:]
+        timerFastHits = 0
         var rng = seed &* 0x9E37_79B9_7F4A_7C15
         var steps = 0
         var runs = 0
@@ -212,6 +216,16 @@ struct FastPathTests {
         for call in [Syscall.yield, .signal, .call, .replyReceive, .now] {
             #expect(fast[call, default: 0] > 20, "the scenario should take the fast path for \(call) (took it \(fast[call, default: 0]) times in \(runs) runs)")
         }
+        #expect(timerFastHits > 20, "the scenario should take the timer fast path (took it \(timerFastHits) times)")
+    }
+
+    /// A timer interrupt as the boards take it: the fast path first.
+    func timer<P: SchedulingPolicy>(_ k: inout KernelState<P>, now: UInt64, fast: inout [Syscall: Int]) -> TaskID? {
+        if let decision = k.fastTimer(nowNs: now) {
+            timerFastHits += 1
+            return decision.next
+        }
+        return k.timerInterrupt(nowNs: now)
     }
 
     func differential<P: SchedulingPolicy>(_ policy: P.Type, rng: inout UInt64, steps: inout Int, fast: inout [Syscall: Int]) throws {
@@ -238,7 +252,7 @@ struct FastPathTests {
             guard let running = ca else {
                 guard let d = deadline else { return }  // everything blocked for good
                 now = max(now, d)
-                ca = a.timerInterrupt(nowNs: now)
+                ca = timer(&a, now: now, fast: &fast)
                 #expect(ca == b.timerInterrupt(nowNs: now))
                 try compare(&a, pa, &b, pb, step: steps)
                 continue
@@ -246,13 +260,13 @@ struct FastPathTests {
             // Time moves on; now and then past the timer's deadline (a call entering just before the interrupt).
             now += next(4) == 0 ? 0 : next(3000)
             if let d = deadline, now > d, next(3) != 0 { now = d }
-            if next(12) == 0 {
-                ca = a.timerInterrupt(nowNs: now)
+            if next(12) == 0 || (deadline.map { now >= $0 } ?? false && next(2) == 0) {
+                ca = timer(&a, now: now, fast: &fast)
                 #expect(ca == b.timerInterrupt(nowNs: now))
                 try compare(&a, pa, &b, pb, step: steps)
                 continue
             }
-            let (number, args) = randomCall(running, next: next)
+            let (number, args) = randomCall(running, now: now, next: next)
             let argsA = relocate(args, to: pa)
             let argsB = relocate(args, to: pb)
             let before = a.nextTimerDeadlineNs()
@@ -300,7 +314,7 @@ struct FastPathTests {
     /// A system call for `task`, mostly the ones its role makes (serve, call, signal, wait), with lengths and
     /// pointers sometimes out of bounds, slots sometimes wrong, and capabilities sometimes deleted.
     /// Pointers are offsets into the pages with bit 62 set (`relocate` makes them addresses).
-    func randomCall(_ task: TaskID, next: (UInt64) -> UInt64) -> (Syscall, SyscallArguments) {
+    func randomCall(_ task: TaskID, now: UInt64, next: (UInt64) -> UInt64) -> (Syscall, SyscallArguments) {
         let own = UInt64(task.index) * 4096
         func pointer() -> UInt64 {
             if next(20) == 0 { return 0 }  // null
@@ -315,7 +329,8 @@ struct FastPathTests {
         case (1, 0..<50), (2, 0..<50), (4, 0..<30):
             return (.call, SyscallArguments(next(10) == 0 ? next(4) : 0, pointer(), length(), pointer(), next(10) == 0 ? 16 : 64))
         case (3, 0..<60): return (.wait, SyscallArguments(next(10) == 0 ? 0 : 1))
-        case (3, 60..<70): return (.waitForNextPeriod, SyscallArguments())
+        case (3, 60..<80): return (.waitForNextPeriod, SyscallArguments())
+        case (4, 30..<70): return (.sleepUntil, SyscallArguments(now + next(4000)))
         case (5, 0..<40): return (.restartTask, SyscallArguments(next(6)))
         case (5, 40..<80): return (.wait, SyscallArguments(1))
         default: break
@@ -324,8 +339,8 @@ struct FastPathTests {
         case 0, 1, 2: return (.yield, SyscallArguments())
         case 3, 4: return (.signal, SyscallArguments(next(5) == 0 ? 0 : 1, next(3)))
         case 5: return (.now, SyscallArguments())
-        case 6: return (.sleepUntil, SyscallArguments(next(5000)))
-        case 7: return (.waitUntil, SyscallArguments(1, next(8000)))
+        case 6: return (.sleepUntil, SyscallArguments(now + next(5000)))
+        case 7: return (.waitUntil, SyscallArguments(1, now + next(8000)))
         case 8: return (next(4) == 0 ? .capDelete : .capRevoke, SyscallArguments(next(3)))
         default: return (next(8) == 0 ? .exitTask : .yield, SyscallArguments())
         }

@@ -253,6 +253,27 @@ private func drain<P: SchedulingPolicy>(_ policy: inout P) -> [UInt8] {
 
     // MARK: Random sequences against models
 
+    /// `secondKey` is the second smallest key held (the timer fast path's "only one release is due").
+    // @verifies SWR-KERN-SCHED-1
+    @Test func heapSecondKeyIsTheNextKeyInOrder() {
+        var rng = SplitMix64(seed: 0x5EC0_4D)
+        for _ in 0..<2000 {
+            var heap = TaskHeap()
+            var keys: [UInt64] = []
+            for t in 0..<Int(rng.next() % 20) {
+                let key = rng.next() % 8
+                heap.insert(TaskID(UInt8(t)), key: key)
+                keys.append(key)
+            }
+            for _ in 0..<Int(rng.next() % 5) where !keys.isEmpty {
+                let victim = Int(rng.next() % UInt64(keys.count))
+                if heap.remove(TaskID(UInt8(victim))) { keys[victim] = .max }
+            }
+            let held = keys.filter { $0 != .max }.sorted()
+            #expect(heap.secondKey() == (held.count > 1 ? held[1] : nil))
+        }
+    }
+
     // @verifies SWR-KERN-SCHED-1
     @Test func taskHeapMatchesModel() {
         runModelCheck(TaskHeap.self, baseSeed: 0x7A5C_4EA9)

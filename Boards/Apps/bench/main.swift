@@ -32,6 +32,14 @@ struct Bench {
     var length: Int = 0
     /// Set when the measuring task is done: the other tasks stop.
     var done: UInt64 = 0
+    /// The IPC benchmark's buffers, filled here by the boot code: the tasks only name them (as seL4's benchmark
+    /// tasks only set message registers), so they never use FP/SIMD and carry no FP state (lazy FP). The
+    /// FP-task row measures what FP state adds.
+    var message = InlineArray<64, UInt8>(repeating: 7)
+    var reply = InlineArray<64, UInt8>(repeating: 0)
+    var serverBuffer = InlineArray<64, UInt8>(repeating: 0)
+    /// What the FP tasks compute (keeps their FP work).
+    var fpValue: Double = 1
 
     mutating func record(_ cycles: UInt64) {
         let value = cycles > overhead ? cycles - overhead : 0
@@ -102,39 +110,52 @@ struct Bench {
     b.pointee.stamp = 0
 }
 
+/// Two of these at the same priority, each with FP state (a floating-point step per round): what lazy FP
+/// adds to a switch when both tasks use FP.
+@_cdecl("bench_yield_fp") func benchYieldFP(_ arg: UInt) {
+    let b = bench(arg)
+    if b.pointee.overhead == 0 { b.pointee.calibrate() }
+    var i = 0
+    while i < rounds {
+        let now = Sys.cycles()
+        if b.pointee.stamp != 0 { b.pointee.record(now &- b.pointee.stamp) }
+        b.pointee.fpValue = b.pointee.fpValue * 1.000_001 + 0.5
+        b.pointee.stamp = Sys.cycles()
+        Sys.yield()
+        i += 1
+    }
+    let now = Sys.cycles()
+    if b.pointee.stamp != 0 && b.pointee.count < UInt64(2 * rounds) { b.pointee.record(now &- b.pointee.stamp) }
+    b.pointee.stamp = 0
+}
+
 @_cdecl("bench_server") func benchServer(_ arg: UInt) {
     let b = bench(arg)
-    var buffer = InlineArray<64, UInt8>(repeating: 0)
-    withUnsafeMutableBytes(of: &buffer) { m in
-        var (length, _) = Sys.receive(0, buffer: m.baseAddress, capacity: 64)
-        while length >= 0 && b.pointee.done == 0 {
-            (length, _) = Sys.replyReceive(message: m.baseAddress, length: Int(length), 0, buffer: m.baseAddress, capacity: 64)
-        }
-        _ = Sys.reply(message: nil, length: 0)
+    let m = withUnsafeMutablePointer(to: &b.pointee.serverBuffer) { UnsafeMutableRawPointer($0) }  // in the shared block: stable
+    var (length, _) = Sys.receive(0, buffer: m, capacity: 64)
+    while length >= 0 && b.pointee.done == 0 {
+        (length, _) = Sys.replyReceive(message: m, length: Int(length), 0, buffer: m, capacity: 64)
     }
+    _ = Sys.reply(message: nil, length: 0)
 }
 
 @_cdecl("bench_client") func benchClient(_ arg: UInt) {
     let b = bench(arg)
     b.pointee.calibrate()
     let length = b.pointee.length
-    var message = InlineArray<64, UInt8>(repeating: 7)
-    var reply = InlineArray<64, UInt8>(repeating: 0)
-    withUnsafeMutableBytes(of: &message) { m in
-        withUnsafeMutableBytes(of: &reply) { r in
-            _ = Sys.call(0, message: m.baseAddress, length: length, reply: r.baseAddress, replyCapacity: 64)  // warm up
-            var i = 0
-            while i < rounds {
-                let t0 = Sys.cycles()
-                _ = Sys.call(0, message: m.baseAddress, length: length, reply: r.baseAddress, replyCapacity: 64)
-                let t1 = Sys.cycles()
-                b.pointee.record(t1 &- t0)
-                i += 1
-            }
-            b.pointee.done = 1
-            _ = Sys.call(0, message: m.baseAddress, length: 0, reply: r.baseAddress, replyCapacity: 64)
-        }
+    let m = withUnsafeMutablePointer(to: &b.pointee.message) { UnsafeMutableRawPointer($0) }  // in the shared block: stable
+    let r = withUnsafeMutablePointer(to: &b.pointee.reply) { UnsafeMutableRawPointer($0) }  // in the shared block: stable
+    _ = Sys.call(0, message: m, length: length, reply: r, replyCapacity: 64)  // warm up
+    var i = 0
+    while i < rounds {
+        let t0 = Sys.cycles()
+        _ = Sys.call(0, message: m, length: length, reply: r, replyCapacity: 64)
+        let t1 = Sys.cycles()
+        b.pointee.record(t1 &- t0)
+        i += 1
     }
+    b.pointee.done = 1
+    _ = Sys.call(0, message: m, length: 0, reply: r, replyCapacity: 64)
 }
 
 @_cdecl("bench_waiter") func benchWaiter(_ arg: UInt) {
@@ -270,6 +291,15 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
         }
     }
     printLine(system, "context switch (yield, same priority)", yield)
+
+    let yieldFP = measure(system) { arg, area, sys in
+        _ = runFixedPriorityTaskSet(&sys, limitNs: limit) { k, b in
+            b.shareWithEveryTask(area, slot: CapSlot(benchSlot))
+            b.declare(TaskDescriptor(name: "yield-fp-1", entry: benchYieldFP, argument: arg, priority: Priority(10)), in: &k)
+            b.declare(TaskDescriptor(name: "yield-fp-2", entry: benchYieldFP, argument: arg, priority: Priority(10)), in: &k)
+        }
+    }
+    printLine(system, "context switch (yield, same priority, FP tasks)", yieldFP)
 
     let lengths: InlineArray<3, Int> = [64, 32, 0]
     for index in lengths.indices {

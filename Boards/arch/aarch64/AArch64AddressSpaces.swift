@@ -81,6 +81,7 @@ extension Arch {
             return false
         }
         kernel.userCopy.routine = orion_a64_user_copy
+        kernel.userCopy.between = orion_a64_task_copy
         return true
     }
 }

@@ -67,7 +67,19 @@ orion_a64_user_entry:
     ldr     x2, [x2, :lo12:orion_a64_kernel_ttbr0]
     msr     ttbr0_el1, x2
     isb
-    bl      orion_a64_user_trap         /* (kind, frame) -> frame to resume */
+    cmp     x0, #8                      /* an SVC tries the system-call fast path first */
+    b.ne    2f
+    mrs     x2, esr_el1
+    lsr     x2, x2, #26
+    cmp     x2, #0x15
+    b.ne    2f
+    mov     x19, x1                     /* (the task's x19 is in its frame) */
+    mov     x0, x1
+    bl      orion_fast_syscall          /* (frame) -> frame to resume, or 0: the general path */
+    cbnz    x0, orion_a64_resume
+    mov     x0, #8
+    mov     x1, x19
+2:  bl      orion_a64_user_trap         /* (kind, frame) -> frame to resume */
     /* fall through */
 
 /* Resumes the frame in x0 at EL0, in the task's address space (frame word 100; a frame without one runs in
@@ -189,6 +201,69 @@ orion_a64_return_to_boot:
     ldp     d14, d15, [x9, #160]
     mov     x0, #0
     ret
+
+/* orion_a64_task_copy(from task w0, from x1, to task w2, to x3, length x4 <= 64): an IPC message from one task's
+   memory to another's in one call: into a 64-byte buffer on the kernel stack (privileged, mapped in every space)
+   in the source task's space, out of it in the destination's, then back to the kernel space. Words when a side
+   is 8-aligned, bytes otherwise (a granted range may be device memory). */
+// @implements SWR-KERN-MEM-2
+    .global orion_a64_task_copy
+orion_a64_task_copy:
+    cbz     x4, 9f
+    cmp     x4, #64
+    mov     x5, #64
+    csel    x4, x4, x5, ls
+    and     x0, x0, #0xff
+    and     x2, x2, #0xff
+    adrp    x5, orion_task_frames
+    add     x5, x5, :lo12:orion_task_frames
+    mov     x6, #(102 * 8)
+    madd    x7, x0, x6, x5
+    ldr     x7, [x7, #FRAME_TTBR0]
+    madd    x8, x2, x6, x5
+    ldr     x8, [x8, #FRAME_TTBR0]
+    cbz     x7, 9f                      /* no address space: nothing to copy */
+    cbz     x8, 9f
+    sub     sp, sp, #64
+    mrs     x9, ttbr0_el1
+    msr     ttbr0_el1, x7
+    isb
+    mov     x10, sp
+    mov     x11, x4
+    tst     x1, #7
+    b.ne    2f
+1:  cmp     x11, #8                     /* in: words */
+    b.lo    2f
+    ldr     x12, [x1], #8
+    str     x12, [x10], #8
+    sub     x11, x11, #8
+    b       1b
+2:  cbz     x11, 3f                     /* in: bytes */
+    ldrb    w12, [x1], #1
+    strb    w12, [x10], #1
+    sub     x11, x11, #1
+    b       2b
+3:  msr     ttbr0_el1, x8
+    isb
+    mov     x10, sp
+    mov     x11, x4
+    tst     x3, #7
+    b.ne    5f
+4:  cmp     x11, #8                     /* out: words */
+    b.lo    5f
+    ldr     x12, [x10], #8
+    str     x12, [x3], #8
+    sub     x11, x11, #8
+    b       4b
+5:  cbz     x11, 6f                     /* out: bytes */
+    ldrb    w12, [x10], #1
+    strb    w12, [x3], #1
+    sub     x11, x11, #1
+    b       5b
+6:  msr     ttbr0_el1, x9
+    isb
+    add     sp, sp, #64
+9:  ret
 
 /* orion_a64_user_copy(task w0, user x1, kernel x2, length x3, to_user w4): copies between task memory and
    the kernel's in the task's address space (its TTBR0 from frame word 100), then switches back. The kernel

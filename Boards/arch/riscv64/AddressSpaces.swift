@@ -83,6 +83,7 @@ extension Arch {
             return false
         }
         kernel.userCopy.routine = orion_rv_user_copy
+        kernel.userCopy.between = orion_rv_task_copy
         return true
     }
 }

@@ -26,7 +26,6 @@ func orionRVUserTrap(_ frame: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePoin
     if cause == 8 {  // ecall from U-mode
         frame[32] &+= 4
         let args = SyscallArguments(frame[10], frame[11], frame[12], frame[13], frame[14], frame[15])
-        if let next = fastTaskSyscall(frame[17], args) { return next }
         return handleTaskTrap(.syscall(frame[17], args), frame: frame)
     }
     if cause == (1 << 63) | 5 { return handleTaskTrap(.timer, frame: frame) }

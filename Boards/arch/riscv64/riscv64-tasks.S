@@ -107,7 +107,14 @@ orion_rv_user_entry:
     .option pop
     ld      sp, orion_rv_kernel_sp
     mv      a0, t6
-    call    orion_rv_user_trap          /* (frame) -> frame to resume */
+    csrr    t0, scause                  /* an ecall tries the system-call fast path first */
+    li      t1, 8
+    bne     t0, t1, 2f
+    mv      s1, a0                      /* (the task's s1 is in its frame) */
+    call    orion_fast_syscall          /* (frame) -> frame to resume, or 0: the general path */
+    bnez    a0, orion_rv_resume
+    mv      a0, s1
+2:  call    orion_rv_user_trap          /* (frame) -> frame to resume */
     /* fall through */
 
 /* Resumes the frame in a0 in U-mode. */
@@ -210,6 +217,76 @@ orion_rv_kernel_trap:
     csrr    a2, stval
     call    orion_rv_kernel_panic
 0:  j       0b
+
+/* orion_rv_task_copy(from task a0, from a1, to task a2, to a3, length a4 <= 64): an IPC message from one task's
+   memory to another's in one call: into a 64-byte buffer on the kernel stack in the source task's space, out of
+   it in the destination's (SUM set only meanwhile), then back to the kernel space. Words when a side is
+   8-aligned, bytes otherwise (a granted range may be device memory). */
+// @implements SWR-KERN-MEM-2
+    .global orion_rv_task_copy
+orion_rv_task_copy:
+    beqz    a4, 9f
+    li      t6, 64
+    bleu    a4, t6, 0f
+    mv      a4, t6
+0:  la      t0, orion_task_frames
+    li      t1, 102 * 8
+    mul     t2, a0, t1
+    add     t2, t2, t0
+    ld      t2, 800(t2)                 /* the source's satp */
+    mul     t3, a2, t1
+    add     t3, t3, t0
+    ld      t3, 800(t3)                 /* the destination's */
+    beqz    t2, 9f
+    beqz    t3, 9f
+    addi    sp, sp, -64
+    csrr    t4, satp
+    li      t1, (1 << 18)               /* sstatus.SUM */
+    csrs    sstatus, t1
+    csrw    satp, t2
+    mv      t5, sp
+    mv      t6, a4
+    andi    a5, a1, 7
+    bnez    a5, 2f
+1:  li      a6, 8                       /* in: words */
+    bltu    t6, a6, 2f
+    ld      a5, 0(a1)
+    sd      a5, 0(t5)
+    addi    a1, a1, 8
+    addi    t5, t5, 8
+    addi    t6, t6, -8
+    j       1b
+2:  beqz    t6, 3f                      /* in: bytes */
+    lbu     a5, 0(a1)
+    sb      a5, 0(t5)
+    addi    a1, a1, 1
+    addi    t5, t5, 1
+    addi    t6, t6, -1
+    j       2b
+3:  csrw    satp, t3
+    mv      t5, sp
+    mv      t6, a4
+    andi    a5, a3, 7
+    bnez    a5, 5f
+4:  li      a6, 8                       /* out: words */
+    bltu    t6, a6, 5f
+    ld      a5, 0(t5)
+    sd      a5, 0(a3)
+    addi    a3, a3, 8
+    addi    t5, t5, 8
+    addi    t6, t6, -8
+    j       4b
+5:  beqz    t6, 6f                      /* out: bytes */
+    lbu     a5, 0(t5)
+    sb      a5, 0(a3)
+    addi    a3, a3, 1
+    addi    t5, t5, 1
+    addi    t6, t6, -1
+    j       5b
+6:  csrc    sstatus, t1
+    csrw    satp, t4
+    addi    sp, sp, 64
+9:  ret
 
 /* orion_rv_user_copy(task, user, kernel, length, toUser): switches to task's address space (satp from its
    frame word 100), sets SUM for the copy only, copies (words when all three are 8-aligned), clears SUM and
