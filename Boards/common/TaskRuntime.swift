@@ -455,12 +455,14 @@ func handleTaskTrap<Slot: KernelSlot>(_ slot: Slot.Type, _ trap: TaskTrap, frame
 
 /// The system-call fast path, called by the trap entry (aarch64-tasks.S, riscv64-tasks.S) for every system call
 /// before the general handler: the frame to resume, or nil (nothing changed) for the general path.
+/// `counter` is the system counter read on entry (CNTPCT_EL0 / `time`).
 @_cdecl("orion_fast_syscall")
-func orionFastSyscall(_ frame: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePointer<UInt64>? {
+func orionFastSyscall(_ frame: UnsafeMutablePointer<UInt64>, _ counter: UInt64) -> UnsafeMutablePointer<UInt64>? {
     #if arch(arm64)
-    return fastTaskSyscall(frame[8], SyscallArguments(frame[0], frame[1], frame[2], frame[3], frame[4], frame[5]))
+    return fastTaskSyscall(frame[8], SyscallArguments(frame[0], frame[1], frame[2], frame[3], frame[4], frame[5]), counter: counter)
     #elseif arch(riscv64)
-    guard let next = fastTaskSyscall(frame[17], SyscallArguments(frame[10], frame[11], frame[12], frame[13], frame[14], frame[15])) else {
+    guard let next = fastTaskSyscall(frame[17], SyscallArguments(frame[10], frame[11], frame[12], frame[13], frame[14], frame[15]),
+                                     counter: counter) else {
         return nil
     }
     frame[32] &+= 4  // the caller goes on after its ecall, whenever it runs again
@@ -475,17 +477,18 @@ func orionFastSyscall(_ frame: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePoi
 /// general path creates (events to print, restarts, lines to unmask, the end of the run, which the armed
 /// timer catches), and re-arms the timer only when a task with a budget was switched.
 @inline(__always)
-func fastTaskSyscall(_ number: UInt64, _ args: SyscallArguments) -> UnsafeMutablePointer<UInt64>? {
+func fastTaskSyscall(_ number: UInt64, _ args: SyscallArguments, counter: UInt64) -> UnsafeMutablePointer<UInt64>? {
     switch activeKernel {
-    case .fixedPriority: return fastTaskSyscall(FixedPrioritySlot.self, number, args)
-    case .edf: return fastTaskSyscall(EDFSlot.self, number, args)
+    case .fixedPriority: return fastTaskSyscall(FixedPrioritySlot.self, number, args, counter: counter)
+    case .edf: return fastTaskSyscall(EDFSlot.self, number, args, counter: counter)
     case .none: return nil
     }
 }
 
 @inline(__always)
-func fastTaskSyscall<Slot: KernelSlot>(_ slot: Slot.Type, _ number: UInt64, _ args: SyscallArguments) -> UnsafeMutablePointer<UInt64>? {
-    let now = runtimeNs(ticks: systemCounter())
+func fastTaskSyscall<Slot: KernelSlot>(_ slot: Slot.Type, _ number: UInt64, _ args: SyscallArguments,
+                                       counter: UInt64) -> UnsafeMutablePointer<UInt64>? {
+    let now = runtimeNs(ticks: counter)
     guard let decision = Slot.state.pointee.fastSyscall(number, args, nowNs: now) else { return nil }
     return fastResume(Slot.self, decision)
 }

@@ -42,9 +42,11 @@ extension KernelState {
         case Syscall.signal.rawValue:
             return fastSignal(caller, slot: args[0], bits: args[1], used: used, nowNs: nowNs)
         case Syscall.call.rawValue:
-            return fastCall(caller, args, used: used, nowNs: nowNs)
+            return fastCall(caller, slot: args[0], message: UInt(args[1]), length: args[2], reply: UInt(args[3]),
+                            replyCapacity: Int64(bitPattern: args[4]), used: used, nowNs: nowNs)
         case Syscall.replyReceive.rawValue:
-            return fastReplyReceive(caller, args, used: used, nowNs: nowNs)
+            return fastReplyReceive(caller, message: UInt(args[0]), length: args[1], slot: args[2], buffer: UInt(args[3]),
+                                    capacity: Int64(bitPattern: args[4]), used: used, nowNs: nowNs)
         default:
             return nil
         }
@@ -99,14 +101,11 @@ extension KernelState {
     /// `call` with at most `fastMessageLimit` bytes to an endpoint whose server is waiting in `receive`, when
     /// the server (inheriting the caller's urgency) is more urgent than every ready task: the message goes
     /// straight into the server's buffer and the server runs; the caller waits for the reply.
-    @inline(__always)
-    mutating func fastCall(_ caller: TaskID, _ args: SyscallArguments, used: UInt64, nowNs: UInt64) -> FastPathDecision? {
-        let message = UInt(args[1])
-        let length = args[2]
-        let reply = UInt(args[3])
-        let replyCapacity = Int64(bitPattern: args[4])
+    @_transparent
+    mutating func fastCall(_ caller: TaskID, slot: UInt64, message: UInt, length: UInt64, reply: UInt, replyCapacity: Int64,
+                           used: UInt64, nowNs: UInt64) -> FastPathDecision? {
         guard length <= UInt64(KernelState.fastMessageLimit), replyCapacity >= 0 else { return nil }
-        guard let (e, badge, generation) = fastObject(caller, slot: args[0], kind: .endpoint, rights: .write,
+        guard let (e, badge, generation) = fastObject(caller, slot: slot, kind: .endpoint, rights: .write,
                                                       capacity: KernelState.endpointCapacity),
               generation == endpoints[e].generation,  // else granted before the server's last generation ended
               let server = endpoints[e].receiver else { return nil }
@@ -142,15 +141,12 @@ extension KernelState {
     /// `replyReceive` with at most `fastMessageLimit` bytes of reply, when no caller is queued on the endpoint
     /// and the client is more urgent than every ready task: the reply goes straight into the client's buffer,
     /// the server waits in `receive`, the client runs.
-    @inline(__always)
-    mutating func fastReplyReceive(_ caller: TaskID, _ args: SyscallArguments, used: UInt64, nowNs: UInt64) -> FastPathDecision? {
+    @_transparent
+    mutating func fastReplyReceive(_ caller: TaskID, message: UInt, length: UInt64, slot: UInt64, buffer: UInt, capacity: Int64,
+                                   used: UInt64, nowNs: UInt64) -> FastPathDecision? {
         let c = caller.index
-        let message = UInt(args[0])
-        let length = args[1]
-        let buffer = UInt(args[3])
-        let capacity = Int64(bitPattern: args[4])
         guard let client = tasks[c].servingClient, length <= UInt64(KernelState.fastMessageLimit), capacity >= 0 else { return nil }
-        guard let (e, _, _) = fastObject(caller, slot: args[2], kind: .endpoint, rights: .read,
+        guard let (e, _, _) = fastObject(caller, slot: slot, kind: .endpoint, rights: .read,
                                       capacity: KernelState.endpointCapacity),
               endpoints[e].callers.count == 0, endpoints[e].receiver == nil else { return nil }
         let n = Int(length)

@@ -75,7 +75,8 @@ orion_a64_user_entry:
     b.ne    2f
     mov     x19, x1                     /* (the task's x19 is in its frame) */
     mov     x0, x1
-    bl      orion_fast_syscall          /* (frame) -> frame to resume, or 0: the general path */
+    mrs     x1, cntpct_el0              /* the time of the call */
+    bl      orion_fast_syscall          /* (frame, counter) -> frame to resume, or 0: the general path */
     cbnz    x0, orion_a64_resume
     mov     x0, #8
     mov     x1, x19
@@ -232,12 +233,17 @@ orion_a64_task_copy:
     mov     x11, x4
     tst     x1, #7
     b.ne    2f
-1:  cmp     x11, #8                     /* in: words */
+0:  cmp     x11, #16                    /* in: word pairs */
+    b.lo    1f
+    ldp     x12, x13, [x1], #16
+    stp     x12, x13, [x10], #16
+    sub     x11, x11, #16
+    b       0b
+1:  cmp     x11, #8                     /* in: a word */
     b.lo    2f
     ldr     x12, [x1], #8
     str     x12, [x10], #8
     sub     x11, x11, #8
-    b       1b
 2:  cbz     x11, 3f                     /* in: bytes */
     ldrb    w12, [x1], #1
     strb    w12, [x10], #1
@@ -249,12 +255,17 @@ orion_a64_task_copy:
     mov     x11, x4
     tst     x3, #7
     b.ne    5f
-4:  cmp     x11, #8                     /* out: words */
+7:  cmp     x11, #16                    /* out: word pairs */
+    b.lo    4f
+    ldp     x12, x13, [x10], #16
+    stp     x12, x13, [x3], #16
+    sub     x11, x11, #16
+    b       7b
+4:  cmp     x11, #8                     /* out: a word */
     b.lo    5f
     ldr     x12, [x10], #8
     str     x12, [x3], #8
     sub     x11, x11, #8
-    b       4b
 5:  cbz     x11, 6f                     /* out: bytes */
     ldrb    w12, [x10], #1
     strb    w12, [x3], #1

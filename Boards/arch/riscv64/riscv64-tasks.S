@@ -111,7 +111,8 @@ orion_rv_user_entry:
     li      t1, 8
     bne     t0, t1, 2f
     mv      s1, a0                      /* (the task's s1 is in its frame) */
-    call    orion_fast_syscall          /* (frame) -> frame to resume, or 0: the general path */
+    rdtime  a1                          /* the time of the call */
+    call    orion_fast_syscall          /* (frame, counter) -> frame to resume, or 0: the general path */
     bnez    a0, orion_rv_resume
     mv      a0, s1
 2:  call    orion_rv_user_trap          /* (frame) -> frame to resume */
@@ -248,14 +249,23 @@ orion_rv_task_copy:
     mv      t6, a4
     andi    a5, a1, 7
     bnez    a5, 2f
-1:  li      a6, 8                       /* in: words */
+    li      a6, 16
+0:  bltu    t6, a6, 1f                  /* in: word pairs */
+    ld      a5, 0(a1)
+    ld      a7, 8(a1)
+    sd      a5, 0(t5)
+    sd      a7, 8(t5)
+    addi    a1, a1, 16
+    addi    t5, t5, 16
+    addi    t6, t6, -16
+    j       0b
+1:  li      a6, 8                       /* in: a word */
     bltu    t6, a6, 2f
     ld      a5, 0(a1)
     sd      a5, 0(t5)
     addi    a1, a1, 8
     addi    t5, t5, 8
     addi    t6, t6, -8
-    j       1b
 2:  beqz    t6, 3f                      /* in: bytes */
     lbu     a5, 0(a1)
     sb      a5, 0(t5)
@@ -268,14 +278,23 @@ orion_rv_task_copy:
     mv      t6, a4
     andi    a5, a3, 7
     bnez    a5, 5f
-4:  li      a6, 8                       /* out: words */
+    li      a6, 16
+7:  bltu    t6, a6, 4f                  /* out: word pairs */
+    ld      a5, 0(t5)
+    ld      a7, 8(t5)
+    sd      a5, 0(a3)
+    sd      a7, 8(a3)
+    addi    a3, a3, 16
+    addi    t5, t5, 16
+    addi    t6, t6, -16
+    j       7b
+4:  li      a6, 8                       /* out: a word */
     bltu    t6, a6, 5f
     ld      a5, 0(t5)
     sd      a5, 0(a3)
     addi    a3, a3, 8
     addi    t5, t5, 8
     addi    t6, t6, -8
-    j       4b
 5:  beqz    t6, 6f                      /* out: bytes */
     lbu     a5, 0(t5)
     sb      a5, 0(a3)
