@@ -128,7 +128,8 @@ extension KernelState {
         tasks[c].state = .blockedReply
         tasks[c].blockedOn = server.raw
         endpoints[e].receiver = nil
-        copyMessage(from: caller, message, to: server, tasks[s].bufferAddress, length: min(n, tasks[s].bufferLength))
+        let count = min(n, tasks[s].bufferLength)
+        if count > 0 { copyMessage(from: caller, message, to: server, tasks[s].bufferAddress, length: count) }
         finish(server, Int64(n), badge)
         tasks[s].servingClient = caller
         tasks[s].servedEndpoint = EndpointID(UInt8(e))
@@ -158,7 +159,8 @@ extension KernelState {
         let deadline = tasks[c].deadlineNs
         if let top = ready.peek(), !Policy.isMoreUrgent(tasks[k].urgency, than: tasks[top.index].urgency) { return nil }
         fastAccount(caller, used: used, nowNs: nowNs)
-        copyMessage(from: caller, message, to: client, tasks[k].replyAddress, length: min(n, tasks[k].replyCapacity))
+        let count = min(n, tasks[k].replyCapacity)
+        if count > 0 { copyMessage(from: caller, message, to: client, tasks[k].replyAddress, length: count) }
         finish(client, Int64(n), 0)
         tasks[c].servingClient = nil
         tasks[c].effectivePriority = priority
