@@ -21,7 +21,7 @@ enum TaskFrames {
 
     /// The first frame (`orion_task_frames`, task-storage.c).
     static var base: UnsafeMutablePointer<UInt64> {
-        @inline(__always) get { taskFrameBase ?? orion_task_frame(0) }
+        @inline(__always) get { taskFrameBase.unsafelyUnwrapped }  // set before any frame is prepared
     }
 
     /// A fresh frame: the task starts at `entry(argument)` unprivileged, on its own stack, returning into
