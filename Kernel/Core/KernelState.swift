@@ -91,8 +91,10 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     public internal(set) var current: TaskID? = nil
     /// Context switches made (a task dispatched other than the one that ran last).
     public internal(set) var switches: UInt64 = 0
-    /// The task dispatched last (it may have blocked since): what `switches` compares with.
-    var lastDispatched: TaskID? = nil
+    /// The raw ID of the task dispatched last (it may have blocked since), 0xFF before the first: what
+    /// `switches` compares with (a byte, not a `TaskID?`: the optional's compare and store cost 20 instructions
+    /// on every dispatch).
+    var lastDispatched: UInt8 = 0xFF
 
     /// An empty kernel.
     public init() {}
@@ -292,9 +294,9 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     /// Counts a context switch when `next` is not the task that ran last.
     @inline(__always)
     mutating func countSwitch(to next: TaskID) {
-        if next != lastDispatched {
+        if next.raw != lastDispatched {
             switches &+= 1
-            lastDispatched = next
+            lastDispatched = next.raw
         }
     }
 
