@@ -11,6 +11,7 @@ func orionA64UserTrap(_ kind: UInt64, _ frame: UnsafeMutablePointer<UInt64>) -> 
     case 8 where orion_a64_esr() >> 26 == 0x15:  // SVC from AArch64
         let args = SyscallArguments(frame[0], frame[1], frame[2], frame[3], frame[4], frame[5])
         return handleTaskTrap(.syscall(frame[8], args), frame: frame)
+    // @implements SWR-KERN-FP-1
     case 8 where orion_a64_esr() >> 26 == 0x07 && frame[101] == 0:
         // The task's first FP/SIMD instruction (CPACR_EL1.FPEN traps EL0 while a task without FP state
         // runs): it has FP state from now on, loaded from its frame (zeros) on the way back; the

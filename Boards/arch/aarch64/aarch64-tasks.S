@@ -37,6 +37,7 @@ orion_a64_user_entry:
     mrs     x2, elr_el1
     mrs     x3, spsr_el1
     stp     x2, x3, [x1, #256]
+// @implements SWR-KERN-FP-1
     /* Lazy FP/SIMD: only a task that has used FP (word 101 set at its first use, which traps: CPACR_EL1.FPEN
        lets EL0 use FP only while such a task runs) has FP state to save. The kernel may use FP itself: the
        registers of a task without FP state are never looked at (its first use loads them from its frame). */

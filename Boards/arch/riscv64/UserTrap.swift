@@ -29,6 +29,7 @@ func orionRVUserTrap(_ frame: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePoin
         return handleTaskTrap(.syscall(frame[17], args), frame: frame)
     }
     if cause == (1 << 63) | 5 { return handleTaskTrap(.timer, frame: frame) }
+    // @implements SWR-KERN-FP-1
     if cause == 2 && (frame[33] >> 13) & 3 == 0 {
         // An illegal instruction from a task whose FP is off: its first FP instruction. FP on (Initial: its
         // f registers load from the frame, zeros at first) and the instruction again; a truly illegal one

@@ -52,6 +52,7 @@ orion_rv_user_entry:
     csrr    t5, sepc
     sd      t5, 256(t6)
     csrr    t5, sstatus
+// @implements SWR-KERN-FP-1
     /* Lazy FP (sstatus.FS): a task's f registers are saved only when it wrote them since they were loaded
        (FS = Dirty), and the frame then says Clean; a task that never used FP runs with FS = Off and traps on
        its first FP instruction (orion_rv_user_trap turns FP on for it and retries the instruction). */
