@@ -562,7 +562,6 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
             builder.declare(TaskDescriptor(name: "no-fp", entry: stFPLate, argument: argument(p), priority: Priority(10)), in: &kernel)
             builder.declare(TaskDescriptor(name: "fp-b", entry: stFP, argument: argument(p, index: 1), priority: Priority(10)), in: &kernel)
         }
-        // @verifies SWR-KERN-FP-1
         suite.check(system, "lazy fp: each task's FP registers survive its switches; a first use sees zeros",
                     report.end == .allTasksEnded && p.pointee.fpChanged[0] == 0 && p.pointee.fpChanged[1] == 0
                         && p.pointee.fpFirstLook == 0)
