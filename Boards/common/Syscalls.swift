@@ -83,6 +83,36 @@ public enum Sys {
         raw(.replyReceive, address(message), UInt64(length), UInt64(slot), address(buffer), UInt64(capacity))
     }
 
+    @inline(__always)
+    static func raw6(_ call: Syscall, _ a0: UInt64, _ a1: UInt64, _ words: MessageWords) -> (Int64, UInt64, MessageWords) {
+        #if arch(arm64) || arch(riscv64)
+        let r = orion_syscall6(call.rawValue, a0, a1, words.w0, words.w1, words.w2, words.w3)
+        return (r.r0, r.r1, MessageWords(r.r2, r.r3, r.r4, r.r5))
+        #else
+        return (-SyscallError.unknownCall.rawValue, 0, MessageWords())
+        #endif
+    }
+
+    /// Calls endpoint `slot` with a short message (`length` ≤ `ipcShortMessageLimit` bytes of `message`) in
+    /// registers; returns (reply length or negative error, the reply's first 32 bytes). Nothing is read from or
+    /// written to memory by the kernel: seL4's message registers. The server may answer from registers or a buffer.
+    public static func callShort(_ slot: UInt8, _ message: MessageWords, length: Int) -> (Int64, MessageWords) {
+        let r = raw6(.callShort, UInt64(slot), UInt64(length), message)
+        return (r.0, r.2)
+    }
+
+    /// Waits for a call on endpoint `slot` with the message in registers; returns (length or negative error,
+    /// badge, the message's first 32 bytes).
+    public static func receiveShort(_ slot: UInt8) -> (Int64, UInt64, MessageWords) {
+        raw6(.receiveShort, UInt64(slot), 0, MessageWords())
+    }
+
+    /// Replies with a short message from registers, then waits for the next call on endpoint `slot` with it in
+    /// registers (one kernel entry); returns (length or negative error, badge, the message's first 32 bytes).
+    public static func replyReceiveShort(_ reply: MessageWords, length: Int, _ slot: UInt8) -> (Int64, UInt64, MessageWords) {
+        raw6(.replyReceiveShort, UInt64(length), UInt64(slot), reply)
+    }
+
     /// ORs `bits` (and the capability's badge) into notification `slot`.
     public static func signal(_ slot: UInt8, bits: UInt64) -> Int64 { raw(.signal, UInt64(slot), bits).0 }
 

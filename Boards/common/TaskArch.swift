@@ -62,6 +62,20 @@ enum TaskFrames {
         f[11] = r1
         #endif
     }
+
+    /// Writes a short message delivered by a system call into task `index`'s x2-x5 / a2-a5.
+    @inline(__always)
+    static func setWords(_ index: Int, _ words: MessageWords) {
+        #if arch(arm64)
+        let f = frame(index).advanced(by: 2)
+        #else
+        let f = frame(index).advanced(by: 12)
+        #endif
+        f[0] = words.w0
+        f[1] = words.w1
+        f[2] = words.w2
+        f[3] = words.w3
+    }
 }
 
 /// Per-architecture operations of the task world.

@@ -315,8 +315,9 @@ func resume<Slot: KernelSlot>(_ slot: Slot.Type, _ chosen: TaskID?) -> UnsafeMut
         }
     }
     guard let next = decision else { Arch.returnToBoot() }
-    if let (r0, r1) = Slot.with({ $0.takeResult(of: next) }) {
+    if let (r0, r1, words) = Slot.with({ $0.takeResultAndWords(of: next) }) {
         TaskFrames.setResult(next.index, r0, r1)
+        if words { TaskFrames.setWords(next.index, Slot.with { $0.tasks[next.index].shortWords }) }
     }
     programTimer(Slot.self)
     return TaskFrames.frame(next.index)
@@ -472,6 +473,61 @@ func orionFastSyscall(_ frame: UnsafeMutablePointer<UInt64>, _ counter: UInt64) 
     #endif
 }
 
+/// `orion_fast_syscall` for `callShort` only (the trap entry picks it by the call number): a function of its
+/// own, so that the path does not pay for the registers every other call's path needs saved.
+@_cdecl("orion_fast_call_short")
+func orionFastCallShort(_ frame: UnsafeMutablePointer<UInt64>, _ counter: UInt64) -> UnsafeMutablePointer<UInt64>? {
+    fastShortSyscall(Syscall.callShort.rawValue, frame, counter: counter)
+}
+
+/// `orion_fast_syscall` for `replyReceiveShort` only (see `orion_fast_call_short`).
+@_cdecl("orion_fast_reply_receive_short")
+func orionFastReplyReceiveShort(_ frame: UnsafeMutablePointer<UInt64>, _ counter: UInt64) -> UnsafeMutablePointer<UInt64>? {
+    fastShortSyscall(Syscall.replyReceiveShort.rawValue, frame, counter: counter)
+}
+
+@inline(__always)
+func fastShortSyscall(_ number: UInt64, _ frame: UnsafeMutablePointer<UInt64>, counter: UInt64) -> UnsafeMutablePointer<UInt64>? {
+    switch activeKernel {
+    case .fixedPriority: return fastShortSyscall(FixedPrioritySlot.self, number, frame, counter: counter)
+    case .edf: return fastShortSyscall(EDFSlot.self, number, frame, counter: counter)
+    case .none: return nil
+    }
+}
+
+/// The short-message fast path for one kernel: written so that the path makes no call it must come back from
+/// (the timer is re-armed by a tail call), so the compiler saves no registers for it.
+@inline(__always)
+func fastShortSyscall<Slot: KernelSlot>(_ slot: Slot.Type, _ number: UInt64, _ frame: UnsafeMutablePointer<UInt64>,
+                                        counter: UInt64) -> UnsafeMutablePointer<UInt64>? {
+    #if arch(arm64)
+    let args = SyscallArguments(frame[0], frame[1], frame[2], frame[3], frame[4], frame[5])
+    #elseif arch(riscv64)
+    let args = SyscallArguments(frame[10], frame[11], frame[12], frame[13], frame[14], frame[15])
+    #else
+    let args = SyscallArguments()
+    #endif
+    guard let decision = Slot.state.pointee.fastSyscall(number, args, nowNs: runtimeNs(ticks: counter)) else { return nil }
+    #if arch(riscv64)
+    frame[32] &+= 4  // the caller goes on after its ecall, whenever it runs again
+    #endif
+    let next = decision.next
+    if let (r0, r1, words) = Slot.state.pointee.takeResultAndWords(of: next) {
+        TaskFrames.setResult(next.index, r0, r1)
+        if words { TaskFrames.setWords(next.index, Slot.state.pointee.tasks[next.index].shortWords) }
+    }
+    let resume = TaskFrames.frame(next.index)
+    if decision.timerMayMove { return programTimer(Slot.self, then: resume) }
+    return resume
+}
+
+/// `programTimer`, then `frame` (a tail call for the fast paths).
+@inline(never)
+func programTimer<Slot: KernelSlot>(_ slot: Slot.Type, then frame: UnsafeMutablePointer<UInt64>) -> UnsafeMutablePointer<UInt64> {
+    programTimer(Slot.self)
+    return frame
+}
+
 /// The fast path for a system call (`KernelState.fastSyscall`): the frame to resume, or nil when the general
 /// path must handle the call (nothing changed then). Skips what the general exit does for work only the
 /// general path creates (events to print, restarts, lines to unmask, the end of the run, which the armed
@@ -498,7 +554,10 @@ func fastTaskSyscall<Slot: KernelSlot>(_ slot: Slot.Type, _ number: UInt64, _ ar
 @inline(__always)
 func fastResume<Slot: KernelSlot>(_ slot: Slot.Type, _ decision: FastPathDecision) -> UnsafeMutablePointer<UInt64> {
     let next = decision.next
-    if let (r0, r1) = Slot.state.pointee.takeResult(of: next) { TaskFrames.setResult(next.index, r0, r1) }
+    if let (r0, r1, words) = Slot.state.pointee.takeResultAndWords(of: next) {
+        TaskFrames.setResult(next.index, r0, r1)
+        if words { TaskFrames.setWords(next.index, Slot.state.pointee.tasks[next.index].shortWords) }
+    }
     if decision.timerMayMove { programTimer(Slot.self) }
     return TaskFrames.frame(next.index)
 }

@@ -156,6 +156,8 @@ static inline uintptr_t orion_layout_user_pool_end(void) { return (uintptr_t)__u
 
 /** Two result registers of a system call. */
 typedef struct { int64_t r0; uint64_t r1; } orion_sysret;
+/** The results of a short-message system call: x0-x5 / a0-a5. */
+typedef struct { int64_t r0; uint64_t r1, r2, r3, r4, r5; } orion_sysret6;
 
 #if defined(__aarch64__)
 /** Saves the boot context and resumes the first task at EL0; returns when the kernel calls orion_a64_return_to_boot. */
@@ -198,6 +200,20 @@ static inline orion_sysret orion_syscall(uint64_t n, uint64_t a0, uint64_t a1, u
     register uint64_t x8 __asm__("x8") = n;
     __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1) : "r"(x2), "r"(x3), "r"(x4), "r"(x5), "r"(x8) : "memory");
     orion_sysret r = { (int64_t)x0, x1 };
+    return r;
+}
+
+/** System call with six arguments and six results (the short-message calls: the message in x2-x5 both ways). */
+static inline orion_sysret6 orion_syscall6(uint64_t n, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) {
+    register uint64_t x0 __asm__("x0") = a0;
+    register uint64_t x1 __asm__("x1") = a1;
+    register uint64_t x2 __asm__("x2") = a2;
+    register uint64_t x3 __asm__("x3") = a3;
+    register uint64_t x4 __asm__("x4") = a4;
+    register uint64_t x5 __asm__("x5") = a5;
+    register uint64_t x8 __asm__("x8") = n;
+    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5) : "r"(x8) : "memory");
+    orion_sysret6 r = { (int64_t)x0, x1, x2, x3, x4, x5 };
     return r;
 }
 #endif
@@ -250,6 +266,20 @@ static inline orion_sysret orion_syscall(uint64_t n, uint64_t a0, uint64_t a1, u
     register uint64_t r7 __asm__("a7") = n;
     __asm__ volatile("ecall" : "+r"(r0), "+r"(r1) : "r"(r2), "r"(r3), "r"(r4), "r"(r5), "r"(r7) : "memory");
     orion_sysret r = { (int64_t)r0, r1 };
+    return r;
+}
+
+/** System call with six arguments and six results (the short-message calls: the message in a2-a5 both ways). */
+static inline orion_sysret6 orion_syscall6(uint64_t n, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) {
+    register uint64_t r0 __asm__("a0") = a0;
+    register uint64_t r1 __asm__("a1") = a1;
+    register uint64_t r2 __asm__("a2") = a2;
+    register uint64_t r3 __asm__("a3") = a3;
+    register uint64_t r4 __asm__("a4") = a4;
+    register uint64_t r5 __asm__("a5") = a5;
+    register uint64_t r7 __asm__("a7") = n;
+    __asm__ volatile("ecall" : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "+r"(r4), "+r"(r5) : "r"(r7) : "memory");
+    orion_sysret6 r = { (int64_t)r0, r1, r2, r3, r4, r5 };
     return r;
 }
 #endif

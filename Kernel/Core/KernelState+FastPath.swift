@@ -47,6 +47,12 @@ extension KernelState {
         case Syscall.replyReceive.rawValue:
             return fastReplyReceive(caller, message: UInt(args[0]), length: args[1], slot: args[2], buffer: UInt(args[3]),
                                     capacity: Int64(bitPattern: args[4]), used: used, nowNs: nowNs)
+        case Syscall.callShort.rawValue:
+            return fastCallShort(caller, slot: args[0], length: args[1], words: MessageWords(args[2], args[3], args[4], args[5]),
+                                 used: used, nowNs: nowNs)
+        case Syscall.replyReceiveShort.rawValue:
+            return fastReplyReceiveShort(caller, length: args[0], slot: args[1], words: MessageWords(args[2], args[3], args[4], args[5]),
+                                         used: used, nowNs: nowNs)
         default:
             return nil
         }
@@ -108,7 +114,7 @@ extension KernelState {
         guard let (e, badge, generation) = fastObject(caller, slot: slot, kind: .endpoint, rights: .write,
                                                       capacity: KernelState.endpointCapacity),
               generation == endpoints[e].generation,  // else granted before the server's last generation ended
-              let server = endpoints[e].receiver else { return nil }
+              let server = endpoints[e].receiver, !tasks[server.index].shortIPC else { return nil }
         let capacity = min(Int(replyCapacity), ipcMessageLimit)
         let n = Int(length)
         guard userCanAccess(caller, message, length: n, .read), userCanAccess(caller, reply, length: capacity, .write) else { return nil }
@@ -120,6 +126,7 @@ extension KernelState {
         if let top = ready.peek(),
            !Policy.isMoreUrgent(Urgency(priority: priority, deadlineNs: deadline), than: tasks[top.index].urgency) { return nil }
         fastAccount(caller, used: used, nowNs: nowNs)
+        tasks[c].shortIPC = false
         tasks[c].bufferAddress = message
         tasks[c].bufferLength = n
         tasks[c].callBadge = badge
@@ -146,7 +153,8 @@ extension KernelState {
     mutating func fastReplyReceive(_ caller: TaskID, message: UInt, length: UInt64, slot: UInt64, buffer: UInt, capacity: Int64,
                                    used: UInt64, nowNs: UInt64) -> FastPathDecision? {
         let c = caller.index
-        guard let client = tasks[c].servingClient, length <= UInt64(KernelState.fastMessageLimit), capacity >= 0 else { return nil }
+        guard let client = tasks[c].servingClient, length <= UInt64(KernelState.fastMessageLimit), capacity >= 0,
+              !tasks[client.index].shortIPC else { return nil }
         guard let (e, _, _) = fastObject(caller, slot: slot, kind: .endpoint, rights: .read,
                                       capacity: KernelState.endpointCapacity),
               endpoints[e].callers.count == 0, endpoints[e].receiver == nil else { return nil }
@@ -165,8 +173,78 @@ extension KernelState {
         tasks[c].servingClient = nil
         tasks[c].effectivePriority = priority
         tasks[c].effectiveDeadlineNs = deadline
+        tasks[c].shortIPC = false
         tasks[c].bufferAddress = buffer
         tasks[c].bufferLength = bufferLength
+        tasks[c].servedEndpoint = EndpointID(UInt8(e))
+        tasks[c].state = .blockedReceive
+        tasks[c].blockedOn = UInt8(e)
+        endpoints[e].server = caller
+        endpoints[e].receiver = caller
+        return fastDispatch(client, after: caller, nowNs: nowNs)
+    }
+
+    /// `callShort` to an endpoint whose server waits in a short receive, on the conditions of `fastCall`: the
+    /// message goes from the caller's registers to the server's; no memory is touched.
+    @_transparent
+    mutating func fastCallShort(_ caller: TaskID, slot: UInt64, length: UInt64, words: MessageWords,
+                                used: UInt64, nowNs: UInt64) -> FastPathDecision? {
+        guard length <= UInt64(ipcShortMessageLimit) else { return nil }
+        guard let (e, badge, generation) = fastObject(caller, slot: slot, kind: .endpoint, rights: .write,
+                                                      capacity: KernelState.endpointCapacity),
+              generation == endpoints[e].generation,  // else granted before the server's last generation ended
+              let server = endpoints[e].receiver, tasks[server.index].shortIPC else { return nil }
+        let c = caller.index
+        let s = server.index
+        let priority = max(tasks[s].basePriority, tasks[c].effectivePriority)
+        let deadline = min(tasks[s].deadlineNs, tasks[c].effectiveDeadlineNs)
+        if let top = ready.peek(),
+           !Policy.isMoreUrgent(Urgency(priority: priority, deadlineNs: deadline), than: tasks[top.index].urgency) { return nil }
+        fastAccount(caller, used: used, nowNs: nowNs)
+        let n = Int(length)
+        let message = words.prefix(n)
+        tasks[c].shortIPC = true
+        tasks[c].shortWords = message
+        tasks[c].bufferAddress = 0
+        tasks[c].bufferLength = n
+        tasks[c].callBadge = badge
+        tasks[c].replyAddress = 0
+        tasks[c].replyCapacity = ipcShortMessageLimit
+        tasks[c].state = .blockedReply
+        tasks[c].blockedOn = server.raw
+        endpoints[e].receiver = nil
+        finish(server, Int64(n), badge, words: message)
+        tasks[s].servingClient = caller
+        tasks[s].servedEndpoint = EndpointID(UInt8(e))
+        endpoints[e].server = server
+        tasks[s].effectivePriority = priority
+        tasks[s].effectiveDeadlineNs = deadline
+        return fastDispatch(server, after: caller, nowNs: nowNs)
+    }
+
+    /// `replyReceiveShort` to a client waiting in `callShort`, on the conditions of `fastReplyReceive`: the
+    /// reply goes from the server's registers to the client's, the server waits in a short receive.
+    @_transparent
+    mutating func fastReplyReceiveShort(_ caller: TaskID, length: UInt64, slot: UInt64, words: MessageWords,
+                                        used: UInt64, nowNs: UInt64) -> FastPathDecision? {
+        let c = caller.index
+        guard let client = tasks[c].servingClient, length <= UInt64(ipcShortMessageLimit), tasks[client.index].shortIPC else { return nil }
+        guard let (e, _, _) = fastObject(caller, slot: slot, kind: .endpoint, rights: .read,
+                                         capacity: KernelState.endpointCapacity),
+              endpoints[e].callers.count == 0, endpoints[e].receiver == nil else { return nil }
+        let k = client.index
+        let priority = tasks[c].basePriority
+        let deadline = tasks[c].deadlineNs
+        if let top = ready.peek(), !Policy.isMoreUrgent(tasks[k].urgency, than: tasks[top.index].urgency) { return nil }
+        fastAccount(caller, used: used, nowNs: nowNs)
+        let n = Int(length)
+        finish(client, Int64(n), 0, words: words.prefix(n))  // a short client's reply capacity is the whole short message
+        tasks[c].servingClient = nil
+        tasks[c].effectivePriority = priority
+        tasks[c].effectiveDeadlineNs = deadline
+        tasks[c].shortIPC = true
+        tasks[c].bufferAddress = 0
+        tasks[c].bufferLength = ipcShortMessageLimit
         tasks[c].servedEndpoint = EndpointID(UInt8(e))
         tasks[c].state = .blockedReceive
         tasks[c].blockedOn = UInt8(e)

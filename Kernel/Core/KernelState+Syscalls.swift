@@ -36,6 +36,14 @@ extension KernelState {
             if reply(caller, message: UInt(args[0]), length: Int(clamping: args[1])) {
                 receive(caller, slot: args[2], buffer: UInt(args[3]), capacity: Int(clamping: args[4]))
             }
+        case .callShort:
+            callEndpoint(caller, slot: args[0], words: MessageWords(args[2], args[3], args[4], args[5]), length: Int(clamping: args[1]))
+        case .receiveShort:
+            receive(caller, slot: args[0], buffer: 0, capacity: ipcShortMessageLimit, short: true)
+        case .replyReceiveShort:
+            if reply(caller, message: 0, length: Int(clamping: args[0]), short: MessageWords(args[2], args[3], args[4], args[5])) {
+                receive(caller, slot: args[1], buffer: 0, capacity: ipcShortMessageLimit, short: true)
+            }
         case .signal:
             signal(caller, slot: args[0], bits: args[1])
         case .wait:

@@ -49,6 +49,19 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     /// Interrupt lines that can be bound to notifications.
     public static var interruptCapacity: Int { 8 }
 
+    // The fields every kernel entry touches come first: their offsets fit in a load's immediate (the fields
+    // after the task table need an extra add each).
+    /// The task on the CPU, nil while idle: the scheduling decision every kernel entry returns.
+    public internal(set) var current: TaskID? = nil
+    /// Context switches made (a task dispatched other than the one that ran last).
+    public internal(set) var switches: UInt64 = 0
+    /// The raw ID of the task dispatched last (it may have blocked since), 0xFF before the first: what
+    /// `switches` compares with (a byte, not a `TaskID?`: the optional's compare and store cost 20 instructions
+    /// on every dispatch).
+    var lastDispatched: UInt8 = 0xFF
+    /// Whether task pointers are checked against the domains (set once a range is added to any domain;
+    /// without domains, as in host tests of scheduling, any non-null pointer is taken).
+    public internal(set) var protectionEnforced = false
     /// Task records, indexed by `TaskID`.
     public var tasks = InlineArray<64, TaskControlBlock>(repeating: TaskControlBlock())
     /// Tasks declared.
@@ -76,9 +89,6 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     public internal(set) var regions = InlineArray<16, MemoryRegionObject>(repeating: MemoryRegionObject())
     /// Region objects declared.
     public internal(set) var regionCount = 0
-    /// Whether task pointers are checked against the domains (set once a range is added to any domain;
-    /// without domains, as in host tests of scheduling, any non-null pointer is taken).
-    public internal(set) var protectionEnforced = false
     /// How task memory is copied (the board's routine switches address spaces).
     public var userCopy = UserCopy()
     /// Every task's capabilities and the audit ring.
@@ -87,14 +97,6 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     public internal(set) var supervision = Supervision()
     /// Notable events for the board to print.
     public var events = KernelEventLog()
-    /// The task on the CPU, nil while idle: the scheduling decision every kernel entry returns.
-    public internal(set) var current: TaskID? = nil
-    /// Context switches made (a task dispatched other than the one that ran last).
-    public internal(set) var switches: UInt64 = 0
-    /// The raw ID of the task dispatched last (it may have blocked since), 0xFF before the first: what
-    /// `switches` compares with (a byte, not a `TaskID?`: the optional's compare and store cost 20 instructions
-    /// on every dispatch).
-    var lastDispatched: UInt8 = 0xFF
 
     /// An empty kernel.
     public init() {}
@@ -195,9 +197,18 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
 
     /// Takes the pending result registers of `task` (the board writes them into its saved frame).
     public mutating func takeResult(of task: TaskID) -> (Int64, UInt64)? {
-        guard tasks[task.index].hasPendingResult else { return nil }
-        tasks[task.index].hasPendingResult = false
-        return (tasks[task.index].result0, tasks[task.index].result1)
+        guard let (r0, r1, _) = takeResultAndWords(of: task) else { return nil }
+        return (r0, r1)
+    }
+
+    /// Takes the pending result registers of `task`, and whether its `shortWords` go with them (a short message
+    /// delivered to it: the board writes them into x2-x5 / a2-a5).
+    @inline(__always)
+    public mutating func takeResultAndWords(of task: TaskID) -> (Int64, UInt64, Bool)? {
+        let pending = tasks[task.index].pendingResult
+        guard pending != 0 else { return nil }
+        tasks[task.index].pendingResult = 0
+        return (tasks[task.index].result0, tasks[task.index].result1, pending == 2)
     }
 
     // MARK: Time and budgets
@@ -384,7 +395,16 @@ public struct KernelState<Policy: SchedulingPolicy>: ~Copyable {
     mutating func finish(_ task: TaskID, _ value0: Int64 = 0, _ value1: UInt64 = 0) {
         tasks[task.index].result0 = value0
         tasks[task.index].result1 = value1
-        tasks[task.index].hasPendingResult = true
+        tasks[task.index].pendingResult = 1
+    }
+
+    /// Sets `task`'s result registers and the short message that comes with them (in `shortWords`).
+    @inline(__always)
+    mutating func finish(_ task: TaskID, _ value0: Int64, _ value1: UInt64, words: MessageWords) {
+        tasks[task.index].result0 = value0
+        tasks[task.index].result1 = value1
+        tasks[task.index].shortWords = words
+        tasks[task.index].pendingResult = 2
     }
 
     /// Sets `task`'s result to an error.

@@ -1,6 +1,7 @@
 // System call numbers and error codes: the contract between unprivileged tasks and the kernel.
 
-/// System calls, by number (x8 on aarch64, a7 on riscv64; arguments in x0-x5 / a0-a5; results in x0, x1).
+/// System calls, by number (x8 on aarch64, a7 on riscv64; arguments in x0-x5 / a0-a5; results in x0, x1, and for
+/// the short-message calls also x2-x5 / a2-a5).
 public enum Syscall: UInt64, Sendable {
     /// Gives the CPU to the next ready task of the same urgency.
     case yield = 0
@@ -55,6 +56,16 @@ public enum Syscall: UInt64, Sendable {
     case faultInfo = 24
     /// restartTask(taskIndex) -> new generation: the supervisor only; see `KernelState.restart`.
     case restartTask = 25
+    /// callShort(endpointSlot, length, w0, w1, w2, w3) -> reply length, with the reply in x2-x5 / a2-a5: `call`
+    /// with a message of at most `ipcShortMessageLimit` bytes carried in registers both ways (`MessageWords`),
+    /// seL4's message registers. The server may receive it either way; so may the reply come.
+    case callShort = 26
+    /// receiveShort(endpointSlot) -> (length, badge), with the message in x2-x5 / a2-a5 (its first
+    /// `ipcShortMessageLimit` bytes; the length is the whole message's).
+    case receiveShort = 27
+    /// replyReceiveShort(length, endpointSlot, w0, w1, w2, w3) -> (length, badge), with the next message in
+    /// x2-x5 / a2-a5: `replyReceive` with the reply and the next message in registers.
+    case replyReceiveShort = 28
 }
 
 extension Syscall {
@@ -98,3 +109,38 @@ public enum SyscallError: Int64, Error, Sendable {
 
 /// The most bytes an IPC message carries.
 public let ipcMessageLimit = 64
+
+/// The most bytes a short message (`callShort`, `receiveShort`, `replyReceiveShort`) carries in registers.
+public let ipcShortMessageLimit = 32
+
+/// A short message: up to `ipcShortMessageLimit` bytes in four registers, byte `i` in bits `8 * (i % 8)` of word
+/// `i / 8` (the bytes of a little-endian buffer loaded word by word). The kernel passes on only the message's
+/// length of it: the bytes past it arrive as zeros.
+public struct MessageWords: Sendable, Equatable {
+    public var w0: UInt64
+    public var w1: UInt64
+    public var w2: UInt64
+    public var w3: UInt64
+
+    @inline(__always)
+    public init(_ w0: UInt64 = 0, _ w1: UInt64 = 0, _ w2: UInt64 = 0, _ w3: UInt64 = 0) {
+        self.w0 = w0
+        self.w1 = w1
+        self.w2 = w2
+        self.w3 = w3
+    }
+
+    /// The first `count` bytes (0...32), the rest zero.
+    @inline(__always)
+    public func prefix(_ count: Int) -> MessageWords {
+        if count >= ipcShortMessageLimit { return self }
+        if count <= 0 { return MessageWords() }
+        @inline(__always) func keep(_ word: UInt64, _ index: Int) -> UInt64 {
+            let bytes = count &- index &* 8
+            if bytes >= 8 { return word }
+            if bytes <= 0 { return 0 }
+            return word & ((1 &<< UInt64(bytes &* 8)) &- 1)
+        }
+        return MessageWords(keep(w0, 0), keep(w1, 1), keep(w2, 2), keep(w3, 3))
+    }
+}

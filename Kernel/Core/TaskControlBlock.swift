@@ -94,13 +94,25 @@ public struct TaskControlBlock: Sendable {
     public var servingClient: TaskID? = nil
     /// For a server: the endpoint it last received on (its callers' urgency is inherited).
     public var servedEndpoint: EndpointID? = nil
+    /// Whether the task's endpoint IPC is a short one (`callShort`, `receiveShort`, `replyReceiveShort`): its
+    /// message and its reply or received message are in `shortWords`, not in buffers. Set by each endpoint call.
+    public var shortIPC = false
+    /// A short message: the one a blocked `callShort` sends (then the reply it gets), or the one a short receive
+    /// got. Written to the task's registers x2-x5 / a2-a5 with its result when `resultHasWords`.
+    public var shortWords = MessageWords()
 
     /// Values the task gets in its first two result registers when it next runs.
     public var result0: Int64 = 0
     /// Second result register.
     public var result1: UInt64 = 0
+    /// What must be written to the task's registers before it runs: nothing (0), `result0`/`result1` (1), or
+    /// those and `shortWords` (2: a short message was delivered to it). One byte, so that setting a result is
+    /// one store.
+    public var pendingResult: UInt8 = 0
     /// Whether `result0`/`result1` must be written to the task's registers before it runs.
-    public var hasPendingResult = false
+    public var hasPendingResult: Bool { pendingResult != 0 }
+    /// Whether the pending result also carries `shortWords`.
+    public var resultHasWords: Bool { pendingResult == 2 }
 
     /// An unused record.
     public init() {}

@@ -12,8 +12,8 @@ import Testing
 /// Tries the fast path first and falls back to the general one, as the boards' trap handlers do.
 extension KernelState {
     mutating func board(_ number: Syscall, _ a0: UInt64 = 0, _ a1: UInt64 = 0, _ a2: UInt64 = 0, _ a3: UInt64 = 0,
-                        _ a4: UInt64 = 0, now: UInt64 = 0) -> (next: TaskID?, fast: Bool) {
-        let args = SyscallArguments(a0, a1, a2, a3, a4)
+                        _ a4: UInt64 = 0, _ a5: UInt64 = 0, now: UInt64 = 0) -> (next: TaskID?, fast: Bool) {
+        let args = SyscallArguments(a0, a1, a2, a3, a4, a5)
         if let decision = fastSyscall(number.rawValue, args, nowNs: now) { return (decision.next, true) }
         return (syscall(number.rawValue, args, nowNs: now), false)
     }
@@ -205,15 +205,15 @@ struct FastPathTests {
         var rng = seed &* 0x9E37_79B9_7F4A_7C15
         var steps = 0
         var runs = 0
-        while steps < 6000 {  // a run ends when every task exited or blocked for good; then a fresh one
+        while steps < 16000 {  // a run ends when every task exited or blocked for good; then a fresh one
             runs += 1
             if seed % 2 == 0 {
-                try differential(FixedPriorityPolicy.self, rng: &rng, steps: &steps, fast: &fast)
+                try differential(FixedPriorityPolicy.self, rng: &rng, steps: &steps, fast: &fast, preferShort: runs % 2 == 0)
             } else {
-                try differential(EDFPolicy.self, rng: &rng, steps: &steps, fast: &fast)
+                try differential(EDFPolicy.self, rng: &rng, steps: &steps, fast: &fast, preferShort: runs % 2 == 0)
             }
         }
-        for call in [Syscall.yield, .signal, .call, .replyReceive, .now] {
+        for call in [Syscall.yield, .signal, .call, .replyReceive, .now, .callShort, .replyReceiveShort] {
             #expect(fast[call, default: 0] > 20, "the scenario should take the fast path for \(call) (took it \(fast[call, default: 0]) times in \(runs) runs)")
         }
         #expect(timerFastHits > 20, "the scenario should take the timer fast path (took it \(timerFastHits) times)")
@@ -228,7 +228,8 @@ struct FastPathTests {
         return k.timerInterrupt(nowNs: now)
     }
 
-    func differential<P: SchedulingPolicy>(_ policy: P.Type, rng: inout UInt64, steps: inout Int, fast: inout [Syscall: Int]) throws {
+    func differential<P: SchedulingPolicy>(_ policy: P.Type, rng: inout UInt64, steps: inout Int, fast: inout [Syscall: Int],
+                                                  preferShort: Bool) throws {
         var a = KernelState<P>()
         var b = KernelState<P>()
         let pa = HostPages(6), pb = HostPages(6)
@@ -266,7 +267,7 @@ struct FastPathTests {
                 try compare(&a, pa, &b, pb, step: steps)
                 continue
             }
-            let (number, args) = randomCall(running, now: now, next: next)
+            let (number, args) = randomCall(running, now: now, preferShort: preferShort, next: next)
             let argsA = relocate(args, to: pa)
             let argsB = relocate(args, to: pb)
             let before = a.nextTimerDeadlineNs()
@@ -314,18 +315,28 @@ struct FastPathTests {
     /// A system call for `task`, mostly the ones its role makes (serve, call, signal, wait), with lengths and
     /// pointers sometimes out of bounds, slots sometimes wrong, and capabilities sometimes deleted.
     /// Pointers are offsets into the pages with bit 62 set (`relocate` makes them addresses).
-    func randomCall(_ task: TaskID, now: UInt64, next: (UInt64) -> UInt64) -> (Syscall, SyscallArguments) {
+    func randomCall(_ task: TaskID, now: UInt64, preferShort: Bool, next: (UInt64) -> UInt64) -> (Syscall, SyscallArguments) {
         let own = UInt64(task.index) * 4096
         func pointer() -> UInt64 {
             if next(20) == 0 { return 0 }  // null
             return (1 << 62) | (next(10) == 0 ? UInt64(next(6)) * 4096 + 128 : own + 64 * next(8))  // another task's page, or its own
         }
         func length() -> UInt64 { [0, 1, 8, 31, 32, 33, 64, 64, 65][Int(next(9))] }
+        func shortLength() -> UInt64 { [0, 1, 7, 8, 9, 31, 32, 32, 33][Int(next(9))] }
+        func word() -> UInt64 { (next(1 << 31) << 33 | next(1 << 31) << 2 | next(4)) & ~(1 << 62) }  // not a pointer (`relocate`)
         let roll = next(100)
+        // Most calls are of the run's kind (short or through buffers), so that both fast paths are taken; the
+        // rest mix the kinds (a short client of a buffer server and the other way round: the general path).
+        let short = next(8) == 0 ? !preferShort : preferShort
         switch (task.index, roll) {
+        case (0, 0..<45) where short:
+            return (.replyReceiveShort, SyscallArguments(shortLength(), next(8) == 0 ? 1 : 0, word(), word(), word(), word()))
         case (0, 0..<45): return (.replyReceive, SyscallArguments(pointer(), length(), next(8) == 0 ? 1 : 0, pointer(), length()))
+        case (0, 45..<60) where short: return (.receiveShort, SyscallArguments(next(8) == 0 ? 1 : 0))
         case (0, 45..<60): return (.receive, SyscallArguments(0, pointer(), length()))
         case (0, 60..<70): return (.reply, SyscallArguments(pointer(), length()))
+        case (1, 0..<50) where short, (2, 0..<50) where short, (4, 0..<30) where short:
+            return (.callShort, SyscallArguments(next(10) == 0 ? next(4) : 0, shortLength(), word(), word(), word(), word()))
         case (1, 0..<50), (2, 0..<50), (4, 0..<30):
             return (.call, SyscallArguments(next(10) == 0 ? next(4) : 0, pointer(), length(), pointer(), next(10) == 0 ? 16 : 64))
         case (3, 0..<60): return (.wait, SyscallArguments(next(10) == 0 ? 0 : 1))
@@ -377,7 +388,8 @@ struct FastPathTests {
         for i in 0..<k.taskCount {
             let t = k.tasks[i]
             f += [UInt64(t.state.rawValue), UInt64(t.effectivePriority.raw), t.effectiveDeadlineNs, t.cpuNs, t.remainingBudgetNs,
-                  t.dispatchedAtNs, t.wakeNs, t.releaseNs, UInt64(bitPattern: t.result0), t.result1, t.hasPendingResult ? 1 : 0,
+                  t.dispatchedAtNs, t.wakeNs, t.releaseNs, UInt64(bitPattern: t.result0), t.result1, UInt64(t.pendingResult),
+                  t.shortIPC ? 1 : 0, t.shortWords.w0, t.shortWords.w1, t.shortWords.w2, t.shortWords.w3,
                   UInt64(t.servingClient?.raw ?? 0xFF), UInt64(t.servedEndpoint?.raw ?? 0xFF), UInt64(t.blockedOn),
                   offset(t.bufferAddress), UInt64(t.bufferLength), offset(t.replyAddress), UInt64(t.replyCapacity),
                   t.callBadge, UInt64(t.budgetOverruns), UInt64(t.generation), t.waitTimed ? 1 : 0,

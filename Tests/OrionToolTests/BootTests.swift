@@ -129,9 +129,11 @@ struct BootTests {
         let summary = run.stdout.split(whereSeparator: \.isNewline).first { $0.hasPrefix("SELFTEST ") }.map(String.init) ?? ""
         #expect(summary.hasPrefix("SELFTEST PASS "), "\(run.stdout)")
         let counts = summary.dropFirst("SELFTEST PASS ".count).split(separator: "/").compactMap { Int($0) }
-        #expect(counts.count == 2 && counts[0] == counts[1] && counts[0] >= 43, "\(summary)")
+        #expect(counts.count == 2 && counts[0] == counts[1] && counts[0] >= 46, "\(summary)")
         // The memory-protection cases ran, each fault was reported with its kind, and the supervisor's counts.
         for name in ["lazy fp: each task's FP registers survive its switches; a first use sees zeros",
+                     "ipc: 96 short call/reply round trips of 1-32 bytes in registers, nothing past the length",
+                     "ipc: a short client of a buffer server gets its 32 replies in registers",
                      "memory: reading the kernel's data faults", "memory: writing another task's stack faults",
                      "memory: executing its own stack faults", "memory: jumping into the kernel's text faults",
                      "memory: touching an MMIO window without a capability faults",

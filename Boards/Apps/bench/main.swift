@@ -158,6 +158,35 @@ struct Bench {
     _ = Sys.call(0, message: m, length: 0, reply: r, replyCapacity: 64)
 }
 
+/// The short-message server: the message and the reply in registers (`receiveShort`, `replyReceiveShort`),
+/// as seL4's benchmark passes up to 4 message registers.
+@_cdecl("bench_server_short") func benchServerShort(_ arg: UInt) {
+    let b = bench(arg)
+    var (length, _, words) = Sys.receiveShort(0)
+    while length >= 0 && b.pointee.done == 0 {
+        (length, _, words) = Sys.replyReceiveShort(words, length: Int(length), 0)
+    }
+    _ = Sys.reply(message: nil, length: 0)
+}
+
+@_cdecl("bench_client_short") func benchClientShort(_ arg: UInt) {
+    let b = bench(arg)
+    b.pointee.calibrate()
+    let length = b.pointee.length
+    let message = MessageWords(0x0707_0707_0707_0707, 0x0707_0707_0707_0707, 0x0707_0707_0707_0707, 0x0707_0707_0707_0707)
+    _ = Sys.callShort(0, message, length: length)  // warm up
+    var i = 0
+    while i < rounds {
+        let t0 = Sys.cycles()
+        _ = Sys.callShort(0, message, length: length)
+        let t1 = Sys.cycles()
+        b.pointee.record(t1 &- t0)
+        i += 1
+    }
+    b.pointee.done = 1
+    _ = Sys.callShort(0, message, length: 0)
+}
+
 @_cdecl("bench_waiter") func benchWaiter(_ arg: UInt) {
     let b = bench(arg)
     b.pointee.calibrate()
@@ -301,22 +330,28 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
     }
     printLine(system, "context switch (yield, same priority, FP tasks)", yieldFP)
 
-    let lengths: InlineArray<3, Int> = [64, 32, 0]
+    // Through buffers (64, 32, 0 bytes), then in registers (32, 0 bytes).
+    let lengths: InlineArray<5, Int> = [64, 32, 0, 32, 0]
     for index in lengths.indices {
         let length = lengths[index]
+        let short = index >= 3
         let ipc = measure(system, length: length) { arg, area, sys in
             _ = runFixedPriorityTaskSet(&sys, limitNs: limit) { k, b in
                 b.shareWithEveryTask(area, slot: CapSlot(benchSlot))
-                let server = b.declare(TaskDescriptor(name: "server", entry: benchServer, argument: arg, priority: Priority(20)), in: &k)
-                let client = b.declare(TaskDescriptor(name: "client", entry: benchClient, argument: arg, priority: Priority(10)), in: &k)
+                let server = b.declare(TaskDescriptor(name: "server", entry: short ? benchServerShort : benchServer, argument: arg,
+                                                      priority: Priority(20)), in: &k)
+                let client = b.declare(TaskDescriptor(name: "client", entry: short ? benchClientShort : benchClient, argument: arg,
+                                                      priority: Priority(10)), in: &k)
                 if let server { try? k.capabilities.install(Capability(object: ObjectRef(kind: .endpoint, index: 0), rights: .read, badge: 0), at: SlotRef(task: server, slot: 0)) }
                 if let client { try? k.capabilities.install(Capability(object: ObjectRef(kind: .endpoint, index: 0), rights: .write, badge: 0), at: SlotRef(task: client, slot: 0)) }
             }
         }
-        switch length {
-        case 64: printLine(system, "ipc call+reply round trip (64 bytes)", ipc)
-        case 32: printLine(system, "ipc call+reply round trip (32 bytes)", ipc)
-        default: printLine(system, "ipc call+reply round trip (0 bytes)", ipc)
+        switch (length, short) {
+        case (64, _): printLine(system, "ipc call+reply round trip (64 bytes)", ipc)
+        case (32, false): printLine(system, "ipc call+reply round trip (32 bytes)", ipc)
+        case (_, false): printLine(system, "ipc call+reply round trip (0 bytes)", ipc)
+        case (32, true): printLine(system, "ipc call+reply round trip (32 bytes in registers)", ipc)
+        default: printLine(system, "ipc call+reply round trip (0 bytes in registers)", ipc)
         }
     }
 

@@ -212,6 +212,8 @@ enum Task {
                 case Syscall.receive.rawValue, Syscall.queueSend.rawValue, Syscall.queueReceive.rawValue: args[2] = length
                 case Syscall.reply.rawValue: args[1] = length
                 case Syscall.replyReceive.rawValue: args[1] = length; args[4] = (lengthPick >> 20) % 80
+                case Syscall.callShort.rawValue: args[1] = length % 40  // around the 32-byte limit
+                case Syscall.replyReceiveShort.rawValue: args[0] = length % 40
                 default: break
                 }
             }
@@ -234,7 +236,7 @@ enum Task {
 /// A system call number, unknown ones included; not `exitTask` (it would end the attack) nor `debugWrite`
 /// (a pointer into its own memory would print it; debugWrite's check is the kernel's `copyFromTask`).
 func callNumber(_ pick: UInt64) -> UInt64 {
-    let n = pick % 28
+    let n = pick % 31  // 0-28 are calls, 29 and 30 unknown
     if n == Syscall.exitTask.rawValue || n == Syscall.debugWrite.rawValue { return Syscall.yield.rawValue }
     return n
 }

@@ -230,6 +230,67 @@ func install<P: SchedulingPolicy>(_ kernel: inout KernelState<P>, _ task: TaskID
     }
 }
 
+/// Short echo server: answers each short message with its bytes complemented, in registers both ways; counts
+/// messages that arrived with bytes past their length (values[3]: must stay 0).
+@_cdecl("st_short_server") func stShortServer(_ arg: UInt) {
+    let s = shared(arg)
+    var (length, badge, words) = Sys.receiveShort(0)
+    while length > 0 {
+        s.pointee.values[0] = Int64(bitPattern: badge)
+        if words != words.prefix(Int(length)) { s.pointee.values[3] += 1 }
+        (length, badge, words) = Sys.replyReceiveShort(MessageWords(~words.w0, ~words.w1, ~words.w2, ~words.w3),
+                                                       length: Int(length), 0)
+    }
+    _ = Sys.reply(message: nil, length: 0)
+}
+
+/// A short message of `n` bytes for round `round`.
+func shortMessage(_ round: Int) -> MessageWords {
+    let seed = UInt64(round + 1) &* 0x9E37_79B9_7F4A_7C15
+    return MessageWords(seed, seed ^ 0x1111_2222_3333_4444, seed &+ 0x0F0F, ~seed)
+}
+
+/// Short client: 96 calls of 1 to 32 bytes; values[1] counts the replies that are the message complemented and
+/// cut to its length; values[2] is the answer to a 33-byte short message.
+@_cdecl("st_short_client") func stShortClient(_ arg: UInt) {
+    let s = shared(arg)
+    var good = 0
+    var round = 0
+    while round < 96 {
+        let n = round % 32 + 1
+        let m = shortMessage(round)
+        let (length, reply) = Sys.callShort(0, m, length: n)
+        if length == Int64(n) && reply == MessageWords(~m.w0, ~m.w1, ~m.w2, ~m.w3).prefix(n) { good += 1 }
+        round += 1
+    }
+    s.pointee.values[1] = Int64(good)
+    s.pointee.values[2] = Sys.callShort(0, MessageWords(), length: 33).0
+    _ = Sys.callShort(0, MessageWords(), length: 0)
+}
+
+/// Short client of the buffer echo server (which reverses the bytes): values[4] counts the 32 calls of 1 to 32
+/// bytes whose reply came back reversed, in registers.
+@_cdecl("st_short_to_buffer_client") func stShortToBufferClient(_ arg: UInt) {
+    let s = shared(arg)
+    var good = 0
+    var n = 1
+    while n <= 32 {
+        let m = shortMessage(n)
+        let (length, reply) = Sys.callShort(0, m, length: n)
+        var expected = MessageWords()
+        withUnsafeBytes(of: m) { source in
+            withUnsafeMutableBytes(of: &expected) { target in
+                var i = 0
+                while i < n { target[i] = source[n - 1 - i]; i += 1 }
+            }
+        }
+        if length == Int64(n) && reply == expected { good += 1 }
+        n += 1
+    }
+    s.pointee.values[4] = Int64(good)
+    _ = Sys.callShort(0, MessageWords(), length: 0)
+}
+
 @_cdecl("st_waiter") func stWaiter(_ arg: UInt) {
     let s = shared(arg)
     var n = 0
@@ -632,6 +693,29 @@ func fixedPriorityCases(_ system: UnsafeMutablePointer<System>, _ suite: inout S
         suite.check(system, "ipc: 100 call/reply round trips of 64 bytes", report.end == .allTasksEnded && p.pointee.values[1] == 100)
         suite.check(system, "ipc: the server receives the caller's badge", p.pointee.values[0] == 0x42)
         suite.check(system, "ipc: a message over 64 bytes is refused", p.pointee.values[2] == -SyscallError.badLength.rawValue)
+    }
+    withShared { p, area in
+        let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 500 * ms) { kernel, builder in
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
+            let server = builder.declare(TaskDescriptor(name: "short-echo", entry: stShortServer, argument: argument(p), priority: Priority(20)), in: &kernel)
+            let client = builder.declare(TaskDescriptor(name: "short", entry: stShortClient, argument: argument(p), priority: Priority(10)), in: &kernel)
+            install(&kernel, server, 0, endpointCap(0, .read))
+            install(&kernel, client, 0, endpointCap(0, .write, badge: 0x43))
+        }
+        suite.check(system, "ipc: 96 short call/reply round trips of 1-32 bytes in registers, nothing past the length",
+                    report.end == .allTasksEnded && p.pointee.values[1] == 96 && p.pointee.values[3] == 0 && p.pointee.values[0] == 0x43)
+        suite.check(system, "ipc: a short message over 32 bytes is refused", p.pointee.values[2] == -SyscallError.badLength.rawValue)
+    }
+    withShared { p, area in
+        let report = runFixedPriorityTaskSet(&system.pointee, limitNs: 500 * ms) { kernel, builder in
+            builder.shareWithEveryTask(area, slot: CapSlot(sharedSlot))
+            let server = builder.declare(TaskDescriptor(name: "echo", entry: stEchoServer, argument: argument(p), priority: Priority(20)), in: &kernel)
+            let client = builder.declare(TaskDescriptor(name: "short", entry: stShortToBufferClient, argument: argument(p), priority: Priority(10)), in: &kernel)
+            install(&kernel, server, 0, endpointCap(0, .read))
+            install(&kernel, client, 0, endpointCap(0, .write))
+        }
+        suite.check(system, "ipc: a short client of a buffer server gets its 32 replies in registers",
+                    report.end == .allTasksEnded && p.pointee.values[4] == 32)
     }
     withShared { p, area in
         _ = runFixedPriorityTaskSet(&system.pointee, limitNs: 100 * ms) { kernel, builder in

@@ -77,8 +77,20 @@ orion_a64_user_entry:
     mov     x19, x1                     /* (the task's x19 is in its frame) */
     mov     x0, x1
     mrs     x1, cntpct_el0              /* the time of the call */
-    bl      orion_fast_syscall          /* (frame, counter) -> frame to resume, or 0: the general path */
+    cmp     x8, #26                     /* callShort (26) and replyReceiveShort (28) have fast paths of their own */
+    b.hs    3f
+4:  bl      orion_fast_syscall          /* (frame, counter) -> frame to resume, or 0: the general path */
     cbnz    x0, orion_a64_resume
+    b       5f
+3:  b.ne    6f
+    bl      orion_fast_call_short
+    cbnz    x0, orion_a64_resume
+    b       5f
+6:  cmp     x8, #28
+    b.ne    4b
+    bl      orion_fast_reply_receive_short
+    cbnz    x0, orion_a64_resume
+5:
     mov     x0, #8
     mov     x1, x19
 2:  bl      orion_a64_user_trap         /* (kind, frame) -> frame to resume */

@@ -113,8 +113,20 @@ orion_rv_user_entry:
     bne     t0, t1, 2f
     mv      s1, a0                      /* (the task's s1 is in its frame) */
     rdtime  a1                          /* the time of the call */
-    call    orion_fast_syscall          /* (frame, counter) -> frame to resume, or 0: the general path */
+    li      t0, 26                      /* callShort (26) and replyReceiveShort (28) have fast paths of their own */
+    bgeu    a7, t0, 3f
+4:  call    orion_fast_syscall          /* (frame, counter) -> frame to resume, or 0: the general path */
     bnez    a0, orion_rv_resume
+    j       5f
+3:  bne     a7, t0, 6f
+    call    orion_fast_call_short
+    bnez    a0, orion_rv_resume
+    j       5f
+6:  li      t0, 28
+    bne     a7, t0, 4b
+    call    orion_fast_reply_receive_short
+    bnez    a0, orion_rv_resume
+5:
     mv      a0, s1
 2:  call    orion_rv_user_trap          /* (frame) -> frame to resume */
     /* fall through */
