@@ -179,7 +179,9 @@ struct BootTests {
         let first = try figures()
         for name in ["now from user mode", "syscall round trip (now)", "context switch (yield, same priority)",
                      "ipc call+reply round trip (64 bytes)", "ipc call+reply round trip (32 bytes)",
-                     "ipc call+reply round trip (0 bytes)", "notification signal -> wake", "timer interrupt -> task running",
+                     "ipc call+reply round trip (0 bytes)", "ipc call+reply round trip (32 bytes in registers)",
+                     "ipc call+reply round trip (0 bytes in registers)", "context switch (yield, same priority, FP tasks)",
+                     "notification signal -> wake", "timer interrupt -> task running",
                      "timer interrupt -> task running (8 ready)", "timer interrupt -> task running (32 ready)",
                      "fp pick-next (32 ready)", "edf pick-next (32 ready)"] {
             let figure = try #require(first[name], "missing \(name) in \(first)")
