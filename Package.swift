@@ -104,6 +104,10 @@ let package = Package(
         .target(name: "CModbusIO", path: "Boards/linux/CModbusIO"),
         .target(name: "LinuxModbus", dependencies: ["CModbusIO", "Fieldbus"], path: "Boards/linux/ModbusIO"),
         .target(name: "ModbusTool", path: "Tools/ModbusTool"),
+        // Linux host as a board: EtherCAT over AF_PACKET raw sockets.
+        .target(name: "CEtherCATIO", path: "Boards/linux/CEtherCATIO"),
+        .target(name: "LinuxEtherCAT", dependencies: ["CEtherCATIO", "Fieldbus"], path: "Boards/linux/EtherCATIO"),
+        .target(name: "EtherCATTool", dependencies: ["Fieldbus", "HostText"], path: "Tools/EtherCATTool"),
         // Linux host as a board: cyclictest-style measuring threads (clock_nanosleep, SCHED_FIFO, affinity).
         .target(name: "CJitter", path: "Boards/linux/CJitter"),
         .target(name: "LinuxJitter", dependencies: ["CJitter", "RealTime"], path: "Boards/linux/JitterIO"),
@@ -112,7 +116,7 @@ let package = Package(
         .target(name: "ImageTool", path: "Tools/ImageTool"),
         .executableTarget(
             name: "orion",
-            dependencies: ["OrionTool", "SafetyTrace", "SchedTool", "CANTool", "LinuxCAN", "ModbusTool", "LinuxModbus", "Fieldbus", "JitterTool", "LinuxJitter", "ImageTool",
+            dependencies: ["OrionTool", "SafetyTrace", "SchedTool", "CANTool", "LinuxCAN", "ModbusTool", "LinuxModbus", "EtherCATTool", "LinuxEtherCAT", "Fieldbus", "JitterTool", "LinuxJitter", "ImageTool",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/orion"),
 
@@ -134,6 +138,8 @@ let package = Package(
         .testTarget(name: "JitterToolTests", dependencies: ["JitterTool", "TestSupport"], path: "Tests/JitterToolTests"),
         .testTarget(name: "ImageToolTests", dependencies: ["ImageTool", "OrionTool", "TestSupport"], path: "Tests/ImageToolTests"),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzTargets"], path: "Tests/FuzzCorpusTests"),
+        .testTarget(name: "EtherCATToolTests", dependencies: ["EtherCATTool", "Fieldbus", "TestSupport"], path: "Tests/EtherCATToolTests",
+                    exclude: ["Harness"]),
         .testTarget(name: "ModbusToolTests", dependencies: ["ModbusTool", "TestSupport"], path: "Tests/ModbusToolTests", exclude: ["Harness"]),
     ]
 )

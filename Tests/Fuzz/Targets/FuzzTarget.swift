@@ -13,6 +13,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case modbusRTUServer = "modbus-rtu-server"
     case modbusTCPServer = "modbus-tcp-server"
     case modbusClient = "modbus-client"
+    case ethercatFrame = "ethercat-frame"
+    case ethercatSII = "ethercat-sii"
     case schedYAML = "sched-yaml"
     case traceRequirements = "trace-requirements"
     case traceTags = "trace-tags"
@@ -28,6 +30,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     public var maxLength: Int {
         switch self {
         case .canFrame, .candumpArguments, .candumpLog, .modbusRTUServer, .modbusTCPServer, .modbusClient: return 600
+        case .ethercatFrame: return 1600
         case .isotpReceiver, .sja1000Receive, .mbr: return 4096
         case .imageManifest: return 8192
         case .fdt: return 16384
@@ -47,6 +50,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .modbusRTUServer: return "Modbus RTU server: raw frames and frames with a valid CRC"
         case .modbusTCPServer: return "Modbus TCP server: raw ADUs and ADUs with a consistent MBAP header"
         case .modbusClient: return "Modbus client response matching (RTU and TCP) after a request the input picks"
+        case .ethercatFrame: return "EtherCAT frames received (Fieldbus EtherCATFrameReader) and the master's reply matching"
+        case .ethercatSII: return "EtherCAT SII EEPROM images (Fieldbus EtherCATSII): header, categories, strings, sync managers, PDOs"
         case .schedYAML: return "orion sched task-set YAML (SchedTool.TaskSetFile)"
         case .traceRequirements: return "requirement Markdown files (SafetyTrace.RequirementParser)"
         case .traceTags: return "@implements/@verifies tags in source files (SafetyTrace.TagScanner)"
@@ -73,6 +78,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .modbusRTUServer: FuzzModbus.rtuServer(input)
         case .modbusTCPServer: FuzzModbus.tcpServer(input)
         case .modbusClient: FuzzModbus.client(input)
+        case .ethercatFrame: FuzzEtherCAT.frame(input)
+        case .ethercatSII: FuzzEtherCAT.sii(input)
         case .schedYAML: FuzzFiles.schedYAML(input)
         case .traceRequirements: FuzzFiles.requirements(input)
         case .traceTags: FuzzFiles.tags(input)

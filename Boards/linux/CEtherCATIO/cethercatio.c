@@ -1,0 +1,111 @@
+// AF_PACKET raw sockets for EtherCAT (see include/cethercatio.h).
+#define _GNU_SOURCE
+#include "cethercatio.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ETH_P_ETHERCAT 0x88A4
+
+static int interface_request(const char *name, unsigned long request, struct ifreq *ifr) {
+    if (strlen(name) >= IFNAMSIZ) return -ENODEV;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    memset(ifr, 0, sizeof *ifr);
+    strncpy(ifr->ifr_name, name, IFNAMSIZ - 1);
+    int r = ioctl(fd, request, ifr);
+    int e = errno;
+    close(fd);
+    return r < 0 ? -e : 0;
+}
+
+int orion_ec_open(const char *name) {
+    struct ifreq ifr;
+    int r = interface_request(name, SIOCGIFINDEX, &ifr);
+    if (r < 0) return r == -ENODEV || r == -ENXIO ? -ENODEV : r;
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ETHERCAT));
+    if (fd < 0) return -errno;
+    struct sockaddr_ll address;
+    memset(&address, 0, sizeof address);
+    address.sll_family = AF_PACKET;
+    address.sll_protocol = htons(ETH_P_ETHERCAT);
+    address.sll_ifindex = ifr.ifr_ifindex;
+    if (bind(fd, (struct sockaddr *)&address, sizeof address) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+#ifdef PACKET_QDISC_BYPASS
+    int one = 1;
+    (void)setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);  // older kernels: the qdisc path
+#endif
+    return fd;
+}
+
+int orion_ec_mac(const char *name, uint8_t mac[6]) {
+    struct ifreq ifr;
+    int r = interface_request(name, SIOCGIFHWADDR, &ifr);
+    if (r < 0) return r;
+    memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+    return 0;
+}
+
+int orion_ec_link_up(const char *name) {
+    struct ifreq ifr;
+    int r = interface_request(name, SIOCGIFFLAGS, &ifr);
+    if (r < 0) return r;
+    return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING) ? 1 : 0;
+}
+
+int orion_ec_send(int fd, const uint8_t *frame, size_t length) {
+    for (;;) {
+        ssize_t n = send(fd, frame, length, 0);
+        if (n >= 0) return (int)n;
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == ENOBUFS) {
+            struct pollfd p = {.fd = fd, .events = POLLOUT};
+            if (poll(&p, 1, 10) < 0 && errno != EINTR) return -errno;
+            continue;
+        }
+        return -errno;
+    }
+}
+
+int64_t orion_ec_now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+int64_t orion_ec_now_us(void) { return orion_ec_now_ns() / 1000; }
+
+int orion_ec_receive(int fd, uint8_t *buffer, size_t capacity, int64_t deadline_us) {
+    for (;;) {
+        struct sockaddr_ll from;
+        socklen_t fromlen = sizeof from;
+        ssize_t n = recvfrom(fd, buffer, capacity, MSG_TRUNC, (struct sockaddr *)&from, &fromlen);
+        if (n >= 0) {
+            if (from.sll_pkttype == PACKET_OUTGOING) continue;  // our own frame, seen on the way out
+            if ((size_t)n > capacity) continue;                 // longer than any EtherCAT frame: dropped
+            return (int)n;
+        }
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) return -errno;
+        int64_t left = deadline_us - orion_ec_now_us();
+        if (left <= 0) return 0;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        struct timespec wait = {.tv_sec = left / 1000000, .tv_nsec = (left % 1000000) * 1000};
+        if (ppoll(&p, 1, &wait, NULL) < 0 && errno != EINTR) return -errno;
+    }
+}
+
+void orion_ec_close(int fd) { close(fd); }

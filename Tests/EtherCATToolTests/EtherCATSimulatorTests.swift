@@ -1,0 +1,158 @@
+// `orion ecat` against KickCAT's slave simulator on a veth pair, with SOEM (pysoem) and KickCAT's own master
+// (kickcat) as the reference: the same slaves, identities, station addresses and SII words. Needs root (network
+// namespaces); the simulator and the reference masters are installed by Tools/setup-peers --ethercat.
+
+import EtherCATTool
+import Fieldbus
+import Foundation
+import Testing
+import TestSupport
+
+/// The JSON a reference master printed (its last line: kickcat prints progress first).
+func referenceJSON(_ master: String, _ interface: String, _ extra: [String] = []) throws -> [String: Any] {
+    let script = TestPaths.packageRoot.appendingPathComponent("Tests/EtherCATToolTests/Harness/ecat_reference.py").path
+    let r = try HostProcess.run(ProjectPython.python, [script, master, interface] + extra, timeout: 300)
+    guard r.status == 0, let line = r.stdout.split(separator: "\n").last,
+          let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+        throw ToolFailure("\(master) on \(interface) failed (\(r.status)):\n\(r.stdout.suffix(2000))\n\(r.stderr.suffix(2000))")
+    }
+    return object
+}
+
+/// Runs `orion ecat` with a timeout that suits the simulator (latency spikes up to about 90 ms under load).
+func ecat(_ arguments: [String]) throws -> ProcessResult {
+    try OrionExecutable.run(["ecat"] + arguments, timeout: 300)
+}
+
+/// `orion ecat slaves` until the simulator answers (it takes a moment to open its interface), bounded.
+func waitForSlaves(_ interface: String, count: Int) throws {
+    let deadline = Date().addingTimeInterval(30)
+    while Date() < deadline {
+        let r = try ecat(["slaves", "-i", interface, "--json", "--timeout", "200"])
+        if r.status == 0, r.stdout.components(separatedBy: "\"position\"").count - 1 == count { return }
+        usleep(200_000)
+    }
+    throw ToolFailure("the simulator on \(interface) did not show \(count) slaves within 30 s")
+}
+
+@Suite("orion ecat against the KickCAT simulator", .serialized)
+struct EtherCATSimulatorTests {
+    init() throws {
+        try EtherCATSegment.ensurePeers()
+        try ProjectPython.ensure()
+    }
+
+    /// Count, identity, names and station addresses as SOEM and KickCAT find them; the SII words as SOEM reads them.
+    @Test func slavesMatchWhatSOEMAndKickCATFind() throws {
+        let segment = try EtherCATSegment()
+        defer { segment.close() }
+        try waitForSlaves(segment.interface, count: 2)
+        let run = try ecat(["slaves", "-i", segment.interface, "--json", "--timeout", "200"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let ours = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let slaves = try #require(ours["slaves"] as? [[String: Any]])
+
+        let soem = try referenceJSON("pysoem", segment.interface, ["128"])
+        let soemSlaves = try #require(soem["slaves"] as? [[String: Any]])
+        #expect(soem["count"] as? Int == slaves.count)
+        #expect(slaves.count == 2)
+        for (i, (mine, theirs)) in zip(slaves, soemSlaves).enumerated() {
+            for key in ["vendor_id", "product_code", "revision"] {
+                #expect(mine[key] as? Int == theirs[key] as? Int, "slave \(i) \(key)")
+            }
+            // The SII words SOEM reads are the start of the image `sii-read` writes.
+            let image = try ecat(["sii-read", "-i", segment.interface, "-p", String(i), "--timeout", "200", "--hex"])
+            #expect(image.status == 0, "\(image.stderr)")
+            let words = image.stdout.split(separator: "\n").flatMap { $0.split(separator: " ").dropFirst() }
+            let soemWords = try #require(theirs["sii"] as? String)
+            let soemBytes = stride(from: 0, to: soemWords.count, by: 2).map { UInt8(soemWords.dropFirst($0).prefix(2), radix: 16)! }
+            let soemAsWords = stride(from: 0, to: soemBytes.count - 1, by: 2).map { String(format: "%04x", Int(soemBytes[$0]) | Int(soemBytes[$0 + 1]) << 8) }
+            #expect(words.prefix(soemAsWords.count).map(String.init) == Array(soemAsWords.prefix(words.count)), "slave \(i) SII words")
+            #expect(words.count >= 64, "slave \(i): the image has at least the header")
+            // SOEM names a slave by SII string 1; orion, as IgH, by the general category's name string: both
+            // are in the image orion read.
+            let file = NSTemporaryDirectory() + "sii-\(segment.interface)-\(i).bin"
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            let binary = try ecat(["sii-read", "-i", segment.interface, "-p", String(i), "--timeout", "200", "-o", file])
+            #expect(binary.status == 0, "\(binary.stderr)")
+            let bytes = [UInt8](FileManager.default.contents(atPath: file) ?? Data())
+            try bytes.withUnsafeBytes { raw in
+                let sii = try EtherCATSII(image: raw)
+                let first = try #require(try sii.string(1))
+                #expect(String(decoding: first, as: UTF8.self) == theirs["name"] as? String, "slave \(i) string 1")
+                let general = try #require(try sii.general())
+                let name = try #require(try sii.string(general.nameIndex))
+                #expect(String(decoding: name, as: UTF8.self) == mine["name"] as? String, "slave \(i) device name")
+            }
+        }
+
+        let kickcat = try referenceJSON("kickcat", segment.interface)
+        #expect(kickcat["count"] as? Int == slaves.count)
+        #expect(kickcat["stations"] as? [Int] == slaves.compactMap { $0["station"] as? Int })
+    }
+
+    /// The table and `-v` blocks carry what IgH's tool shows for these slaves.
+    @Test func theTableAndTheVerboseListingShowTheSlaves() throws {
+        let segment = try EtherCATSegment()
+        defer { segment.close() }
+        try waitForSlaves(segment.interface, count: 2)
+        let table = try ecat(["slaves", "-i", segment.interface, "--timeout", "200"])
+        #expect(table.status == 0)
+        let lines = table.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2)
+        #expect(lines.first?.range(of: #"^0  0:0  (INIT|PREOP|SAFEOP|OP)  \+  KickCAT slave stack example$"#, options: .regularExpression) != nil, "\(lines)")
+        #expect(lines.last?.hasSuffix("  xmc48slave") == true, "\(lines)")
+        let verbose = try ecat(["slaves", "-i", segment.interface, "-v", "--timeout", "200"])
+        #expect(verbose.status == 0)
+        for text in ["=== Slave 0 ===", "Vendor Id:       0x0000079a", "Product code:    0x00defede", "Supported protocols: CoE",
+                     "SM0: start 0x1000, size 512", "=== Slave 1 ===", "Vendor Id:       0x00001337"] {
+            #expect(verbose.stdout.contains(text), "missing \(text) in:\n\(verbose.stdout)")
+        }
+    }
+
+    /// tshark's ecat dissector reads every frame of a scan with no malformed frame and no warning; the master
+    /// sends from a unicast, locally administered address.
+    @Test func tsharkDissectsTheScanWithoutComplaint() throws {
+        if HostProcess.which("tshark") == nil { try HostProcess.aptInstall("tshark") }
+        let segment = try EtherCATSegment()
+        defer { segment.close() }
+        try waitForSlaves(segment.interface, count: 2)
+        let capture = NSTemporaryDirectory() + "ecat-\(segment.interface).pcap"
+        defer { try? FileManager.default.removeItem(atPath: capture) }
+        let dumpcap = try Background("dumpcap", ["-q", "-i", segment.interface, "-f", "ether proto 0x88a4", "-w", capture, "-P"])
+        defer { dumpcap.stop() }
+        try dumpcap.wait(for: "Capturing on")
+        usleep(300_000)
+        let scan = try ecat(["slaves", "-i", segment.interface, "-v", "--timeout", "200"])
+        #expect(scan.status == 0)
+        usleep(500_000)
+        dumpcap.stop()
+        let all = try HostProcess.run("tshark", ["-r", capture, "-T", "fields", "-e", "eth.src", "-e", "ecat.cmd"], timeout: 120)
+        let lines = all.stdout.split(separator: "\n")
+        #expect(lines.count > 20, "\(all.stdout.prefix(500)) \(all.stderr)")
+        #expect(lines.allSatisfy { line in
+            guard let first = line.split(separator: ":").first, let byte = UInt8(first, radix: 16) else { return false }
+            return byte & 0x01 == 0 && byte & 0x02 != 0
+        }, "\(lines.prefix(5))")
+        let complaints = try HostProcess.run("tshark", ["-r", capture, "-Y", "_ws.malformed || _ws.expert.severity >= warning"], timeout: 120)
+        #expect(complaints.status == 0 && complaints.stdout.isEmpty, "\(complaints.stdout.prefix(2000))")
+    }
+
+    /// No interface: exit 2 with the reason; an interface without slaves: exit 1, no hang.
+    @Test func aMissingInterfaceOrAQuietSegmentIsAClearError() throws {
+        let missing = try ecat(["slaves", "-i", "nosuchif0"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no network interface 'nosuchif0'"), "\(missing.stderr)")
+        let quiet = try EtherCATSegment(slaves: [])
+        defer { quiet.close() }
+        let started = Date()
+        let none = try ecat(["slaves", "-i", quiet.interface, "--timeout", "50", "--retries", "2"])
+        #expect(none.status == 1)
+        #expect(none.stderr.contains("no reply on \(quiet.interface)"), "\(none.stderr)")
+        #expect(Date().timeIntervalSince(started) < 20)
+        let bad = try ecat(["slaves", "-i", quiet.interface, "--timeout", "0"])
+        #expect(bad.status == 2 && bad.stderr.contains("--timeout must be 1...10000 ms"))
+        let nobody = try ecat(["sii-read", "-i", "nosuchif0", "-p", "-1"])
+        #expect(nobody.status == 2)
+    }
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""What the reference masters see on a segment, as one JSON object on stdout.
+
+    ecat_reference.py pysoem IF [SII_WORDS]  # SOEM (pysoem): config_init, identity, names, station addresses, SII words
+    ecat_reference.py kickcat IF             # KickCAT's master (kickcat): Bus.init, station addresses
+
+Timeouts are generous (the simulator has latency spikes under load).
+"""
+import json
+import sys
+
+
+def pysoem_scan(interface, words):
+    import pysoem
+    master = pysoem.Master()
+    master.open(interface)
+    try:
+        count = master.config_init()
+        slaves = []
+        for s in master.slaves:
+            sii = b""
+            for address in range(0, words, 2):
+                sii += bytes(s.eeprom_read(address, 50000))
+            slaves.append({"name": s.name, "vendor_id": s.man, "product_code": s.id, "revision": s.rev,
+                           "station": s._ec_slave.configadr if hasattr(s, "_ec_slave") else None,
+                           "sii": sii.hex()})
+        return {"count": count, "slaves": slaves}
+    finally:
+        master.close()
+
+
+def kickcat_scan(interface):
+    import kickcat
+    link = kickcat.create_link(interface, "")
+    link.set_timeout(0.1)
+    bus = kickcat.Bus(link)
+    bus.init(2.0)
+    return {"count": len(bus.slaves()), "stations": [s.address for s in bus.slaves()]}
+
+
+def main(argv):
+    if len(argv) < 2 or argv[0] not in ("pysoem", "kickcat"):
+        print(__doc__, file=sys.stderr)
+        return 2
+    if argv[0] == "pysoem":
+        out = pysoem_scan(argv[1], int(argv[2]) if len(argv) > 2 else 64)
+    else:
+        out = kickcat_scan(argv[1])
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,302 @@
+// The EtherCAT frame codec, working-counter rules, SII image parsing and the master's exchange (retries, lost,
+// unmatched and malformed frames) against a scripted link.
+
+import Testing
+@testable import Fieldbus
+
+private let master: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0x02, 0x00, 0x00, 0x00, 0x00, 0x01)
+
+private func frame(_ build: (inout EtherCATFrameWriter) -> Void) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0xAA, count: EtherCATWire.maxFrame)
+    let n = bytes.withUnsafeMutableBytes { raw -> Int in
+        var w = EtherCATFrameWriter(buffer: raw, source: master)
+        build(&w)
+        return w.finish()
+    }
+    return Array(bytes[0..<n])
+}
+
+private func datagrams(_ bytes: [UInt8]) throws -> [EtherCATDatagram] {
+    try bytes.withUnsafeBytes { raw in
+        var reader = try EtherCATFrameReader(frame: raw)
+        var out: [EtherCATDatagram] = []
+        while let d = try reader.next() { out.append(d) }
+        return out
+    }
+}
+
+private func readerError(_ bytes: [UInt8]) -> EtherCATFrameError? {
+    do {
+        _ = try datagrams(bytes)
+        return nil
+    } catch let error as EtherCATFrameError {
+        return error
+    } catch {
+        return nil
+    }
+}
+
+@Suite("EtherCAT frames")
+struct EtherCATFrameTests {
+    /// A BRD of register 0x0000 (2 bytes), index 1, as every master's first frame: byte for byte.
+    @Test func aBroadcastReadIsLaidOutAsTheStandardSays() {
+        let bytes = frame { w in _ = w.append(.brd, index: 1, address: EtherCATDatagram.physical(adp: 0, ado: 0), length: 2) }
+        #expect(bytes.count == 60)  // padded to the Ethernet minimum
+        #expect(Array(bytes[0..<6]) == [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+        #expect(Array(bytes[6..<12]) == [0x02, 0, 0, 0, 0, 0x01])
+        #expect(Array(bytes[12..<14]) == [0x88, 0xA4])
+        #expect(Array(bytes[14..<16]) == [0x0E, 0x10])  // 14 bytes of datagrams, type 1
+        #expect(Array(bytes[16..<30]) == [0x07, 0x01, 0, 0, 0, 0, 0x02, 0x00, 0, 0, 0, 0, 0, 0])
+        #expect(bytes[30...].allSatisfy { $0 == 0 })
+    }
+
+    // @verifies SWR-ECAT-FRAME-1
+    @Test func severalDatagramsRoundTripWithTheMoreBitAndAddresses() throws {
+        var offsets: [Int] = []
+        let bytes = frame { w in
+            offsets.append(w.append(.aprd, index: 7, address: EtherCATDatagram.physical(adp: EtherCATDatagram.autoIncrement(position: 3), ado: 0x0130), length: 2)!)
+            offsets.append(w.append(.fpwr, index: 8, address: EtherCATDatagram.physical(adp: 1001, ado: 0x0120), length: 2)!)
+            offsets.append(w.append(.lrw, index: 9, address: 0x0001_0000, length: 100)!)
+        }
+        let d = try datagrams(bytes)
+        #expect(d.count == 3)
+        #expect(d.map(\.command) == [.aprd, .fpwr, .lrw])
+        #expect(d.map(\.index) == [7, 8, 9])
+        #expect(d[0].adp == 0xFFFD && d[0].ado == 0x0130)
+        #expect(d[1].adp == 1001 && d[1].ado == 0x0120)
+        #expect(d[2].address == 0x0001_0000 && d[2].length == 100)
+        #expect(d.map(\.dataOffset) == offsets)
+        #expect(bytes[16 + 7] & 0x80 != 0 && bytes[offsets[1] - 10 + 7] & 0x80 != 0)  // M on all but the last
+        #expect(bytes[offsets[2] - 10 + 7] & 0x80 == 0)
+    }
+
+    @Test func aDatagramThatDoesNotFitIsRefused() {
+        var bytes = [UInt8](repeating: 0, count: EtherCATWire.maxFrame)
+        bytes.withUnsafeMutableBytes { raw in
+            var w = EtherCATFrameWriter(buffer: raw, source: master)
+            #expect(w.append(.lrd, index: 0, address: 0, length: EtherCATWire.maxDatagramData + 1) == nil)
+            #expect(w.append(.lrd, index: 0, address: 0, length: EtherCATWire.maxDatagramData) != nil)
+            #expect(w.append(.nop, index: 1, address: 0, length: 0) == nil)
+            #expect(w.finish() == EtherCATWire.maxFrame)
+        }
+    }
+
+    // @verifies SWR-ECAT-FRAME-1
+    @Test func malformedFramesGetTheirReason() {
+        let good = frame { w in _ = w.append(.brd, index: 1, address: 0, length: 2) }
+        #expect(readerError(Array(good[0..<15])) == .truncatedFrame)
+        var ip = good; ip[12] = 0x08; ip[13] = 0x00
+        #expect(readerError(ip) == .notEtherCAT(etherType: 0x0800))
+        var mailbox = good; mailbox[15] = 0x50  // type 5
+        #expect(readerError(mailbox) == .unsupportedType(5))
+        var long = good; long[14] = 0xFF; long[15] = 0x17  // 0x7FF bytes
+        #expect(readerError(long) == .lengthPastFrame(length: 0x7FF, available: good.count - 16))
+        var cut = good; cut[22] = 0x40  // datagram length 64 inside a 14-byte EtherCAT length
+        #expect(readerError(cut) == .truncatedDatagram(offset: 16))
+        var unknown = good; unknown[16] = 0x20
+        #expect(readerError(unknown) == .unknownCommand(0x20))
+        var more = good; more[23] |= 0x80  // M set on the last datagram
+        #expect(readerError(more) == .missingDatagram(offset: 30))
+    }
+
+    @Test func workingCountersFollowTheReadWriteRules() {
+        #expect(EtherCATCommand.brd.expectedWorkingCounter(readers: 5) == 5)
+        #expect(EtherCATCommand.fpwr.expectedWorkingCounter(readers: 0, writers: 1) == 1)
+        #expect(EtherCATCommand.lrw.expectedWorkingCounter(readers: 2, writers: 1, readWriters: 1) == 2 + 2 + 3)
+        #expect(EtherCATCommand.aprw.expectedWorkingCounter(readers: 0, readWriters: 1) == 3)
+        #expect(EtherCATCommand.armw.expectedWorkingCounter(readers: 1, writers: 3) == 4)
+        let all = (0...255).compactMap { EtherCATCommand(rawValue: UInt8($0)) }
+        #expect(all.filter { $0.reads && $0.writes }.map(\.name.description) == ["APRW", "FPRW", "BRW", "LRW", "ARMW", "FRMW"])
+        #expect(all.count == 15)
+    }
+
+    @Test func alStatusCodesHaveTheirNames() {
+        #expect(EtherCATALStatusCode(0x001B).name?.description == "Sync manager watchdog")
+        #expect(EtherCATALStatusCode(0x001D).name?.description == "Invalid output configuration")
+        #expect(EtherCATALStatusCode(0x001E).name?.description == "Invalid input configuration")
+        #expect(EtherCATALStatusCode(0x0011).name?.description == "Invalid requested state change")
+        #expect(EtherCATALStatusCode(0x1234).name == nil)
+        let status = EtherCATALStatus(raw: 0x0014)
+        #expect(status.state == .safeOperational && status.error)
+        #expect(EtherCATALStatus(raw: 0x0005).state == nil)
+    }
+}
+
+/// An SII image built field by field: header, strings, general, sync managers, a TxPDO.
+func siiImage(extraCategories: [[UInt8]] = [], end: Bool = true) -> [UInt8] {
+    var image = [UInt8](repeating: 0, count: 0x80)
+    func put16(_ word: Int, _ v: UInt16) { image[word * 2] = UInt8(v & 0xFF); image[word * 2 + 1] = UInt8(v >> 8) }
+    func put32(_ word: Int, _ v: UInt32) { put16(word, UInt16(v & 0xFFFF)); put16(word + 1, UInt16(v >> 16)) }
+    put16(0x04, 7)           // alias
+    put32(0x08, 0x0000_079A) // vendor
+    put32(0x0A, 0x00DE_FEDE) // product
+    put32(0x0C, 0x0000_5A01) // revision
+    put32(0x0E, 42)          // serial
+    put16(0x18, 0x1000); put16(0x19, 128); put16(0x1A, 0x1080); put16(0x1B, 128)
+    put16(0x1C, 0x000C)      // CoE, FoE
+    put16(0x3E, 15)          // 2 KiB
+    put16(0x3F, 1)
+    func category(_ type: UInt16, _ data: [UInt8]) {
+        var d = data
+        if d.count % 2 == 1 { d.append(0) }
+        image += [UInt8(type & 0xFF), UInt8(type >> 8), UInt8((d.count / 2) & 0xFF), UInt8((d.count / 2) >> 8)] + d
+    }
+    let strings = ["Group", "image", "EK9999", "Test terminal", "Inputs", "Counter"]
+    category(10, [UInt8(strings.count)] + strings.flatMap { [UInt8($0.utf8.count)] + Array($0.utf8) })
+    var general = [UInt8](repeating: 0, count: 32)
+    general[0] = 1; general[1] = 2; general[2] = 3; general[3] = 4; general[5] = 0x23; general[12] = 0x6E  // 110 mA
+    category(30, general)
+    category(41, [0x00, 0x10, 128, 0, 0x26, 0, 1, 1,  0x80, 0x10, 128, 0, 0x22, 0, 1, 2,
+                  0x00, 0x11, 0, 0, 0x24, 0, 1, 3,    0x80, 0x11, 6, 0, 0x20, 0, 1, 4])
+    // TxPDO 0x1A00 on SM3 with two entries: 0x6000:01 16 bit "Counter", 0x6000:02 32 bit.
+    category(50, [0x00, 0x1A, 2, 3, 0, 5, 0, 0,
+                  0x00, 0x60, 1, 6, 6, 16, 0, 0,
+                  0x00, 0x60, 2, 0, 7, 32, 0, 0])
+    for c in extraCategories { image += c }
+    if end { image += [0xFF, 0xFF] }
+    return image
+}
+
+@Suite("EtherCAT SII")
+struct EtherCATSIITests {
+    // @verifies SWR-ECAT-SII-1
+    @Test func headerGeneralStringsSyncManagersAndPDOsAreRead() throws {
+        try siiImage().withUnsafeBytes { raw in
+            let sii = try EtherCATSII(image: raw)
+            #expect(sii.stationAlias == 7 && sii.vendorID == 0x079A && sii.productCode == 0xDEFEDE && sii.revision == 0x5A01 && sii.serialNumber == 42)
+            #expect(sii.mailboxReceiveOffset == 0x1000 && sii.mailboxSendSize == 128)
+            #expect(sii.mailboxProtocols == EtherCATMailboxProtocols.coe.union(.foe))
+            #expect(sii.eepromBytes == 2048)
+            let general = try #require(try sii.general())
+            #expect(general.currentOnEBus == 110 && general.coeDetails == 0x23)
+            #expect(String(decoding: try #require(try sii.string(general.nameIndex)), as: UTF8.self) == "Test terminal")
+            #expect(String(decoding: try #require(try sii.string(general.orderIndex)), as: UTF8.self) == "EK9999")
+            #expect(try sii.string(0) == nil && sii.string(7) == nil)
+            var kinds: [UInt8] = []
+            try sii.forEachSyncManager { _, sm in kinds.append(sm.type) }
+            #expect(kinds == [1, 2, 3, 4])
+            var pdos: [EtherCATSIIPDO] = []
+            try sii.forEachPDO(inputs: true) { pdos.append($0) }
+            #expect(pdos.count == 1 && pdos[0].index == 0x1A00 && pdos[0].syncManager == 3 && pdos[0].entryCount == 2)
+            #expect(sii.entry(pdos[0], 1) == EtherCATSIIPDOEntry(index: 0x6000, subindex: 2, nameIndex: 0, dataType: 7, bitLength: 32, flags: 0))
+            #expect(try sii.pdoBits(inputs: true) == 48 && sii.pdoBits(inputs: false) == 0)
+        }
+    }
+
+    // @verifies SWR-ECAT-SII-1
+    @Test func malformedImagesAreErrorsNotTraps() throws {
+        #expect(throws: EtherCATSIIError.truncatedHeader(bytes: 10)) {
+            try [UInt8](repeating: 0, count: 10).withUnsafeBytes { _ = try EtherCATSII(image: $0) }
+        }
+        // A category whose size runs past the image.
+        let past = siiImage(extraCategories: [[41, 0, 0x40, 0]], end: false)
+        #expect(throws: EtherCATSIIError.categoryPastEnd(wordOffset: (past.count - 4) / 2)) {
+            try past.withUnsafeBytes { raw in _ = try EtherCATSII(image: raw).category(.distributedClocks) }
+        }
+        // 65 NOP categories before the end: refused.
+        let many = siiImage(extraCategories: Array(repeating: [0, 0, 0, 0], count: 65))
+        #expect(throws: EtherCATSIIError.tooManyCategories) {
+            try many.withUnsafeBytes { raw in _ = try EtherCATSII(image: raw).category(.distributedClocks) }
+        }
+        // A PDO whose entries run past its category; a string past the strings category.
+        var badPDO = siiImage()
+        let pdoHeader = badPDO.count - 2 - 24 - 4
+        badPDO[pdoHeader + 4 + 2] = 9  // nine entries in a 24-byte category
+        #expect(throws: EtherCATSIIError.malformedCategory(type: 50, wordOffset: pdoHeader / 2)) {
+            try badPDO.withUnsafeBytes { raw in try EtherCATSII(image: raw).forEachPDO(inputs: true) { _ in } }
+        }
+        var badString = siiImage()
+        badString[0x80 + 4 + 1] = 200  // the first string claims 200 bytes
+        #expect(throws: EtherCATSIIError.malformedCategory(type: 10, wordOffset: 0x40)) {
+            try badString.withUnsafeBytes { raw in _ = try EtherCATSII(image: raw).string(2) }
+        }
+    }
+}
+
+/// A link that answers from a script: each sent frame is handed to `answer`, which returns the frames to
+/// deliver (none: the frame is lost).
+struct ScriptedLink: EtherCATLink {
+    var macAddress: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) { master }
+    var answer: ([UInt8]) -> [[UInt8]]
+    var queue: [[UInt8]] = []
+    var clock: UInt64 = 0
+    var sent = 0
+
+    mutating func send(_ frame: UnsafeRawBufferPointer) throws(EtherCATLinkError) {
+        sent += 1
+        queue += answer(Array(frame))
+    }
+
+    mutating func receive(into buffer: UnsafeMutableRawBufferPointer, deadlineNs: UInt64) throws(EtherCATLinkError) -> Int {
+        guard !queue.isEmpty else {
+            clock = deadlineNs + 1
+            return 0
+        }
+        let f = queue.removeFirst()
+        for (i, b) in f.prefix(buffer.count).enumerated() { buffer[i] = b }
+        return min(f.count, buffer.count)
+    }
+
+    func nowNs() -> UInt64 { clock }
+}
+
+/// The reply a segment of `slaves` slaves gives to a frame whose first datagram is a read: data set to `value`
+/// bytes, working counter `wkc`.
+func reply(to frame: [UInt8], wkc: UInt16, fill: UInt8 = 0x5A) -> [UInt8] {
+    var r = frame
+    r[6] |= 0x02  // the first slave marks the source address
+    let length = Int(UInt16(r[22]) | UInt16(r[23]) << 8) & 0x7FF
+    for i in 0..<length { r[26 + i] = fill }
+    r[26 + length] = UInt8(wkc & 0xFF)
+    r[27 + length] = UInt8(wkc >> 8)
+    return r
+}
+
+@Suite("EtherCAT master exchange")
+struct EtherCATMasterTests {
+    func withMaster<R>(_ answer: @escaping ([UInt8]) -> [[UInt8]], _ body: (inout EtherCATMaster<ScriptedLink>) throws -> R) rethrows -> R {
+        let tx = UnsafeMutableRawBufferPointer.allocate(byteCount: 1514, alignment: 8)
+        let rx = UnsafeMutableRawBufferPointer.allocate(byteCount: 1536, alignment: 8)
+        defer { tx.deallocate(); rx.deallocate() }
+        var m = EtherCATMaster(link: ScriptedLink(answer: answer), tx: tx, rx: rx, timeoutNs: 1_000_000, attempts: 3)
+        return try body(&m)
+    }
+
+    // @verifies SWR-ECAT-MATCH-1
+    @Test func aReplyIsMatchedByIndexAndItsDataAndWorkingCounterReturned() throws {
+        try withMaster({ [reply(to: $0, wkc: 3)] }) { (m: inout EtherCATMaster<ScriptedLink>) throws in
+            let (value, wkc) = try m.read(.brd, adp: 0, ado: 0, count: 2)
+            #expect(value == 0x5A5A && wkc == 3)
+            #expect(try m.countSlaves() == 3)
+            #expect(m.counters.framesSent == 2 && m.counters.framesReceived == 2 && m.counters.framesLost == 0)
+        }
+    }
+
+    // @verifies SWR-ECAT-MATCH-1
+    @Test func aLostFrameIsSentAgainAndCounted() throws {
+        var calls = 0
+        try withMaster({ f in calls += 1; return calls == 1 ? [] : [reply(to: f, wkc: 1)] }) { (m: inout EtherCATMaster<ScriptedLink>) throws in
+            #expect(try m.read(.fprd, adp: 1001, ado: 0x130, count: 2).1 == 1)
+            #expect(m.counters.framesLost == 1 && m.counters.framesSent == 2)
+        }
+        try withMaster({ _ in [] }) { (m: inout EtherCATMaster<ScriptedLink>) throws in
+            #expect(throws: EtherCATError.noResponse) { _ = try m.read(.brd, adp: 0, ado: 0, count: 2) }
+            #expect(m.counters.framesLost == 3)
+        }
+    }
+
+    // @verifies SWR-ECAT-MATCH-1
+    @Test func strayMalformedAndOldFramesAreCountedAndDropped() throws {
+        try withMaster({ f in
+            var stale = reply(to: f, wkc: 9)
+            stale[17] &-= 1  // an older index
+            var truncated = reply(to: f, wkc: 1)
+            truncated.removeLast(40)
+            var ip = f; ip[12] = 0x08; ip[13] = 0
+            return [stale, truncated, ip, reply(to: f, wkc: 1)]
+        }) { (m: inout EtherCATMaster<ScriptedLink>) throws in
+            #expect(try m.read(.fprd, adp: 1001, ado: 0x130, count: 2) == (0x5A5A, 1))
+            #expect(m.counters.framesUnmatched == 1 && m.counters.framesMalformed == 2 && m.counters.framesLost == 0)
+        }
+    }
+}

@@ -1,0 +1,171 @@
+// `orion ecat`: an EtherCAT master on Linux raw sockets over the portable stack in Fieldbus/EtherCAT, modelled on
+// IgH's `ethercat` tool and SOEM's slaveinfo. Exit 0 ok, 1 the bus said no (no slaves, no reply, a refused
+// state), 2 bad usage or input (unknown interface, bad option).
+
+import ArgumentParser
+import EtherCATTool
+import Fieldbus
+import Foundation
+import LinuxEtherCAT
+import OrionTool
+
+struct EtherCATCommandGroup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ecat",
+        abstract: "EtherCAT master on a Linux network interface, like IgH's ethercat tool (docs/ETHERCAT.md).",
+        subcommands: [EtherCATSlaves.self, EtherCATSIIRead.self])
+}
+
+func ecatUsage(_ message: String) -> Never { fail(OrionError(message, exitStatus: 2)) }
+func ecatFailure(_ message: String) -> Never { fail(OrionError(message, exitStatus: 1)) }
+
+/// Options every `orion ecat` command takes.
+struct EtherCATLinkOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "The network interface the segment is on (e.g. eth1).") var interface: String
+    @Option(name: .long, parsing: .unconditional, help: "Reply timeout per frame in milliseconds: 1...10000.")
+    var timeout: Int = 100
+    @Option(name: .long, parsing: .unconditional, help: "Sends of a frame before giving up: 1...100.")
+    var retries: Int = 3
+
+    /// Opens the interface and makes a master on it (exit 2 for a missing interface, 1 for no link or permission).
+    func master() -> EtherCATMaster<RawSocketLink> {
+        guard (1...10000).contains(timeout) else { ecatUsage("--timeout must be 1...10000 ms (got \(timeout))") }
+        guard (1...100).contains(retries) else { ecatUsage("--retries must be 1...100 (got \(retries))") }
+        let link: RawSocketLink
+        do {
+            link = try RawSocketLink(interface: interface)
+        } catch {
+            if case .noInterface = error { ecatUsage(error.message) }
+            ecatFailure(error.message)
+        }
+        let tx = UnsafeMutableRawBufferPointer.allocate(byteCount: EtherCATWire.maxFrame, alignment: 8)
+        let rx = UnsafeMutableRawBufferPointer.allocate(byteCount: 1536, alignment: 8)
+        return EtherCATMaster(link: link, tx: tx, rx: rx, timeoutNs: UInt64(timeout) * 1_000_000, attempts: retries)
+    }
+}
+
+/// The message for a failed exchange.
+func ecatMessage(_ error: EtherCATError, interface: String) -> String {
+    switch error {
+    case .link(.linkDown): return "\(interface) lost its link"
+    case .link(.failed(let code)): return "\(interface): \(String(cString: strerror(code)))"
+    case .noResponse: return "no reply on \(interface) (no slaves connected, or the segment does not answer)"
+    case .tooLong(let n): return "\(n) bytes do not fit one datagram"
+    case .workingCounter(let expected, let got): return "working counter \(got), expected \(expected)"
+    case .sii(let station, let status): return "slave \(station): SII EEPROM error (status 0x\(String(status, radix: 16)))"
+    case .state(let station, let requested, let status, let code):
+        let name = code.name.map { "\($0)" } ?? "unknown code"
+        return "slave \(station) did not reach \(requested.name): in \(status.state.map { "\($0.name)" } ?? "0x\(String(status.raw, radix: 16))")\(status.error ? " with error" : ""), AL status code 0x\(String(format: "%04x", code.raw)) (\(name))"
+    case .siiImage(let e): return "malformed SII image: \(e)"
+    }
+}
+
+/// Scans the segment: every slave's record, name and SII image.
+func ecatScan(_ master: inout EtherCATMaster<RawSocketLink>, interface: String, readImage: Bool = true) -> [EtherCATSlaveView] {
+    var records: [EtherCATSlaveRecord] = []
+    do {
+        let n = try master.scan { records.append($0) }
+        if n == 0 { ecatFailure("no slaves on \(interface)") }
+    } catch {
+        ecatFailure(ecatMessage(error, interface: interface))
+    }
+    var views: [EtherCATSlaveView] = []
+    for r in records {
+        var image: [UInt8] = []
+        if readImage {
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8192, alignment: 8)
+            defer { buffer.deallocate() }
+            do {
+                let n = try master.readSIIImage(station: r.station, into: buffer)
+                image = Array(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            } catch {
+                ecatFailure("slave \(r.position): " + ecatMessage(error, interface: interface))
+            }
+        }
+        views.append(EtherCATSlaveView(record: r, name: EtherCATOutput.deviceName(image), sii: image))
+    }
+    return views
+}
+
+struct EtherCATSlaves: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "slaves",
+        abstract: "List the slaves on the segment: position, alias:position, state, error flag, name (as IgH's `ethercat slaves`).")
+
+    @OptionGroup var link: EtherCATLinkOptions
+    @Flag(name: .shortAndLong, help: "One block per slave: identity, ESC, ports, mailboxes, SII general, sync managers, PDOs.")
+    var verbose = false
+    @Flag(name: .long, help: "Print JSON instead of the table.") var json = false
+
+    func run() throws {
+        var master = link.master()
+        let slaves = ecatScan(&master, interface: link.interface)
+        if json {
+            print(EtherCATOutput.slavesJSON(slaves), terminator: "")
+        } else if verbose {
+            print(EtherCATOutput.slavesVerbose(slaves), terminator: "")
+        } else {
+            print(EtherCATOutput.slavesTable(slaves), terminator: "")
+        }
+        master.link.close()
+    }
+}
+
+struct EtherCATSIIRead: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sii-read",
+        abstract: "Read a slave's SII EEPROM image (header and categories up to the end marker), as IgH's `ethercat sii_read`: binary to a file or stdout, or its words in hex.")
+
+    @OptionGroup var link: EtherCATLinkOptions
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "The slave's position on the segment, 0 first.") var position: Int = 0
+    @Option(name: .shortAndLong, help: "Write the image to this file (default: stdout, binary).") var output: String?
+    @Flag(name: .long, help: "Print the image as 16-bit words in hex, 8 a line, instead of binary.") var hex = false
+
+    func run() throws {
+        guard position >= 0 else { ecatUsage("--position must be 0 or more (got \(position))") }
+        var master = link.master()
+        let slaves = ecatScan(&master, interface: link.interface, readImage: false)
+        guard position < slaves.count else {
+            ecatUsage("no slave at position \(position): \(slaves.count) slave\(slaves.count == 1 ? "" : "s") on \(link.interface)")
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 8)
+        defer { buffer.deallocate() }
+        let n: Int
+        do {
+            n = try master.readSIIImage(station: slaves[position].record.station, into: buffer)
+        } catch {
+            ecatFailure("slave \(position): " + ecatMessage(error, interface: link.interface))
+        }
+        master.link.close()
+        let image = Array(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        if hex {
+            var text = ""
+            for w in stride(from: 0, to: image.count - 1, by: 2) {
+                text += String(format: w % 16 == 0 ? "%04x:" : "", w / 2)
+                text += String(format: " %04x", Int(image[w]) | Int(image[w + 1]) << 8)
+                if w % 16 == 14 || w + 2 >= image.count - 1 { text += "\n" }
+            }
+            if let output { writeOrFail(text: text, to: output) } else { print(text, terminator: "") }
+        } else if let output {
+            writeOrFail(bytes: image, to: output)
+        } else {
+            fflush(nil)
+            image.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = write(1, raw.baseAddress! + offset, raw.count - offset)
+                    if n <= 0 { ecatFailure("cannot write the image to stdout: \(String(cString: strerror(errno)))") }
+                    offset += n
+                }
+            }
+        }
+    }
+
+    func writeOrFail(text: String, to path: String) { writeOrFail(bytes: Array(text.utf8), to: path) }
+
+    func writeOrFail(bytes: [UInt8], to path: String) {
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
+            ecatUsage("cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}
