@@ -245,6 +245,7 @@ public struct EtherCATMaster<Link: EtherCATLink> {
 
     /// Requests `state` from the slave at `station` and waits (bounded by `timeoutNs`) until it is there; a
     /// slave that sets the error flag is acknowledged (its error flag cleared) and reported with its code.
+    // @implements SWR-ECAT-STATE-1
     public mutating func requestState(station: UInt16, _ state: EtherCATState, timeoutNs wait: UInt64) throws(EtherCATError) {
         try writeStation(station, EtherCATRegister.alControl, UInt64(state.rawValue), count: 2)
         let deadline = link.nowNs() &+ wait

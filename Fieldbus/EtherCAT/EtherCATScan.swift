@@ -128,3 +128,23 @@ extension EtherCATMaster {
         return have
     }
 }
+
+extension EtherCATMaster {
+    /// Sets up a slave's standard mailbox sync managers from its SII (SM0 master → slave at the receive offset,
+    /// control 0x26: mailbox, write; SM1 slave → master at the send offset, control 0x22: mailbox, read; both
+    /// activated), as the INIT → PREOP transition needs. A slave without a mailbox (size 0) is left alone.
+    public mutating func configureMailbox(station: UInt16, receiveOffset: UInt16, receiveSize: UInt16,
+                                          sendOffset: UInt16, sendSize: UInt16) throws(EtherCATError) {
+        guard receiveSize > 0, sendSize > 0 else { return }
+        // Each sync manager: start (2), length (2), control (1), status (1), activate (1), PDI control (1).
+        let sm0 = UInt64(receiveOffset) | UInt64(receiveSize) << 16 | UInt64(0x26) << 32 | UInt64(0x01) << 48
+        let sm1 = UInt64(sendOffset) | UInt64(sendSize) << 16 | UInt64(0x22) << 32 | UInt64(0x01) << 48
+        try writeStation(station, EtherCATRegister.syncManager, sm0, count: 8)
+        try writeStation(station, EtherCATRegister.syncManager + 8, sm1, count: 8)
+    }
+
+    /// The AL status of the slave at `station`.
+    public mutating func alStatus(station: UInt16) throws(EtherCATError) -> EtherCATALStatus {
+        EtherCATALStatus(raw: UInt16(truncatingIfNeeded: try readStation(station, EtherCATRegister.alStatus, count: 2)))
+    }
+}

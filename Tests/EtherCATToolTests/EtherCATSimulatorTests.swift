@@ -110,6 +110,38 @@ struct EtherCATSimulatorTests {
         }
     }
 
+    /// `states`: PREOP after setting up the mailboxes from the SII, a refused transition reported with the
+    /// slave's AL status code and name (and acknowledged), one slave back to INIT, SAFEOP/OP refused as not yet
+    /// possible.
+    // @verifies SWR-ECAT-STATE-1
+    @Test func statesAreRequestedAndRefusalsReportedWithTheirCode() throws {
+        let segment = try EtherCATSegment()
+        defer { segment.close() }
+        try waitForSlaves(segment.interface, count: 2)
+        func table() throws -> [String] {
+            try ecat(["slaves", "-i", segment.interface, "--timeout", "200"]).stdout.split(separator: "\n").map {
+                $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst(2).prefix(2).joined(separator: " ")
+            }
+        }
+        #expect(try table() == ["INIT +", "INIT +"])
+        let preop = try ecat(["states", "-i", segment.interface, "--timeout", "200", "PREOP"])
+        #expect(preop.status == 0, "\(preop.stderr)")
+        #expect(try table() == ["PREOP +", "PREOP +"])
+        let boot = try ecat(["states", "-i", segment.interface, "--timeout", "200", "boot"])
+        #expect(boot.status == 1)
+        #expect(boot.stderr.contains("slave 1001 did not reach BOOT: in PREOP with error, AL status code 0x0011 (Invalid requested state change)"), "\(boot.stderr)")
+        #expect(try table() == ["PREOP +", "PREOP +"])  // the error was acknowledged
+        let one = try ecat(["states", "-i", segment.interface, "--timeout", "200", "-p", "1", "INIT"])
+        #expect(one.status == 0, "\(one.stderr)")
+        #expect(try table() == ["PREOP +", "INIT +"])
+        let op = try ecat(["states", "-i", segment.interface, "OP"])
+        #expect(op.status == 2 && op.stderr.contains("OP needs the process data configured"))
+        let unknown = try ecat(["states", "-i", segment.interface, "RUN"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("unknown state 'RUN'"))
+        let nobody = try ecat(["states", "-i", segment.interface, "-p", "2", "INIT"])
+        #expect(nobody.status == 2 && nobody.stderr.contains("no slave at position 2: 2 slaves"))
+    }
+
     /// tshark's ecat dissector reads every frame of a scan with no malformed frame and no warning; the master
     /// sends from a unicast, locally administered address.
     @Test func tsharkDissectsTheScanWithoutComplaint() throws {

@@ -224,6 +224,7 @@ struct ScriptedLink: EtherCATLink {
 
     mutating func send(_ frame: UnsafeRawBufferPointer) throws(EtherCATLinkError) {
         sent += 1
+        clock += 1000  // a frame takes a microsecond on the wire and in the slaves
         queue += answer(Array(frame))
     }
 
@@ -298,5 +299,90 @@ struct EtherCATMasterTests {
             #expect(try m.read(.fprd, adp: 1001, ado: 0x130, count: 2) == (0x5A5A, 1))
             #expect(m.counters.framesUnmatched == 1 && m.counters.framesMalformed == 2 && m.counters.framesLost == 0)
         }
+    }
+}
+
+/// A one-slave segment in a script: FPWR/FPRD at station 1001 answer with WKC 1; register 0x0130 (AL status)
+/// reads as the next of `statuses` (the last repeats), 0x0134 as `code`; writes are recorded.
+final class ScriptedSlave: @unchecked Sendable {
+    var statuses: [UInt16]
+    var code: UInt16
+    var writes: [(UInt16, [UInt8])] = []
+
+    init(statuses: [UInt16], code: UInt16 = 0) {
+        self.statuses = statuses
+        self.code = code
+    }
+
+    func answer(_ frame: [UInt8]) -> [[UInt8]] {
+        let command = frame[16], ado = UInt16(frame[20]) | UInt16(frame[21]) << 8
+        let length = Int(UInt16(frame[22]) | UInt16(frame[23]) << 8) & 0x7FF
+        var reply = reply(to: frame, wkc: 1, fill: 0)
+        if command == EtherCATCommand.fpwr.rawValue {
+            writes.append((ado, Array(frame[26..<(26 + length)])))
+            reply = frame
+            reply[26 + length] = 1
+        } else if ado == EtherCATRegister.alStatus {
+            let value = statuses.count > 1 ? statuses.removeFirst() : statuses[0]
+            reply[26] = UInt8(value & 0xFF); reply[27] = UInt8(value >> 8)
+        } else if ado == EtherCATRegister.alStatusCode {
+            reply[26] = UInt8(code & 0xFF); reply[27] = UInt8(code >> 8)
+        }
+        return [reply]
+    }
+}
+
+@Suite("EtherCAT state machine and mailbox setup")
+struct EtherCATStateMachineTests {
+    func withSlave<R>(_ slave: ScriptedSlave, _ body: (inout EtherCATMaster<ScriptedLink>) throws -> R) rethrows -> R {
+        let tx = UnsafeMutableRawBufferPointer.allocate(byteCount: 1514, alignment: 8)
+        let rx = UnsafeMutableRawBufferPointer.allocate(byteCount: 1536, alignment: 8)
+        defer { tx.deallocate(); rx.deallocate() }
+        var m = EtherCATMaster(link: ScriptedLink(answer: slave.answer), tx: tx, rx: rx, timeoutNs: 1_000_000, attempts: 1)
+        return try body(&m)
+    }
+
+    // @verifies SWR-ECAT-STATE-1
+    @Test func aRequestedStateIsWaitedForThenReached() throws {
+        let slave = ScriptedSlave(statuses: [0x0001, 0x0001, 0x0002])
+        try withSlave(slave) { (m: inout EtherCATMaster<ScriptedLink>) throws in
+            try m.requestState(station: 1001, .preOperational, timeoutNs: 1_000_000_000)
+        }
+        #expect(slave.writes.count == 1 && slave.writes[0].0 == EtherCATRegister.alControl && slave.writes[0].1 == [0x02, 0x00])
+    }
+
+    // @verifies SWR-ECAT-STATE-1
+    @Test func aRefusalIsReportedWithItsCodeAndAcknowledged() throws {
+        let slave = ScriptedSlave(statuses: [0x0012], code: 0x0011)
+        #expect(throws: EtherCATError.state(station: 1001, requested: .bootstrap, status: EtherCATALStatus(raw: 0x0012),
+                                            code: EtherCATALStatusCode(0x0011))) {
+            try withSlave(slave) { (m: inout EtherCATMaster<ScriptedLink>) throws in
+                try m.requestState(station: 1001, .bootstrap, timeoutNs: 1_000_000_000)
+            }
+        }
+        // The request, then the acknowledge of the state it is in (PREOP | 0x10).
+        #expect(slave.writes.map(\.1) == [[0x03, 0x00], [0x12, 0x00]])
+    }
+
+    // @verifies SWR-ECAT-STATE-1
+    @Test func aSlaveThatNeverGetsThereIsATimeoutNotAHang() throws {
+        let slave = ScriptedSlave(statuses: [0x0001])
+        #expect(throws: EtherCATError.state(station: 1001, requested: .preOperational, status: EtherCATALStatus(raw: 0x0001),
+                                            code: EtherCATALStatusCode(0))) {
+            try withSlave(slave) { (m: inout EtherCATMaster<ScriptedLink>) throws in
+                try m.requestState(station: 1001, .preOperational, timeoutNs: 50_000)  // 50 frames' time
+            }
+        }
+    }
+
+    @Test func theMailboxSyncManagersComeFromTheSII() throws {
+        let slave = ScriptedSlave(statuses: [0x0001])
+        try withSlave(slave) { (m: inout EtherCATMaster<ScriptedLink>) throws in
+            try m.configureMailbox(station: 1001, receiveOffset: 0x1000, receiveSize: 128, sendOffset: 0x1080, sendSize: 128)
+            try m.configureMailbox(station: 1001, receiveOffset: 0, receiveSize: 0, sendOffset: 0, sendSize: 0)  // none
+        }
+        #expect(slave.writes.count == 2)
+        #expect(slave.writes[0].0 == 0x0800 && slave.writes[0].1 == [0x00, 0x10, 128, 0, 0x26, 0, 0x01, 0])
+        #expect(slave.writes[1].0 == 0x0808 && slave.writes[1].1 == [0x80, 0x10, 128, 0, 0x22, 0, 0x01, 0])
     }
 }

@@ -13,7 +13,7 @@ struct EtherCATCommandGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ecat",
         abstract: "EtherCAT master on a Linux network interface, like IgH's ethercat tool (docs/ETHERCAT.md).",
-        subcommands: [EtherCATSlaves.self, EtherCATSIIRead.self])
+        subcommands: [EtherCATSlaves.self, EtherCATStates.self, EtherCATSIIRead.self])
 }
 
 func ecatUsage(_ message: String) -> Never { fail(OrionError(message, exitStatus: 2)) }
@@ -167,5 +167,53 @@ struct EtherCATSIIRead: ParsableCommand {
         guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
             ecatUsage("cannot write \(path): \(String(cString: strerror(errno)))")
         }
+    }
+}
+
+struct EtherCATStates: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "states",
+        abstract: "Request an application-layer state (INIT, PREOP, BOOT) from every slave or one, and wait until it is there, as IgH's `ethercat states`.",
+        discussion: "Going to PREOP sets up each slave's standard mailbox from its SII first. A slave that refuses is reported with its AL status code and its ETG.1000.6 name (exit 1), and its error is acknowledged. SAFEOP and OP need the process data configured (PDO mapping, sync managers, FMMUs), which orion ecat does not do yet (docs/ETHERCAT.md).")
+
+    @OptionGroup var link: EtherCATLinkOptions
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Only the slave at this position (0 first).") var position: Int?
+    @Option(name: .long, parsing: .unconditional, help: "How long a slave may take to reach the state, in milliseconds: 1...60000.")
+    var wait: Int = 5000
+    @Argument(help: "The state: INIT, PREOP or BOOT.") var state: String
+
+    func run() throws {
+        guard let target = parseEtherCATState(state) else { ecatUsage("unknown state '\(state)' (INIT, PREOP, BOOT, SAFEOP, OP)") }
+        guard target != .safeOperational && target != .operational else {
+            ecatUsage("\(target.name) needs the process data configured (PDO mapping, sync managers, FMMUs), which orion ecat does not do yet: INIT, PREOP or BOOT")
+        }
+        guard (1...60000).contains(wait) else { ecatUsage("--wait must be 1...60000 ms (got \(wait))") }
+        if let position, position < 0 { ecatUsage("--position must be 0 or more (got \(position))") }
+        var master = link.master()
+        let slaves = ecatScan(&master, interface: link.interface)
+        if let position, position >= slaves.count {
+            ecatUsage("no slave at position \(position): \(slaves.count) slave\(slaves.count == 1 ? "" : "s") on \(link.interface)")
+        }
+        var failures: [String] = []
+        for s in slaves where position == nil || s.record.position == position {
+            do {
+                if target == .preOperational || target == .bootstrap,
+                   try master.alStatus(station: s.record.station).state == .initial, !s.sii.isEmpty {
+                    let mailbox = s.sii.withUnsafeBytes { raw -> (UInt16, UInt16, UInt16, UInt16)? in
+                        guard let sii = try? EtherCATSII(image: raw) else { return nil }
+                        return (sii.mailboxReceiveOffset, sii.mailboxReceiveSize, sii.mailboxSendOffset, sii.mailboxSendSize)
+                    }
+                    if let (rxOffset, rxSize, txOffset, txSize) = mailbox {
+                        try master.configureMailbox(station: s.record.station, receiveOffset: rxOffset, receiveSize: rxSize,
+                                                    sendOffset: txOffset, sendSize: txSize)
+                    }
+                }
+                try master.requestState(station: s.record.station, target, timeoutNs: UInt64(wait) * 1_000_000)
+            } catch {
+                failures.append("slave \(s.record.position): " + ecatMessage(error, interface: link.interface))
+            }
+        }
+        master.link.close()
+        if !failures.isEmpty { ecatFailure(failures.joined(separator: "\n")) }
     }
 }
