@@ -142,6 +142,41 @@ struct EtherCATSimulatorTests {
         #expect(nobody.status == 2 && nobody.stderr.contains("no slave at position 2: 2 slaves"))
     }
 
+    /// `upload` reads what SOEM's `sdo_read` reads; an object the slave does not have comes back as the same
+    /// abort, with its code and name; a type that does not fit the object is a usage error.
+    // @verifies SWR-ECAT-COE-1
+    @Test func uploadReadsWhatSOEMReads() throws {
+        let segment = try EtherCATSegment()
+        defer { segment.close() }
+        try waitForSlaves(segment.interface, count: 2)
+        for position in 0..<2 {
+            for (index, subindex) in [("0x1018", "1"), ("0x1018", "2"), ("0x1C12", "0"), ("0x1C13", "1")] {
+                let soem = try referenceJSON("sdo", segment.interface, [String(position), index, subindex])
+                let ours = try ecat(["upload", "-i", segment.interface, "--timeout", "200", "-p", String(position), index, subindex])
+                if let hex = soem["hex"] as? String {
+                    #expect(ours.status == 0, "\(ours.stderr)")
+                    #expect(ours.stdout.replacingOccurrences(of: " ", with: "").trimmingCharacters(in: .whitespacesAndNewlines) == hex,
+                            "slave \(position) \(index):\(subindex): \(ours.stdout) vs \(hex)")
+                } else {
+                    let code = try #require(soem["abort"] as? Int)
+                    #expect(ours.status == 1)
+                    #expect(ours.stderr.contains(String(format: "aborted: 0x%08x", code)), "\(ours.stderr)")
+                }
+            }
+        }
+        let missing = try ecat(["upload", "-i", segment.interface, "--timeout", "200", "0x1008", "0"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("SDO 0x1008:00 aborted: 0x06020000 (The object does not exist in the object directory)"), "\(missing.stderr)")
+        let soemMissing = try referenceJSON("sdo", segment.interface, ["0", "0x1008", "0"])
+        #expect(soemMissing["abort"] as? Int == 0x0602_0000)
+        let typed = try ecat(["upload", "-i", segment.interface, "--timeout", "200", "-t", "uint32", "0x1018", "1"])
+        #expect(typed.status == 0 && typed.stdout == "0x000006a5 1701\n", "\(typed.stdout)")
+        let mismatch = try ecat(["upload", "-i", segment.interface, "--timeout", "200", "-t", "uint16", "0x1018", "1"])
+        #expect(mismatch.status == 2 && mismatch.stderr.contains("the object has 4 bytes, uint16 takes 2"), "\(mismatch.stderr)")
+        let badIndex = try ecat(["upload", "-i", segment.interface, "0x10000", "0"])
+        #expect(badIndex.status == 2 && badIndex.stderr.contains("INDEX must be 0...0xffff"))
+    }
+
     /// tshark's ecat dissector reads every frame of a scan with no malformed frame and no warning; the master
     /// sends from a unicast, locally administered address.
     @Test func tsharkDissectsTheScanWithoutComplaint() throws {

@@ -386,3 +386,124 @@ struct EtherCATStateMachineTests {
         #expect(slave.writes[1].0 == 0x0808 && slave.writes[1].1 == [0x80, 0x10, 128, 0, 0x22, 0, 0x01, 0])
     }
 }
+
+/// A slave's mailbox in a script: a request written to the receive mailbox (0x1000) is answered by `respond`
+/// with the mailbox bytes to put in the send mailbox (0x1100), which SM1's status (0x080D) then shows full.
+class ScriptedMailboxSlave: @unchecked Sendable {
+    let size: Int
+    var pending: [UInt8]? = nil
+    var requests: [[UInt8]] = []
+    let respond: ([UInt8]) -> [UInt8]
+
+    init(size: Int, respond: @escaping ([UInt8]) -> [UInt8]) {
+        self.size = size
+        self.respond = respond
+    }
+
+    func answer(_ frame: [UInt8]) -> [[UInt8]] {
+        let command = frame[16], ado = UInt16(frame[20]) | UInt16(frame[21]) << 8
+        let length = Int(UInt16(frame[22]) | UInt16(frame[23]) << 8) & 0x7FF
+        var r = frame
+        r[26 + length] = 1  // WKC
+        if command == EtherCATCommand.fpwr.rawValue && ado == 0x1000 {
+            let request = Array(frame[26..<(26 + length)])
+            requests.append(request)
+            pending = respond(request)
+        } else if command == EtherCATCommand.fprd.rawValue && ado == 0x080D {
+            r[26] = pending == nil ? 0 : 0x08
+        } else if command == EtherCATCommand.fprd.rawValue && ado == 0x1100 {
+            let m = pending ?? []
+            for i in 0..<length { r[26 + i] = i < m.count ? m[i] : 0 }
+            pending = nil
+        }
+        return [r]
+    }
+
+    /// A CoE mailbox message: the mailbox header, CoE header (`service`), then `body`.
+    static func coe(service: UInt8, _ body: [UInt8]) -> [UInt8] {
+        let length = 2 + body.count
+        return [UInt8(length & 0xFF), UInt8(length >> 8), 0, 0, 0, 0x03 | 0x10, 0, service << 4] + body
+    }
+}
+
+@Suite("EtherCAT CoE SDO upload")
+struct EtherCATCoETests {
+    func upload(_ slave: ScriptedMailboxSlave, index: UInt16, subindex: UInt8, capacity: Int = 256) throws(EtherCATMailboxFailure) -> [UInt8] {
+        let tx = UnsafeMutableRawBufferPointer.allocate(byteCount: 1514, alignment: 8)
+        let rx = UnsafeMutableRawBufferPointer.allocate(byteCount: 1536, alignment: 8)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 8)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: slave.size, alignment: 8)
+        defer { tx.deallocate(); rx.deallocate(); buffer.deallocate(); scratch.deallocate() }
+        var m = EtherCATMaster(link: ScriptedLink(answer: slave.answer), tx: tx, rx: rx, timeoutNs: 1_000_000, attempts: 1)
+        var mailbox = EtherCATMailbox(station: 1001, receiveOffset: 0x1000, receiveSize: UInt16(slave.size), sendOffset: 0x1100,
+                                      sendSize: UInt16(slave.size))
+        let n = try m.sdoUpload(&mailbox, index: index, subindex: subindex, into: buffer, scratch: scratch, timeoutNs: 100_000)
+        return Array(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+    }
+
+    // @verifies SWR-ECAT-COE-1
+    @Test func anExpeditedUploadGivesItsBytesAndTheRequestIsLaidOutRight() throws {
+        let slave = ScriptedMailboxSlave(size: 128) { _ in
+            ScriptedMailboxSlave.coe(service: 3, [0x4B, 0x18, 0x10, 0x01, 0xA5, 0x06, 0x00, 0x00])  // 2 bytes (n = 2)
+        }
+        #expect(try upload(slave, index: 0x1018, subindex: 1) == [0xA5, 0x06])
+        let request = try #require(slave.requests.first)
+        #expect(request.count == 128)  // the whole receive mailbox, so the sync manager passes it on
+        #expect(Array(request[0..<16]) == [10, 0, 0, 0, 0, 0x13, 0x00, 0x20, 0x40, 0x18, 0x10, 0x01, 0, 0, 0, 0])
+    }
+
+    // @verifies SWR-ECAT-COE-1
+    @Test func aLargeObjectComesInSegmentsWithTheToggleBit() throws {
+        let object = (0..<40).map { UInt8($0 + 1) }
+        let slave = ScriptedMailboxSlave(size: 32) { request in
+            switch request[8] & 0xF0 {
+            case 0x40:  // initiate: normal, complete size 40, the first 14 bytes (32 - 6 - 2 - 8 = 16 room)
+                return ScriptedMailboxSlave.coe(service: 3, [0x41, 0x08, 0x10, 0x00, 40, 0, 0, 0] + Array(object[0..<14]))
+            default:    // segments of up to 23 bytes; the last has c set
+                let toggle = request[8] & 0x10
+                let start = toggle == 0 ? 14 : 37
+                let end = min(start + 23, 40)
+                return ScriptedMailboxSlave.coe(service: 3, [toggle | (end == 40 ? 1 : 0)] + Array(object[start..<end]))
+            }
+        }
+        #expect(try upload(slave, index: 0x1008, subindex: 0) == object)
+        #expect(slave.requests.map { $0[8] } == [0x40, 0x60, 0x70])
+    }
+
+    // @verifies SWR-ECAT-COE-1
+    @Test func anAbortComesBackWithItsCodeAndName() throws {
+        let slave = ScriptedMailboxSlave(size: 128) { _ in
+            ScriptedMailboxSlave.coe(service: 2, [0x80, 0x08, 0x10, 0x00, 0x00, 0x00, 0x02, 0x06])
+        }
+        #expect(throws: EtherCATMailboxFailure.mailbox(.sdoAbort(index: 0x1008, subindex: 0, code: EtherCATSDOAbortCode(0x0602_0000)))) {
+            _ = try upload(slave, index: 0x1008, subindex: 0)
+        }
+        #expect(EtherCATSDOAbortCode(0x0602_0000).name?.description == "The object does not exist in the object directory")
+        #expect(EtherCATSDOAbortCode(0x0609_0011).name?.description == "Subindex does not exist")
+    }
+
+    // @verifies SWR-ECAT-COE-1
+    @Test func badAnswersAreErrorsNotTraps() throws {
+        // Silence: a timeout. A mailbox error. A response to another object. An object larger than the buffer.
+        #expect(throws: EtherCATMailboxFailure.mailbox(.timeout)) {
+            _ = try upload(NeverFullSlave(size: 64), index: 1, subindex: 0)
+        }
+        let error = ScriptedMailboxSlave(size: 64) { _ in [4, 0, 0, 0, 0, 0x00, 0x01, 0x00, 0x02, 0x00] }
+        #expect(throws: EtherCATMailboxFailure.mailbox(.mailboxError(code: 2))) { _ = try upload(error, index: 1, subindex: 0) }
+        let other = ScriptedMailboxSlave(size: 64) { _ in ScriptedMailboxSlave.coe(service: 3, [0x4F, 0x00, 0x10, 0x00, 1, 0, 0, 0]) }
+        #expect(throws: EtherCATMailboxFailure.mailbox(.unexpectedResponse(command: 0x4F, service: 3))) { _ = try upload(other, index: 0x1018, subindex: 1) }
+        let big = ScriptedMailboxSlave(size: 64) { _ in ScriptedMailboxSlave.coe(service: 3, [0x41, 0x08, 0x10, 0x00, 0, 1, 0, 0]) }
+        #expect(throws: EtherCATMailboxFailure.mailbox(.objectTooLarge(size: 256))) { _ = try upload(big, index: 0x1008, subindex: 0, capacity: 100) }
+        #expect(throws: EtherCATMailboxFailure.mailbox(.mailboxTooSmall)) { _ = try upload(ScriptedMailboxSlave(size: 8) { _ in [] }, index: 1, subindex: 0) }
+    }
+}
+
+/// A slave whose send mailbox never fills.
+final class NeverFullSlave: ScriptedMailboxSlave, @unchecked Sendable {
+    init(size: Int) { super.init(size: size) { _ in [] } }
+    override func answer(_ frame: [UInt8]) -> [[UInt8]] {
+        var r = super.answer(frame)
+        if frame[16] == EtherCATCommand.fprd.rawValue && (UInt16(frame[20]) | UInt16(frame[21]) << 8) == 0x080D { r[0][26] = 0 }
+        return r
+    }
+}

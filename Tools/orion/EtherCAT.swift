@@ -13,7 +13,7 @@ struct EtherCATCommandGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ecat",
         abstract: "EtherCAT master on a Linux network interface, like IgH's ethercat tool (docs/ETHERCAT.md).",
-        subcommands: [EtherCATSlaves.self, EtherCATStates.self, EtherCATSIIRead.self])
+        subcommands: [EtherCATSlaves.self, EtherCATStates.self, EtherCATUpload.self, EtherCATSIIRead.self])
 }
 
 func ecatUsage(_ message: String) -> Never { fail(OrionError(message, exitStatus: 2)) }
@@ -59,6 +59,30 @@ func ecatMessage(_ error: EtherCATError, interface: String) -> String {
     case .siiImage(let e): return "malformed SII image: \(e)"
     }
 }
+
+/// The message for a failed CoE exchange.
+func ecatMessage(_ failure: EtherCATMailboxFailure, interface: String) -> String {
+    switch failure {
+    case .exchange(let error): return ecatMessage(error, interface: interface)
+    case .mailbox(.sdoAbort(let index, let subindex, let code)):
+        let name = code.name.map { "\($0)" } ?? "unknown abort code"
+        return "SDO 0x\(String(format: "%04x", index)):\(String(format: "%02x", subindex)) aborted: 0x\(String(format: "%08x", code.raw)) (\(name))"
+    case .mailbox(.timeout): return "no answer in the slave's mailbox in time"
+    case .mailbox(.mailboxTooSmall): return "the slave's mailbox is too small for CoE (or it has none)"
+    case .mailbox(.objectTooLarge(let size)): return "the object has \(size) bytes, more than \(ecatObjectLimit) this command takes"
+    case .mailbox(.unexpectedResponse(let command, let service)):
+        return "unexpected mailbox answer (CoE service \(service), command 0x\(String(format: "%02x", command)))"
+    case .mailbox(.mailboxError(let code)): return "the slave answered with mailbox error 0x\(String(format: "%04x", code))"
+    }
+}
+
+/// Exit 2: there is no slave at `position`.
+func ecatNoSlave(at position: Int, of count: Int, on interface: String) -> Never {
+    ecatUsage("no slave at position \(position): \(count) slave\(count == 1 ? "" : "s") on \(interface)")
+}
+
+/// The largest object `upload` reads.
+let ecatObjectLimit = 65536
 
 /// Scans the segment: every slave's record, name and SII image.
 func ecatScan(_ master: inout EtherCATMaster<RawSocketLink>, interface: String, readImage: Bool = true) -> [EtherCATSlaveView] {
@@ -126,7 +150,7 @@ struct EtherCATSIIRead: ParsableCommand {
         var master = link.master()
         let slaves = ecatScan(&master, interface: link.interface, readImage: false)
         guard position < slaves.count else {
-            ecatUsage("no slave at position \(position): \(slaves.count) slave\(slaves.count == 1 ? "" : "s") on \(link.interface)")
+            ecatNoSlave(at: position, of: slaves.count, on: link.interface)
         }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 8)
         defer { buffer.deallocate() }
@@ -192,7 +216,7 @@ struct EtherCATStates: ParsableCommand {
         var master = link.master()
         let slaves = ecatScan(&master, interface: link.interface)
         if let position, position >= slaves.count {
-            ecatUsage("no slave at position \(position): \(slaves.count) slave\(slaves.count == 1 ? "" : "s") on \(link.interface)")
+            ecatNoSlave(at: position, of: slaves.count, on: link.interface)
         }
         var failures: [String] = []
         for s in slaves where position == nil || s.record.position == position {
@@ -215,5 +239,75 @@ struct EtherCATStates: ParsableCommand {
         }
         master.link.close()
         if !failures.isEmpty { ecatFailure(failures.joined(separator: "\n")) }
+    }
+}
+
+struct EtherCATUpload: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "upload",
+        abstract: "Read an SDO of a slave through CoE, as IgH's `ethercat upload`: INDEX SUBINDEX, decimal or 0x-hex.",
+        discussion: "A slave still in INIT is taken to PREOP first (its mailbox set up from the SII). Without --type the bytes are printed in hex. An abort is reported with its code and name (exit 1).")
+
+    @OptionGroup var link: EtherCATLinkOptions
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "The slave's position on the segment, 0 first.") var position: Int = 0
+    @Option(name: .shortAndLong, help: "How to show the value: \(EtherCATDataType.names).") var type: String?
+    @Flag(name: .long, help: "Complete access: every subindex from SUBINDEX (0 or 1) on, in one transfer.") var complete = false
+    @Argument(help: "The object index: 0...0xffff.") var index: String
+    @Argument(help: "The subindex: 0...0xff.") var subindex: String
+
+    func run() throws {
+        guard let index = EtherCATValues.parseNumber(index, range: 0...0xFFFF) else { ecatUsage("INDEX must be 0...0xffff (got '\(self.index)')") }
+        guard let subindex = EtherCATValues.parseNumber(subindex, range: 0...0xFF) else { ecatUsage("SUBINDEX must be 0...0xff (got '\(self.subindex)')") }
+        var dataType: EtherCATDataType? = nil
+        if let type {
+            guard let t = EtherCATDataType(rawValue: type) else { ecatUsage("unknown --type '\(type)' (\(EtherCATDataType.names))") }
+            dataType = t
+        }
+        guard position >= 0 else { ecatUsage("--position must be 0 or more (got \(position))") }
+        if complete && subindex > 1 { ecatUsage("complete access starts at subindex 0 or 1 (got \(subindex))") }
+        var master = link.master()
+        let slaves = ecatScan(&master, interface: link.interface)
+        guard position < slaves.count else {
+            ecatNoSlave(at: position, of: slaves.count, on: link.interface)
+        }
+        let slave = slaves[position]
+        guard var mailbox = ecatMailbox(slave) else { ecatFailure("slave \(position) has no mailbox with CoE") }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ecatObjectLimit, alignment: 8)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(max(mailbox.receiveSize, mailbox.sendSize)), alignment: 8)
+        defer { buffer.deallocate(); scratch.deallocate() }
+        let timeout = UInt64(link.timeout) * 1_000_000 * UInt64(link.retries)
+        do {
+            if try master.alStatus(station: slave.record.station).state == .initial {
+                try master.configureMailbox(station: mailbox.station, receiveOffset: mailbox.receiveOffset, receiveSize: mailbox.receiveSize,
+                                            sendOffset: mailbox.sendOffset, sendSize: mailbox.sendSize)
+                try master.requestState(station: mailbox.station, .preOperational, timeoutNs: 5_000_000_000)
+            }
+        } catch {
+            ecatFailure("slave \(position): " + ecatMessage(error, interface: link.interface))
+        }
+        let n: Int
+        do {
+            n = try master.sdoUpload(&mailbox, index: UInt16(index), subindex: UInt8(subindex), completeAccess: complete,
+                                     into: buffer, scratch: scratch, timeoutNs: timeout)
+        } catch {
+            ecatFailure("slave \(position): " + ecatMessage(error, interface: link.interface))
+        }
+        master.link.close()
+        let bytes = Array(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        do {
+            print(try EtherCATValues.format(bytes, as: dataType))
+        } catch {
+            ecatUsage("SDO 0x\(String(format: "%04x", index)):\(String(format: "%02x", subindex)): \(error)")
+        }
+    }
+}
+
+/// A slave's standard mailbox from its SII, nil when it has none or no CoE.
+func ecatMailbox(_ slave: EtherCATSlaveView) -> EtherCATMailbox? {
+    slave.sii.withUnsafeBytes { raw -> EtherCATMailbox? in
+        guard let sii = try? EtherCATSII(image: raw), sii.mailboxProtocols.contains(.coe),
+              sii.mailboxReceiveSize > 0, sii.mailboxSendSize > 0 else { return nil }
+        return EtherCATMailbox(station: slave.record.station, receiveOffset: sii.mailboxReceiveOffset, receiveSize: sii.mailboxReceiveSize,
+                               sendOffset: sii.mailboxSendOffset, sendSize: sii.mailboxSendSize)
     }
 }

@@ -51,6 +51,66 @@ enum FuzzEtherCAT {
     }
 }
 
+extension FuzzEtherCAT {
+    /// The input as what a slave's send mailbox holds after an SDO upload request (each read of it gives the
+    /// next 64 bytes, so segmented transfers get fresh answers): the upload ends with bytes or an error, within
+    /// the buffer, never a trap or a hang.
+    static func mailbox(_ input: UnsafeRawBufferPointer) {
+        let tx = UnsafeMutableRawBufferPointer.allocate(byteCount: EtherCATWire.maxFrame, alignment: 8)
+        let rx = UnsafeMutableRawBufferPointer.allocate(byteCount: 1536, alignment: 8)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 8)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 8)
+        defer { tx.deallocate(); rx.deallocate(); buffer.deallocate(); scratch.deallocate() }
+        var master = EtherCATMaster(link: MailboxReplayLink(answers: input), tx: tx, rx: rx, timeoutNs: 10_000, attempts: 1)
+        var mailbox = EtherCATMailbox(station: 1001, receiveOffset: 0x1000, receiveSize: 64, sendOffset: 0x1100, sendSize: 64)
+        if let n = try? master.sdoUpload(&mailbox, index: 0x1018, subindex: 1, into: buffer, scratch: scratch, timeoutNs: 1_000_000) {
+            invariant(n <= buffer.count, "an upload longer than its buffer")
+        }
+    }
+}
+
+/// A one-slave segment whose send mailbox is full with the next 64 bytes of `answers` at every read; every
+/// write is acknowledged. The clock moves a microsecond a frame.
+struct MailboxReplayLink: EtherCATLink {
+    let answers: UnsafeRawBufferPointer
+    var offset = 0
+    var clock: UInt64 = 0
+    var pending: [UInt8] = []
+    var macAddress: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) { (2, 0, 0, 0, 0, 1) }
+
+    mutating func send(_ frame: UnsafeRawBufferPointer) throws(EtherCATLinkError) {
+        clock += 1000
+        guard frame.count >= 28 else { return }
+        var reply = [UInt8](frame)
+        let command = frame[16], ado = UInt16(frame[20]) | UInt16(frame[21]) << 8
+        let length = Int(UInt16(frame[22]) | UInt16(frame[23]) << 8) & 0x7FF
+        guard 26 + length + 2 <= reply.count else { return }
+        if command == EtherCATCommand.fprd.rawValue && ado == 0x080D {
+            reply[26] = offset < answers.count ? 0x08 : 0
+        } else if command == EtherCATCommand.fprd.rawValue && ado == 0x1100 {
+            for i in 0..<length {
+                reply[26 + i] = offset + i < answers.count ? answers[offset + i] : 0
+            }
+            offset += 64
+        }
+        reply[26 + length] = 1
+        pending = reply
+    }
+
+    mutating func receive(into buffer: UnsafeMutableRawBufferPointer, deadlineNs: UInt64) throws(EtherCATLinkError) -> Int {
+        guard !pending.isEmpty else {
+            clock = deadlineNs + 1
+            return 0
+        }
+        let n = min(pending.count, buffer.count)
+        for i in 0..<n { buffer[i] = pending[i] }
+        pending = []
+        return n
+    }
+
+    func nowNs() -> UInt64 { clock }
+}
+
 /// A link whose every receive returns `reply` once, then nothing.
 struct ReplayLink: EtherCATLink {
     let reply: UnsafeRawBufferPointer

@@ -15,6 +15,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case modbusClient = "modbus-client"
     case ethercatFrame = "ethercat-frame"
     case ethercatSII = "ethercat-sii"
+    case ethercatMailbox = "ethercat-mailbox"
     case schedYAML = "sched-yaml"
     case traceRequirements = "trace-requirements"
     case traceTags = "trace-tags"
@@ -31,6 +32,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         switch self {
         case .canFrame, .candumpArguments, .candumpLog, .modbusRTUServer, .modbusTCPServer, .modbusClient: return 600
         case .ethercatFrame: return 1600
+        case .ethercatMailbox: return 640
         case .isotpReceiver, .sja1000Receive, .mbr: return 4096
         case .imageManifest: return 8192
         case .fdt: return 16384
@@ -52,6 +54,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .modbusClient: return "Modbus client response matching (RTU and TCP) after a request the input picks"
         case .ethercatFrame: return "EtherCAT frames received (Fieldbus EtherCATFrameReader) and the master's reply matching"
         case .ethercatSII: return "EtherCAT SII EEPROM images (Fieldbus EtherCATSII): header, categories, strings, sync managers, PDOs"
+        case .ethercatMailbox: return "EtherCAT CoE mailbox answers to an SDO upload (Fieldbus sdoUpload): expedited, normal, segments, aborts"
         case .schedYAML: return "orion sched task-set YAML (SchedTool.TaskSetFile)"
         case .traceRequirements: return "requirement Markdown files (SafetyTrace.RequirementParser)"
         case .traceTags: return "@implements/@verifies tags in source files (SafetyTrace.TagScanner)"
@@ -80,6 +83,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .modbusClient: FuzzModbus.client(input)
         case .ethercatFrame: FuzzEtherCAT.frame(input)
         case .ethercatSII: FuzzEtherCAT.sii(input)
+        case .ethercatMailbox: FuzzEtherCAT.mailbox(input)
         case .schedYAML: FuzzFiles.schedYAML(input)
         case .traceRequirements: FuzzFiles.requirements(input)
         case .traceTags: FuzzFiles.tags(input)
