@@ -13,6 +13,17 @@ public struct EtherCATMailbox: Sendable {
     public var sendOffset: UInt16
     public var sendSize: UInt16
     var counter: UInt8 = 0
+    /// Mailbox messages written to the slave and read from it.
+    public var requestsSent: UInt64 = 0
+    public var responsesReceived: UInt64 = 0
+    /// Emergency messages received (while waiting for other answers), and the latest.
+    public var emergencies: UInt64 = 0
+    public var lastEmergency: EtherCATEmergency? = nil
+
+    mutating func recordEmergency(_ e: EtherCATEmergency) {
+        emergencies &+= 1
+        lastEmergency = e
+    }
 
     public init(station: UInt16, receiveOffset: UInt16, receiveSize: UInt16, sendOffset: UInt16, sendSize: UInt16) {
         self.station = station
@@ -26,6 +37,19 @@ public struct EtherCATMailbox: Sendable {
     mutating func nextCounter() -> UInt8 {
         counter = counter % 7 + 1
         return counter
+    }
+}
+
+/// A CoE emergency message (ETG.1000.6 §5.6.4, CiA 301): error code, error register and five manufacturer bytes.
+public struct EtherCATEmergency: Sendable, Equatable {
+    public var code: UInt16
+    public var register: UInt8
+    /// The manufacturer-specific bytes, first in the low byte.
+    public var data: UInt64
+    public init(code: UInt16, register: UInt8, data: UInt64) {
+        self.code = code
+        self.register = register
+        self.data = data
     }
 }
 
@@ -160,21 +184,88 @@ extension EtherCATMaster {
         return have
     }
 
-    /// Writes an SDO request (command, index, subindex, four zero bytes) into the slave's receive mailbox: the
-    /// whole buffer, so that the sync manager passes it on.
+    /// Downloads (writes) `data` to object `index`:`subindex` of the slave behind `mailbox`: expedited when it is
+    /// 1-4 bytes (and not complete access), otherwise normal, with as much as the receive mailbox holds in the
+    /// initiate request and the rest in download segments (7 or more bytes each, the toggle alternating). With
+    /// `completeAccess`, `data` is every subindex from `subindex` (0 or 1) on. `scratch` holds one mailbox. Every
+    /// wait is bounded by `timeoutNs`; an abort comes back as `.sdoAbort`.
+    // @implements SWR-ECAT-COE-1
+    public mutating func sdoDownload(_ mailbox: inout EtherCATMailbox, index: UInt16, subindex: UInt8, completeAccess: Bool = false,
+                                     from data: UnsafeRawBufferPointer, scratch: UnsafeMutableRawBufferPointer,
+                                     timeoutNs: UInt64) throws(EtherCATMailboxFailure) {
+        let size = Int(max(mailbox.receiveSize, mailbox.sendSize))
+        guard mailbox.receiveSize >= 16, mailbox.sendSize >= 16, scratch.count >= size else { throw .mailbox(.mailboxTooSmall) }
+        guard data.count > 0 else { throw .mailbox(.objectTooLarge(size: 0)) }
+        let base = EtherCATCoEWire.mailboxHeader + EtherCATCoEWire.coeHeader
+        scratch[base + 1] = UInt8(index & 0xFF); scratch[base + 2] = UInt8(index >> 8)
+        scratch[base + 3] = subindex
+        let access: UInt8 = completeAccess ? 0x10 : 0
+        var sent: Int
+        if data.count <= 4 && !completeAccess {
+            // Expedited initiate: ccs 1, e and s set, n = 4 - size unused bytes.
+            scratch[base] = 0x20 | UInt8(4 - data.count) << 2 | 0x02 | 0x01
+            for i in 0..<4 { scratch[base + 4 + i] = i < data.count ? data[i] : 0 }
+            try sendCoE(&mailbox, service: EtherCATCoEWire.serviceSDORequest, length: EtherCATCoEWire.coeHeader + 8, scratch: scratch)
+            sent = data.count
+        } else {
+            // Normal initiate: s set, the complete size, then what fits.
+            scratch[base] = 0x20 | access | 0x01
+            let total = UInt32(data.count)
+            for i in 0..<4 { scratch[base + 4 + i] = UInt8(truncatingIfNeeded: total >> (8 * UInt32(i))) }
+            let room = Int(mailbox.receiveSize) - (base + 8)
+            sent = min(room, data.count)
+            for i in 0..<sent { scratch[base + 8 + i] = data[i] }
+            try sendCoE(&mailbox, service: EtherCATCoEWire.serviceSDORequest, length: EtherCATCoEWire.coeHeader + 8 + sent, scratch: scratch)
+        }
+        _ = try receiveSDO(&mailbox, index: index, subindex: subindex, scratch: scratch, timeoutNs: timeoutNs)
+        guard scratch[base] & 0xE0 == 0x60 else {
+            throw .mailbox(.unexpectedResponse(command: scratch[base], service: EtherCATCoEWire.serviceSDOResponse))
+        }
+        var toggle: UInt8 = 0
+        let segmentRoom = Int(mailbox.receiveSize) - (base + 1)
+        while sent < data.count {
+            let length = min(segmentRoom, data.count - sent)
+            let last = sent + length == data.count
+            // Download segment: ccs 0, toggle, n = 7 - size unused bytes of a short segment, c on the last one.
+            scratch[base] = toggle | (length < 7 ? UInt8(7 - length) << 1 : 0) | (last ? 0x01 : 0)
+            for i in 0..<length { scratch[base + 1 + i] = data[sent + i] }
+            var pad = length
+            while pad < 7 { scratch[base + 1 + pad] = 0; pad += 1 }
+            try sendCoE(&mailbox, service: EtherCATCoEWire.serviceSDORequest, length: EtherCATCoEWire.coeHeader + 1 + max(length, 7), scratch: scratch)
+            _ = try receiveSDO(&mailbox, index: nil, subindex: nil, scratch: scratch, timeoutNs: timeoutNs)
+            let c = scratch[base]
+            guard c & 0xE0 == 0x20, c & 0x10 == toggle else {
+                throw .mailbox(.unexpectedResponse(command: c, service: EtherCATCoEWire.serviceSDOResponse))
+            }
+            sent += length
+            toggle ^= 0x10
+        }
+    }
+
+    /// Writes an SDO request (command, index, subindex, four zero bytes) into the slave's receive mailbox.
     mutating func sendSDO(_ mailbox: inout EtherCATMailbox, command: UInt8, index: UInt16, subindex: UInt8,
                           scratch: UnsafeMutableRawBufferPointer) throws(EtherCATMailboxFailure) {
+        let base = EtherCATCoEWire.mailboxHeader + EtherCATCoEWire.coeHeader
+        scratch[base] = command
+        scratch[base + 1] = UInt8(index & 0xFF); scratch[base + 2] = UInt8(index >> 8)
+        scratch[base + 3] = subindex
+        for i in 4..<8 { scratch[base + i] = 0 }
+        try sendCoE(&mailbox, service: EtherCATCoEWire.serviceSDORequest, length: EtherCATCoEWire.coeHeader + 8, scratch: scratch)
+    }
+
+    /// Sends the CoE message whose body (after the CoE header) the caller has put at `scratch[8...]`: `length` is
+    /// what follows the mailbox header (CoE header included). The mailbox header and CoE header are filled in,
+    /// the rest of the buffer zeroed, and the whole receive mailbox written, so that the sync manager passes it on.
+    mutating func sendCoE(_ mailbox: inout EtherCATMailbox, service: UInt8, length: Int,
+                          scratch: UnsafeMutableRawBufferPointer) throws(EtherCATMailboxFailure) {
         let size = Int(mailbox.receiveSize)
-        for i in 0..<size { scratch[i] = 0 }
-        let length = EtherCATCoEWire.coeHeader + EtherCATCoEWire.sdoHeader + 4
-        scratch[0] = UInt8(length); scratch[1] = 0          // length of what follows the mailbox header
+        guard EtherCATCoEWire.mailboxHeader + length <= size, size <= scratch.count else { throw .mailbox(.mailboxTooSmall) }
+        for i in (EtherCATCoEWire.mailboxHeader + length)..<size { scratch[i] = 0 }
+        scratch[0] = UInt8(length & 0xFF); scratch[1] = UInt8(length >> 8)  // length of what follows the mailbox header
         scratch[2] = 0; scratch[3] = 0                      // address: the master
         scratch[4] = 0                                      // channel 0, priority 0
         scratch[5] = EtherCATCoEWire.typeCoE | mailbox.nextCounter() << 4
-        scratch[6] = 0; scratch[7] = EtherCATCoEWire.serviceSDORequest << 4  // number 0, service
-        scratch[8] = command
-        scratch[9] = UInt8(index & 0xFF); scratch[10] = UInt8(index >> 8)
-        scratch[11] = subindex
+        scratch[6] = 0; scratch[7] = service << 4           // number 0, service
         let wkc: UInt16
         do {
             wkc = try exchange(.fpwr, address: EtherCATDatagram.physical(adp: mailbox.station, ado: mailbox.receiveOffset),
@@ -183,6 +274,7 @@ extension EtherCATMaster {
             throw .exchange(error)
         }
         guard wkc == 1 else { throw .exchange(.workingCounter(expected: 1, got: wkc)) }
+        mailbox.requestsSent &+= 1
     }
 
     /// Waits until the slave's send mailbox is full (sync manager 1's status, bit 3), reads it, and returns the
@@ -221,8 +313,15 @@ extension EtherCATMaster {
             guard type == EtherCATCoEWire.typeCoE, used <= size, length >= EtherCATCoEWire.coeHeader + 1 else {
                 throw .mailbox(.unexpectedResponse(command: 0, service: 0))
             }
+            mailbox.responsesReceived &+= 1
             let service = scratch[7] >> 4
             if service == EtherCATCoEWire.serviceEmergency {
+                // Error code (2), error register (1), manufacturer data (5).
+                if used >= 16 {
+                    mailbox.recordEmergency(EtherCATEmergency(code: UInt16(scratch[8]) | UInt16(scratch[9]) << 8, register: scratch[10],
+                                                              data: UInt64(scratch[11]) | UInt64(scratch[12]) << 8 | UInt64(scratch[13]) << 16
+                                                                  | UInt64(scratch[14]) << 24 | UInt64(scratch[15]) << 32))
+                }
                 if link.nowNs() > deadline { throw .mailbox(.timeout) }
                 continue
             }
@@ -231,7 +330,7 @@ extension EtherCATMaster {
             guard service == EtherCATCoEWire.serviceSDOResponse || service == EtherCATCoEWire.serviceSDORequest else {
                 throw .mailbox(.unexpectedResponse(command: command, service: service))
             }
-            if command == 0x80 {
+            if command & 0xE0 == 0x80 {  // abort (ccs 4; some slaves leave the other bits of the request set)
                 guard used >= base + 8 else { throw .mailbox(.unexpectedResponse(command: command, service: service)) }
                 throw .mailbox(.sdoAbort(index: UInt16(scratch[base + 1]) | UInt16(scratch[base + 2]) << 8, subindex: scratch[base + 3],
                                          code: EtherCATSDOAbortCode(u32(scratch, base + 4))))

@@ -41,3 +41,32 @@ struct EtherCATOutputTests {
         #expect(parseEtherCATState("safe-op") == .safeOperational && parseEtherCATState("run") == nil)
     }
 }
+
+@Suite("EtherCAT download values")
+struct EtherCATValueEncodingTests {
+    @Test func integersAreLittleEndianInTheirTypesRange() throws {
+        #expect(try EtherCATValues.encode("0x12345678", as: .uint32) == [0x78, 0x56, 0x34, 0x12])
+        #expect(try EtherCATValues.encode("65535", as: .uint16) == [0xFF, 0xFF])
+        #expect(try EtherCATValues.encode("-2", as: .int16) == [0xFE, 0xFF])
+        #expect(try EtherCATValues.encode("-128", as: .int8) == [0x80])
+        #expect(try EtherCATValues.encode("true", as: .bool) == [1])
+        #expect(try EtherCATValues.encode("1.5", as: .float) == [0, 0, 0xC0, 0x3F])
+        #expect(try EtherCATValues.encode("01 a0:ff", as: .octetString) == [0x01, 0xA0, 0xFF])
+        #expect(try EtherCATValues.encode("ab", as: .string) == [0x61, 0x62])
+        // Each value round-trips through the upload formatter.
+        #expect(try EtherCATValues.format(EtherCATValues.encode("-300", as: .int32), as: .int32) == "0xfffffed4 -300")
+    }
+
+    @Test func valuesOutsideTheTypeAreErrorsThatSayWhy() {
+        for (text, type) in [("256", EtherCATDataType.uint8), ("-1", .uint16), ("128", .int8), ("-129", .int8), ("x", .uint32),
+                             ("2", .bool), ("nan", .float), ("0a0", .raw), ("zz", .octetString), ("", .string)] {
+            #expect(throws: EtherCATValueError.self) { _ = try EtherCATValues.encode(text, as: type) }
+        }
+        #expect((try? EtherCATValues.encode("256", as: .uint8)) == nil)
+        do {
+            _ = try EtherCATValues.encode("70000", as: .uint16)
+        } catch {
+            #expect("\(error)" == "'70000' is not a uint16 (0...65535, decimal or 0x-hex)")
+        }
+    }
+}

@@ -177,6 +177,50 @@ struct EtherCATSimulatorTests {
         #expect(badIndex.status == 2 && badIndex.stderr.contains("INDEX must be 0...0xffff"))
     }
 
+    /// `download` then `upload` round-trips a value, SOEM reads what orion wrote and orion what SOEM wrote;
+    /// complete access writes several subindexes at once; a value of the wrong size, a read-only object and a
+    /// missing one come back as the slave's aborts with their names (exit 1), a value outside its type is a
+    /// usage error (exit 2).
+    // @verifies SWR-ECAT-COE-1
+    @Test func downloadRoundTripsAndSOEMAgrees() throws {
+        let segment = try EtherCATSegment()
+        defer { segment.close() }
+        try waitForSlaves(segment.interface, count: 2)
+        let i = segment.interface
+        // xmc4800's 0x2000 (FreezeValue) has two read-write UDINTs.
+        let written = try ecat(["download", "-i", i, "--timeout", "200", "-p", "1", "0x2000", "1", "0x12345678"])
+        #expect(written.status == 0, "\(written.stderr)")
+        let back = try ecat(["upload", "-i", i, "--timeout", "200", "-p", "1", "-t", "uint32", "0x2000", "1"])
+        #expect(back.stdout == "0x12345678 305419896\n", "\(back.stdout) \(back.stderr)")
+        #expect(try referenceJSON("sdo", i, ["1", "0x2000", "1"])["hex"] as? String == "78563412")
+        #expect(try referenceJSON("sdo-write", i, ["1", "0x2000", "2", "0a0b0c0d"])["written"] as? Int == 4)
+        let soemWrote = try ecat(["upload", "-i", i, "--timeout", "200", "-p", "1", "-t", "uint32", "0x2000", "2"])
+        #expect(soemWrote.stdout == "0x0d0c0b0a 218893066\n", "\(soemWrote.stdout) \(soemWrote.stderr)")
+        let signed = try ecat(["download", "-i", i, "--timeout", "200", "-p", "1", "-t", "int32", "--", "0x2000", "2", "-7"])
+        #expect(signed.status == 0, "\(signed.stderr)")
+        #expect(try referenceJSON("sdo", i, ["1", "0x2000", "2"])["hex"] as? String == "f9ffffff")
+        // Complete access: subindexes 1 and 2 in one transfer, read back the same way (subindex 0, a pad byte).
+        let whole = try ecat(["download", "-i", i, "--timeout", "200", "-p", "1", "-t", "raw", "--complete", "0x2000", "1", "01000000 02000000"])
+        #expect(whole.status == 0, "\(whole.stderr)")
+        let all = try ecat(["upload", "-i", i, "--timeout", "200", "-p", "1", "--complete", "0x2000", "0"])
+        #expect(all.stdout == "02 00 01 00 00 00 02 00 00 00\n", "\(all.stdout) \(all.stderr)")
+        // The slave says no.
+        let wrongSize = try ecat(["download", "-i", i, "--timeout", "200", "-p", "1", "-t", "uint16", "0x2000", "1", "5"])
+        #expect(wrongSize.status == 1)
+        #expect(wrongSize.stderr.contains("SDO 0x2000:01 aborted: 0x06070010 (Data type does not match, length of service parameter does not match)"), "\(wrongSize.stderr)")
+        let readOnly = try ecat(["download", "-i", i, "--timeout", "200", "-p", "1", "0x1018", "1", "5"])
+        #expect(readOnly.status == 1 && readOnly.stderr.contains("0x06010002 (Attempt to write a read-only object)"), "\(readOnly.stderr)")
+        let missing = try ecat(["download", "-i", i, "--timeout", "200", "-p", "0", "-t", "uint8", "0x5555", "0", "1"])
+        #expect(missing.status == 1 && missing.stderr.contains("0x06020000 (The object does not exist in the object directory)"), "\(missing.stderr)")
+        // Usage errors, before any frame.
+        let tooBig = try ecat(["download", "-i", i, "-p", "1", "-t", "uint8", "0x2000", "1", "256"])
+        #expect(tooBig.status == 2 && tooBig.stderr.contains("'256' is not a uint8 (0...255"), "\(tooBig.stderr)")
+        let noValue = try ecat(["download", "-i", i, "-p", "1", "0x2000", "1"])
+        #expect(noValue.status == 2)
+        let caTyped = try ecat(["download", "-i", i, "-p", "1", "-t", "uint32", "--complete", "0x2000", "1", "5"])
+        #expect(caTyped.status == 2 && caTyped.stderr.contains("complete access takes the object's bytes"))
+    }
+
     /// tshark's ecat dissector reads every frame of a scan with no malformed frame and no warning; the master
     /// sends from a unicast, locally administered address.
     @Test func tsharkDissectsTheScanWithoutComplaint() throws {

@@ -507,3 +507,126 @@ final class NeverFullSlave: ScriptedMailboxSlave, @unchecked Sendable {
         return r
     }
 }
+
+@Suite("EtherCAT CoE SDO download")
+struct EtherCATCoEDownloadTests {
+    func download(_ slave: ScriptedMailboxSlave, index: UInt16, subindex: UInt8, _ data: [UInt8],
+                  completeAccess: Bool = false) throws(EtherCATMailboxFailure) -> EtherCATMailbox {
+        let tx = UnsafeMutableRawBufferPointer.allocate(byteCount: 1514, alignment: 8)
+        let rx = UnsafeMutableRawBufferPointer.allocate(byteCount: 1536, alignment: 8)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: slave.size, alignment: 8)
+        defer { tx.deallocate(); rx.deallocate(); scratch.deallocate() }
+        var m = EtherCATMaster(link: ScriptedLink(answer: slave.answer), tx: tx, rx: rx, timeoutNs: 1_000_000, attempts: 1)
+        var mailbox = EtherCATMailbox(station: 1001, receiveOffset: 0x1000, receiveSize: UInt16(slave.size), sendOffset: 0x1100,
+                                      sendSize: UInt16(slave.size))
+        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 8)
+        defer { bytes.deallocate() }
+        for (i, b) in data.enumerated() { bytes[i] = b }
+        try m.sdoDownload(&mailbox, index: index, subindex: subindex, completeAccess: completeAccess,
+                          from: UnsafeRawBufferPointer(rebasing: bytes[0..<data.count]), scratch: scratch, timeoutNs: 100_000)
+        return mailbox
+    }
+
+    // @verifies SWR-ECAT-COE-1
+    @Test func anExpeditedDownloadCarriesItsBytesAndSize() throws {
+        let slave = ScriptedMailboxSlave(size: 128) { r in
+            ScriptedMailboxSlave.coe(service: 3, [0x60, r[9], r[10], r[11], 0, 0, 0, 0])
+        }
+        _ = try download(slave, index: 0x2000, subindex: 1, [0x78, 0x56, 0x34])
+        let request = try #require(slave.requests.first)
+        // ccs 1, n = 1 unused byte, expedited, size indicated: 0x27.
+        #expect(Array(request[0..<16]) == [10, 0, 0, 0, 0, 0x13, 0x00, 0x20, 0x27, 0x00, 0x20, 0x01, 0x78, 0x56, 0x34, 0])
+    }
+
+    // @verifies SWR-ECAT-COE-1
+    @Test func aLargeObjectGoesInSegmentsAndArrivesWhole() throws {
+        let object = (0..<60).map { UInt8($0 * 3 & 0xFF) }
+        var received: [UInt8] = []
+        var complete = 0
+        var toggles: [UInt8] = []
+        let slave = ScriptedMailboxSlave(size: 32) { r in
+            let length = Int(r[0]) | Int(r[1]) << 8
+            if r[8] & 0xE0 == 0x20 {  // initiate: s set, complete size, then 16 bytes (32 - 16)
+                complete = Int(r[12]) | Int(r[13]) << 8
+                received += r[16..<(6 + length)]
+                return ScriptedMailboxSlave.coe(service: 3, [0x60, r[9], r[10], r[11], 0, 0, 0, 0])
+            }
+            // A segment: 7 - n bytes when short, else all the mailbox length gives.
+            let n = length - 3 <= 7 ? 7 - Int((r[8] >> 1) & 7) : length - 3
+            received += r[9..<(9 + n)]
+            toggles.append(r[8] & 0x11)
+            return ScriptedMailboxSlave.coe(service: 3, [0x20 | (r[8] & 0x10)])
+        }
+        _ = try download(slave, index: 0x1008, subindex: 0, object)
+        #expect(complete == 60)
+        #expect(received == object)
+        // 16 + 23 + 21 bytes: the toggle alternates, the last segment has c set.
+        #expect(toggles == [0x00, 0x11])
+    }
+
+    // @verifies SWR-ECAT-COE-1
+    @Test func aShortLastSegmentSaysHowManyBytesAreUnused() throws {
+        var last: [UInt8] = []
+        let slave = ScriptedMailboxSlave(size: 32) { r in
+            if r[8] & 0xE0 == 0x20 { return ScriptedMailboxSlave.coe(service: 3, [0x60, r[9], r[10], r[11], 0, 0, 0, 0]) }
+            last = Array(r[0..<16])
+            return ScriptedMailboxSlave.coe(service: 3, [0x20 | (r[8] & 0x10)])
+        }
+        _ = try download(slave, index: 0x1008, subindex: 0, (0..<19).map { UInt8($0) })
+        // 16 bytes in the initiate, then 3: a 7-byte segment with n = 4 unused, c set: 0x09.
+        #expect(last == [10, 0, 0, 0, 0, last[5], 0x00, 0x20, 0x09, 16, 17, 18, 0, 0, 0, 0])
+    }
+
+    // @verifies SWR-ECAT-COE-1
+    @Test func anAbortAndAWrongAnswerAreErrorsAndEmergenciesAreRecorded() throws {
+        let readOnly = ScriptedMailboxSlave(size: 64) { _ in
+            ScriptedMailboxSlave.coe(service: 2, [0x80, 0x00, 0x10, 0x00, 0x02, 0x00, 0x01, 0x06])
+        }
+        #expect(throws: EtherCATMailboxFailure.mailbox(.sdoAbort(index: 0x1000, subindex: 0, code: EtherCATSDOAbortCode(0x0601_0002)))) {
+            _ = try download(readOnly, index: 0x1000, subindex: 0, [1, 2, 3, 4])
+        }
+        // KickCAT's slaves keep the request's low bits in an abort's command byte (0x8B): still an abort.
+        let sloppy = ScriptedMailboxSlave(size: 64) { _ in
+            ScriptedMailboxSlave.coe(service: 2, [0x8B, 0x00, 0x20, 0x01, 0x10, 0x00, 0x07, 0x06])
+        }
+        #expect(throws: EtherCATMailboxFailure.mailbox(.sdoAbort(index: 0x2000, subindex: 1, code: EtherCATSDOAbortCode(0x0607_0010)))) {
+            _ = try download(sloppy, index: 0x2000, subindex: 1, [1, 2])
+        }
+        let uploadAnswer = ScriptedMailboxSlave(size: 64) { r in ScriptedMailboxSlave.coe(service: 3, [0x43, r[9], r[10], r[11], 0, 0, 0, 0]) }
+        #expect(throws: EtherCATMailboxFailure.mailbox(.unexpectedResponse(command: 0x43, service: 3))) {
+            _ = try download(uploadAnswer, index: 0x2000, subindex: 1, [1])
+        }
+        #expect(throws: EtherCATMailboxFailure.mailbox(.objectTooLarge(size: 0))) {
+            _ = try download(uploadAnswer, index: 0x2000, subindex: 1, [])
+        }
+        // An emergency first (error code 0x8130, register 0x11, data 01..05), then the answer.
+        let mailbox = try download(EmergencyThenAnswer(size: 64), index: 0x2000, subindex: 1, [1, 2])
+        #expect(mailbox.emergencies == 1)
+        #expect(mailbox.lastEmergency == EtherCATEmergency(code: 0x8130, register: 0x11, data: 0x05_0403_0201))
+        #expect(mailbox.requestsSent == 1)
+        #expect(mailbox.responsesReceived == 2)
+    }
+}
+
+/// A slave that puts an emergency in its send mailbox before each answer.
+final class EmergencyThenAnswer: ScriptedMailboxSlave, @unchecked Sendable {
+    var queue: [[UInt8]] = []
+    init(size: Int) { super.init(size: size) { _ in [] } }
+    override func answer(_ frame: [UInt8]) -> [[UInt8]] {
+        let command = frame[16], ado = UInt16(frame[20]) | UInt16(frame[21]) << 8
+        let length = Int(UInt16(frame[22]) | UInt16(frame[23]) << 8) & 0x7FF
+        var r = frame
+        r[26 + length] = 1
+        if command == EtherCATCommand.fpwr.rawValue && ado == 0x1000 {
+            let q = Array(frame[26...])
+            queue = [ScriptedMailboxSlave.coe(service: 1, [0x30, 0x81, 0x11, 1, 2, 3, 4, 5]),
+                     ScriptedMailboxSlave.coe(service: 3, [0x60, q[9], q[10], q[11], 0, 0, 0, 0])]
+        } else if command == EtherCATCommand.fprd.rawValue && ado == 0x080D {
+            r[26] = queue.isEmpty ? 0 : 0x08
+        } else if command == EtherCATCommand.fprd.rawValue && ado == 0x1100 {
+            let m = queue.isEmpty ? [] : queue.removeFirst()
+            for i in 0..<length { r[26 + i] = i < m.count ? m[i] : 0 }
+        }
+        return [r]
+    }
+}

@@ -63,4 +63,62 @@ public enum EtherCATValues {
         guard let value, range.contains(value) else { return nil }
         return value
     }
+
+    /// `text` as the bytes of `type` for a download: integers in decimal or 0x-hex (negative ones for the signed
+    /// types), in the type's range; floats in decimal; a string as its UTF-8 bytes; an octet string or raw bytes as
+    /// hex pairs, with or without spaces. Errors say what is wrong.
+    public static func encode(_ text: String, as type: EtherCATDataType) throws -> [UInt8] {
+        func little(_ v: UInt64, _ n: Int) -> [UInt8] { (0..<n).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+        func bad(_ why: String) -> EtherCATValueError { EtherCATValueError(description: "'\(text)' is not \(why)") }
+        switch type {
+        case .bool:
+            switch text.lowercased() {
+            case "0", "false": return [0]
+            case "1", "true": return [1]
+            default: throw bad("a bool (0, 1, true, false)")
+            }
+        case .uint8, .uint16, .uint32, .uint64:
+            let n = type.size!
+            let max: UInt64 = n == 8 ? .max : (1 << (8 * UInt64(n))) - 1
+            guard let v = parseNumber(text, range: 0...max) else { throw bad("a \(type.rawValue) (0...\(max), decimal or 0x-hex)") }
+            return little(v, n)
+        case .int8, .int16, .int32, .int64:
+            let n = type.size!
+            let bits = 8 * n
+            let minimum: Int64 = n == 8 ? .min : -(1 << (bits - 1))
+            let maximum: Int64 = n == 8 ? .max : (1 << (bits - 1)) - 1
+            var v: Int64?
+            let negative = text.hasPrefix("-")
+            let digits = negative ? String(text.dropFirst()) : text
+            if digits.lowercased().hasPrefix("0x") {
+                v = UInt64(digits.dropFirst(2), radix: 16).flatMap { Int64(exactly: $0) }
+            } else {
+                v = Int64(digits)
+            }
+            if negative { v = v.flatMap { $0 == 0 ? 0 : -$0 } }
+            guard let v, v >= minimum, v <= maximum else { throw bad("a \(type.rawValue) (\(minimum)...\(maximum))") }
+            return little(UInt64(bitPattern: v), n)
+        case .float:
+            guard let f = Float(text), f.isFinite else { throw bad("a float") }
+            return little(UInt64(f.bitPattern), 4)
+        case .double:
+            guard let d = Double(text), d.isFinite else { throw bad("a double") }
+            return little(d.bitPattern, 8)
+        case .string:
+            guard !text.isEmpty else { throw bad("a non-empty string") }
+            return Array(text.utf8)
+        case .octetString, .raw:
+            let hex = text.filter { $0 != " " && $0 != ":" }
+            guard !hex.isEmpty, hex.count % 2 == 0 else { throw bad("bytes in hex pairs (e.g. '01 a0 ff')") }
+            var bytes: [UInt8] = []
+            var i = hex.startIndex
+            while i < hex.endIndex {
+                let j = hex.index(i, offsetBy: 2)
+                guard let b = UInt8(hex[i..<j], radix: 16) else { throw bad("bytes in hex pairs (e.g. '01 a0 ff')") }
+                bytes.append(b)
+                i = j
+            }
+            return bytes
+        }
+    }
 }

@@ -13,7 +13,7 @@ struct EtherCATCommandGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ecat",
         abstract: "EtherCAT master on a Linux network interface, like IgH's ethercat tool (docs/ETHERCAT.md).",
-        subcommands: [EtherCATSlaves.self, EtherCATStates.self, EtherCATUpload.self, EtherCATSIIRead.self])
+        subcommands: [EtherCATSlaves.self, EtherCATStates.self, EtherCATUpload.self, EtherCATDownload.self, EtherCATSIIRead.self])
 }
 
 func ecatUsage(_ message: String) -> Never { fail(OrionError(message, exitStatus: 2)) }
@@ -26,6 +26,9 @@ struct EtherCATLinkOptions: ParsableArguments {
     var timeout: Int = 100
     @Option(name: .long, parsing: .unconditional, help: "Sends of a frame before giving up: 1...100.")
     var retries: Int = 3
+
+    /// How long a mailbox answer may take: the frame timeout times the retries.
+    var mailboxTimeoutNs: UInt64 { UInt64(timeout) * 1_000_000 * UInt64(retries) }
 
     /// Opens the interface and makes a master on it (exit 2 for a missing interface, 1 for no link or permission).
     func master() -> EtherCATMaster<RawSocketLink> {
@@ -270,28 +273,20 @@ struct EtherCATUpload: ParsableCommand {
         guard position < slaves.count else {
             ecatNoSlave(at: position, of: slaves.count, on: link.interface)
         }
-        let slave = slaves[position]
-        guard var mailbox = ecatMailbox(slave) else { ecatFailure("slave \(position) has no mailbox with CoE") }
+        var mailbox = ecatOpenMailbox(&master, slaves[position], interface: link.interface)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ecatObjectLimit, alignment: 8)
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(max(mailbox.receiveSize, mailbox.sendSize)), alignment: 8)
         defer { buffer.deallocate(); scratch.deallocate() }
-        let timeout = UInt64(link.timeout) * 1_000_000 * UInt64(link.retries)
-        do {
-            if try master.alStatus(station: slave.record.station).state == .initial {
-                try master.configureMailbox(station: mailbox.station, receiveOffset: mailbox.receiveOffset, receiveSize: mailbox.receiveSize,
-                                            sendOffset: mailbox.sendOffset, sendSize: mailbox.sendSize)
-                try master.requestState(station: mailbox.station, .preOperational, timeoutNs: 5_000_000_000)
-            }
-        } catch {
-            ecatFailure("slave \(position): " + ecatMessage(error, interface: link.interface))
-        }
+        let timeout = link.mailboxTimeoutNs
         let n: Int
         do {
             n = try master.sdoUpload(&mailbox, index: UInt16(index), subindex: UInt8(subindex), completeAccess: complete,
                                      into: buffer, scratch: scratch, timeoutNs: timeout)
         } catch {
+            ecatReportEmergencies(mailbox, position: position)
             ecatFailure("slave \(position): " + ecatMessage(error, interface: link.interface))
         }
+        ecatReportEmergencies(mailbox, position: position)
         master.link.close()
         let bytes = Array(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
         do {
@@ -302,6 +297,30 @@ struct EtherCATUpload: ParsableCommand {
     }
 }
 
+/// The mailbox of `slave` ready for CoE: from its SII, the slave taken from INIT to PREOP first (exit 1 when it
+/// has no CoE mailbox or refuses).
+func ecatOpenMailbox(_ master: inout EtherCATMaster<RawSocketLink>, _ slave: EtherCATSlaveView, interface: String) -> EtherCATMailbox {
+    let position = slave.record.position
+    guard let mailbox = ecatMailbox(slave) else { ecatFailure("slave \(position) has no mailbox with CoE") }
+    do {
+        if try master.alStatus(station: slave.record.station).state == .initial {
+            try master.configureMailbox(station: mailbox.station, receiveOffset: mailbox.receiveOffset, receiveSize: mailbox.receiveSize,
+                                        sendOffset: mailbox.sendOffset, sendSize: mailbox.sendSize)
+            try master.requestState(station: mailbox.station, .preOperational, timeoutNs: 5_000_000_000)
+        }
+    } catch {
+        ecatFailure("slave \(position): " + ecatMessage(error, interface: interface))
+    }
+    return mailbox
+}
+
+/// Emergencies a slave sent while its mailbox was in use, on stderr (IgH logs them to the kernel log).
+func ecatReportEmergencies(_ mailbox: EtherCATMailbox, position: Int) {
+    guard mailbox.emergencies > 0, let e = mailbox.lastEmergency else { return }
+    let data = (0..<5).map { String(format: "%02x", Int((e.data >> (8 * UInt64($0))) & 0xFF)) }.joined(separator: " ")
+    FileHandle.standardError.write(Data("slave \(position): \(mailbox.emergencies) CoE emergenc\(mailbox.emergencies == 1 ? "y" : "ies"), last: error code 0x\(String(format: "%04x", e.code)), register 0x\(String(format: "%02x", e.register)), data \(data)\n".utf8))
+}
+
 /// A slave's standard mailbox from its SII, nil when it has none or no CoE.
 func ecatMailbox(_ slave: EtherCATSlaveView) -> EtherCATMailbox? {
     slave.sii.withUnsafeBytes { raw -> EtherCATMailbox? in
@@ -309,5 +328,75 @@ func ecatMailbox(_ slave: EtherCATSlaveView) -> EtherCATMailbox? {
               sii.mailboxReceiveSize > 0, sii.mailboxSendSize > 0 else { return nil }
         return EtherCATMailbox(station: slave.record.station, receiveOffset: sii.mailboxReceiveOffset, receiveSize: sii.mailboxReceiveSize,
                                sendOffset: sii.mailboxSendOffset, sendSize: sii.mailboxSendSize)
+    }
+}
+
+struct EtherCATDownload: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "download",
+        abstract: "Write an SDO of a slave through CoE, as IgH's `ethercat download`: INDEX SUBINDEX VALUE, numbers decimal or 0x-hex.",
+        discussion: "Without --type the object is read first and VALUE written as an unsigned integer of its size (1, 2, 4 or 8 bytes); other sizes need --type. A slave still in INIT is taken to PREOP first. An abort is reported with its code and name (exit 1): a value of the wrong size gives 0x06070010. A negative VALUE follows `--` (`-t int16 -- 0x2000 1 -7`).")
+
+    @OptionGroup var link: EtherCATLinkOptions
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "The slave's position on the segment, 0 first.") var position: Int = 0
+    @Option(name: .shortAndLong, help: "How to read VALUE: \(EtherCATDataType.names).") var type: String?
+    @Flag(name: .long, help: "Complete access: VALUE holds every subindex from SUBINDEX (0 or 1) on (with --type raw or octet_string).")
+    var complete = false
+    @Argument(help: "The object index: 0...0xffff.") var index: String
+    @Argument(help: "The subindex: 0...0xff.") var subindex: String
+    @Argument(help: "The value, as --type reads it.") var value: String
+
+    func run() throws {
+        guard let index = EtherCATValues.parseNumber(index, range: 0...0xFFFF) else { ecatUsage("INDEX must be 0...0xffff (got '\(self.index)')") }
+        guard let subindex = EtherCATValues.parseNumber(subindex, range: 0...0xFF) else { ecatUsage("SUBINDEX must be 0...0xff (got '\(self.subindex)')") }
+        var dataType: EtherCATDataType? = nil
+        if let type {
+            guard let t = EtherCATDataType(rawValue: type) else { ecatUsage("unknown --type '\(type)' (\(EtherCATDataType.names))") }
+            dataType = t
+        }
+        guard position >= 0 else { ecatUsage("--position must be 0 or more (got \(position))") }
+        if complete && subindex > 1 { ecatUsage("complete access starts at subindex 0 or 1 (got \(subindex))") }
+        if complete && dataType != .raw && dataType != .octetString { ecatUsage("complete access takes the object's bytes: --type raw or octet_string") }
+        var bytes: [UInt8] = []
+        if let dataType {
+            do { bytes = try EtherCATValues.encode(value, as: dataType) } catch { ecatUsage("VALUE: \(error)") }
+            guard bytes.count <= ecatObjectLimit else { ecatUsage("VALUE has \(bytes.count) bytes, more than \(ecatObjectLimit)") }
+        }
+        var master = link.master()
+        let slaves = ecatScan(&master, interface: link.interface)
+        guard position < slaves.count else {
+            ecatNoSlave(at: position, of: slaves.count, on: link.interface)
+        }
+        var mailbox = ecatOpenMailbox(&master, slaves[position], interface: link.interface)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(max(mailbox.receiveSize, mailbox.sendSize)), alignment: 8)
+        defer { scratch.deallocate() }
+        let location = "0x\(String(format: "%04x", index)):\(String(format: "%02x", subindex))"
+        if dataType == nil {
+            // The object's size decides the type, as IgH's tool takes it from the dictionary.
+            let current = UnsafeMutableRawBufferPointer.allocate(byteCount: ecatObjectLimit, alignment: 8)
+            defer { current.deallocate() }
+            let size: Int
+            do {
+                size = try master.sdoUpload(&mailbox, index: UInt16(index), subindex: UInt8(subindex), into: current, scratch: scratch,
+                                            timeoutNs: link.mailboxTimeoutNs)
+            } catch {
+                ecatFailure("slave \(position): " + ecatMessage(error, interface: link.interface))
+            }
+            let sized: [Int: EtherCATDataType] = [1: .uint8, 2: .uint16, 4: .uint32, 8: .uint64]
+            guard let t = sized[size] else { ecatUsage("SDO \(location) has \(size) bytes: give its type with --type") }
+            do { bytes = try EtherCATValues.encode(value, as: t) } catch { ecatUsage("VALUE: \(error)") }
+        }
+        let data = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 8)
+        defer { data.deallocate() }
+        data.copyBytes(from: bytes)
+        do {
+            try master.sdoDownload(&mailbox, index: UInt16(index), subindex: UInt8(subindex), completeAccess: complete,
+                                   from: UnsafeRawBufferPointer(data), scratch: scratch, timeoutNs: link.mailboxTimeoutNs)
+        } catch {
+            ecatReportEmergencies(mailbox, position: position)
+            ecatFailure("slave \(position): " + ecatMessage(error, interface: link.interface))
+        }
+        ecatReportEmergencies(mailbox, position: position)
+        master.link.close()
     }
 }

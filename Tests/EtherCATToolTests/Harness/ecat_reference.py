@@ -4,6 +4,7 @@
     ecat_reference.py pysoem IF [SII_WORDS]  # SOEM (pysoem): config_init, identity, names, station addresses, SII words
     ecat_reference.py kickcat IF             # KickCAT's master (kickcat): Bus.init, station addresses
     ecat_reference.py sdo IF POS INDEX SUB   # SOEM: sdo_read of one object, {"hex": ...} or {"abort": code}
+    ecat_reference.py sdo-write IF POS INDEX SUB HEX  # SOEM: sdo_write of the bytes, {"written": n} or {"abort": code}
 
 Timeouts are generous (the simulator has latency spikes under load).
 """
@@ -45,6 +46,22 @@ def pysoem_sdo(interface, position, index, subindex):
         master.close()
 
 
+def pysoem_sdo_write(interface, position, index, subindex, data):
+    import pysoem
+    master = pysoem.Master()
+    master.open(interface)
+    try:
+        master.config_init()
+        slave = master.slaves[position]
+        try:
+            slave.sdo_write(index, subindex, data)
+            return {"written": len(data)}
+        except pysoem.SdoError as e:
+            return {"abort": e.abort_code}
+    finally:
+        master.close()
+
+
 def kickcat_scan(interface):
     import kickcat
     link = kickcat.create_link(interface, "")
@@ -55,10 +72,12 @@ def kickcat_scan(interface):
 
 
 def main(argv):
-    if len(argv) < 2 or argv[0] not in ("pysoem", "kickcat", "sdo"):
+    if len(argv) < 2 or argv[0] not in ("pysoem", "kickcat", "sdo", "sdo-write"):
         print(__doc__, file=sys.stderr)
         return 2
-    if argv[0] == "sdo":
+    if argv[0] == "sdo-write":
+        out = pysoem_sdo_write(argv[1], int(argv[2]), int(argv[3], 0), int(argv[4], 0), bytes.fromhex(argv[5]))
+    elif argv[0] == "sdo":
         out = pysoem_sdo(argv[1], int(argv[2]), int(argv[3], 0), int(argv[4], 0))
     elif argv[0] == "pysoem":
         out = pysoem_scan(argv[1], int(argv[2]) if len(argv) > 2 else 64)

@@ -66,6 +66,13 @@ extension FuzzEtherCAT {
         if let n = try? master.sdoUpload(&mailbox, index: 0x1018, subindex: 1, into: buffer, scratch: scratch, timeoutNs: 1_000_000) {
             invariant(n <= buffer.count, "an upload longer than its buffer")
         }
+        // The same answers to a download of 100 bytes (an initiate of 48, then segments of up to 55).
+        var writer = EtherCATMaster(link: MailboxReplayLink(answers: input), tx: tx, rx: rx, timeoutNs: 10_000, attempts: 1)
+        var target = EtherCATMailbox(station: 1001, receiveOffset: 0x1000, receiveSize: 64, sendOffset: 0x1100, sendSize: 64)
+        for i in 0..<100 { buffer[i] = UInt8(i) }
+        _ = try? writer.sdoDownload(&target, index: 0x2000, subindex: 1, from: UnsafeRawBufferPointer(rebasing: buffer[0..<100]),
+                                    scratch: scratch, timeoutNs: 1_000_000)
+        invariant(target.requestsSent <= 3, "more download requests than 100 bytes need")
     }
 }
 
