@@ -107,7 +107,7 @@ let package = Package(
         // Linux host as a board: EtherCAT over AF_PACKET raw sockets.
         .target(name: "CEtherCATIO", path: "Boards/linux/CEtherCATIO"),
         .target(name: "LinuxEtherCAT", dependencies: ["CEtherCATIO", "Fieldbus"], path: "Boards/linux/EtherCATIO"),
-        .target(name: "EtherCATTool", dependencies: ["Fieldbus", "HostText"], path: "Tools/EtherCATTool"),
+        .target(name: "EtherCATTool", dependencies: ["Fieldbus", "RealTime", "HostText"], path: "Tools/EtherCATTool"),
         // Linux host as a board: cyclictest-style measuring threads (clock_nanosleep, SCHED_FIFO, affinity).
         .target(name: "CJitter", path: "Boards/linux/CJitter"),
         .target(name: "LinuxJitter", dependencies: ["CJitter", "RealTime"], path: "Boards/linux/JitterIO"),
@@ -138,7 +138,7 @@ let package = Package(
         .testTarget(name: "JitterToolTests", dependencies: ["JitterTool", "TestSupport"], path: "Tests/JitterToolTests"),
         .testTarget(name: "ImageToolTests", dependencies: ["ImageTool", "OrionTool", "TestSupport"], path: "Tests/ImageToolTests"),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzTargets"], path: "Tests/FuzzCorpusTests"),
-        .testTarget(name: "EtherCATToolTests", dependencies: ["EtherCATTool", "Fieldbus", "TestSupport"], path: "Tests/EtherCATToolTests",
+        .testTarget(name: "EtherCATToolTests", dependencies: ["EtherCATTool", "Fieldbus", "RealTime", "TestSupport"], path: "Tests/EtherCATToolTests",
                     exclude: ["Harness"]),
         .testTarget(name: "ModbusToolTests", dependencies: ["ModbusTool", "TestSupport"], path: "Tests/ModbusToolTests", exclude: ["Harness"]),
     ]

@@ -2,6 +2,7 @@
 
 import EtherCATTool
 import Fieldbus
+import RealTime
 import Testing
 
 @Suite("orion ecat output")
@@ -68,5 +69,45 @@ struct EtherCATValueEncodingTests {
         } catch {
             #expect("\(error)" == "'70000' is not a uint16 (0...65535, decimal or 0x-hex)")
         }
+    }
+}
+
+@Suite("EtherCAT run summary and PDO listing")
+struct EtherCATRunSummaryTests {
+    @Test func percentilesComeFromTheHistogramAndOverflowsAreBeyondIt() {
+        let buckets = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 100)
+        let overflows = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 10)
+        defer { buckets.deallocate(); overflows.deallocate() }
+        var record = LatencyHistogram(unit: .microseconds, buckets: buckets, overflowCycles: overflows)
+        for us in 1...98 { record.record(nanoseconds: UInt64(us) * 1000) }   // 1..98 us
+        record.record(nanoseconds: 500_000)                                 // two beyond the histogram
+        record.record(nanoseconds: 700_000)
+        let summary = EtherCATRunSummary(cycles: record.cycles, cycleNs: 1_000_000, elapsedNs: 100_000_000, framesLost: 1, lostCycles: 1,
+                                         unmatched: 0, malformed: 0, wkcErrors: 0, recoveries: 0, expectedWKC: 6, record: record,
+                                         states: "slave 0: OP")
+        #expect(summary.percentile(0.5) == 50)
+        #expect(summary.percentile(0.98) == 98)
+        #expect(summary.percentile(0.99) == nil)  // among the overflows
+        #expect(summary.text().contains("jitter (us): min 1, avg 60, median 50, p99 >99, max 700, over histogram 2\n"))
+        #expect(summary.json().contains("\"jitter_us\":{\"min\":1,\"avg\":60,\"median\":50,\"p99\":null,\"max\":700,\"overflows\":2}"))
+    }
+
+    @Test func thePDOListingHasIgHsLayout() {
+        let listing = EtherCATPDOListing(position: 0, source: "CoE", syncManagers: [
+            .init(index: 2, start: 0x1400, defaultSize: 0, control: 0x24, enable: 1, pdos: [
+                .init(index: 0x1600, name: "Out", entries: [.init(index: 0x7000, subindex: 1, bits: 1, name: "LED")])]),
+            .init(index: 3, start: 0x1800, defaultSize: 12, control: 0x20, enable: 1, pdos: [
+                .init(index: 0x1A00, name: "In", entries: [.init(index: 0x6000, subindex: 0, bits: 16, name: "x")])]),
+        ])
+        #expect(listing.text() == """
+            SM2: PhysAddr 0x1400, DefaultSize    0, ControlRegister 0x24, Enable 1
+              RxPDO 0x1600 "Out"
+                PDO entry 0x7000:01,  1 bit, "LED"
+            SM3: PhysAddr 0x1800, DefaultSize   12, ControlRegister 0x20, Enable 1
+              TxPDO 0x1a00 "In"
+                PDO entry 0x6000:00, 16 bit, "x"
+
+            """)
+        #expect(listing.bits(outputs: true) == 1 && listing.bits(outputs: false) == 16)
     }
 }

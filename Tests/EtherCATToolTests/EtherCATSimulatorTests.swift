@@ -111,8 +111,7 @@ struct EtherCATSimulatorTests {
     }
 
     /// `states`: PREOP after setting up the mailboxes from the SII, a refused transition reported with the
-    /// slave's AL status code and name (and acknowledged), one slave back to INIT, SAFEOP/OP refused as not yet
-    /// possible.
+    /// slave's AL status code and name (and acknowledged), one slave back to INIT.
     // @verifies SWR-ECAT-STATE-1
     @Test func statesAreRequestedAndRefusalsReportedWithTheirCode() throws {
         let segment = try EtherCATSegment()
@@ -134,8 +133,6 @@ struct EtherCATSimulatorTests {
         let one = try ecat(["states", "-i", segment.interface, "--timeout", "200", "-p", "1", "INIT"])
         #expect(one.status == 0, "\(one.stderr)")
         #expect(try table() == ["PREOP +", "INIT +"])
-        let op = try ecat(["states", "-i", segment.interface, "OP"])
-        #expect(op.status == 2 && op.stderr.contains("OP needs the process data configured"))
         let unknown = try ecat(["states", "-i", segment.interface, "RUN"])
         #expect(unknown.status == 2 && unknown.stderr.contains("unknown state 'RUN'"))
         let nobody = try ecat(["states", "-i", segment.interface, "-p", "2", "INIT"])
@@ -219,6 +216,115 @@ struct EtherCATSimulatorTests {
         #expect(noValue.status == 2)
         let caTyped = try ecat(["download", "-i", i, "-p", "1", "-t", "uint32", "--complete", "0x2000", "1", "5"])
         #expect(caTyped.status == 2 && caTyped.stderr.contains("complete access takes the object's bytes"))
+    }
+
+    /// `pdos` lists what each slave's own CoE objects map (0x1C12/0x1C13 and the PDOs they assign, read here
+    /// through SOEM's `sdo_read`): the same PDOs, entries and sizes. (SOEM's own `config_map` sizes one of
+    /// these slaves differently; the slave's objects are the oracle.)
+    // @verifies SWR-ECAT-PDO-1
+    @Test func pdosEqualTheSlavesOwnObjects() throws {
+        let segment = try EtherCATSegment()
+        defer { segment.close() }
+        try waitForSlaves(segment.interface, count: 2)
+        let run = try ecat(["pdos", "-i", segment.interface, "--timeout", "200", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let ours = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let slaves = try #require(ours["slaves"] as? [[String: Any]])
+        #expect(slaves.count == 2)
+        for (position, mine) in slaves.enumerated() {
+            let objects = try referenceJSON("mapping", segment.interface, [String(position)])
+            #expect(mine["source"] as? String == "CoE")
+            #expect(mine["outputs_bits"] as? Int == objects["outputs_bits"] as? Int, "slave \(position) outputs")
+            #expect(mine["inputs_bits"] as? Int == objects["inputs_bits"] as? Int, "slave \(position) inputs")
+            // Every PDO with every entry, in order.
+            let managers = try #require(mine["sync_managers"] as? [[String: Any]])
+            let listed = managers.flatMap { ($0["pdos"] as? [[String: Any]]) ?? [] }.map { pdo -> [Int] in
+                [pdo["index"] as? Int ?? -1] + ((pdo["entries"] as? [[String: Any]]) ?? []).flatMap {
+                    [$0["index"] as? Int ?? -1, $0["subindex"] as? Int ?? -1, $0["bits"] as? Int ?? -1]
+                }
+            }
+            let expected = (((objects["outputs_pdos"] as? [[String: Any]]) ?? []) + ((objects["inputs_pdos"] as? [[String: Any]]) ?? [])).map { pdo -> [Int] in
+                [pdo["index"] as? Int ?? -2] + ((pdo["entries"] as? [[Int]]) ?? []).flatMap { $0 }
+            }
+            #expect(listed == expected, "slave \(position)")
+        }
+        // The freedom board: 3 bytes out, 12 in (its objects); IgH's text form.
+        #expect(slaves.first?["outputs_bits"] as? Int == 24 && slaves.first?["inputs_bits"] as? Int == 96)
+        let text = try ecat(["pdos", "-i", segment.interface, "--timeout", "200", "-p", "0"])
+        #expect(text.stdout.contains("SM2: PhysAddr 0x1400, DefaultSize    0, ControlRegister 0x24, Enable 1\n  RxPDO 0x1600 \"\"\n    PDO entry 0x7000:00,  8 bit, \"\""), "\(text.stdout)")
+        #expect(!text.stdout.contains("=== Master 0"))
+    }
+
+    /// `states SAFEOP` and `states OP` (process data configured, the exchange running until OP); `run` reaches
+    /// OP and exchanges for two seconds with the expected working counter (2 per slave with outputs, 1 per
+    /// slave with inputs) and no error; the slaves end in PREOP; bad options are usage errors.
+    // @verifies SWR-ECAT-PDO-1
+    // @verifies SWR-ECAT-STATE-1
+    @Test func theSegmentReachesOpAndRunsWithTheExpectedWorkingCounter() throws {
+        let segment = try EtherCATSegment()
+        defer { segment.close() }
+        try waitForSlaves(segment.interface, count: 2)
+        let i = segment.interface
+        func states() throws -> [String] {
+            try ecat(["slaves", "-i", i, "--timeout", "200"]).stdout.split(separator: "\n").map {
+                $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst(2).prefix(2).joined(separator: " ")
+            }
+        }
+        let safeop = try ecat(["states", "-i", i, "--timeout", "200", "SAFEOP"])
+        #expect(safeop.status == 0, "\(safeop.stderr)")
+        #expect(try states() == ["SAFEOP +", "SAFEOP +"])
+        let op = try ecat(["states", "-i", i, "--timeout", "200", "OP"])
+        #expect(op.status == 0, "\(op.stderr)")
+        #expect(try states().allSatisfy { $0 == "OP +" || $0 == "SAFEOP +" }, "after OP was reached and the exchange stopped")
+        let file = NSTemporaryDirectory() + "ecat-run-\(i).json"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let run = try ecat(["run", "-i", i, "--cycle", "1ms", "--duration", "2s", "--json", file])
+        #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
+        #expect(run.stdout.contains("OP: 2 slaves, image 5 bytes out + 38 in, expected working counter 6"), "\(run.stdout)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        #expect(json["cycles"] as? Int == 2000)
+        #expect(json["expected_wkc"] as? Int == 6)
+        // A frame the loaded simulator answers late is lost, not an error of the slaves: the working counter
+        // of every frame that came back was right.
+        #expect(json["wkc_errors"] as? Int == 0, "\(run.stdout)")
+        #expect((json["frames_lost"] as? Int ?? 99) < 40, "\(run.stdout)")
+        #expect(json["states"] as? String == "slave 0: OP, slave 1: OP")
+        let jitter = try #require(json["jitter_us"] as? [String: Any])
+        #expect((jitter["max"] as? Int ?? -1) >= (jitter["min"] as? Int ?? 0))
+        #expect(try states() == ["PREOP +", "PREOP +"])
+        for (options, message) in [(["--cycle", "50us"], "--cycle must be 100us...1s"), (["--cycle", "fast"], "--cycle must be"),
+                                   (["--duration", "0s"], "--duration must be"), (["--priority", "100"], "--priority must be 0...99")] {
+            let bad = try ecat(["run", "-i", i] + options)
+            #expect(bad.status == 2 && bad.stderr.contains(message), "\(options): \(bad.stderr)")
+        }
+    }
+
+    /// The simulator stops mid-run: orion reports the slaves gone, counts the lost frames, keeps its cycle (no
+    /// hang), and when a new simulator starts gives the segment its station addresses again and brings both
+    /// slaves back to OP.
+    // @verifies SWR-ECAT-PDO-1
+    @Test func aSegmentThatDisappearsIsBroughtBackToOp() throws {
+        let segment = try EtherCATSegment()
+        defer { segment.close() }
+        try waitForSlaves(segment.interface, count: 2)
+        let file = NSTemporaryDirectory() + "ecat-fault-\(segment.interface).json"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let orion = try Background(TestPaths.orion, ["ecat", "run", "-i", segment.interface, "--cycle", "1ms", "--duration", "12s", "--json", file])
+        defer { orion.stop() }
+        try orion.wait(for: "OP: 2 slaves")
+        usleep(1_000_000)
+        segment.stop()
+        try orion.wait(for: "2 of 2 slaves do not answer")
+        usleep(1_500_000)
+        try segment.start(EtherCATSegment.twoSlaves)
+        try orion.wait(for: "every slave in OP again", timeout: 30)
+        let status = try orion.waitForExit(timeout: 60)
+        #expect(status == 0, "\(orion.output)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        #expect(json["cycles"] as? Int == 12000, "the cycle went on through the outage")
+        #expect((json["frames_lost"] as? Int ?? 0) > 500, "about 1.5 s without slaves: \(orion.output)")
+        #expect((json["readdressed"] as? Int ?? 0) >= 1)
+        #expect(json["states"] as? String == "slave 0: OP, slave 1: OP", "\(orion.output)")
     }
 
     /// tshark's ecat dissector reads every frame of a scan with no malformed frame and no warning; the master

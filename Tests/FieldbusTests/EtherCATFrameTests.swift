@@ -630,3 +630,92 @@ final class EmergencyThenAnswer: ScriptedMailboxSlave, @unchecked Sendable {
         return [r]
     }
 }
+
+@Suite("EtherCAT process data")
+struct EtherCATProcessDataTests {
+    // @verifies SWR-ECAT-PDO-1
+    @Test func theImageHasEveryOutputFirstThenEveryInputAndItsWorkingCounter() throws {
+        var slaves = [EtherCATSlaveProcessData(station: 1001), EtherCATSlaveProcessData(station: 1002), EtherCATSlaveProcessData(station: 1003)]
+        slaves[0].outputBits = 24; slaves[0].inputBits = 96   // 3 out, 12 in
+        slaves[1].outputBits = 0; slaves[1].inputBits = 9     // inputs only, 9 bits take 2 bytes
+        slaves[2].outputBits = 1; slaves[2].inputBits = 0     // outputs only
+        let layout = try slaves.withUnsafeMutableBufferPointer { (b) throws(EtherCATProcessDataError) in try EtherCATProcessImage.layout(b) }
+        #expect(layout == EtherCATProcessImageLayout(outputBytes: 4, inputBytes: 14, expectedWorkingCounter: 2 + 1 + 1 + 2))
+        #expect(slaves.map(\.outputOffset) == [0, 3, 3])
+        #expect(slaves.map(\.inputOffset) == [4, 16, 18])
+        var huge = [EtherCATSlaveProcessData(station: 1001)]
+        huge[0].inputBits = 8 * 1500
+        #expect(throws: EtherCATProcessDataError.imageTooLarge(1500)) {
+            _ = try huge.withUnsafeMutableBufferPointer { (b) throws(EtherCATProcessDataError) in try EtherCATProcessImage.layout(b) }
+        }
+    }
+
+    // @verifies SWR-ECAT-PDO-1
+    @Test func syncManagersAndFMMUsAreWrittenAsETG1000Lays() throws {
+        var writes: [(UInt16, [UInt8])] = []
+        let tx = UnsafeMutableRawBufferPointer.allocate(byteCount: 1514, alignment: 8)
+        let rx = UnsafeMutableRawBufferPointer.allocate(byteCount: 1536, alignment: 8)
+        defer { tx.deallocate(); rx.deallocate() }
+        var m = EtherCATMaster(link: ScriptedLink(answer: { frame in
+            let ado = UInt16(frame[20]) | UInt16(frame[21]) << 8
+            let length = Int(UInt16(frame[22]) | UInt16(frame[23]) << 8) & 0x7FF
+            writes.append((ado, Array(frame[26..<(26 + length)])))
+            var r = frame
+            r[26 + length] = 1
+            return [r]
+        }), tx: tx, rx: rx, timeoutNs: 1_000_000, attempts: 1)
+        var slave = EtherCATSlaveProcessData(station: 1001)
+        slave.outputBits = 24; slave.inputBits = 96
+        slave.outputStart = 0x1400; slave.outputControl = 0x24
+        slave.inputStart = 0x1800
+        slave.outputOffset = 0; slave.inputOffset = 5
+        try m.configureProcessData(slave, logicalBase: 0x0001_0000)
+        #expect(writes.map(\.0) == [0x0810, 0x0818, 0x0600, 0x0608, 0x0610, 0x0618])
+        #expect(writes[0].1 == [0x00, 0x14, 3, 0, 0x24, 0, 1, 0])    // SM2: 0x1400, 3 bytes, control 0x24, enabled
+        #expect(writes[1].1 == [0x00, 0x18, 12, 0, 0x20, 0, 1, 0])   // SM3: 0x1800, 12 bytes, control 0x20
+        #expect(writes[2].1 == [0x00, 0x00, 0x01, 0x00, 3, 0, 0, 7])  // FMMU0: logical 0x10000, 3 bytes, bits 0-7
+        #expect(writes[3].1 == [0x00, 0x14, 0, 2, 1, 0, 0, 0])        // physical 0x1400 bit 0, write, active
+        #expect(writes[4].1 == [0x05, 0x00, 0x01, 0x00, 12, 0, 0, 7])  // FMMU1: logical 0x10005, 12 bytes
+        #expect(writes[5].1 == [0x00, 0x18, 0, 1, 1, 0, 0, 0])        // physical 0x1800, read, active
+        // A direction without data: its sync manager and FMMU are written switched off.
+        writes = []
+        slave.inputBits = 0
+        try m.configureProcessData(slave, logicalBase: 0)
+        #expect(writes[1].1 == [0x00, 0x18, 0, 0, 0x20, 0, 0, 0])
+        #expect(writes[5].1[4] == 0)
+    }
+
+    // @verifies SWR-ECAT-PDO-1
+    @Test func theMappingIsReadFromTheAssignmentAndEveryPDO() throws {
+        // 0x1C12: two PDOs, 0x1600 (two entries) and 0x1601 (one).
+        let objects: [UInt32: [UInt8]] = [
+            0x1C12_00: [2], 0x1C12_01: [0x00, 0x16], 0x1C12_02: [0x01, 0x16],
+            0x1600_00: [2], 0x1600_01: [0x10, 0x00, 0x00, 0x70], 0x1600_02: [0x01, 0x01, 0x00, 0x70],
+            0x1601_00: [1], 0x1601_01: [0x08, 0x00, 0x01, 0x70],
+        ]
+        let slave = ScriptedMailboxSlave(size: 128) { r in
+            let index = UInt32(r[9]) | UInt32(r[10]) << 8, sub = UInt32(r[11])
+            guard let value = objects[index << 8 | sub] else {
+                return ScriptedMailboxSlave.coe(service: 2, [0x80, r[9], r[10], r[11], 0x00, 0x00, 0x02, 0x06])
+            }
+            let n = UInt8(4 - value.count) << 2
+            return ScriptedMailboxSlave.coe(service: 3, [0x43 | n, r[9], r[10], r[11]] + value + [UInt8](repeating: 0, count: 4 - value.count))
+        }
+        let tx = UnsafeMutableRawBufferPointer.allocate(byteCount: 1514, alignment: 8)
+        let rx = UnsafeMutableRawBufferPointer.allocate(byteCount: 1536, alignment: 8)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 128, alignment: 8)
+        defer { tx.deallocate(); rx.deallocate(); scratch.deallocate() }
+        var m = EtherCATMaster(link: ScriptedLink(answer: slave.answer), tx: tx, rx: rx, timeoutNs: 1_000_000, attempts: 1)
+        var mailbox = EtherCATMailbox(station: 1001, receiveOffset: 0x1000, receiveSize: 128, sendOffset: 0x1100, sendSize: 128)
+        var entries: [[Int]] = []
+        let bits = try m.readMapping(&mailbox, assignment: 0x1C12, scratch: scratch, timeoutNs: 100_000) { pdo, index, sub, length in
+            entries.append([Int(pdo), Int(index), Int(sub), Int(length)])
+        }
+        #expect(bits == 16 + 1 + 8)
+        #expect(entries == [[0x1600, 0x7000, 0, 16], [0x1600, 0x7000, 1, 1], [0x1601, 0x7001, 0, 8]])
+        // A slave without the assignment object: the abort names it, so the caller can fall back to the SII.
+        #expect(throws: EtherCATMailboxFailure.mailbox(.sdoAbort(index: 0x1C13, subindex: 0, code: EtherCATSDOAbortCode(0x0602_0000)))) {
+            _ = try m.readMapping(&mailbox, assignment: 0x1C13, scratch: scratch, timeoutNs: 100_000) { _, _, _, _ in }
+        }
+    }
+}

@@ -44,6 +44,19 @@ public final class Background {
         return port
     }
 
+    /// Waits up to `timeout` for the program to end by itself and returns its exit status (it is killed, and
+    /// this throws, when it does not).
+    public func waitForExit(timeout: TimeInterval) throws -> Int32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw ToolFailure("still running after \(Int(timeout)) s:\n\(output)")
+        }
+        return process.terminationStatus
+    }
+
     /// Interrupts (SIGINT), waits, and returns the whole output.
     @discardableResult
     public func stop(signal: Int32 = SIGINT) -> String {

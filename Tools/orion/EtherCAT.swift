@@ -13,7 +13,7 @@ struct EtherCATCommandGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ecat",
         abstract: "EtherCAT master on a Linux network interface, like IgH's ethercat tool (docs/ETHERCAT.md).",
-        subcommands: [EtherCATSlaves.self, EtherCATStates.self, EtherCATUpload.self, EtherCATDownload.self, EtherCATSIIRead.self])
+        subcommands: [EtherCATSlaves.self, EtherCATStates.self, EtherCATPDOs.self, EtherCATUpload.self, EtherCATDownload.self, EtherCATSIIRead.self, EtherCATRun.self])
 }
 
 func ecatUsage(_ message: String) -> Never { fail(OrionError(message, exitStatus: 2)) }
@@ -200,26 +200,48 @@ struct EtherCATSIIRead: ParsableCommand {
 struct EtherCATStates: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "states",
-        abstract: "Request an application-layer state (INIT, PREOP, BOOT) from every slave or one, and wait until it is there, as IgH's `ethercat states`.",
-        discussion: "Going to PREOP sets up each slave's standard mailbox from its SII first. A slave that refuses is reported with its AL status code and its ETG.1000.6 name (exit 1), and its error is acknowledged. SAFEOP and OP need the process data configured (PDO mapping, sync managers, FMMUs), which orion ecat does not do yet (docs/ETHERCAT.md).")
+        abstract: "Request an application-layer state (INIT, PREOP, BOOT, SAFEOP, OP) from every slave or one, and wait until it is there, as IgH's `ethercat states`.",
+        discussion: """
+            Going to PREOP sets up each slave's standard mailbox from its SII first. SAFEOP reads every slave's PDOs \
+            (CoE 0x1C12/0x1C13, else SII), lays out the process image and writes the sync managers and FMMUs first. \
+            OP runs the cyclic exchange (1 ms) until the slaves are there, then stops: a slave with a sync manager \
+            watchdog then falls back to SAFEOP with AL status code 0x001B, as with IgH once the application stops \
+            (`orion ecat run` keeps the exchange going). A slave that refuses is reported with its AL status code and \
+            its ETG.1000.6 name (exit 1), and its error is acknowledged.
+            """)
 
     @OptionGroup var link: EtherCATLinkOptions
     @Option(name: .shortAndLong, parsing: .unconditional, help: "Only the slave at this position (0 first).") var position: Int?
     @Option(name: .long, parsing: .unconditional, help: "How long a slave may take to reach the state, in milliseconds: 1...60000.")
     var wait: Int = 5000
-    @Argument(help: "The state: INIT, PREOP or BOOT.") var state: String
+    @Argument(help: "The state: INIT, PREOP, BOOT, SAFEOP or OP.") var state: String
 
     func run() throws {
         guard let target = parseEtherCATState(state) else { ecatUsage("unknown state '\(state)' (INIT, PREOP, BOOT, SAFEOP, OP)") }
-        guard target != .safeOperational && target != .operational else {
-            ecatUsage("\(target.name) needs the process data configured (PDO mapping, sync managers, FMMUs), which orion ecat does not do yet: INIT, PREOP or BOOT")
-        }
         guard (1...60000).contains(wait) else { ecatUsage("--wait must be 1...60000 ms (got \(wait))") }
         if let position, position < 0 { ecatUsage("--position must be 0 or more (got \(position))") }
         var master = link.master()
         let slaves = ecatScan(&master, interface: link.interface)
         if let position, position >= slaves.count {
             ecatNoSlave(at: position, of: slaves.count, on: link.interface)
+        }
+        let waitNs = UInt64(wait) * 1_000_000
+        if target == .safeOperational || target == .operational {
+            var process = ecatProcessData(&master, slaves, link: link).map(\.0)
+            let layout = ecatToSafeOp(&master, &process, interface: link.interface, waitNs: waitNs, only: position)
+            if target == .operational {
+                let image = UnsafeMutableRawBufferPointer.allocate(byteCount: max(layout.totalBytes, 1), alignment: 8)
+                defer { image.deallocate() }
+                image.initializeMemory(as: UInt8.self, repeating: 0)
+                master.attempts = 1
+                master.timeoutNs = 800_000
+                guard ecatToOp(&master, process, image: UnsafeMutableRawBufferPointer(rebasing: image[0..<layout.totalBytes]),
+                               cycleNs: 1_000_000, waitNs: waitNs, only: position) != nil else {
+                    ecatFailure("not every slave reached OP within \(wait) ms: " + ecatStatesText(&master, process))
+                }
+            }
+            master.link.close()
+            return
         }
         var failures: [String] = []
         for s in slaves where position == nil || s.record.position == position {
@@ -235,7 +257,7 @@ struct EtherCATStates: ParsableCommand {
                                                     sendOffset: txOffset, sendSize: txSize)
                     }
                 }
-                try master.requestState(station: s.record.station, target, timeoutNs: UInt64(wait) * 1_000_000)
+                try master.requestState(station: s.record.station, target, timeoutNs: waitNs)
             } catch {
                 failures.append("slave \(s.record.position): " + ecatMessage(error, interface: link.interface))
             }

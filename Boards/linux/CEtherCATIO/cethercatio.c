@@ -8,6 +8,9 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -109,3 +112,38 @@ int orion_ec_receive(int fd, uint8_t *buffer, size_t capacity, int64_t deadline_
 }
 
 void orion_ec_close(int fd) { close(fd); }
+
+int orion_ec_sleep_until_ns(uint64_t ns) {
+    struct timespec t = {.tv_sec = (time_t)(ns / 1000000000u), .tv_nsec = (long)(ns % 1000000000u)};
+    for (;;) {
+        int r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL);
+        if (r == 0) return 0;
+        if (r != EINTR) return -r;
+        if (orion_ec_stop_requested()) return 0;
+    }
+}
+
+int orion_ec_realtime(int priority) {
+    if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0) return -errno;
+    struct sched_param p = {.sched_priority = priority};
+    if (sched_setscheduler(0, SCHED_FIFO, &p) != 0) return -errno;
+    return 0;
+}
+
+static volatile sig_atomic_t stop_requested = 0;
+
+static void on_stop(int sig) {
+    (void)sig;
+    stop_requested = 1;
+}
+
+int orion_ec_catch_stop_signals(void) {
+    struct sigaction a;
+    memset(&a, 0, sizeof a);
+    a.sa_handler = on_stop;
+    sigemptyset(&a.sa_mask);
+    if (sigaction(SIGINT, &a, NULL) != 0 || sigaction(SIGTERM, &a, NULL) != 0) return -errno;
+    return 0;
+}
+
+int orion_ec_stop_requested(void) { return stop_requested != 0; }

@@ -75,3 +75,20 @@ public struct RawSocketLink: EtherCATLink {
 
     public func close() { orion_ec_close(fd) }
 }
+
+/// What a cyclic master needs from Linux besides the socket: absolute sleeps on CLOCK_MONOTONIC, SCHED_FIFO with
+/// locked memory, and SIGINT/SIGTERM turned into a flag the loop polls.
+public enum EtherCATHost {
+    /// Sleeps until `ns` (CLOCK_MONOTONIC, the clock `RawSocketLink.nowNs` reads); returns early on a stop signal.
+    public static func sleep(untilNs ns: UInt64) { _ = orion_ec_sleep_until_ns(ns) }
+
+    /// Locks memory and makes the calling thread SCHED_FIFO at `priority`; the errno's text when it cannot.
+    public static func realtime(priority: Int) -> String? {
+        let r = orion_ec_realtime(Int32(priority))
+        return r == 0 ? nil : String(cString: strerror(-r))
+    }
+
+    public static func catchStopSignals() { _ = orion_ec_catch_stop_signals() }
+    public static var stopRequested: Bool { orion_ec_stop_requested() != 0 }
+    public static func nowNs() -> UInt64 { UInt64(orion_ec_now_ns()) }
+}

@@ -4,6 +4,7 @@
     ecat_reference.py pysoem IF [SII_WORDS]  # SOEM (pysoem): config_init, identity, names, station addresses, SII words
     ecat_reference.py kickcat IF             # KickCAT's master (kickcat): Bus.init, station addresses
     ecat_reference.py sdo IF POS INDEX SUB   # SOEM: sdo_read of one object, {"hex": ...} or {"abort": code}
+    ecat_reference.py mapping IF POS         # SOEM: the slave's own 0x1C12/0x1C13 objects and the PDOs they assign
     ecat_reference.py sdo-write IF POS INDEX SUB HEX  # SOEM: sdo_write of the bytes, {"written": n} or {"abort": code}
 
 Timeouts are generous (the simulator has latency spikes under load).
@@ -62,6 +63,33 @@ def pysoem_sdo_write(interface, position, index, subindex, data):
         master.close()
 
 
+def pysoem_mapping(interface, position):
+    """Bits the slave's CoE objects map: 0x1C12 (outputs) and 0x1C13 (inputs), each PDO's entries summed."""
+    import pysoem
+    master = pysoem.Master()
+    master.open(interface)
+    try:
+        master.config_init()
+        slave = master.slaves[position]
+        out = {}
+        for key, assignment in (("outputs_bits", 0x1C12), ("inputs_bits", 0x1C13)):
+            bits, pdos = 0, []
+            count = slave.sdo_read(assignment, 0)[0]
+            for p in range(1, count + 1):
+                pdo = int.from_bytes(slave.sdo_read(assignment, p)[:2], "little")
+                entries = []
+                for e in range(1, slave.sdo_read(pdo, 0)[0] + 1):
+                    m = int.from_bytes(slave.sdo_read(pdo, e)[:4], "little")
+                    entries.append([m >> 16, (m >> 8) & 0xFF, m & 0xFF])
+                    bits += m & 0xFF
+                pdos.append({"index": pdo, "entries": entries})
+            out[key] = bits
+            out[key.replace("_bits", "_pdos")] = pdos
+        return out
+    finally:
+        master.close()
+
+
 def kickcat_scan(interface):
     import kickcat
     link = kickcat.create_link(interface, "")
@@ -72,10 +100,12 @@ def kickcat_scan(interface):
 
 
 def main(argv):
-    if len(argv) < 2 or argv[0] not in ("pysoem", "kickcat", "sdo", "sdo-write"):
+    if len(argv) < 2 or argv[0] not in ("pysoem", "kickcat", "sdo", "sdo-write", "mapping"):
         print(__doc__, file=sys.stderr)
         return 2
-    if argv[0] == "sdo-write":
+    if argv[0] == "mapping":
+        out = pysoem_mapping(argv[1], int(argv[2]))
+    elif argv[0] == "sdo-write":
         out = pysoem_sdo_write(argv[1], int(argv[2]), int(argv[3], 0), int(argv[4], 0), bytes.fromhex(argv[5]))
     elif argv[0] == "sdo":
         out = pysoem_sdo(argv[1], int(argv[2]), int(argv[3], 0), int(argv[4], 0))

@@ -23,5 +23,14 @@ int64_t orion_ec_now_us(void);
 /// CLOCK_MONOTONIC in nanoseconds.
 int64_t orion_ec_now_ns(void);
 void orion_ec_close(int fd);
+/// Sleeps until `ns` on CLOCK_MONOTONIC (absolute); 0, or -errno. Returns early once a stop signal came.
+int orion_ec_sleep_until_ns(uint64_t ns);
+/// Locks the process's memory and makes the calling thread SCHED_FIFO at `priority`; 0 or -errno.
+int orion_ec_realtime(int priority);
+/// SIGINT and SIGTERM set a flag instead of ending the process; 0 or -errno.
+int orion_ec_catch_stop_signals(void);
+/// Whether a stop signal came.
+int orion_ec_stop_requested(void);
+
 
 #endif
