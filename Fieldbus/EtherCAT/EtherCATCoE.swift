@@ -126,6 +126,7 @@ enum EtherCATCoEWire {
     static let serviceEmergency: UInt8 = 1
     static let serviceSDORequest: UInt8 = 2
     static let serviceSDOResponse: UInt8 = 3
+    static let serviceSDOInformation: UInt8 = 8
 }
 
 extension EtherCATMaster {
@@ -282,7 +283,7 @@ extension EtherCATMaster {
     /// given); emergencies are read and skipped. A mailbox error or another answer is an error.
     // @implements SWR-ECAT-COE-1
     mutating func receiveSDO(_ mailbox: inout EtherCATMailbox, index: UInt16?, subindex: UInt8?, scratch: UnsafeMutableRawBufferPointer,
-                             timeoutNs: UInt64) throws(EtherCATMailboxFailure) -> Int {
+                             timeoutNs: UInt64, information: Bool = false) throws(EtherCATMailboxFailure) -> Int {
         let deadline = link.nowNs() &+ timeoutNs
         let size = Int(mailbox.sendSize)
         while true {
@@ -327,6 +328,18 @@ extension EtherCATMaster {
             }
             let base = EtherCATCoEWire.mailboxHeader + EtherCATCoEWire.coeHeader
             let command = scratch[base]
+            if information {
+                // SDO information: opcode (bit 7: more fragments follow), reserved, fragments left; an error
+                // (opcode 7) carries an abort code.
+                guard service == EtherCATCoEWire.serviceSDOInformation, used >= base + 4 else {
+                    throw .mailbox(.unexpectedResponse(command: command, service: service))
+                }
+                if command & 0x7F == 7 {
+                    guard used >= base + 8 else { throw .mailbox(.unexpectedResponse(command: command, service: service)) }
+                    throw .mailbox(.sdoAbort(index: index ?? 0, subindex: subindex ?? 0, code: EtherCATSDOAbortCode(u32(scratch, base + 4))))
+                }
+                return used
+            }
             guard service == EtherCATCoEWire.serviceSDOResponse || service == EtherCATCoEWire.serviceSDORequest else {
                 throw .mailbox(.unexpectedResponse(command: command, service: service))
             }

@@ -139,6 +139,18 @@ public struct EtherCATMaster<Link: EtherCATLink> {
                 counters.framesMalformed &+= 1
                 continue
             }
+            // The rest of the frame must be well-formed too (a more-datagrams bit with nothing after it, a cut
+            // second datagram): otherwise the frame is malformed, whatever its first datagram says.
+            var whole = true
+            do {
+                while try datagrams.next() != nil {}
+            } catch {
+                whole = false
+            }
+            guard whole else {
+                counters.framesMalformed &+= 1
+                continue
+            }
             guard datagram.index == index, datagram.command == command, datagram.length == data.count else {
                 counters.framesUnmatched &+= 1
                 continue

@@ -218,6 +218,44 @@ struct EtherCATSimulatorTests {
         #expect(caTyped.status == 2 && caTyped.stderr.contains("complete access takes the object's bytes"))
     }
 
+    /// `sdos` reads the same object dictionary through SDO information as SOEM does (`slave.od`): the same
+    /// objects in the same order with the same names and object codes, and the same type, size and access for
+    /// every entry SOEM describes.
+    // @verifies SWR-ECAT-COE-1
+    @Test func sdosListsTheDictionarySOEMReads() throws {
+        let segment = try EtherCATSegment()
+        defer { segment.close() }
+        try waitForSlaves(segment.interface, count: 2)
+        for position in 0..<2 {
+            let run = try ecat(["sdos", "-i", segment.interface, "--timeout", "200", "-p", String(position), "--json"])
+            #expect(run.status == 0, "\(run.stderr)")
+            let ours = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            let objects = try #require(ours["objects"] as? [[String: Any]])
+            let soem = try #require(try referenceJSON("od", segment.interface, [String(position)])["objects"] as? [[String: Any]])
+            #expect(objects.count == soem.count && objects.count >= 6, "slave \(position): \(objects.count) vs \(soem.count)")
+            for (mine, theirs) in zip(objects, soem) {
+                let index = mine["index"] as? Int ?? -1
+                #expect(index == theirs["index"] as? Int)
+                #expect(mine["name"] as? String == theirs["name"] as? String, "0x\(String(index, radix: 16)) name")
+                #expect(mine["object_code"] as? Int == theirs["object_code"] as? Int, "0x\(String(index, radix: 16)) object code")
+                let myEntries = (mine["entries"] as? [[String: Any]]) ?? []
+                for e in (theirs["entries"] as? [[String: Any]]) ?? [] where (e["bit_length"] as? Int ?? 0) > 0 {
+                    let sub = e["subindex"] as? Int ?? -1
+                    let m = myEntries.first { $0["subindex"] as? Int == sub }
+                    #expect(m?["data_type"] as? Int == e["data_type"] as? Int, "0x\(String(index, radix: 16)):\(sub) type")
+                    #expect(m?["bit_length"] as? Int == e["bit_length"] as? Int, "0x\(String(index, radix: 16)):\(sub) bits")
+                    #expect(m?["access"] as? Int == e["access"] as? Int, "0x\(String(index, radix: 16)):\(sub) access")
+                    #expect(m?["name"] as? String == e["name"] as? String, "0x\(String(index, radix: 16)):\(sub) name")
+                }
+            }
+        }
+        let text = try ecat(["sdos", "-i", segment.interface, "--timeout", "200", "-p", "0"])
+        #expect(text.stdout.contains("SDO 0x1018, \"Identity Object\"\n  0x1018:00, r-r-r-, uint8, 8 bit, \"Subindex 000\"\n  0x1018:01, r-r-r-, uint32, 32 bit, \"Vendor ID\""),
+                "\(text.stdout.prefix(1500))")
+        let quiet = try ecat(["sdos", "-i", segment.interface, "--timeout", "200", "-p", "0", "-q"])
+        #expect(quiet.stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("SDO 0x") })
+    }
+
     /// `pdos` lists what each slave's own CoE objects map (0x1C12/0x1C13 and the PDOs they assign, read here
     /// through SOEM's `sdo_read`): the same PDOs, entries and sizes. (SOEM's own `config_map` sizes one of
     /// these slaves differently; the slave's objects are the oracle.)
@@ -327,8 +365,42 @@ struct EtherCATSimulatorTests {
         #expect(json["states"] as? String == "slave 0: OP, slave 1: OP", "\(orion.output)")
     }
 
-    /// tshark's ecat dissector reads every frame of a scan with no malformed frame and no warning; the master
-    /// sends from a unicast, locally administered address.
+    /// A hostile sender on the segment (scapy, from the slaves' end of the pair) while orion runs: truncated
+    /// datagrams, lengths past the frame, a wrong frame type, a more-datagrams bit with nothing after it, an
+    /// unknown command, and well-formed frames that are not orion's (another length, a working counter of 99).
+    /// Every one is counted (malformed or foreign) and dropped; the cycle goes on with the right working
+    /// counter; nothing traps.
+    // @verifies SWR-ECAT-MATCH-1
+    // @verifies SWR-ECAT-FRAME-1
+    @Test func hostileFramesAreCountedAndDropped() throws {
+        let segment = try EtherCATSegment()
+        defer { segment.close() }
+        try waitForSlaves(segment.interface, count: 2)
+        let file = NSTemporaryDirectory() + "ecat-hostile-\(segment.interface).json"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let orion = try Background(TestPaths.orion, ["ecat", "run", "-i", segment.interface, "--cycle", "1ms", "--duration", "6s", "--json", file])
+        defer { orion.stop() }
+        try orion.wait(for: "OP: 2 slaves")
+        let script = TestPaths.packageRoot.appendingPathComponent("Tests/EtherCATToolTests/Harness/ecat_hostile.py").path
+        let sender = try HostProcess.run("ip", ["netns", "exec", segment.namespace, ProjectPython.python, script, segment.peer, "20", "5"], timeout: 120)
+        #expect(sender.status == 0, "\(sender.stderr)")
+        let sent = try #require(try JSONSerialization.jsonObject(with: Data((sender.stdout.split(separator: "\n").last ?? "").utf8)) as? [String: Any])
+        let malformedSent = try #require(sent["malformed"] as? Int)
+        let foreignSent = try #require(sent["foreign"] as? Int)
+        #expect(malformedSent == 120 && foreignSent == 40)
+        let status = try orion.waitForExit(timeout: 60)
+        #expect(status == 0, "\(orion.output)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        #expect(json["cycles"] as? Int == 6000)
+        // Each hostile frame is seen once (the simulator may also pass some on: at least as many, not fewer).
+        #expect((json["malformed"] as? Int ?? 0) >= malformedSent, "\(orion.output)")
+        #expect((json["unmatched"] as? Int ?? 0) >= foreignSent, "\(orion.output)")
+        #expect(json["wkc_errors"] as? Int == 0, "\(orion.output)")
+        #expect(json["states"] as? String == "slave 0: OP, slave 1: OP")
+    }
+
+    /// tshark's ecat dissector reads every frame of a scan, an SDO upload and a second of cyclic exchange with no
+    /// malformed frame and no warning; the master sends from a unicast, locally administered address.
     @Test func tsharkDissectsTheScanWithoutComplaint() throws {
         if HostProcess.which("tshark") == nil { try HostProcess.aptInstall("tshark") }
         let segment = try EtherCATSegment()
@@ -342,6 +414,11 @@ struct EtherCATSimulatorTests {
         usleep(300_000)
         let scan = try ecat(["slaves", "-i", segment.interface, "-v", "--timeout", "200"])
         #expect(scan.status == 0)
+        // The mailbox and process-data traffic too: SDO uploads, the PDO read, SAFEOP, OP and a second of LRW.
+        let sdo = try ecat(["upload", "-i", segment.interface, "--timeout", "200", "0x1018", "1"])
+        #expect(sdo.status == 0)
+        let run = try ecat(["run", "-i", segment.interface, "--cycle", "1ms", "--duration", "1s", "-q"])
+        #expect(run.status == 0, "\(run.stderr)")
         usleep(500_000)
         dumpcap.stop()
         let all = try HostProcess.run("tshark", ["-r", capture, "-T", "fields", "-e", "eth.src", "-e", "ecat.cmd"], timeout: 120)
@@ -351,6 +428,10 @@ struct EtherCATSimulatorTests {
             guard let first = line.split(separator: ":").first, let byte = UInt8(first, radix: 16) else { return false }
             return byte & 0x01 == 0 && byte & 0x02 != 0
         }, "\(lines.prefix(5))")
+        // LRW (command 0x0c) and the CoE mailbox are in the capture.
+        #expect(lines.filter { $0.hasSuffix("\t0x0c") }.count >= 900, "LRW frames")
+        let coe = try HostProcess.run("tshark", ["-r", capture, "-Y", "ecat_mailbox.coe", "-T", "fields", "-e", "frame.number"], timeout: 120)
+        #expect(coe.stdout.split(separator: "\n").count >= 2, "CoE frames: \(coe.stderr)")
         let complaints = try HostProcess.run("tshark", ["-r", capture, "-Y", "_ws.malformed || _ws.expert.severity >= warning"], timeout: 120)
         #expect(complaints.status == 0 && complaints.stdout.isEmpty, "\(complaints.stdout.prefix(2000))")
     }

@@ -294,10 +294,13 @@ struct EtherCATMasterTests {
             var truncated = reply(to: f, wkc: 1)
             truncated.removeLast(40)
             var ip = f; ip[12] = 0x08; ip[13] = 0
-            return [stale, truncated, ip, reply(to: f, wkc: 1)]
+            // The right datagram, but its more-datagrams bit promises a second one the frame does not hold.
+            var dangling = reply(to: f, wkc: 1)
+            dangling[23] |= 0x80
+            return [stale, truncated, ip, dangling, reply(to: f, wkc: 1)]
         }) { (m: inout EtherCATMaster<ScriptedLink>) throws in
             #expect(try m.read(.fprd, adp: 1001, ado: 0x130, count: 2) == (0x5A5A, 1))
-            #expect(m.counters.framesUnmatched == 1 && m.counters.framesMalformed == 2 && m.counters.framesLost == 0)
+            #expect(m.counters.framesUnmatched == 1 && m.counters.framesMalformed == 3 && m.counters.framesLost == 0)
         }
     }
 }
@@ -717,5 +720,134 @@ struct EtherCATProcessDataTests {
         #expect(throws: EtherCATMailboxFailure.mailbox(.sdoAbort(index: 0x1C13, subindex: 0, code: EtherCATSDOAbortCode(0x0602_0000)))) {
             _ = try m.readMapping(&mailbox, assignment: 0x1C13, scratch: scratch, timeoutNs: 100_000) { _, _, _, _ in }
         }
+    }
+}
+
+@Suite("EtherCAT CoE SDO information")
+struct EtherCATSDOInformationTests {
+    /// A mailbox slave answering SDO information requests from a two-object dictionary; the list comes in
+    /// `fragments` fragments.
+    static func slave(size: Int = 64, fragments: Int = 1) -> FragmentingInfoSlave {
+        FragmentingInfoSlave(size: size, fragments: fragments)
+    }
+
+    func run<R>(_ slave: ScriptedMailboxSlave, _ body: (inout EtherCATMaster<ScriptedLink>, inout EtherCATMailbox, UnsafeMutableRawBufferPointer)
+                throws(EtherCATMailboxFailure) -> R) throws(EtherCATMailboxFailure) -> R {
+        let tx = UnsafeMutableRawBufferPointer.allocate(byteCount: 1514, alignment: 8)
+        let rx = UnsafeMutableRawBufferPointer.allocate(byteCount: 1536, alignment: 8)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: slave.size, alignment: 8)
+        defer { tx.deallocate(); rx.deallocate(); scratch.deallocate() }
+        var m = EtherCATMaster(link: ScriptedLink(answer: slave.answer), tx: tx, rx: rx, timeoutNs: 1_000_000, attempts: 1)
+        var mailbox = EtherCATMailbox(station: 1001, receiveOffset: 0x1000, receiveSize: UInt16(slave.size), sendOffset: 0x1100,
+                                      sendSize: UInt16(slave.size))
+        return try body(&m, &mailbox, scratch)
+    }
+
+    // @verifies SWR-ECAT-COE-1
+    @Test func theObjectListIsReadAcrossFragments() throws {
+        for fragments in [1, 3] {
+            let slave = Self.slave(fragments: fragments)
+            var indices: [UInt16] = []
+            let n = try run(slave) { (m, mailbox, scratch) throws(EtherCATMailboxFailure) in
+                try m.sdoObjectList(&mailbox, scratch: scratch, timeoutNs: 100_000) { indices.append($0) }
+            }
+            #expect(n == 6 && indices == [0x1000, 0x1018, 0x1600, 0x1A00, 0x1C12, 0x1C13], "\(fragments) fragments")
+            // The request: opcode 1, list type 1 (all objects).
+            #expect(Array(slave.requests[0][6..<14]) == [0x00, 0x80, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00])
+        }
+    }
+
+    // @verifies SWR-ECAT-COE-1
+    @Test func objectAndEntryDescriptionsCarryTypeSizeAccessAndName() throws {
+        let name = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 8)
+        defer { name.deallocate() }
+        let object = try run(Self.slave()) { (m, mailbox, scratch) throws(EtherCATMailboxFailure) in
+            try m.sdoObjectDescription(&mailbox, index: 0x1018, name: name, scratch: scratch, timeoutNs: 100_000)
+        }
+        #expect(object == EtherCATObjectDescription(index: 0x1018, dataType: 0x0023, maxSubindex: 4, objectCode: 9, nameLength: 8))
+        #expect(Array(name[0..<8]) == Array("Identity".utf8))
+        let entry = try run(Self.slave()) { (m, mailbox, scratch) throws(EtherCATMailboxFailure) in
+            try m.sdoEntryDescription(&mailbox, index: 0x1018, subindex: 1, name: name, scratch: scratch, timeoutNs: 100_000)
+        }
+        #expect(entry == EtherCATEntryDescription(index: 0x1018, subindex: 1, dataType: 7, bitLength: 32, access: 0x07, nameLength: 9))
+        #expect(Array(name[0..<9]) == Array("Vendor ID".utf8))
+        // A name longer than the buffer is cut, not overrun.
+        let short = UnsafeMutableRawBufferPointer.allocate(byteCount: 4, alignment: 8)
+        defer { short.deallocate() }
+        let cut = try run(Self.slave()) { (m, mailbox, scratch) throws(EtherCATMailboxFailure) in
+            try m.sdoEntryDescription(&mailbox, index: 0x1018, subindex: 1, name: short, scratch: scratch, timeoutNs: 100_000)
+        }
+        #expect(cut.nameLength == 4)
+    }
+
+    // @verifies SWR-ECAT-COE-1
+    @Test func anInformationErrorIsAnAbortWithTheObject() throws {
+        let name = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 8)
+        defer { name.deallocate() }
+        #expect(throws: EtherCATMailboxFailure.mailbox(.sdoAbort(index: 0x2000, subindex: 0, code: EtherCATSDOAbortCode(0x0602_0000)))) {
+            _ = try run(Self.slave()) { (m, mailbox, scratch) throws(EtherCATMailboxFailure) in
+                try m.sdoObjectDescription(&mailbox, index: 0x2000, name: name, scratch: scratch, timeoutNs: 100_000)
+            }
+        }
+        // An answer of another service (an SDO response) is not taken as information.
+        let wrong = ScriptedMailboxSlave(size: 64) { _ in ScriptedMailboxSlave.coe(service: 3, [0x60, 0, 0, 0, 0, 0, 0, 0]) }
+        #expect(throws: EtherCATMailboxFailure.mailbox(.unexpectedResponse(command: 0x60, service: 3))) {
+            _ = try run(wrong) { (m, mailbox, scratch) throws(EtherCATMailboxFailure) in
+                try m.sdoObjectList(&mailbox, scratch: scratch, timeoutNs: 100_000) { _ in }
+            }
+        }
+    }
+}
+
+/// A slave with a six-object dictionary answering SDO information: the list in `fragments` fragments, 0x1018's
+/// description and its entry 1's; other objects are an information error (0x06020000).
+final class FragmentingInfoSlave: ScriptedMailboxSlave, @unchecked Sendable {
+    var queue: [[UInt8]] = []
+    let fragments: Int
+    init(size: Int, fragments: Int) {
+        self.fragments = fragments
+        super.init(size: size) { _ in [] }
+    }
+
+    static func info(_ opcode: UInt8, left: Int, _ body: [UInt8]) -> [UInt8] {
+        ScriptedMailboxSlave.coe(service: 8, [opcode, 0, UInt8(left & 0xFF), UInt8(left >> 8)] + body)
+    }
+
+    func respond(_ r: [UInt8]) -> [[UInt8]] {
+        let le: (UInt16) -> [UInt8] = { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        switch r[8] & 0x7F {
+        case 1:
+            let all: [UInt16] = [0x1000, 0x1018, 0x1600, 0x1A00, 0x1C12, 0x1C13]
+            let per = (all.count + fragments - 1) / fragments
+            return (0..<fragments).map { f in
+                let part = all[(f * per)..<min(all.count, (f + 1) * per)].flatMap(le)
+                let left = fragments - f - 1
+                return Self.info(left > 0 ? 0x82 : 0x02, left: left, (f == 0 ? le(1) : []) + part)
+            }
+        case 3 where r[12] == 0x18 && r[13] == 0x10:
+            return [Self.info(0x04, left: 0, le(0x1018) + le(0x0023) + [4, 9] + Array("Identity".utf8))]
+        case 5 where r[12] == 0x18 && r[13] == 0x10 && r[14] == 1:
+            return [Self.info(0x06, left: 0, le(0x1018) + [1, 0] + le(7) + le(32) + le(0x07) + Array("Vendor ID".utf8))]
+        default:
+            return [Self.info(0x07, left: 0, [0x00, 0x00, 0x02, 0x06])]
+        }
+    }
+
+    override func answer(_ frame: [UInt8]) -> [[UInt8]] {
+        let command = frame[16], ado = UInt16(frame[20]) | UInt16(frame[21]) << 8
+        let length = Int(UInt16(frame[22]) | UInt16(frame[23]) << 8) & 0x7FF
+        var r = frame
+        r[26 + length] = 1
+        if command == EtherCATCommand.fpwr.rawValue && ado == 0x1000 {
+            let request = Array(frame[26..<(26 + length)])
+            requests.append(request)
+            queue = respond(request)
+        } else if command == EtherCATCommand.fprd.rawValue && ado == 0x080D {
+            r[26] = queue.isEmpty ? 0 : 0x08
+        } else if command == EtherCATCommand.fprd.rawValue && ado == 0x1100 {
+            let m = queue.isEmpty ? [] : queue.removeFirst()
+            for i in 0..<length { r[26 + i] = i < m.count ? m[i] : 0 }
+        }
+        return [r]
     }
 }

@@ -7,8 +7,8 @@ import Foundation
 public final class EtherCATSegment: @unchecked Sendable {
     /// The host's end of the veth pair: the interface a master opens.
     public let interface: String
-    let peer: String
-    let namespace: String
+    public let peer: String
+    public let namespace: String
     var simulator: Process?
 
     nonisolated(unsafe) static var next = 0

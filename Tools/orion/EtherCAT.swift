@@ -13,7 +13,7 @@ struct EtherCATCommandGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ecat",
         abstract: "EtherCAT master on a Linux network interface, like IgH's ethercat tool (docs/ETHERCAT.md).",
-        subcommands: [EtherCATSlaves.self, EtherCATStates.self, EtherCATPDOs.self, EtherCATUpload.self, EtherCATDownload.self, EtherCATSIIRead.self, EtherCATRun.self])
+        subcommands: [EtherCATSlaves.self, EtherCATStates.self, EtherCATPDOs.self, EtherCATSDOs.self, EtherCATUpload.self, EtherCATDownload.self, EtherCATSIIRead.self, EtherCATRun.self])
 }
 
 func ecatUsage(_ message: String) -> Never { fail(OrionError(message, exitStatus: 2)) }
@@ -420,5 +420,56 @@ struct EtherCATDownload: ParsableCommand {
         }
         ecatReportEmergencies(mailbox, position: position)
         master.link.close()
+    }
+}
+
+struct EtherCATSDOs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sdos",
+        abstract: "List a slave's object dictionary through CoE SDO information, as IgH's `ethercat sdos`: every object and its entries with access, type and size.",
+        discussion: "Access is read/write in PREOP, SAFEOP and OP (`rwr-r-`). A slave in INIT is taken to PREOP first. A slave without SDO information answers with an abort or a mailbox error (exit 1).")
+
+    @OptionGroup var link: EtherCATLinkOptions
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "The slave's position on the segment, 0 first.") var position: Int = 0
+    @Flag(name: .shortAndLong, help: "Only the objects, not their entries.") var quiet = false
+    @Flag(name: .long, help: "Print JSON instead of text.") var json = false
+
+    func run() throws {
+        guard position >= 0 else { ecatUsage("--position must be 0 or more (got \(position))") }
+        var master = link.master()
+        let slaves = ecatScan(&master, interface: link.interface)
+        guard position < slaves.count else { ecatNoSlave(at: position, of: slaves.count, on: link.interface) }
+        var mailbox = ecatOpenMailbox(&master, slaves[position], interface: link.interface)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(max(mailbox.receiveSize, mailbox.sendSize)), alignment: 8)
+        let name = UnsafeMutableRawBufferPointer.allocate(byteCount: 1500, alignment: 8)
+        defer { scratch.deallocate(); name.deallocate() }
+        let timeout = link.mailboxTimeoutNs
+        var indices: [UInt16] = []
+        var objects: [EtherCATDictionaryObject] = []
+        do {
+            _ = try master.sdoObjectList(&mailbox, scratch: scratch, timeoutNs: timeout) { indices.append($0) }
+            for index in indices {
+                let o = try master.sdoObjectDescription(&mailbox, index: index, name: name, scratch: scratch, timeoutNs: timeout)
+                var object = EtherCATDictionaryObject(index: index, dataType: o.dataType, maxSubindex: o.maxSubindex, objectCode: o.objectCode,
+                                                      name: String(decoding: UnsafeRawBufferPointer(rebasing: name[0..<o.nameLength]), as: UTF8.self),
+                                                      entries: [])
+                if !quiet || json {
+                    for sub in 0...Int(o.maxSubindex) {
+                        // An entry the slave does not describe (a gap in a record) is left out, as IgH does.
+                        guard let e = try? master.sdoEntryDescription(&mailbox, index: index, subindex: UInt8(sub), name: name, scratch: scratch,
+                                                                      timeoutNs: timeout) else { continue }
+                        object.entries.append(.init(subindex: UInt8(sub), dataType: e.dataType, bitLength: e.bitLength, access: e.access,
+                                                    name: String(decoding: UnsafeRawBufferPointer(rebasing: name[0..<e.nameLength]), as: UTF8.self)))
+                    }
+                }
+                objects.append(object)
+            }
+        } catch {
+            ecatReportEmergencies(mailbox, position: position)
+            ecatFailure("slave \(position): " + ecatMessage(error, interface: link.interface))
+        }
+        ecatReportEmergencies(mailbox, position: position)
+        master.link.close()
+        print(json ? EtherCATDictionaryObject.json(objects) : EtherCATDictionaryObject.text(objects, quiet: quiet), terminator: "")
     }
 }

@@ -5,6 +5,7 @@
     ecat_reference.py kickcat IF             # KickCAT's master (kickcat): Bus.init, station addresses
     ecat_reference.py sdo IF POS INDEX SUB   # SOEM: sdo_read of one object, {"hex": ...} or {"abort": code}
     ecat_reference.py mapping IF POS         # SOEM: the slave's own 0x1C12/0x1C13 objects and the PDOs they assign
+    ecat_reference.py od IF POS              # SOEM: the object dictionary through SDO information (slave.od)
     ecat_reference.py sdo-write IF POS INDEX SUB HEX  # SOEM: sdo_write of the bytes, {"written": n} or {"abort": code}
 
 Timeouts are generous (the simulator has latency spikes under load).
@@ -90,6 +91,29 @@ def pysoem_mapping(interface, position):
         master.close()
 
 
+def pysoem_od(interface, position):
+    """The slave's object dictionary as SOEM reads it (ec_readODlist, ec_readODdescription, ec_readOE)."""
+    import pysoem
+    master = pysoem.Master()
+    master.open(interface)
+    try:
+        master.config_init()
+        slave = master.slaves[position]
+        objects = []
+        for o in slave.od:
+            name = o.name.decode("latin-1") if isinstance(o.name, bytes) else o.name
+            entries = []
+            for sub, e in enumerate(o.entries):
+                ename = e.name.decode("latin-1") if isinstance(e.name, bytes) else e.name
+                entries.append({"subindex": sub, "data_type": e.data_type, "bit_length": e.bit_length,
+                                "access": e.obj_access, "name": ename})
+            objects.append({"index": o.index, "data_type": o.data_type, "object_code": o.object_code,
+                            "name": name, "entries": entries})
+        return {"objects": objects}
+    finally:
+        master.close()
+
+
 def kickcat_scan(interface):
     import kickcat
     link = kickcat.create_link(interface, "")
@@ -100,10 +124,12 @@ def kickcat_scan(interface):
 
 
 def main(argv):
-    if len(argv) < 2 or argv[0] not in ("pysoem", "kickcat", "sdo", "sdo-write", "mapping"):
+    if len(argv) < 2 or argv[0] not in ("pysoem", "kickcat", "sdo", "sdo-write", "mapping", "od"):
         print(__doc__, file=sys.stderr)
         return 2
-    if argv[0] == "mapping":
+    if argv[0] == "od":
+        out = pysoem_od(argv[1], int(argv[2]))
+    elif argv[0] == "mapping":
         out = pysoem_mapping(argv[1], int(argv[2]))
     elif argv[0] == "sdo-write":
         out = pysoem_sdo_write(argv[1], int(argv[2]), int(argv[3], 0), int(argv[4], 0), bytes.fromhex(argv[5]))

@@ -73,6 +73,19 @@ extension FuzzEtherCAT {
         _ = try? writer.sdoDownload(&target, index: 0x2000, subindex: 1, from: UnsafeRawBufferPointer(rebasing: buffer[0..<100]),
                                     scratch: scratch, timeoutNs: 1_000_000)
         invariant(target.requestsSent <= 3, "more download requests than 100 bytes need")
+        // The same answers to SDO information: the object list (fragments), an object's and an entry's description.
+        var reader = EtherCATMaster(link: MailboxReplayLink(answers: input), tx: tx, rx: rx, timeoutNs: 10_000, attempts: 1)
+        var dictionary = EtherCATMailbox(station: 1001, receiveOffset: 0x1000, receiveSize: 64, sendOffset: 0x1100, sendSize: 64)
+        var listed = 0
+        _ = try? reader.sdoObjectList(&dictionary, scratch: scratch, timeoutNs: 100_000) { _ in listed += 1 }
+        invariant(listed <= input.count / 2, "more objects listed than the answers hold")
+        let name = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<16])
+        if let o = try? reader.sdoObjectDescription(&dictionary, index: 0x1018, name: name, scratch: scratch, timeoutNs: 100_000) {
+            invariant(o.nameLength <= name.count, "an object name longer than its buffer")
+        }
+        if let e = try? reader.sdoEntryDescription(&dictionary, index: 0x1018, subindex: 1, name: name, scratch: scratch, timeoutNs: 100_000) {
+            invariant(e.nameLength <= name.count, "an entry name longer than its buffer")
+        }
     }
 }
 

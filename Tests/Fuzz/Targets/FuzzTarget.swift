@@ -54,7 +54,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .modbusClient: return "Modbus client response matching (RTU and TCP) after a request the input picks"
         case .ethercatFrame: return "EtherCAT frames received (Fieldbus EtherCATFrameReader) and the master's reply matching"
         case .ethercatSII: return "EtherCAT SII EEPROM images (Fieldbus EtherCATSII): header, categories, strings, sync managers, PDOs"
-        case .ethercatMailbox: return "EtherCAT CoE mailbox answers to an SDO upload and a download (Fieldbus sdoUpload, sdoDownload): expedited, normal, segments, aborts, emergencies"
+        case .ethercatMailbox: return "EtherCAT CoE mailbox answers to an SDO upload, a download and SDO information (Fieldbus sdoUpload, sdoDownload, sdoObjectList/Description): segments, fragments, aborts, emergencies"
         case .schedYAML: return "orion sched task-set YAML (SchedTool.TaskSetFile)"
         case .traceRequirements: return "requirement Markdown files (SafetyTrace.RequirementParser)"
         case .traceTags: return "@implements/@verifies tags in source files (SafetyTrace.TagScanner)"
