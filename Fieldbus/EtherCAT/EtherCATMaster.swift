@@ -81,6 +81,20 @@ public struct EtherCATMaster<Link: EtherCATLink> {
     // @implements SWR-ECAT-MATCH-1
     public mutating func exchange(_ command: EtherCATCommand, address: UInt32, data: UnsafeMutableRawBufferPointer)
         throws(EtherCATError) -> UInt16 {
+        try exchangeFrame(command, address: address, data: data, second: nil).0
+    }
+
+    /// Two datagrams in one frame (the process data and the reference clock's time, as every cycle with
+    /// distributed clocks sends them): both go out, both come back in place; returns both working counters.
+    // @implements SWR-ECAT-MATCH-1
+    public mutating func exchange(_ command: EtherCATCommand, address: UInt32, data: UnsafeMutableRawBufferPointer,
+                                  and second: EtherCATCommand, address secondAddress: UInt32, data secondData: UnsafeMutableRawBufferPointer)
+        throws(EtherCATError) -> (UInt16, UInt16) {
+        try exchangeFrame(command, address: address, data: data, second: (second, secondAddress, secondData))
+    }
+
+    mutating func exchangeFrame(_ command: EtherCATCommand, address: UInt32, data: UnsafeMutableRawBufferPointer,
+                                second: (EtherCATCommand, UInt32, UnsafeMutableRawBufferPointer)?) throws(EtherCATError) -> (UInt16, UInt16) {
         guard data.count <= EtherCATWire.maxDatagramData else { throw .tooLong(data.count) }
         var attempt = 0
         while attempt < attempts {
@@ -91,6 +105,10 @@ public struct EtherCATMaster<Link: EtherCATLink> {
                 throw .tooLong(data.count)
             }
             if data.count > 0 { UnsafeMutableRawBufferPointer(rebasing: tx[at..<(at + data.count)]).copyMemory(from: UnsafeRawBufferPointer(data)) }
+            if let (c2, a2, d2) = second {
+                guard let at2 = writer.append(c2, index: index, address: a2, length: d2.count) else { throw .tooLong(data.count + d2.count) }
+                if d2.count > 0 { UnsafeMutableRawBufferPointer(rebasing: tx[at2..<(at2 + d2.count)]).copyMemory(from: UnsafeRawBufferPointer(d2)) }
+            }
             let length = writer.finish()
             do {
                 try link.send(UnsafeRawBufferPointer(rebasing: tx[0..<length]))
@@ -98,7 +116,7 @@ public struct EtherCATMaster<Link: EtherCATLink> {
                 throw .link(error)
             }
             counters.framesSent &+= 1
-            if let wkc = try awaitReply(index: index, command: command, into: data) { return wkc }
+            if let wkc = try awaitReply(index: index, command: command, into: data, second: second.map { ($0.0, $0.2) }) { return wkc }
             counters.framesLost &+= 1
         }
         throw .noResponse
@@ -107,8 +125,8 @@ public struct EtherCATMaster<Link: EtherCATLink> {
     /// Waits for the frame carrying datagram `index` back; copies its data into `data` and returns its working
     /// counter, nil at the timeout. Other frames are counted and dropped.
     // @implements SWR-ECAT-MATCH-1
-    private mutating func awaitReply(index: UInt8, command: EtherCATCommand, into data: UnsafeMutableRawBufferPointer)
-        throws(EtherCATError) -> UInt16? {
+    private mutating func awaitReply(index: UInt8, command: EtherCATCommand, into data: UnsafeMutableRawBufferPointer,
+                                     second: (EtherCATCommand, UnsafeMutableRawBufferPointer)?) throws(EtherCATError) -> (UInt16, UInt16)? {
         let deadline = link.nowNs() &+ timeoutNs
         while true {
             let n: Int
@@ -142,8 +160,10 @@ public struct EtherCATMaster<Link: EtherCATLink> {
             // The rest of the frame must be well-formed too (a more-datagrams bit with nothing after it, a cut
             // second datagram): otherwise the frame is malformed, whatever its first datagram says.
             var whole = true
+            var next: EtherCATDatagram? = nil
             do {
-                while try datagrams.next() != nil {}
+                next = try datagrams.next()
+                if next != nil { while try datagrams.next() != nil {} }
             } catch {
                 whole = false
             }
@@ -155,10 +175,19 @@ public struct EtherCATMaster<Link: EtherCATLink> {
                 counters.framesUnmatched &+= 1
                 continue
             }
+            var secondWKC: UInt16 = 0
+            if let (c2, d2) = second {
+                guard let n2 = next, n2.command == c2, n2.length == d2.count else {
+                    counters.framesUnmatched &+= 1
+                    continue
+                }
+                if d2.count > 0 { d2.copyMemory(from: UnsafeRawBufferPointer(rebasing: frame[n2.dataOffset..<(n2.dataOffset + d2.count)])) }
+                secondWKC = n2.workingCounter
+            }
             if data.count > 0 {
                 data.copyMemory(from: UnsafeRawBufferPointer(rebasing: frame[datagram.dataOffset..<(datagram.dataOffset + data.count)]))
             }
-            return datagram.workingCounter
+            return (datagram.workingCounter, secondWKC)
         }
     }
 

@@ -337,6 +337,69 @@ struct EtherCATSimulatorTests {
         }
     }
 
+    /// The second segment of the test bed: KickCAT's DS402 servo drive built from its ESI file. The same
+    /// identity as SOEM finds, the PDOs of its own 0x1C12/0x1C13 objects, OP with the expected working counter.
+    // @verifies SWR-ECAT-PDO-1
+    @Test func theDS402DriveIsListedMappedAndRunInOp() throws {
+        let segment = try EtherCATSegment(slaves: EtherCATSegment.drive)
+        defer { segment.close() }
+        try waitForSlaves(segment.interface, count: 1)
+        let i = segment.interface
+        let slaves = try ecat(["slaves", "-i", i, "--json", "--timeout", "200"])
+        let ours = try #require(try JSONSerialization.jsonObject(with: Data(slaves.stdout.utf8)) as? [String: Any])
+        let mine = try #require((ours["slaves"] as? [[String: Any]])?.first)
+        let soem = try #require((try referenceJSON("pysoem", i, ["64"])["slaves"] as? [[String: Any]])?.first)
+        for key in ["vendor_id", "product_code", "revision"] {
+            #expect(mine[key] as? Int == soem[key] as? Int, "\(key)")
+        }
+        let pdos = try ecat(["pdos", "-i", i, "--timeout", "200", "--json"])
+        #expect(pdos.status == 0, "\(pdos.stderr)")
+        let listing = try #require(((try JSONSerialization.jsonObject(with: Data(pdos.stdout.utf8)) as? [String: Any])?["slaves"] as? [[String: Any]])?.first)
+        let objects = try referenceJSON("mapping", i, ["0"])
+        let outputBits = try #require(objects["outputs_bits"] as? Int)
+        let inputBits = try #require(objects["inputs_bits"] as? Int)
+        #expect(listing["outputs_bits"] as? Int == outputBits)
+        #expect(listing["inputs_bits"] as? Int == inputBits)
+        #expect(outputBits > 0 && inputBits > 0)
+        let file = NSTemporaryDirectory() + "ecat-drive-\(i).json"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let run = try ecat(["run", "-i", i, "--cycle", "1ms", "--duration", "2s", "--json", file])
+        #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
+        #expect(run.stdout.contains("OP: 1 slave, image \(outputBits / 8) bytes out + \(inputBits / 8) in, expected working counter 3"), "\(run.stdout)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        #expect(json["wkc_errors"] as? Int == 0, "\(run.stdout)")
+        #expect(json["states"] as? String == "slave 0: OP")
+    }
+
+    /// `run --dc`: the propagation delays orion measures are the ones SOEM's `config_dc` writes; with the
+    /// reference clock's time in every cycle's frame the other slave's clock stays within a microsecond of it
+    /// (its system time difference register); the working counter stays right.
+    // @verifies SWR-ECAT-DC-1
+    @Test func distributedClocksMatchSOEMsDelaysAndStayLocked() throws {
+        let segment = try EtherCATSegment()
+        defer { segment.close() }
+        try waitForSlaves(segment.interface, count: 2)
+        let i = segment.interface
+        let soem = try referenceJSON("dc", i)
+        #expect(soem["dc"] as? Bool == true)
+        let soemDelays = try #require(soem["delays"] as? [Int])
+        let file = NSTemporaryDirectory() + "ecat-dc-\(i).json"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let run = try ecat(["run", "-i", i, "--cycle", "1ms", "--duration", "3s", "--dc", "--shift", "100", "--json", file])
+        #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
+        #expect(run.stdout.contains("DC: reference clock slave 0, delays slave 0 0 ns, slave 1 \(soemDelays.last ?? -1) ns, SYNC0 every 1000 us shifted 100 us"), "\(run.stdout)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        let dc = try #require(json["dc"] as? [String: Any])
+        #expect(dc["delays_ns"] as? [Int] == soemDelays)
+        #expect((dc["samples"] as? Int ?? 0) >= 50)
+        #expect((dc["max_difference_second_half_ns"] as? Int ?? .max) < 1000, "\(run.stdout)")
+        #expect(json["wkc_errors"] as? Int == 0)
+        let badShift = try ecat(["run", "-i", i, "--cycle", "1ms", "--dc", "--shift", "2000"])
+        #expect(badShift.status == 2 && badShift.stderr.contains("--shift must be within one cycle"))
+        let noDC = try ecat(["run", "-i", i, "--shift", "10"])
+        #expect(noDC.status == 2 && noDC.stderr.contains("--shift needs --dc"))
+    }
+
     /// The simulator stops mid-run: orion reports the slaves gone, counts the lost frames, keeps its cycle (no
     /// hang), and when a new simulator starts gives the segment its station addresses again and brings both
     /// slaves back to OP.

@@ -851,3 +851,86 @@ final class FragmentingInfoSlave: ScriptedMailboxSlave, @unchecked Sendable {
         return [r]
     }
 }
+
+@Suite("EtherCAT distributed clocks")
+struct EtherCATDistributedClockTests {
+    func slave(_ station: UInt16, ports: UInt8, times: (UInt32, UInt32, UInt32, UInt32), dc: Bool = true) -> EtherCATDCSlave {
+        var s = EtherCATDCSlave(station: station, hasDC: dc)
+        s.openPorts = ports
+        s.portTimes = times
+        return s
+    }
+
+    // @verifies SWR-ECAT-DC-1
+    @Test func delaysAlongALineAreHalfTheLoopTimeDifferences() throws {
+        // Three slaves in a line; the frame needs 100 ns out and 100 ns back per hop plus 300 ns through each
+        // slave. Slave 0 sees it back at port 1 1300 ns after port 0, slave 1 after 800 ns, slave 2 never.
+        // The 32-bit receive times wrap between port 0 and port 1 of the first slave.
+        var line = [slave(1001, ports: 0b11, times: (0xFFFF_FF00, 0x0000_0414, 0, 0)),
+                    slave(1002, ports: 0b01, times: (5, 0, 0, 0), dc: false),  // no DC: skipped
+                    slave(1003, ports: 0b11, times: (0x0000_0100, 0x0000_0420, 0, 0)),
+                    slave(1004, ports: 0b01, times: (0x0000_0300, 0, 0, 0))]
+        let reference = try line.withUnsafeMutableBufferPointer { (b) throws(EtherCATDCError) in try EtherCATDC.computeDelays(b) }
+        #expect(reference == 0)
+        #expect(line[0].loopTime == 0x514)   // wrapped: 0x414 - 0xFFFFFF00
+        #expect(line[2].loopTime == 0x320)
+        let second: UInt32 = (0x514 - 0x320) / 2
+        let third: UInt32 = second + 0x320 / 2
+        let delays: [UInt32] = line.map(\.delay)
+        #expect(delays == [0, 0, second, third])
+        // A junction is refused; a segment without DC has no reference.
+        var junction = [slave(1001, ports: 0b111, times: (0, 10, 20, 0))]
+        #expect(throws: EtherCATDCError.branchedTopology(station: 1001)) {
+            _ = try junction.withUnsafeMutableBufferPointer { (b) throws(EtherCATDCError) in try EtherCATDC.computeDelays(b) }
+        }
+        var none = [slave(1001, ports: 1, times: (0, 0, 0, 0), dc: false)]
+        #expect(throws: EtherCATDCError.noReferenceClock) {
+            _ = try none.withUnsafeMutableBufferPointer { (b) throws(EtherCATDCError) in try EtherCATDC.computeDelays(b) }
+        }
+    }
+
+    // @verifies SWR-ECAT-DC-1
+    @Test func offsetsDifferencesAndSyncStartsWrapAndRoundAsTheRegistersDo() {
+        // local + offset = master, modulo 2^64, either way round.
+        #expect(EtherCATDC.offset(masterTime: 1_000, localTime: 400) &+ 400 == 1_000)
+        let wrapped = EtherCATDC.offset(masterTime: 5, localTime: UInt64.max - 4)
+        #expect((UInt64.max - 4) &+ wrapped == 5 && wrapped == 10)
+        #expect(EtherCATDC.offset(masterTime: 400, localTime: 1_000) == UInt64.max - 599)
+        // 0x092C: sign bit set when the local copy is ahead.
+        #expect(EtherCATDC.difference(0x8000_0064) == 100)
+        #expect(EtherCATDC.difference(0x0000_0064) == -100)
+        #expect(EtherCATDC.difference(0x7FFF_FFFF) == -0x7FFF_FFFF)
+        // The first cycle boundary at least the lead after now, then the shift.
+        #expect(EtherCATDC.syncStart(now: 1_234_567, cycleNs: 1_000_000, shiftNs: 0, leadNs: 100_000_000) == 102_000_000)
+        #expect(EtherCATDC.syncStart(now: 1_234_567, cycleNs: 1_000_000, shiftNs: -250_000, leadNs: 100_000_000) == 101_750_000)
+        #expect(EtherCATDC.syncStart(now: UInt64.max - 10, cycleNs: 1_000, shiftNs: 0, leadNs: 100) % 1_000 == 0)
+    }
+
+    // @verifies SWR-ECAT-DC-1
+    // @verifies SWR-ECAT-MATCH-1
+    @Test func theCyclicFrameCarriesTheImageAndTheReferenceTime() throws {
+        var sent: [UInt8] = []
+        let tx = UnsafeMutableRawBufferPointer.allocate(byteCount: 1514, alignment: 8)
+        let rx = UnsafeMutableRawBufferPointer.allocate(byteCount: 1536, alignment: 8)
+        let image = UnsafeMutableRawBufferPointer.allocate(byteCount: 4, alignment: 8)
+        defer { tx.deallocate(); rx.deallocate(); image.deallocate() }
+        image.copyBytes(from: [1, 2, 3, 4])
+        var m = EtherCATMaster(link: ScriptedLink(answer: { f in
+            sent = f
+            var r = f
+            // LRW at 16: 4 data bytes (26-29), WKC 30-31; FRMW at 32: data 42-49, WKC 50-51.
+            r[26] = 0xAA; r[30] = 3
+            for i in 0..<8 { r[42 + i] = UInt8(0x10 + i) }
+            r[50] = 1
+            return [r]
+        }), tx: tx, rx: rx, timeoutNs: 1_000_000, attempts: 1)
+        var time: UInt64 = 0
+        let wkc = try m.exchangeProcessData(image, referenceClock: 1001, systemTime: &time)
+        #expect(wkc == 3)
+        #expect(time == 0x1716_1514_1312_1110)
+        #expect(image[0] == 0xAA)
+        // LRW with the more-datagrams bit, then FRMW of 0x0910 at station 1001 (0x03E9), 8 bytes.
+        #expect(sent[16] == EtherCATCommand.lrw.rawValue && sent[23] & 0x80 != 0)
+        #expect(Array(sent[32..<40]) == [EtherCATCommand.frmw.rawValue, sent[17], 0xE9, 0x03, 0x10, 0x09, 8, 0])
+    }
+}

@@ -25,6 +25,24 @@ public struct EtherCATRunSummary {
     /// Every slave's state at the end (`slave 0: OP, ...`).
     public var states: String
 
+    /// With distributed clocks: the reference clock's index, every DC slave's delay, and the largest system time
+    /// difference (0x092C) read from the other DC slaves, over the run and over its second half.
+    public struct DC {
+        public var reference: Int
+        public var delays: [UInt32]
+        public var samples: Int
+        public var worstDifferenceNs: UInt64
+        public var worstSecondHalfNs: UInt64
+        public init(reference: Int, delays: [UInt32], samples: Int, worstDifferenceNs: UInt64, worstSecondHalfNs: UInt64) {
+            self.reference = reference
+            self.delays = delays
+            self.samples = samples
+            self.worstDifferenceNs = worstDifferenceNs
+            self.worstSecondHalfNs = worstSecondHalfNs
+        }
+    }
+    public var dc: DC? = nil
+
     public init(cycles: UInt64, cycleNs: UInt64, elapsedNs: UInt64, framesLost: UInt64, lostCycles: UInt64, unmatched: UInt64,
                 malformed: UInt64, wkcErrors: UInt64, recoveries: UInt64, readdressed: UInt64 = 0, expectedWKC: UInt16, record: LatencyHistogram, states: String) {
         self.cycles = cycles
@@ -63,6 +81,9 @@ public struct EtherCATRunSummary {
         out += "jitter (us): min \(record.minimum), avg \(record.average), median \(figure(percentile(0.5))), p99 \(figure(percentile(0.99))), max \(record.maximum), over histogram \(record.overflows)\n"
         out += "frames lost: \(framesLost), late or foreign: \(unmatched), malformed: \(malformed)\n"
         out += "working counter errors: \(wkcErrors) (expected \(expectedWKC)), recoveries: \(recoveries), re-addressed: \(readdressed)\n"
+        if let dc {
+            out += "dc: reference slave \(dc.reference), delays \(dc.delays.map { "\($0)" }.joined(separator: "/")) ns, system time difference max \(dc.worstDifferenceNs) ns (second half \(dc.worstSecondHalfNs) ns, \(dc.samples) samples)\n"
+        }
         out += "states: \(states)\n"
         return out
     }
@@ -76,6 +97,8 @@ public struct EtherCATRunSummary {
             + "\"wkc_errors\":\(wkcErrors),\"expected_wkc\":\(expectedWKC),\"recoveries\":\(recoveries),\"readdressed\":\(readdressed),"
             + "\"jitter_us\":{\"min\":\(record.minimum),\"avg\":\(record.average),\"median\":\(percentile(0.5).map(String.init) ?? "null"),"
             + "\"p99\":\(percentile(0.99).map(String.init) ?? "null"),\"max\":\(record.maximum),\"overflows\":\(record.overflows)},"
-            + "\"histogram\":[\(buckets.joined(separator: ","))],\"states\":\(HostText.jsonString(states))}\n"
+            + "\"histogram\":[\(buckets.joined(separator: ","))],\"states\":\(HostText.jsonString(states))"
+            + (dc.map { ",\"dc\":{\"reference\":\($0.reference),\"delays_ns\":[\($0.delays.map(String.init).joined(separator: ","))],\"samples\":\($0.samples),"
+                + "\"max_difference_ns\":\($0.worstDifferenceNs),\"max_difference_second_half_ns\":\($0.worstSecondHalfNs)}" } ?? "") + "}\n"
     }
 }

@@ -168,7 +168,7 @@ struct EtherCATRun: ParsableCommand {
         discussion: """
             Every slave's PDOs are read (CoE, else SII), the process image laid out (all outputs, then all inputs), \
             the sync managers and FMMUs written, SAFEOP and then OP requested while the exchange runs. Each cycle \
-            sleeps to its release time (CLOCK_MONOTONIC, absolute), sends one LRW and checks its working counter. \
+            sleeps to its release time (CLOCK_MONOTONIC, absolute, timer slack 1 ns), sends one LRW and checks its working counter. \
             The jitter is how late each cycle's frame left after its release time, in a histogram of microseconds \
             as cyclictest keeps one. A lost frame or a wrong working counter is counted; the AL status is then read \
             and slaves that left OP are asked back (and their error acknowledged). At the end the slaves go to \
@@ -185,6 +185,10 @@ struct EtherCATRun: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Exit 1 when the largest jitter exceeds this many microseconds.")
     var maxLatency: Int?
     @Option(name: .long, help: "Write the statistics and histogram as JSON to this file.") var json: String?
+    @Flag(name: .long, help: "Distributed clocks: delays and offsets set, drift compensated, SYNC0 started at the cycle time, the reference clock's time sent every cycle.")
+    var dc = false
+    @Option(name: .long, parsing: .unconditional, help: "SYNC0 shift from the cycle start in microseconds (with --dc): -cycle...cycle.")
+    var shift: Int = 0
     @Flag(name: .short, help: "Quiet: only the summary at the end.") var quiet = false
 
     func run() throws {
@@ -198,6 +202,8 @@ struct EtherCATRun: ParsableCommand {
         }
         guard (0...99).contains(priority) else { ecatUsage("--priority must be 0...99 (got \(priority))") }
         guard (1...100_000).contains(histogram) else { ecatUsage("--histogram must be 1...100000 (got \(histogram))") }
+        guard Int64(shift).magnitude * 1000 <= cycleNs else { ecatUsage("--shift must be within one cycle (got \(shift) us)") }
+        if shift != 0 && !dc { ecatUsage("--shift needs --dc") }
         if let maxLatency, maxLatency < 0 { ecatUsage("--max-latency must be 0 or more (got \(maxLatency))") }
 
         var master = link.master()
@@ -218,13 +224,48 @@ struct EtherCATRun: ParsableCommand {
         if priority > 0, let why = EtherCATHost.realtime(priority: priority) {
             FileHandle.standardError.write(Data("orion: warning: SCHED_FIFO \(priority) and mlockall: \(why); running without\n".utf8))
         }
+        EtherCATHost.tightTimers()
         EtherCATHost.catchStopSignals()
+        var clocks: [EtherCATDCSlave] = []
+        var reference: Int? = nil
+        if dc {
+            // Set-up exchanges get the link's usual timeout and retries, not the cycle's.
+            master.attempts = link.retries
+            master.timeoutNs = UInt64(link.timeout) * 1_000_000
+            clocks = slaves.map { EtherCATDCSlave(station: $0.record.station, hasDC: $0.record.hasDistributedClocks) }
+            let masterTime = UInt64(max(0, (Date().timeIntervalSince1970 - 946_684_800) * 1e9))
+            do {
+                reference = try clocks.withUnsafeMutableBufferPointer { (b) throws(EtherCATDCError) in
+                    try master.configureDistributedClocks(b, masterTime: masterTime)
+                }
+            } catch {
+                switch error {
+                case .noReferenceClock: ecatFailure("--dc: no slave on \(link.interface) has distributed clocks")
+                case .branchedTopology(let station): ecatFailure("--dc: slave \(station) is a junction (more than two open ports): delays are only computed along a line")
+                case .exchange(let e): ecatFailure("--dc: " + ecatMessage(e, interface: link.interface))
+                }
+            }
+            do {
+                _ = try master.compensateDrift(referencePosition: reference!, rounds: 2000)
+                for c in clocks where c.hasDC {
+                    _ = try master.startSync0(station: c.station, cycleNs: UInt32(cycleNs), shiftNs: Int32(shift * 1000))
+                }
+                master.attempts = 1
+                master.timeoutNs = max(cycleNs * 8 / 10, 50_000)
+            } catch {
+                ecatFailure("--dc: " + ecatMessage(error, interface: link.interface))
+            }
+        }
         guard ecatToOp(&master, process, image: frame, cycleNs: cycleNs, waitNs: 10_000_000_000) != nil else {
             let states = ecatStatesText(&master, process)
             ecatFailure("the slaves did not reach OP within 10 s: \(states)")
         }
         if !quiet {
             ecatSay("OP: \(process.count) slave\(process.count == 1 ? "" : "s"), image \(layout.outputBytes) bytes out + \(layout.inputBytes) in, expected working counter \(layout.expectedWorkingCounter), cycle \(cycleNs / 1000) us")
+            if let reference {
+                let delays = clocks.enumerated().filter { $0.element.hasDC }.map { "slave \($0.offset) \($0.element.delay) ns" }.joined(separator: ", ")
+                ecatSay("DC: reference clock slave \(reference), delays \(delays), SYNC0 every \(cycleNs / 1000) us shifted \(shift) us")
+            }
         }
 
         // The measured run.
@@ -237,6 +278,10 @@ struct EtherCATRun: ParsableCommand {
         var lostCycles: UInt64 = 0
         var recoveries: UInt64 = 0
         var notInOp = false
+        var systemTime: UInt64 = 0
+        var dcSamples = 0
+        var dcWorst: UInt64 = 0
+        var dcWorstSettled: UInt64 = 0
         var readdressed: UInt64 = 0
         var reportedMissing = false
         let total: UInt64? = durationNs.map { $0 / cycleNs }
@@ -252,9 +297,23 @@ struct EtherCATRun: ParsableCommand {
             record.record(nanoseconds: woke > release ? woke - release : 0)
             var wkc: UInt16? = nil
             do {
-                wkc = try master.exchangeProcessData(frame)
+                if let reference {
+                    wkc = try master.exchangeProcessData(frame, referenceClock: clocks[reference].station, systemTime: &systemTime)
+                } else {
+                    wkc = try master.exchangeProcessData(frame)
+                }
             } catch {
                 lostCycles += 1
+            }
+            // With DC, every 50 cycles: how far each other DC slave's clock is from the reference's.
+            if reference != nil && k % 50 == 25 {
+                for (i, c) in clocks.enumerated() where c.hasDC && i != reference {
+                    if let d = try? master.systemTimeDifference(station: c.station) {
+                        dcSamples += 1
+                        if d.magnitude > dcWorst { dcWorst = d.magnitude }
+                        if k > total.map({ $0 / 2 }) ?? 5000, d.magnitude > dcWorstSettled { dcWorstSettled = d.magnitude }
+                    }
+                }
             }
             let good = wkc == layout.expectedWorkingCounter
             if wkc != nil && !good { wkcErrors += 1 }
@@ -293,12 +352,16 @@ struct EtherCATRun: ParsableCommand {
         for pd in process { try? master.writeState(station: pd.station, .preOperational) }
         master.link.close()
 
-        let summary = EtherCATRunSummary(cycles: record.cycles, cycleNs: cycleNs, elapsedNs: elapsed,
+        var summary = EtherCATRunSummary(cycles: record.cycles, cycleNs: cycleNs, elapsedNs: elapsed,
                                          framesLost: after.framesLost &- before.framesLost, lostCycles: lostCycles,
                                          unmatched: after.framesUnmatched &- before.framesUnmatched,
                                          malformed: after.framesMalformed &- before.framesMalformed, wkcErrors: wkcErrors,
                                          recoveries: recoveries, readdressed: readdressed, expectedWKC: layout.expectedWorkingCounter,
                                          record: record, states: states)
+        if reference != nil {
+            summary.dc = EtherCATRunSummary.DC(reference: reference!, delays: clocks.filter(\.hasDC).map(\.delay), samples: dcSamples,
+                                               worstDifferenceNs: dcWorst, worstSecondHalfNs: dcWorstSettled)
+        }
         print(summary.text(), terminator: "")
         if let json {
             guard FileManager.default.createFile(atPath: json, contents: Data(summary.json().utf8)) else {

@@ -88,6 +88,10 @@ public enum EtherCATHost {
         return r == 0 ? nil : String(cString: strerror(-r))
     }
 
+    /// Makes the calling thread's sleeps end as close to their time as the kernel can (timer slack 1 ns instead of
+    /// the 50 us normal threads get; SCHED_FIFO threads have none anyway).
+    public static func tightTimers() { _ = orion_ec_timer_slack(1) }
+
     public static func catchStopSignals() { _ = orion_ec_catch_stop_signals() }
     public static var stopRequested: Bool { orion_ec_stop_requested() != 0 }
     public static func nowNs() -> UInt64 { UInt64(orion_ec_now_ns()) }

@@ -5,6 +5,7 @@
     ecat_reference.py kickcat IF             # KickCAT's master (kickcat): Bus.init, station addresses
     ecat_reference.py sdo IF POS INDEX SUB   # SOEM: sdo_read of one object, {"hex": ...} or {"abort": code}
     ecat_reference.py mapping IF POS         # SOEM: the slave's own 0x1C12/0x1C13 objects and the PDOs they assign
+    ecat_reference.py dc IF                  # SOEM: config_dc, then every slave's delay (0x0928) as SOEM set it
     ecat_reference.py od IF POS              # SOEM: the object dictionary through SDO information (slave.od)
     ecat_reference.py sdo-write IF POS INDEX SUB HEX  # SOEM: sdo_write of the bytes, {"written": n} or {"abort": code}
 
@@ -114,6 +115,18 @@ def pysoem_od(interface, position):
         master.close()
 
 
+def pysoem_dc(interface):
+    import pysoem
+    master = pysoem.Master()
+    master.open(interface)
+    try:
+        master.config_init()
+        ok = master.config_dc()
+        return {"dc": bool(ok), "delays": [int.from_bytes(s._fprd(0x0928, 4, 50000), "little") for s in master.slaves]}
+    finally:
+        master.close()
+
+
 def kickcat_scan(interface):
     import kickcat
     link = kickcat.create_link(interface, "")
@@ -124,10 +137,12 @@ def kickcat_scan(interface):
 
 
 def main(argv):
-    if len(argv) < 2 or argv[0] not in ("pysoem", "kickcat", "sdo", "sdo-write", "mapping", "od"):
+    if len(argv) < 2 or argv[0] not in ("pysoem", "kickcat", "sdo", "sdo-write", "mapping", "od", "dc"):
         print(__doc__, file=sys.stderr)
         return 2
-    if argv[0] == "od":
+    if argv[0] == "dc":
+        out = pysoem_dc(argv[1])
+    elif argv[0] == "od":
         out = pysoem_od(argv[1], int(argv[2]))
     elif argv[0] == "mapping":
         out = pysoem_mapping(argv[1], int(argv[2]))

@@ -27,6 +27,9 @@ void orion_ec_close(int fd);
 int orion_ec_sleep_until_ns(uint64_t ns);
 /// Locks the process's memory and makes the calling thread SCHED_FIFO at `priority`; 0 or -errno.
 int orion_ec_realtime(int priority);
+/// Sets the calling thread's timer slack (PR_SET_TIMERSLACK; Linux's default for normal threads is 50 us, which
+/// delays every absolute sleep's wake-up by up to that much); 0 or -errno.
+int orion_ec_timer_slack(unsigned long ns);
 /// SIGINT and SIGTERM set a flag instead of ending the process; 0 or -errno.
 int orion_ec_catch_stop_signals(void);
 /// Whether a stop signal came.
