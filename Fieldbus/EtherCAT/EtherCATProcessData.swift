@@ -237,7 +237,9 @@ extension EtherCATMaster {
         while i < slaves.count {
             let slave = slaves[i]
             i += 1
-            guard let status = try? alStatus(station: slave.station) else {
+            // A read that goes unanswered once (a frame delayed behind another master's traffic) is tried again
+            // before the slave counts as missing.
+            guard let status = (try? alStatus(station: slave.station)) ?? (try? alStatus(station: slave.station)) else {
                 result.missing += 1
                 continue
             }

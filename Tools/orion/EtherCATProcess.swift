@@ -284,6 +284,7 @@ struct EtherCATRun: ParsableCommand {
         var dcWorstSettled: UInt64 = 0
         var readdressed: UInt64 = 0
         var reportedMissing = false
+        var announced = false
         let total: UInt64? = durationNs.map { $0 / cycleNs }
         let start = EtherCATHost.nowNs()
         var k: UInt64 = 0
@@ -327,22 +328,33 @@ struct EtherCATRun: ParsableCommand {
                 if notInOp {
                     notInOp = false
                     reportedMissing = false
-                    if !quiet { ecatSay("cycle \(k): working counter \(layout.expectedWorkingCounter), every slave in OP again") }
+                    if !quiet && announced { ecatSay("cycle \(k): working counter \(layout.expectedWorkingCounter), every slave in OP again") }
+                    announced = false
                 }
                 continue
             }
             // Something is wrong: a supervision pass (AL states, slaves asked back towards OP, station addresses
             // anew when lost slaves return) at once and then every 100 cycles while it lasts.
             if !notInOp || k % 100 == 0 {
-                if !notInOp && !quiet && wkc != nil && !good { ecatSay("cycle \(k): working counter \(wkc!), expected \(layout.expectedWorkingCounter)") }
-                if !notInOp && !quiet && good { ecatSay("cycle \(k): not every slave is in OP") }
+                // A single lost frame is only counted; a wrong working counter or a slave out of OP is said.
+                if !notInOp && wkc != nil && !good {
+                    announced = true
+                    if !quiet { ecatSay("cycle \(k): working counter \(wkc!), expected \(layout.expectedWorkingCounter)") }
+                }
+                if !notInOp && good {
+                    announced = true
+                    if !quiet { ecatSay("cycle \(k): not every slave is in OP") }
+                }
                 notInOp = true
                 let pass = process.withUnsafeMutableBufferPointer { master.supervise($0) }
                 recoveries += UInt64(pass.askedBack)
                 if pass.readdressed { readdressed += 1 }
-                if !quiet && (pass.missing > 0) != reportedMissing {
+                if (pass.missing > 0) != reportedMissing {
                     reportedMissing = pass.missing > 0
-                    ecatSay(reportedMissing ? "cycle \(k): \(pass.missing) of \(process.count) slaves do not answer" : "cycle \(k): all slaves answer again")
+                    announced = true
+                    if !quiet {
+                        ecatSay(reportedMissing ? "cycle \(k): \(pass.missing) of \(process.count) slaves do not answer" : "cycle \(k): all slaves answer again")
+                    }
                 }
             }
         }
