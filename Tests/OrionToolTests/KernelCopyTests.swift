@@ -32,25 +32,34 @@ func largeCopies(inRISCVDisassembly text: String, threshold: Int) -> [LargeCopy]
         window.append(line)
         if window.count > 12 { window.removeFirst() }
         guard line.contains("<memcpy>") || line.contains("<memmove>") else { continue }
+        // The size is a2's value at the call: follow every instruction in the window that writes a2. A
+        // `lui`/`li` sets a known value, `addi a2, a2, imm` adds to it, any other write (a shift, a load, a
+        // subtraction: a size computed at run time, or a2 reused for an address) makes it unknown.
         var upper: Int?
         var lower = 0
         for previous in window {
             let fields = previous.split(whereSeparator: { $0 == "\t" || $0 == " " || $0 == "," }).map(String.init)
-            guard let op = fields.firstIndex(where: { $0 == "lui" || $0 == "addi" || $0 == "li" }), fields.count > op + 2 else { continue }
+            guard let op = fields.firstIndex(where: { $0.first?.isLetter == true && !$0.hasSuffix(":") }), fields.count > op + 1,
+                  fields[op + 1] == "a2" else { continue }
+            let mnemonic = fields[op]
+            // Stores and branches name a2 first without writing it.
+            let bare = mnemonic.hasPrefix("c.") ? String(mnemonic.dropFirst(2)) : mnemonic
+            if ["sb", "sh", "sw", "sd", "fsw", "fsd"].contains(bare) || bare.hasPrefix("b") { continue }
             func number(_ s: String) -> Int? {
                 s.hasPrefix("0x") ? Int(s.dropFirst(2), radix: 16) : s.hasPrefix("-0x") ? Int(s.dropFirst(3), radix: 16).map { -$0 } : Int(s)
             }
-            switch fields[op] {
-            case "lui" where fields[op + 1] == "a2":
+            switch bare {
+            case "lui" where fields.count > op + 2:
                 upper = number(fields[op + 2]).map { $0 << 12 }
                 lower = 0
-            case "addi" where fields[op + 1] == "a2" && fields.count > op + 3 && fields[op + 2] == "a2":
-                lower = number(fields[op + 3]) ?? 0
-            case "li" where fields[op + 1] == "a2":
+            case "li" where fields.count > op + 2:
                 upper = number(fields[op + 2])
                 lower = 0
+            case "addi" where fields.count > op + 3 && fields[op + 2] == "a2" && upper != nil:
+                lower += number(fields[op + 3]) ?? 0
             default:
-                break
+                upper = nil
+                lower = 0
             }
         }
         if let upper, upper + lower >= threshold { found.append(LargeCopy(function: function, bytes: upper + lower)) }
@@ -89,9 +98,21 @@ struct KernelCopyTests {
         000000008020000c <$eSmall>:
         8020000c:      	li	a2, 0x40
         80200010:      	jal	0x80210c18 <memcpy>
+        0000000080200014 <$eRuntime>:
+        80200014:      	lui	a2, 0x2
+        80200018:      	sub	a2, s0, a2
+        8020001c:      	sd	a0, 0x708(a2)
+        80200020:      	slli	a2, a0, 0xb
+        80200024:      	jal	0x80210c18 <memcpy>
+        0000000080200028 <$eStored>:
+        80200028:      	lui	a2, 0x3
+        8020002c:      	sd	a2, 0x10(sp)
+        80200030:      	jal	0x80210c18 <memcpy>
         """
         let copies = largeCopies(inRISCVDisassembly: text, threshold: 4096)
-        #expect(copies.map(\.function) == ["$eBig"])
+        // A size computed at run time (a2 shifted from a0, after a lui for a stack address) is not a constant
+        // copy; a store of a2 does not change it.
+        #expect(copies.map(\.function) == ["$eBig", "$eStored"])
         #expect(copies.first?.bytes == 0x20140)
     }
 
