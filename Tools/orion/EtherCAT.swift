@@ -281,15 +281,7 @@ struct EtherCATUpload: ParsableCommand {
     @Argument(help: "The subindex: 0...0xff.") var subindex: String
 
     func run() throws {
-        guard let index = EtherCATValues.parseNumber(index, range: 0...0xFFFF) else { ecatUsage("INDEX must be 0...0xffff (got '\(self.index)')") }
-        guard let subindex = EtherCATValues.parseNumber(subindex, range: 0...0xFF) else { ecatUsage("SUBINDEX must be 0...0xff (got '\(self.subindex)')") }
-        var dataType: EtherCATDataType? = nil
-        if let type {
-            guard let t = EtherCATDataType(rawValue: type) else { ecatUsage("unknown --type '\(type)' (\(EtherCATDataType.names))") }
-            dataType = t
-        }
-        guard position >= 0 else { ecatUsage("--position must be 0 or more (got \(position))") }
-        if complete && subindex > 1 { ecatUsage("complete access starts at subindex 0 or 1 (got \(subindex))") }
+        let (index, subindex, dataType) = ecatObjectArguments(index: index, subindex: subindex, type: type, position: position, complete: complete)
         var master = link.master()
         let slaves = ecatScan(&master, interface: link.interface)
         guard position < slaves.count else {
@@ -343,6 +335,22 @@ func ecatReportEmergencies(_ mailbox: EtherCATMailbox, position: Int) {
     FileHandle.standardError.write(Data("slave \(position): \(mailbox.emergencies) CoE emergenc\(mailbox.emergencies == 1 ? "y" : "ies"), last: error code 0x\(String(format: "%04x", e.code)), register 0x\(String(format: "%02x", e.register)), data \(data)\n".utf8))
 }
 
+/// The object `upload` and `download` name, checked: INDEX 0...0xffff, SUBINDEX 0...0xff (0 or 1 with complete
+/// access), a known --type, a position of 0 or more (exit 2 otherwise).
+func ecatObjectArguments(index: String, subindex: String, type: String?, position: Int, complete: Bool)
+    -> (UInt64, UInt64, EtherCATDataType?) {
+    guard let i = EtherCATValues.parseNumber(index, range: 0...0xFFFF) else { ecatUsage("INDEX must be 0...0xffff (got '\(index)')") }
+    guard let s = EtherCATValues.parseNumber(subindex, range: 0...0xFF) else { ecatUsage("SUBINDEX must be 0...0xff (got '\(subindex)')") }
+    var dataType: EtherCATDataType? = nil
+    if let type {
+        guard let t = EtherCATDataType(rawValue: type) else { ecatUsage("unknown --type '\(type)' (\(EtherCATDataType.names))") }
+        dataType = t
+    }
+    guard position >= 0 else { ecatUsage("--position must be 0 or more (got \(position))") }
+    if complete && s > 1 { ecatUsage("complete access starts at subindex 0 or 1 (got \(s))") }
+    return (i, s, dataType)
+}
+
 /// A slave's standard mailbox from its SII, nil when it has none or no CoE.
 func ecatMailbox(_ slave: EtherCATSlaveView) -> EtherCATMailbox? {
     slave.sii.withUnsafeBytes { raw -> EtherCATMailbox? in
@@ -369,15 +377,7 @@ struct EtherCATDownload: ParsableCommand {
     @Argument(help: "The value, as --type reads it.") var value: String
 
     func run() throws {
-        guard let index = EtherCATValues.parseNumber(index, range: 0...0xFFFF) else { ecatUsage("INDEX must be 0...0xffff (got '\(self.index)')") }
-        guard let subindex = EtherCATValues.parseNumber(subindex, range: 0...0xFF) else { ecatUsage("SUBINDEX must be 0...0xff (got '\(self.subindex)')") }
-        var dataType: EtherCATDataType? = nil
-        if let type {
-            guard let t = EtherCATDataType(rawValue: type) else { ecatUsage("unknown --type '\(type)' (\(EtherCATDataType.names))") }
-            dataType = t
-        }
-        guard position >= 0 else { ecatUsage("--position must be 0 or more (got \(position))") }
-        if complete && subindex > 1 { ecatUsage("complete access starts at subindex 0 or 1 (got \(subindex))") }
+        let (index, subindex, dataType) = ecatObjectArguments(index: index, subindex: subindex, type: type, position: position, complete: complete)
         if complete && dataType != .raw && dataType != .octetString { ecatUsage("complete access takes the object's bytes: --type raw or octet_string") }
         var bytes: [UInt8] = []
         if let dataType {
