@@ -475,20 +475,24 @@ struct EtherCATSimulatorTests {
         try waitForSlaves(segment.interface, count: 2)
         let file = NSTemporaryDirectory() + "ecat-hostile-\(segment.interface).json"
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let orion = try Background(TestPaths.orion, ["ecat", "run", "-i", segment.interface, "--cycle", "1ms", "--duration", "6s", "--json", file])
+        // The run lasts until it is interrupted after the sender is done (under load scapy can take longer than
+        // any fixed duration, and a frame arriving after the run is not counted by it).
+        let orion = try Background(TestPaths.orion, ["ecat", "run", "-i", segment.interface, "--cycle", "1ms", "--duration", "120s", "--json", file])
         defer { orion.stop() }
         try orion.wait(for: "OP: 2 slaves")
         let script = TestPaths.packageRoot.appendingPathComponent("Tests/EtherCATToolTests/Harness/ecat_hostile.py").path
-        let sender = try HostProcess.run("ip", ["netns", "exec", segment.namespace, ProjectPython.python, script, segment.peer, "20", "5"], timeout: 120)
+        let sender = try HostProcess.run("ip", ["netns", "exec", segment.namespace, ProjectPython.python, script, segment.peer, "20", "5"], timeout: 100)
         #expect(sender.status == 0, "\(sender.stderr)")
         let sent = try #require(try JSONSerialization.jsonObject(with: Data((sender.stdout.split(separator: "\n").last ?? "").utf8)) as? [String: Any])
         let malformedSent = try #require(sent["malformed"] as? Int)
         let foreignSent = try #require(sent["foreign"] as? Int)
         #expect(malformedSent == 120 && foreignSent == 40)
-        let status = try orion.waitForExit(timeout: 60)
-        #expect(status == 0, "\(orion.output)")
+        usleep(500_000)
+        #expect(orion.process.isRunning, "the run ended before the sender was done: \(orion.output)")
+        orion.stop()
+        #expect(orion.process.terminationStatus == 0, "\(orion.output)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
-        #expect(json["cycles"] as? Int == 6000)
+        #expect((json["cycles"] as? Int ?? 0) > 500, "\(orion.output)")
         // Each hostile frame is seen once (the simulator may also pass some on: at least as many, not fewer).
         #expect((json["malformed"] as? Int ?? 0) >= malformedSent, "\(orion.output)")
         #expect((json["unmatched"] as? Int ?? 0) >= foreignSent, "\(orion.output)")

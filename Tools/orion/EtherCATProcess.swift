@@ -360,6 +360,10 @@ struct EtherCATRun: ParsableCommand {
         }
         let elapsed = EtherCATHost.nowNs() - start
         let after = master.counters
+        // The closing report reads each slave's state with the link's usual timeout and retries, not the
+        // cycle's single 0.8-cycle try: one late answer must not report a slave as gone.
+        master.attempts = link.retries
+        master.timeoutNs = UInt64(link.timeout) * 1_000_000
         let states = ecatStatesText(&master, process)
         for pd in process { try? master.writeState(station: pd.station, .preOperational) }
         master.link.close()

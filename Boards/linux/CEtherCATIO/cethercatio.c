@@ -8,6 +8,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -48,6 +49,11 @@ int orion_ec_open(const char *name) {
         close(fd);
         return -e;
     }
+    // Room for about a thousand small frames: a master held off the CPU for a while must find what arrived
+    // meanwhile (and count it) rather than have the kernel drop it. SO_RCVBUFFORCE passes rmem_max as root.
+    int room = 1 << 20;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &room, sizeof room) < 0)
+        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &room, sizeof room);
 #ifdef PACKET_QDISC_BYPASS
     int one = 1;
     (void)setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);  // older kernels: the qdisc path
@@ -144,7 +150,13 @@ int orion_ec_catch_stop_signals(void) {
     a.sa_handler = on_stop;
     sigemptyset(&a.sa_mask);
     if (sigaction(SIGINT, &a, NULL) != 0 || sigaction(SIGTERM, &a, NULL) != 0) return -errno;
-    return 0;
+    // A parent may have started this process with the signals blocked (Foundation's Process does): they
+    // would stay pending and the run could only be killed.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    return pthread_sigmask(SIG_UNBLOCK, &set, NULL) == 0 ? 0 : -errno;
 }
 
 int orion_ec_stop_requested(void) { return stop_requested != 0; }
