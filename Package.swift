@@ -7,7 +7,7 @@
 import PackageDescription
 
 /// Guest applications: each one is an image entry for every board (`orion run --app NAME`).
-let guestApps = ["demo", "fail", "fault", "selftest", "bench", "can-demo", "modbus-demo", "jitter", "soak", "hostile"]
+let guestApps = ["demo", "fail", "fault", "selftest", "bench", "can-demo", "modbus-demo", "jitter", "soak", "hostile", "ecat-demo"]
 
 /// Board support written in Swift, one folder per board plus code they share.
 let boardSwiftSources = [

@@ -128,7 +128,7 @@ public struct System {
 
 /// The architecture's free-running counter (CNTPCT_EL0 / the `time` CSR).
 @inline(__always)
-func systemCounter() -> UInt64 {
+public func systemCounter() -> UInt64 {
     #if arch(arm64)
     return orion_a64_cntpct()
     #elseif arch(riscv64)

@@ -82,6 +82,25 @@ public func withSharedMemory<T, R>(_ value: inout T, _ body: (UnsafeMutablePoint
     return result
 }
 
+/// Runs `body` with `count` zeroed bytes (rounded up to whole pages) of the shared pool: memory for tasks and
+/// devices alike (buffers a device reaches by DMA; memory is identity-mapped, so their addresses are the
+/// device's too). nil when the pool is too small. The bytes are the pool's again afterwards.
+public func withSharedBytes<R>(_ count: Int, _ body: (UnsafeMutableRawBufferPointer, MemoryArea) -> R) -> R? {
+    let bytes = UInt(PageGeometry.roundUp(UInt64(max(count, 1))))
+    guard sharedPoolUsed + bytes <= UInt(orion_shared_pool_size()) else { return nil }
+    zeroUserPoolOnce()
+    let start = UInt(orion_shared_pool_base()) + sharedPoolUsed
+    sharedPoolUsed += bytes
+    defer { sharedPoolUsed -= bytes }
+    let memory = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(bitPattern: start)!, count: Int(bytes))
+    var i = 0
+    while i < Int(bytes) {
+        memory[i] = 0
+        i += 1
+    }
+    return body(memory, MemoryArea(base: UInt64(start), size: UInt64(bytes), access: .readWrite, owner: .user))
+}
+
 extension TaskSetBuilder {
     /// Grants task `task` the memory in `area` with `rights` (`.read`, or `.read` + `.write`) through a
     /// `.memoryRegion` capability in `slot`: the area is mapped into the task's domain. One region object per

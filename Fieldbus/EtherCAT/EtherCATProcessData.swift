@@ -80,6 +80,12 @@ public struct EtherCATProcessImageLayout: Sendable, Equatable {
     /// LRW working counter when every slave took its outputs (+2 each) and gave its inputs (+1 each).
     public var expectedWorkingCounter: UInt16
     public var totalBytes: Int { outputBytes + inputBytes }
+
+    public init(outputBytes: Int, inputBytes: Int, expectedWorkingCounter: UInt16) {
+        self.outputBytes = outputBytes
+        self.inputBytes = inputBytes
+        self.expectedWorkingCounter = expectedWorkingCounter
+    }
 }
 
 /// Why a process image cannot be made.

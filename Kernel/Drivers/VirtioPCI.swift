@@ -33,6 +33,7 @@ public struct VirtioPCICapabilities: Equatable, Sendable {
 
     /// Reads the capability list of the function at `address` (status bit 4, pointer at 0x34, each capability
     /// inside 0x40...0xFF and 4-byte aligned); the first of each virtio structure type counts.
+    // @implements SWR-HAL-VIRTIO-1
     public static func read<C: PCIConfigSpace>(_ config: C, at address: PCIAddress) -> VirtioPCICapabilities {
         var caps = VirtioPCICapabilities()
         let status = config.read32(address, 0x04) >> 16

@@ -85,6 +85,17 @@ public struct VirtioSplitQueue {
         return id
     }
 
+    /// The descriptor the next `post` will use (its id, so the caller can fill the buffer that belongs to it
+    /// first), nil when every descriptor is out.
+    public var nextDescriptor: UInt16? { freeCount > 0 ? freeHead : nil }
+
+    /// Asks the device not to interrupt when it returns buffers (VIRTQ_AVAIL_F_NO_INTERRUPT, §2.7.7): for a
+    /// driver that polls the used ring.
+    public mutating func suppressInterrupts() {
+        Self.store16(availableRing, 1)
+        orion_mmio_barrier()
+    }
+
     /// Whether the device wants to be notified of new buffers (the used ring's flags do not say
     /// VIRTQ_USED_F_NO_NOTIFY).
     public var needsNotification: Bool { Self.load16(usedRing) & 1 == 0 }
@@ -92,6 +103,7 @@ public struct VirtioSplitQueue {
     /// The next buffer the device has finished with: its descriptor's id and the bytes the device wrote (for a
     /// receive buffer), the descriptor freed; nil when there is none. An id outside the queue or of a
     /// descriptor the device does not hold (a device error) is dropped and counted in `badUsedEntries`.
+    // @implements SWR-HAL-VIRTIO-1
     public mutating func takeUsed() -> (id: UInt16, length: UInt32)? {
         while true {
             orion_mmio_barrier()

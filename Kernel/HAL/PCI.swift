@@ -313,9 +313,10 @@ public struct PCIResourceAllocator: Sendable {
     }
 
     /// Reserves `size` bytes (a power of two) of `space`; returns the BAR with its bus and CPU addresses.
-    public mutating func assign(_ bar: PCIBAR) -> PCIBAR? {
+    /// With `below4G`, a 64-bit memory BAR is placed in the 32-bit window (where every board maps devices).
+    public mutating func assign(_ bar: PCIBAR, below4G: Bool = false) -> PCIBAR? {
         guard bar.size > 0, bar.size & (bar.size - 1) == 0 else { return nil }
-        let space: PCISpace = bar.space == .memory64 && host.memory64 == nil ? .memory32 : bar.space
+        let space: PCISpace = bar.space == .memory64 && (host.memory64 == nil || below4G) ? .memory32 : bar.space
         guard let window = host.window(for: space) else { return nil }
         let align = bar.size
         var next: UInt64
@@ -426,8 +427,9 @@ public enum PCIBus {
 
     /// Sizes every BAR of a type-0 function, assigns it from the bridge windows, looks up its INTx route
     /// and turns on I/O and/or memory decoding and bus mastering (INTx left enabled).
+    /// With `below4G`, 64-bit memory BARs go into the 32-bit window too.
     public static func configure<C: PCIConfigSpace>(_ function: PCIFunction, in config: C,
-                                                    allocator: inout PCIResourceAllocator) -> PCIDeviceResources {
+                                                    allocator: inout PCIResourceAllocator, below4G: Bool = false) -> PCIDeviceResources {
         let address = function.address
         var result = PCIDeviceResources(function: function)
         let commandStatus = config.read32(address, PCIRegister.commandStatus)
@@ -450,7 +452,7 @@ public enum PCIBus {
             }
             var bar = PCIBAR.decode(probe: probe, probeHigh: probeHigh)
             if bar.size > 0 {
-                if let assigned = allocator.assign(bar) {
+                if let assigned = allocator.assign(bar, below4G: below4G) {
                     bar = assigned
                     if bar.space == .io { usesIO = true } else { usesMemory = true }
                 } else {

@@ -39,6 +39,7 @@ struct VirtioPCITests {
         return s
     }
 
+    // @verifies SWR-HAL-VIRTIO-1
     @Test func theFourStructuresAreFoundWhereQEMUPutsThem() {
         let caps = VirtioPCICapabilities.read(qemuVirtioNet(), at: address)
         #expect(caps.isModern)
@@ -49,6 +50,7 @@ struct VirtioPCITests {
         #expect(caps.notifyMultiplier == 4)
     }
 
+    // @verifies SWR-HAL-VIRTIO-1
     @Test func brokenListsEndTheWalkWithoutTrapping() {
         // No capabilities bit: nothing.
         var none = qemuVirtioNet()

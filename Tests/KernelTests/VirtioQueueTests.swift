@@ -92,6 +92,7 @@ struct VirtioQueueTests {
         #expect(q.freeCount == 2 && q.badUsedEntries == 0)
     }
 
+    // @verifies SWR-HAL-VIRTIO-1
     @Test func aDeviceThatReturnsWhatItDoesNotHoldIsCountedNotTrusted() throws {
         let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
         defer { memory.deallocate() }

@@ -1,6 +1,7 @@
 // A simulated EtherCAT segment for tests: KickCAT's network_simulator (built from ../shared/peers by
 // Tools/setup-peers --ethercat) answering in a network namespace of its own, at the far end of a veth pair whose
-// near end is on the host. Each segment gets names of its own, so suites can run at once.
+// near end is on the host; or, for a board in QEMU, on the host's end of a tap device. Each segment gets names
+// of its own, so suites can run at once.
 
 import Foundation
 
@@ -9,6 +10,9 @@ public final class EtherCATSegment: @unchecked Sendable {
     public let interface: String
     public let peer: String
     public let namespace: String
+    /// A tap device instead of a veth pair: a board in QEMU (`orion run --tap`) is the master, the simulator
+    /// answers on the host's end of the tap (no namespace).
+    public let isTap: Bool
     var simulator: Process?
 
     nonisolated(unsafe) static var next = 0
@@ -44,11 +48,35 @@ public final class EtherCATSegment: @unchecked Sendable {
         interface = "ecm\(tag)"
         peer = "ecs\(tag)"
         namespace = "orion-ecat-\(tag)"
+        isTap = false
         try ip(["netns", "add", namespace])
         do {
             try ip(["link", "add", interface, "type", "veth", "peer", "name", peer])
             try ip(["link", "set", peer, "netns", namespace])
             try ip(["-n", namespace, "link", "set", peer, "up"])
+            try ip(["link", "set", interface, "up"])
+            if !slaves.isEmpty { try start(slaves) }
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    /// A tap device (the name QEMU's NIC is attached to: `interface`), up, without IPv6 (so the host sends no
+    /// router solicitations into the segment); `slaves` answer on it unless empty.
+    public init(tapSlaves slaves: [String]) throws {
+        let n: Int = Self.lock.withLock {
+            Self.next += 1
+            return Self.next
+        }
+        let tag = "\(getpid() % 10000)x\(n)"
+        interface = "ect\(tag)"
+        peer = interface
+        namespace = ""
+        isTap = true
+        try ip(["tuntap", "add", "dev", interface, "mode", "tap"])
+        do {
+            _ = try? HostProcess.run("sysctl", ["-q", "-w", "net.ipv6.conf.\(interface).disable_ipv6=1"], timeout: 30)
             try ip(["link", "set", interface, "up"])
             if !slaves.isEmpty { try start(slaves) }
         } catch {
@@ -68,8 +96,13 @@ public final class EtherCATSegment: @unchecked Sendable {
     public func start(_ slaves: [String]) throws {
         stop()
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: HostProcess.which("ip") ?? "/usr/sbin/ip")
-        process.arguments = ["netns", "exec", namespace, Self.peers + "/bin/network_simulator", "-i", peer, "-s"] + slaves
+        if isTap {
+            process.executableURL = URL(fileURLWithPath: Self.peers + "/bin/network_simulator")
+            process.arguments = ["-i", peer, "-s"] + slaves
+        } else {
+            process.executableURL = URL(fileURLWithPath: HostProcess.which("ip") ?? "/usr/sbin/ip")
+            process.arguments = ["netns", "exec", namespace, Self.peers + "/bin/network_simulator", "-i", peer, "-s"] + slaves
+        }
         process.currentDirectoryURL = URL(fileURLWithPath: Self.peers + "/share/kickcat")
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
@@ -91,6 +124,7 @@ public final class EtherCATSegment: @unchecked Sendable {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         process.waitUntilExit()
+        if isTap { return }
         // `ip netns exec` runs the simulator as its child: make sure no simulator is left in the namespace.
         _ = try? HostProcess.run("ip", ["netns", "pids", namespace], timeout: 10).stdout
             .split(separator: "\n").compactMap { Int32($0) }.map { kill($0, SIGKILL) }
@@ -100,7 +134,7 @@ public final class EtherCATSegment: @unchecked Sendable {
     public func close() {
         stop()
         _ = try? HostProcess.run("ip", ["link", "del", interface], timeout: 30)
-        _ = try? HostProcess.run("ip", ["netns", "del", namespace], timeout: 30)
+        if !isTap { _ = try? HostProcess.run("ip", ["netns", "del", namespace], timeout: 30) }
     }
 
     deinit { close() }

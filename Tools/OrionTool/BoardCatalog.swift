@@ -133,8 +133,17 @@ extension BoardCatalog {
     /// on stderr, which `orion run` passes through). `soak` drives the same two CAN cards where the machine
     /// has PCIe (the virt boards), and elsewhere (the Pis) carries Modbus RTU frames between two of its own
     /// tasks, with no device.
-    public static func impliedQEMUArguments(app: String, board: BoardSpec) throws -> [String] {
+    /// `ecat-demo` needs a modern virtio-net NIC (PCIe: the virt boards) attached to the host tap device `tap`,
+    /// where the EtherCAT segment is (QEMU opens the tap, creating it when it does not exist; that needs root).
+    public static func impliedQEMUArguments(app: String, board: BoardSpec, tap: String = defaultTap) throws -> [String] {
         switch app {
+        case "ecat-demo":
+            guard board.machine == "virt" else {
+                throw OrionError("app 'ecat-demo' needs PCIe for its virtio-net NIC, which \(board.name) does not have: use --board qemu-virt-aarch64 or --board qemu-virt-riscv64")
+            }
+            try checkTapName(tap)
+            return ["-netdev", "tap,id=ecat0,ifname=\(tap),script=no,downscript=no",
+                    "-device", "virtio-net-pci,netdev=ecat0,disable-legacy=on"]
         case "can-demo":
             guard board.machine == "virt" else {
                 throw OrionError("app 'can-demo' needs PCIe for its two kvaser_pci CAN cards, which \(board.name) does not have: use --board qemu-virt-aarch64 or --board qemu-virt-riscv64")
@@ -150,6 +159,19 @@ extension BoardCatalog {
             return ["-serial", "pty"]
         default:
             return []
+        }
+    }
+
+    /// The tap device `ecat-demo`'s NIC is attached to unless `orion run --tap` names another.
+    public static let defaultTap = "ectap0"
+
+    /// A Linux interface name QEMU's option syntax cannot misread: 1 to 15 of letters, digits, `_`, `-`, `.`.
+    public static func checkTapName(_ name: String) throws {
+        let allowed = name.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c == 0x2D || c == 0x2E
+        }
+        guard (1...15).contains(name.utf8.count), allowed, name != ".", name != ".." else {
+            throw OrionError("--tap: '\(name)' is not an interface name (1 to 15 letters, digits, '_', '-' or '.')")
         }
     }
 

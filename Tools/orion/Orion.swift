@@ -175,6 +175,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Deterministic virtual time: QEMU -icount shift=0,sleep=off.")
     var icount = false
 
+    @Option(parsing: .unconditional, help: "The host tap device the board's NIC is attached to (app ecat-demo; QEMU creates it when missing, as root).")
+    var tap: String = BoardCatalog.defaultTap
+
     @Option(name: .customLong("qemu-arg"), parsing: .unconditionalSingleValue, help: "Extra argument for QEMU (repeatable, not empty).")
     var qemuArgs: [String] = []
 
@@ -203,7 +206,7 @@ struct Run: ParsableCommand {
             let (workspace, board, config) = try image.resolve()
             if let missing = QEMU.missingRequirement(board: board) { throw OrionError(missing) }
             let qemu = try QEMU.installation(for: board)
-            let implied = try BoardCatalog.impliedQEMUArguments(app: image.app, board: board)
+            let implied = try BoardCatalog.impliedQEMUArguments(app: image.app, board: board, tap: tap)
             // The devicetree the board's firmware would pass (raspi4b), unless asked to boot without one.
             let devicetree = noDevicetree ? nil : try QEMU.firmwareDevicetree(for: board)
             let options = BootOptions(cpus: smp, memoryMiB: memory, icount: icount, extraArguments: implied + qemuArgs,

@@ -23,6 +23,16 @@ static inline void orion_mmio_write8(uintptr_t address, uint8_t value) {
     *(volatile uint8_t *)address = value;
 }
 
+/** Reads a 16-bit device register. */
+static inline uint16_t orion_mmio_read16(uintptr_t address) {
+    return *(volatile uint16_t *)address;
+}
+
+/** Writes a 16-bit device register. */
+static inline void orion_mmio_write16(uintptr_t address, uint16_t value) {
+    *(volatile uint16_t *)address = value;
+}
+
 /** Orders device accesses before and after this point (a full data barrier on the target). */
 static inline void orion_mmio_barrier(void) {
 #if defined(__aarch64__)
