@@ -1,7 +1,7 @@
 // A virtio network device on modern virtio PCI (Virtual I/O Device 1.2: §3.1 device initialization, §4.1.4
 // the PCI transport, §5.1 the network device): one receive and one transmit split virtqueue, every frame with
-// its 12-byte `virtio_net_hdr` and nothing offloaded (VIRTIO_F_VERSION_1 and VIRTIO_NET_F_MAC only), polled
-// (the device is asked not to interrupt). Queues and buffers live in one caller-owned block; memory is
+// its 12-byte `virtio_net_hdr` and nothing offloaded (VIRTIO_F_VERSION_1 and VIRTIO_NET_F_MAC only); received
+// frames polled or signalled by the device's INTx interrupt (ISR status read to drop it). Queues and buffers live in one caller-owned block; memory is
 // identity-mapped, so an address in it is what the device is told. No allocation.
 
 import KernelSupport
@@ -151,9 +151,11 @@ public struct VirtioNet<R: VirtioRegisterAccess> {
     /// Resets and starts the device (§3.1.1): ACKNOWLEDGE, DRIVER, the features, FEATURES_OK, queues 0 and 1 of
     /// `queueSize` entries (or the device's maximum when smaller), the MAC, DRIVER_OK; then every receive
     /// buffer is handed to the device. `memory` must be 16-byte aligned and hold `memoryBytes(queueSize:)`.
+    /// With `receiveInterrupts` the device interrupts (INTx: no MSI-X vector is set) when it returns receive
+    /// buffers; otherwise it is asked not to, for a driver that polls. It never interrupts for sent frames.
     // @implements SWR-HAL-VIRTIO-1
     public static func start(_ registers: R, _ transport: VirtioPCITransport, memory: UnsafeMutableRawBufferPointer,
-                             queueSize: UInt16 = 16) throws(VirtioNetError) -> VirtioNet {
+                             queueSize: UInt16 = 16, receiveInterrupts: Bool = false) throws(VirtioNetError) -> VirtioNet {
         let c = transport.common
         let r = registers
         // Reset, and wait (bounded) for the device to say it is done.
@@ -231,8 +233,7 @@ public struct VirtioNet<R: VirtioRegisterAccess> {
             let d = transport.device
             device.macAddress = (r.read8(d), r.read8(d + 1), r.read8(d + 2), r.read8(d + 3), r.read8(d + 4), r.read8(d + 5))
         }
-        // Polled: the device is asked not to interrupt for either queue.
-        device.receiveQueue.suppressInterrupts()
+        if !receiveInterrupts { device.receiveQueue.suppressInterrupts() }
         device.transmitQueue.suppressInterrupts()
         status |= VirtioCommon.driverOK
         r.write8(c + VirtioCommon.deviceStatus, status)
@@ -262,6 +263,12 @@ public struct VirtioNet<R: VirtioRegisterAccess> {
 
     func receiveBuffer(_ id: UInt16) -> UInt { receiveBuffers + UInt(id) * UInt(Self.bufferBytes) }
     func transmitBuffer(_ id: UInt16) -> UInt { transmitBuffers + UInt(id) * UInt(Self.bufferBytes) }
+
+    /// Reads (and so clears) the ISR status (§4.1.4.5): bit 0 a queue interrupt, bit 1 a configuration change.
+    /// Reading it drops the device's INTx line; 0 when the device has no ISR structure.
+    public func interruptStatus() -> UInt8 {
+        transport.isr == 0 ? 0 : registers.read8(transport.isr)
+    }
 
     /// Whether the device has set DEVICE_NEEDS_RESET (it stopped working; only a new `start` helps).
     public var needsReset: Bool { registers.read8(transport.common + VirtioCommon.deviceStatus) & VirtioCommon.needsReset != 0 }

@@ -2,7 +2,7 @@
 // with a modern virtio-net NIC on a host tap device, where KickCAT's simulator answers with the same two slaves
 // the Linux master's tests use. The board finds the NIC by PCI enumeration, starts it (Kernel/Drivers/VirtioNet),
 // and the portable master scans, maps and takes the segment to OP, then runs the cyclic exchange in a periodic
-// task with a budget. Deterministic guest time (`--icount`), so the instruction count from the task's wake-up to
+// task with a budget, woken by the NIC's interrupt. Deterministic guest time (`--icount`), so the instruction count from the task's wake-up to
 // the frame handed to the NIC is a figure, not a guess. Needs root (tap devices).
 
 import Foundation
@@ -50,6 +50,11 @@ struct EtherCATBoardTests {
         // Instructions from the task's wake-up to the frame handed to the NIC: counted, and bounded.
         let hand = numbers(in: out, line: "ecat-demo: release to frame handed to the NIC (cycle counter): ")
         #expect(hand.count == 3 && hand[0] > 100 && hand[2] < 50_000, "\(hand) \(out)")
+        // The answers woke the task through the NIC's INTx line, bound to its notification (line 36 on
+        // aarch64's GIC, 33 on riscv64's PLIC: INTA of device 1, swizzled, as the interrupt-map says).
+        let line = board == "qemu-virt-aarch64" ? "36" : "33"
+        let irq = numbers(in: out, line: "ecat-demo: nic interrupt: line \(line) fired ")
+        #expect(irq.count == 2 && irq[0] > 100 && irq[1] > 100, "\(irq) \(out)")
         // Everything the NIC received was EtherCAT (the tap has IPv6 off), nothing dropped or bad.
         #expect(out.contains(", other EtherTypes 0, dropped 0, transmit full 0, bad used entries 0"), "\(out)")
         #expect(out.contains("ecat-demo: ok"), "\(out)")
