@@ -32,7 +32,8 @@ public struct VirtioPCICapabilities: Equatable, Sendable {
     public static var maxCapabilities: Int { 48 }
 
     /// Reads the capability list of the function at `address` (status bit 4, pointer at 0x34, each capability
-    /// inside 0x40...0xFF and 4-byte aligned); the first of each virtio structure type counts.
+    /// header inside 0x40...0xFF and 4-byte aligned, a virtio capability's 16 or 20 bytes too); the first of each
+    /// virtio structure type counts.
     // @implements SWR-HAL-VIRTIO-1
     public static func read<C: PCIConfigSpace>(_ config: C, at address: PCIAddress) -> VirtioPCICapabilities {
         var caps = VirtioPCICapabilities()
@@ -40,7 +41,7 @@ public struct VirtioPCICapabilities: Equatable, Sendable {
         guard status & 0x10 != 0 else { return caps }
         var pointer = Int(config.read32(address, 0x34) & 0xFC)
         var walked = 0
-        while pointer >= 0x40 && pointer <= 0xF0 && walked < maxCapabilities {
+        while pointer >= 0x40 && pointer <= 0xFC && walked < maxCapabilities {
             walked += 1
             let header = config.read32(address, pointer)
             let id = header & 0xFF

@@ -102,13 +102,23 @@ public struct VirtioSplitQueue {
 
     /// The next buffer the device has finished with: its descriptor's id and the bytes the device wrote (for a
     /// receive buffer), the descriptor freed; nil when there is none. An id outside the queue or of a
-    /// descriptor the device does not hold (a device error) is dropped and counted in `badUsedEntries`.
+    /// descriptor the device does not hold (a device error) is dropped and counted in `badUsedEntries`, and so
+    /// is every entry of a used index more than `size` entries ahead. At most `size` entries a call.
     // @implements SWR-HAL-VIRTIO-1
     public mutating func takeUsed() -> (id: UInt16, length: UInt32)? {
         while true {
             orion_mmio_barrier()
             let deviceIndex = Self.load16(usedRing + 2)
             guard deviceIndex != usedIndex else { return nil }
+            // A device can be at most `size` entries ahead (it holds no more buffers than that): an index further
+            // on is a device error, taken whole (every entry it claims counted as bad) rather than walked entry by
+            // entry, so one call looks at no more than `size` entries.
+            let ahead = deviceIndex &- usedIndex
+            guard ahead <= size else {
+                badUsedEntries &+= UInt64(ahead)
+                usedIndex = deviceIndex
+                return nil
+            }
             orion_mmio_barrier()
             let entry = usedRing + 4 + UInt(usedIndex & (size - 1)) * 8
             let id32 = Self.load32(entry)

@@ -71,6 +71,13 @@ struct VirtioPCITests {
         var short = qemuVirtioNet()
         short.virtio(at: 0x40, next: 0x00, type: 2, bar: 4, offset: 0x3000, length: 0x1000)
         #expect(VirtioPCICapabilities.read(short, at: address).notify == nil)
+        // A 4-byte capability in the last dword (0xFC, as PCI allows) is walked through: the virtio ones it
+        // links back to are found.
+        var last = qemuVirtioNet()
+        last.registers[0x34 / 4] = 0xFC
+        last.capability(at: 0xFC, id: 0x05, next: 0x98, words: [])
+        #expect(VirtioPCICapabilities.read(last, at: address) == VirtioPCICapabilities.read(qemuVirtioNet(), at: address))
+        #expect(VirtioPCICapabilities.read(last, at: address).isModern)
         // Every pointer value from the device: never a trap, always a bounded walk.
         for p in 0...255 {
             var any = qemuVirtioNet()

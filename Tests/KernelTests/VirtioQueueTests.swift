@@ -111,4 +111,27 @@ struct VirtioQueueTests {
         #expect(q.badUsedEntries == 3)
         #expect(q.freeCount == 4)
     }
+
+    /// A used index far more than the queue's size ahead is a device error taken whole: every entry it claims
+    /// counted, nothing returned, no walk over tens of thousands of entries; the queue goes on from there.
+    // @verifies SWR-HAL-VIRTIO-1
+    @Test func aUsedIndexTooFarAheadIsOneDeviceErrorNotAWalk() throws {
+        let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
+        defer { memory.deallocate() }
+        var q = try #require(VirtioSplitQueue(size: 4, memory: memory))
+        var device = VirtqueueDeviceModel(queue: q)
+        let posted = q.post(address: 0x2000, length: 64, deviceWrites: true)
+        let id = try #require(posted)
+        _ = device.nextAvailable()
+        device.usedIndex = 40_000
+        UnsafeMutablePointer<UInt16>(bitPattern: q.usedRing + 2)!.pointee = 40_000
+        #expect(q.takeUsed() == nil)
+        #expect(q.badUsedEntries == 40_000)
+        #expect(q.takeUsed() == nil && q.badUsedEntries == 40_000)
+        // From there the queue goes on: the next entry the device writes is taken.
+        device.use(UInt32(id), length: 9)
+        let taken = q.takeUsed()
+        #expect(taken?.id == id && taken?.length == 9)
+        #expect(q.freeCount == 4)
+    }
 }

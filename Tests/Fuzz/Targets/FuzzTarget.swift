@@ -5,6 +5,8 @@
 /// (`Tests/Fuzz/Corpus/<name>`) and is what `Tools/fuzz TARGET` takes.
 public enum FuzzTarget: String, CaseIterable, Sendable {
     case fdt
+    case virtioPCICaps = "virtio-pci-caps"
+    case virtqueue
     case canFrame = "can-frame"
     case candumpArguments = "candump-args"
     case candumpLog = "candump-log"
@@ -33,7 +35,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .canFrame, .candumpArguments, .candumpLog, .modbusRTUServer, .modbusTCPServer, .modbusClient: return 600
         case .ethercatFrame: return 1600
         case .ethercatMailbox: return 640
-        case .isotpReceiver, .sja1000Receive, .mbr: return 4096
+        case .virtioPCICaps: return 256
+        case .isotpReceiver, .sja1000Receive, .mbr, .virtqueue: return 4096
         case .imageManifest: return 8192
         case .fdt: return 16384
         default: return 32768
@@ -44,6 +47,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     public var summary: String {
         switch self {
         case .fdt: return "Kernel FDT reader, node/property walk and the platform probe (Platform, PCI host bridge)"
+        case .virtioPCICaps: return "virtio PCI capability walk (Kernel VirtioPCICapabilities) over a 256-byte configuration space"
+        case .virtqueue: return "virtio split virtqueue (Kernel VirtioSplitQueue): driver posts and takes against a hostile device's used ring"
         case .canFrame: return "cansend frame syntax (CANTool.CANFrameSyntax), with a format/parse round trip"
         case .candumpArguments: return "candump IF[,filter...] arguments (CANDumpTarget, Fieldbus CANFilterText) and log-line output"
         case .candumpLog: return "candump -L log lines (CANTool.CANLogLine), with a format/parse round trip"
@@ -73,6 +78,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     public func run(_ input: UnsafeRawBufferPointer) {
         switch self {
         case .fdt: FuzzKernel.fdt(input)
+        case .virtioPCICaps: FuzzVirtio.pciCapabilities(input)
+        case .virtqueue: FuzzVirtio.splitQueue(input)
         case .canFrame: FuzzCAN.frameSyntax(input)
         case .candumpArguments: FuzzCAN.dumpArguments(input)
         case .candumpLog: FuzzCAN.logLine(input)
