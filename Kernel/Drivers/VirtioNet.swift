@@ -149,7 +149,8 @@ public struct VirtioNet<R: VirtioRegisterAccess> {
     }
 
     /// Resets and starts the device (§3.1.1): ACKNOWLEDGE, DRIVER, the features, FEATURES_OK, queues 0 and 1 of
-    /// `queueSize` entries (or the device's maximum when smaller), the MAC, DRIVER_OK; then every receive
+    /// `queueSize` entries (rounded down to a power of two; halved while the device's maximum is smaller), the
+    /// MAC, DRIVER_OK; then every receive
     /// buffer is handed to the device. `memory` must be 16-byte aligned and hold `memoryBytes(queueSize:)`.
     /// With `receiveInterrupts` the device interrupts (INTx: no MSI-X vector is set) when it returns receive
     /// buffers; otherwise it is asked not to, for a driver that polls. It never interrupts for sent frames.
@@ -188,8 +189,9 @@ public struct VirtioNet<R: VirtioRegisterAccess> {
             r.write8(c + VirtioCommon.deviceStatus, status | VirtioCommon.failed)
             throw .featuresRefused
         }
-        // Both queues: the smaller of what was asked and what the device has (a power of two either way).
-        var size = queueSize
+        // Both queues: the smaller of what was asked (rounded down to a power of two, at least 2) and what the
+        // device has (halved until it fits).
+        var size: UInt16 = queueSize < 2 ? 2 : UInt16(1) << (15 - queueSize.leadingZeroBitCount)
         var q: UInt16 = 0
         while q < 2 {
             r.write16(c + VirtioCommon.queueSelect, q)
@@ -278,8 +280,9 @@ public struct VirtioNet<R: VirtioRegisterAccess> {
         while transmitQueue.takeUsed() != nil {}
     }
 
-    /// Queues one frame (Ethernet header on, no FCS; at most 1514 bytes) and tells the device. False when it is
-    /// too long or every transmit buffer is still the device's (counted).
+    /// Queues one frame (Ethernet header on, no FCS; at most `bufferBytes - headerBytes`, 2036 bytes: a VLAN tag
+    /// or a jumbo-less 1514-byte frame fits) and tells the device. False when it is longer or every transmit
+    /// buffer is still the device's (counted).
     public mutating func send(_ frame: UnsafeRawBufferPointer) -> Bool {
         guard frame.count <= Self.bufferBytes - Self.headerBytes else { return false }
         reclaimTransmitted()
