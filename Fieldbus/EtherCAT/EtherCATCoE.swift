@@ -68,6 +68,9 @@ public enum EtherCATMailboxError: Error, Sendable, Equatable {
     case unexpectedResponse(command: UInt8, service: UInt8)
     /// The slave answered with a mailbox error (type 0) and this code (ETG.1000.4 Table 29).
     case mailboxError(code: UInt16)
+    /// A remapping names an object that is no PDO (0x1600-0x17FF, 0x1A00-0x1BFF) or assignment (0x1C10-0x1C2F),
+    /// or more than 254 entries: refused before anything is sent.
+    case notRemappable(index: UInt16)
 }
 
 /// An SDO abort code (CiA 301, ETG.1000.6 Table 41).

@@ -159,6 +159,52 @@ extension EtherCATMaster {
         return bits
     }
 
+    /// Remaps PDO `pdo` (0x1600-0x17FF outputs, 0x1A00-0x1BFF inputs) in PREOP as ETG.1000.6 §5.6.7.4 orders it:
+    /// subindex 0 to 0 (the mapping off), each entry (object index << 16 | subindex << 8 | bit length) from
+    /// subindex 1, then subindex 0 to the count. A slave that refuses a step answers with an abort (thrown).
+    // @implements SWR-ECAT-PDO-2
+    public mutating func writeMapping(_ mailbox: inout EtherCATMailbox, pdo: UInt16, entries: UnsafeBufferPointer<UInt32>,
+                                      scratch: UnsafeMutableRawBufferPointer, timeoutNs: UInt64) throws(EtherCATMailboxFailure) {
+        guard (0x1600...0x17FF).contains(pdo) || (0x1A00...0x1BFF).contains(pdo),
+              entries.count <= EtherCATProcessImage.maxEntries else {
+            throw .mailbox(.notRemappable(index: pdo))
+        }
+        try downloadValue(&mailbox, pdo, 0, 0, bytes: 1, scratch: scratch, timeoutNs: timeoutNs)
+        var e = 0
+        while e < entries.count {
+            try downloadValue(&mailbox, pdo, UInt8(e + 1), UInt64(entries[e]), bytes: 4, scratch: scratch, timeoutNs: timeoutNs)
+            e += 1
+        }
+        try downloadValue(&mailbox, pdo, 0, UInt64(entries.count), bytes: 1, scratch: scratch, timeoutNs: timeoutNs)
+    }
+
+    /// Assigns `pdos` to a sync manager through its assignment object (0x1C10 + the sync manager's index:
+    /// 0x1C12 outputs, 0x1C13 inputs) in PREOP: subindex 0 to 0, the PDOs from subindex 1, subindex 0 to the count.
+    // @implements SWR-ECAT-PDO-2
+    public mutating func writeAssignment(_ mailbox: inout EtherCATMailbox, assignment: UInt16, pdos: UnsafeBufferPointer<UInt16>,
+                                         scratch: UnsafeMutableRawBufferPointer, timeoutNs: UInt64) throws(EtherCATMailboxFailure) {
+        guard (0x1C10...0x1C2F).contains(assignment), pdos.count <= EtherCATProcessImage.maxPDOs else {
+            throw .mailbox(.notRemappable(index: assignment))
+        }
+        try downloadValue(&mailbox, assignment, 0, 0, bytes: 1, scratch: scratch, timeoutNs: timeoutNs)
+        var p = 0
+        while p < pdos.count {
+            try downloadValue(&mailbox, assignment, UInt8(p + 1), UInt64(pdos[p]), bytes: 2, scratch: scratch, timeoutNs: timeoutNs)
+            p += 1
+        }
+        try downloadValue(&mailbox, assignment, 0, UInt64(pdos.count), bytes: 1, scratch: scratch, timeoutNs: timeoutNs)
+    }
+
+    /// Writes the low `bytes` (1...8) of `value`, little-endian.
+    mutating func downloadValue(_ mailbox: inout EtherCATMailbox, _ index: UInt16, _ subindex: UInt8, _ value: UInt64, bytes: Int,
+                                scratch: UnsafeMutableRawBufferPointer, timeoutNs: UInt64) throws(EtherCATMailboxFailure) {
+        var v = value.littleEndian
+        try withUnsafeBytes(of: &v) { (raw) throws(EtherCATMailboxFailure) in
+            try sdoDownload(&mailbox, index: index, subindex: subindex, from: UnsafeRawBufferPointer(rebasing: raw[0..<min(max(bytes, 1), 8)]),
+                            scratch: scratch, timeoutNs: timeoutNs)
+        }
+    }
+
     /// An object of up to 8 bytes, little-endian.
     mutating func uploadValue(_ mailbox: inout EtherCATMailbox, _ index: UInt16, _ subindex: UInt8, scratch: UnsafeMutableRawBufferPointer,
                               timeoutNs: UInt64) throws(EtherCATMailboxFailure) -> UInt64 {

@@ -934,3 +934,93 @@ struct EtherCATDistributedClockTests {
         #expect(Array(sent[32..<40]) == [EtherCATCommand.frmw.rawValue, sent[17], 0xE9, 0x03, 0x10, 0x09, 8, 0])
     }
 }
+
+@Suite("EtherCAT PDO remapping")
+struct EtherCATRemapTests {
+    /// A slave that answers every expedited download, or aborts the one at `refuse` (index << 8 | subindex).
+    func run(refuse: UInt32? = nil, _ body: (inout EtherCATMaster<ScriptedLink>, inout EtherCATMailbox, UnsafeMutableRawBufferPointer) throws(EtherCATMailboxFailure) -> Void)
+        -> (writes: [(UInt16, UInt8, [UInt8])], error: EtherCATMailboxFailure?) {
+        var writes: [(UInt16, UInt8, [UInt8])] = []
+        let slave = ScriptedMailboxSlave(size: 128) { r in
+            let index = UInt16(r[9]) | UInt16(r[10]) << 8, sub = r[11]
+            let n = 4 - Int((r[8] >> 2) & 3)
+            writes.append((index, sub, Array(r[12..<(12 + n)])))
+            if let refuse, refuse == UInt32(index) << 8 | UInt32(sub) {
+                return ScriptedMailboxSlave.coe(service: 3, [0x80, r[9], r[10], r[11], 0x41, 0x00, 0x04, 0x06])  // 0x06040041
+            }
+            return ScriptedMailboxSlave.coe(service: 3, [0x60, r[9], r[10], r[11], 0, 0, 0, 0])
+        }
+        let tx = UnsafeMutableRawBufferPointer.allocate(byteCount: 1514, alignment: 8)
+        let rx = UnsafeMutableRawBufferPointer.allocate(byteCount: 1536, alignment: 8)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 128, alignment: 8)
+        defer { tx.deallocate(); rx.deallocate(); scratch.deallocate() }
+        var m = EtherCATMaster(link: ScriptedLink(answer: slave.answer), tx: tx, rx: rx, timeoutNs: 1_000_000, attempts: 1)
+        var mailbox = EtherCATMailbox(station: 1001, receiveOffset: 0x1000, receiveSize: 128, sendOffset: 0x1100, sendSize: 128)
+        do {
+            try body(&m, &mailbox, scratch)
+        } catch {
+            return (writes, error)
+        }
+        return (writes, nil)
+    }
+
+    /// ETG.1000.6's order, as KickCAT's `mapPDO` does it: the mapping off (subindex 0 = 0, one byte), each entry
+    /// (four bytes, index << 16 | subindex << 8 | bits), the count; the assignment the same way with 2-byte PDOs.
+    // @verifies SWR-ECAT-PDO-2
+    @Test func aMappingAndAnAssignmentAreWrittenInTheStandardsOrder() throws {
+        let entries: [UInt32] = [0x6000_0010, 0x6001_0010, 0x6002_0010]
+        let pdos: [UInt16] = [0x1A00]
+        let result = run { (m, mailbox, scratch) throws(EtherCATMailboxFailure) in
+            try entries.withUnsafeBufferPointer { (e) throws(EtherCATMailboxFailure) in
+                try m.writeMapping(&mailbox, pdo: 0x1A00, entries: e, scratch: scratch, timeoutNs: 100_000)
+            }
+            try pdos.withUnsafeBufferPointer { (p) throws(EtherCATMailboxFailure) in
+                try m.writeAssignment(&mailbox, assignment: 0x1C13, pdos: p, scratch: scratch, timeoutNs: 100_000)
+            }
+        }
+        #expect(result.error == nil)
+        let expected: [(UInt16, UInt8, [UInt8])] = [
+            (0x1A00, 0, [0]), (0x1A00, 1, [0x10, 0x00, 0x00, 0x60]), (0x1A00, 2, [0x10, 0x00, 0x01, 0x60]),
+            (0x1A00, 3, [0x10, 0x00, 0x02, 0x60]), (0x1A00, 0, [3]),
+            (0x1C13, 0, [0]), (0x1C13, 1, [0x00, 0x1A]), (0x1C13, 0, [1]),
+        ]
+        #expect(result.writes.count == expected.count)
+        for (w, e) in zip(result.writes, expected) {
+            #expect(w.0 == e.0 && w.1 == e.1 && w.2 == e.2, "\(w) != \(e)")
+        }
+    }
+
+    /// A refused step stops the remapping with the slave's abort; objects outside the PDO and assignment ranges
+    /// and too many entries are refused before anything is sent.
+    // @verifies SWR-ECAT-PDO-2
+    @Test func refusalsStopTheRemapping() throws {
+        let entries: [UInt32] = [0x9999_0010, 0x6001_0010]
+        let refused = run(refuse: 0x1A00_01) { (m, mailbox, scratch) throws(EtherCATMailboxFailure) in
+            try entries.withUnsafeBufferPointer { (e) throws(EtherCATMailboxFailure) in
+                try m.writeMapping(&mailbox, pdo: 0x1A00, entries: e, scratch: scratch, timeoutNs: 100_000)
+            }
+        }
+        #expect(refused.writes.count == 2)
+        guard case .mailbox(.sdoAbort(0x1A00, 1, let code))? = refused.error else {
+            Issue.record("expected the abort, got \(String(describing: refused.error))")
+            return
+        }
+        #expect(code.raw == 0x0604_0041)
+        let many = [UInt32](repeating: 0x6000_0008, count: 255)
+        for (pdo, list) in [(UInt16(0x2000), [UInt32(0x6000_0008)]), (0x1A00, many)] {
+            let r = run { (m, mailbox, scratch) throws(EtherCATMailboxFailure) in
+                try list.withUnsafeBufferPointer { (e) throws(EtherCATMailboxFailure) in
+                    try m.writeMapping(&mailbox, pdo: pdo, entries: e, scratch: scratch, timeoutNs: 100_000)
+                }
+            }
+            #expect(r.writes.isEmpty && r.error == .mailbox(.notRemappable(index: pdo)))
+        }
+        let one: [UInt16] = [0x1A00]
+        let r = run { (m, mailbox, scratch) throws(EtherCATMailboxFailure) in
+            try one.withUnsafeBufferPointer { (p) throws(EtherCATMailboxFailure) in
+                try m.writeAssignment(&mailbox, assignment: 0x1C30, pdos: p, scratch: scratch, timeoutNs: 100_000)
+            }
+        }
+        #expect(r.writes.isEmpty && r.error == .mailbox(.notRemappable(index: 0x1C30)))
+    }
+}

@@ -76,6 +76,7 @@ func ecatMessage(_ failure: EtherCATMailboxFailure, interface: String) -> String
     case .mailbox(.unexpectedResponse(let command, let service)):
         return "unexpected mailbox answer (CoE service \(service), command 0x\(String(format: "%02x", command)))"
     case .mailbox(.mailboxError(let code)): return "the slave answered with mailbox error 0x\(String(format: "%04x", code))"
+    case .mailbox(.notRemappable(let index)): return "0x\(String(format: "%04x", index)) is no PDO or PDO assignment object (or has more than 254 entries)"
     }
 }
 
@@ -215,9 +216,14 @@ struct EtherCATStates: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "How long a slave may take to reach the state, in milliseconds: 1...60000.")
     var wait: Int = 5000
     @Argument(help: "The state: INIT, PREOP, BOOT, SAFEOP or OP.") var state: String
+    @OptionGroup var remap: EtherCATRemapOptions
 
     func run() throws {
         guard let target = parseEtherCATState(state) else { ecatUsage("unknown state '\(state)' (INIT, PREOP, BOOT, SAFEOP, OP)") }
+        remap.check()
+        if !(remap.map.isEmpty && remap.assign.isEmpty) && target != .safeOperational && target != .operational {
+            ecatUsage("--map and --assign lay out the process data: they go with SAFEOP or OP")
+        }
         guard (1...60000).contains(wait) else { ecatUsage("--wait must be 1...60000 ms (got \(wait))") }
         if let position, position < 0 { ecatUsage("--position must be 0 or more (got \(position))") }
         var master = link.master()
@@ -227,7 +233,7 @@ struct EtherCATStates: ParsableCommand {
         }
         let waitNs = UInt64(wait) * 1_000_000
         if target == .safeOperational || target == .operational {
-            var process = ecatProcessData(&master, slaves, link: link).map(\.0)
+            var process = ecatProcessData(&master, slaves, link: link, remap: remap).map(\.0)
             let layout = ecatToSafeOp(&master, &process, interface: link.interface, waitNs: waitNs, only: position)
             if target == .operational {
                 let image = UnsafeMutableRawBufferPointer.allocate(byteCount: max(layout.totalBytes, 1), alignment: 8)

@@ -13,10 +13,12 @@ import RealTime
 /// Each slave's process data and the listing `pdos` prints: from CoE when the slave has it (0x1C10 + the sync
 /// manager's index, and each PDO's mapping), else from its SII. Slaves in INIT are taken to PREOP on the way.
 func ecatProcessData(_ master: inout EtherCATMaster<RawSocketLink>, _ slaves: [EtherCATSlaveView],
-                     link: EtherCATLinkOptions) -> [(EtherCATSlaveProcessData, EtherCATPDOListing)] {
+                     link: EtherCATLinkOptions, remap: EtherCATRemapOptions? = nil) -> [(EtherCATSlaveProcessData, EtherCATPDOListing)] {
     var result: [(EtherCATSlaveProcessData, EtherCATPDOListing)] = []
+    let (maps, assigns) = remap?.parsed(slaveCount: slaves.count, interface: link.interface) ?? ([], [])
     for s in slaves {
         let position = s.record.position
+        ecatRemap(&master, s, maps: maps.filter { $0.position == position }, assigns: assigns.filter { $0.position == position }, link: link)
         var pd = EtherCATSlaveProcessData(station: s.record.station, position: position)
         var listing = EtherCATPDOListing(position: position, source: "SII", syncManagers: [])
         var names: [UInt32: String] = [:]
@@ -62,6 +64,73 @@ func ecatProcessData(_ master: inout EtherCATMaster<RawSocketLink>, _ slaves: [E
         result.append((pd, listing))
     }
     return result
+}
+
+/// `--map` and `--assign` for the slaves that have them.
+struct EtherCATRemapOptions: ParsableArguments {
+    @Option(name: .long, parsing: .unconditionalSingleValue,
+            help: "Remap a PDO in PREOP before the process data is laid out: POSITION:PDO=INDEX:SUBINDEX:BITS[,...] (repeatable; e.g. 0:0x1a00=0x6000:0:16,0x6001:0:16).")
+    var map: [String] = []
+    @Option(name: .long, parsing: .unconditionalSingleValue,
+            help: "Assign PDOs to a sync manager in PREOP: POSITION:OBJECT=PDO[,...] with OBJECT 0x1c12 (outputs) or 0x1c13 (inputs) (repeatable; e.g. 0:0x1c13=0x1a00).")
+    var assign: [String] = []
+
+    /// Every value parsed (exit 2 with the reason otherwise), positions checked against the segment.
+    func parsed(slaveCount: Int, interface: String) -> ([EtherCATMapArgument], [EtherCATAssignArgument]) {
+        var maps: [EtherCATMapArgument] = []
+        var assigns: [EtherCATAssignArgument] = []
+        do {
+            maps = try map.map { (m) throws(EtherCATRemapError) in try EtherCATRemap.parseMap(m) }
+            assigns = try assign.map { (a) throws(EtherCATRemapError) in try EtherCATRemap.parseAssign(a) }
+        } catch {
+            ecatUsage(error.description)
+        }
+        for position in maps.map(\.position) + assigns.map(\.position) where position >= slaveCount {
+            ecatNoSlave(at: position, of: slaveCount, on: interface)
+        }
+        return (maps, assigns)
+    }
+
+    /// Checks the values alone (before the bus is touched).
+    func check() {
+        for m in map { do { _ = try EtherCATRemap.parseMap(m) } catch { ecatUsage(error.description) } }
+        for a in assign { do { _ = try EtherCATRemap.parseAssign(a) } catch { ecatUsage(error.description) } }
+    }
+}
+
+/// Writes a slave's `--map`s (each PDO's mapping) and then its `--assign`s through CoE, in PREOP (a slave in
+/// SAFEOP or OP is taken back first; one in INIT is taken to PREOP with its mailbox). Exit 2 when the slave has
+/// no CoE, 1 with the abort when it refuses.
+// @implements SWR-ECAT-PDO-2
+func ecatRemap(_ master: inout EtherCATMaster<RawSocketLink>, _ slave: EtherCATSlaveView, maps: [EtherCATMapArgument],
+               assigns: [EtherCATAssignArgument], link: EtherCATLinkOptions) {
+    guard !maps.isEmpty || !assigns.isEmpty else { return }
+    let position = slave.record.position
+    guard ecatMailbox(slave) != nil else { ecatUsage("slave \(position) has no CoE mailbox: its PDOs cannot be remapped") }
+    do {
+        if let state = try master.alStatus(station: slave.record.station).state, state == .safeOperational || state == .operational {
+            try master.requestState(station: slave.record.station, .preOperational, timeoutNs: 5_000_000_000)
+        }
+    } catch {
+        ecatFailure("slave \(position): " + ecatMessage(error, interface: link.interface))
+    }
+    var mailbox = ecatOpenMailbox(&master, slave, interface: link.interface)
+    let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(max(mailbox.receiveSize, mailbox.sendSize)), alignment: 8)
+    defer { scratch.deallocate() }
+    do {
+        for m in maps {
+            try m.entries.withUnsafeBufferPointer { (e) throws(EtherCATMailboxFailure) in
+                try master.writeMapping(&mailbox, pdo: m.pdo, entries: e, scratch: scratch, timeoutNs: link.mailboxTimeoutNs)
+            }
+        }
+        for a in assigns {
+            try a.pdos.withUnsafeBufferPointer { (p) throws(EtherCATMailboxFailure) in
+                try master.writeAssignment(&mailbox, assignment: a.object, pdos: p, scratch: scratch, timeoutNs: link.mailboxTimeoutNs)
+            }
+        }
+    } catch {
+        ecatFailure("slave \(position): remapping: " + ecatMessage(error, interface: link.interface))
+    }
 }
 
 /// Lays the process image out, writes every slave's sync managers and FMMUs (slaves past PREOP are taken back to
@@ -190,6 +259,7 @@ struct EtherCATRun: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "SYNC0 shift from the cycle start in microseconds (with --dc): -cycle...cycle.")
     var shift: Int = 0
     @Flag(name: .short, help: "Quiet: only the summary at the end.") var quiet = false
+    @OptionGroup var remap: EtherCATRemapOptions
 
     func run() throws {
         guard let cycleNs = ecatDuration(cycle), (100_000...1_000_000_000).contains(cycleNs) else {
@@ -205,10 +275,11 @@ struct EtherCATRun: ParsableCommand {
         guard Int64(shift).magnitude * 1000 <= cycleNs else { ecatUsage("--shift must be within one cycle (got \(shift) us)") }
         if shift != 0 && !dc { ecatUsage("--shift needs --dc") }
         if let maxLatency, maxLatency < 0 { ecatUsage("--max-latency must be 0 or more (got \(maxLatency))") }
+        remap.check()
 
         var master = link.master()
         let slaves = ecatScan(&master, interface: link.interface)
-        var configured = ecatProcessData(&master, slaves, link: link)
+        var configured = ecatProcessData(&master, slaves, link: link, remap: remap)
         var process = configured.map(\.0)
         let layout = ecatToSafeOp(&master, &process, interface: link.interface, waitNs: 5_000_000_000)
         for i in configured.indices { configured[i].0 = process[i] }

@@ -1,9 +1,32 @@
 // Fuzz targets of the portable EtherCAT stack: received frames (the datagram reader and the master's reply
-// matching) and SII EEPROM images.
+// matching) and SII EEPROM images; and `orion ecat`'s remapping arguments.
 
+import EtherCATTool
 import Fieldbus
 
 enum FuzzEtherCAT {
+    /// `--map` (first byte even) or `--assign` (odd) values: what parses is within the bounds and reads back the
+    /// same when written out again in hex.
+    static func remapArguments(_ input: UnsafeRawBufferPointer) {
+        guard let selector = input.first else { return }
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: input.dropFirst()), as: UTF8.self)
+        func hex(_ v: some BinaryInteger) -> String { "0x" + String(v, radix: 16) }
+        if selector & 1 == 0 {
+            guard let map = try? EtherCATRemap.parseMap(text) else { return }
+            invariant(map.position <= EtherCATRemap.maxPosition && map.entries.count <= 254, "out of bounds: \(text.debugDescription)")
+            invariant((0x1600...0x17FF).contains(map.pdo) || (0x1A00...0x1BFF).contains(map.pdo), "PDO \(map.pdo) taken")
+            invariant(map.entries.allSatisfy { $0 & 0xFF != 0 }, "an entry of 0 bits taken from \(text.debugDescription)")
+            let again = "\(map.position):\(hex(map.pdo))=" + map.entries.map { "\(hex($0 >> 16)):\(hex(($0 >> 8) & 0xFF)):\($0 & 0xFF)" }.joined(separator: ",")
+            invariant((try? EtherCATRemap.parseMap(again)) == map, "\(again) does not read back as \(text.debugDescription)")
+        } else {
+            guard let assign = try? EtherCATRemap.parseAssign(text) else { return }
+            invariant(assign.position <= EtherCATRemap.maxPosition && assign.pdos.count <= 254, "out of bounds: \(text.debugDescription)")
+            invariant((0x1C10...0x1C2F).contains(assign.object), "object \(assign.object) taken")
+            let again = "\(assign.position):\(hex(assign.object))=" + assign.pdos.map { hex($0) }.joined(separator: ",")
+            invariant((try? EtherCATRemap.parseAssign(again)) == assign, "\(again) does not read back as \(text.debugDescription)")
+        }
+    }
+
     /// The input as a received frame: every datagram read (each within the frame), then handed to a master as
     /// the reply to a broadcast read, which must take it or count it and give up, never trap.
     static func frame(_ input: UnsafeRawBufferPointer) {

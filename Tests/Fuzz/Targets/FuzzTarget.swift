@@ -18,6 +18,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case ethercatFrame = "ethercat-frame"
     case ethercatSII = "ethercat-sii"
     case ethercatMailbox = "ethercat-mailbox"
+    case ethercatRemapArguments = "ecat-remap-args"
     case schedYAML = "sched-yaml"
     case traceRequirements = "trace-requirements"
     case traceTags = "trace-tags"
@@ -33,6 +34,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     public var maxLength: Int {
         switch self {
         case .canFrame, .candumpArguments, .candumpLog, .modbusRTUServer, .modbusTCPServer, .modbusClient: return 600
+        case .ethercatRemapArguments: return 4200
         case .ethercatFrame: return 1600
         case .ethercatMailbox: return 640
         case .virtioPCICaps: return 256
@@ -60,6 +62,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .ethercatFrame: return "EtherCAT frames received (Fieldbus EtherCATFrameReader) and the master's reply matching"
         case .ethercatSII: return "EtherCAT SII EEPROM images (Fieldbus EtherCATSII): header, categories, strings, sync managers, PDOs"
         case .ethercatMailbox: return "EtherCAT CoE mailbox answers to an SDO upload, a download and SDO information (Fieldbus sdoUpload, sdoDownload, sdoObjectList/Description): segments, fragments, aborts, emergencies"
+        case .ethercatRemapArguments: return "orion ecat --map and --assign values (EtherCATTool.EtherCATRemap), with a format/parse round trip"
         case .schedYAML: return "orion sched task-set YAML (SchedTool.TaskSetFile)"
         case .traceRequirements: return "requirement Markdown files (SafetyTrace.RequirementParser)"
         case .traceTags: return "@implements/@verifies tags in source files (SafetyTrace.TagScanner)"
@@ -91,6 +94,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .ethercatFrame: FuzzEtherCAT.frame(input)
         case .ethercatSII: FuzzEtherCAT.sii(input)
         case .ethercatMailbox: FuzzEtherCAT.mailbox(input)
+        case .ethercatRemapArguments: FuzzEtherCAT.remapArguments(input)
         case .schedYAML: FuzzFiles.schedYAML(input)
         case .traceRequirements: FuzzFiles.requirements(input)
         case .traceTags: FuzzFiles.tags(input)
