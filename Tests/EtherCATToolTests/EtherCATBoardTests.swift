@@ -3,7 +3,8 @@
 // the Linux master's tests use. The board finds the NIC by PCI enumeration, starts it (Kernel/Drivers/VirtioNet),
 // and the portable master scans, maps and takes the segment to OP, then runs the cyclic exchange in a periodic
 // task with a budget, woken by the NIC's interrupt. Deterministic guest time (`--icount`), so the instruction count from the task's wake-up to
-// the frame handed to the NIC is a figure, not a guess. Needs root (tap devices).
+// the frame handed to the NIC is a figure, not a guess. Needs root (a network namespace with the tap, the
+// simulator and QEMU in it).
 
 import Foundation
 import Testing
@@ -13,6 +14,12 @@ import TestSupport
 struct EtherCATBoardTests {
     init() throws {
         try EtherCATSegment.ensurePeers()
+    }
+
+    /// `orion ARGUMENTS` in the segment's network namespace (where its tap is).
+    func orionIn(_ segment: EtherCATSegment, _ arguments: [String]) throws -> ProcessResult {
+        try HostProcess.run("ip", ["netns", "exec", segment.namespace, TestPaths.orion] + arguments, in: TestPaths.packageRoot.path,
+                            timeout: 1200)
     }
 
     /// The numbers in the line that starts with `prefix`, after it ("min 1078 avg 1078 max 1078" → [1078, 1078, 1078]).
@@ -28,8 +35,8 @@ struct EtherCATBoardTests {
     func theBoardTakesTheSegmentToOpAndRunsItsCycle(_ board: String) throws {
         let segment = try EtherCATSegment(tapSlaves: EtherCATSegment.twoSlaves)
         defer { segment.close() }
-        let run = try OrionExecutable.run(["run", "--board", board, "--app", "ecat-demo", "-c", "release", "--icount",
-                                           "--tap", segment.interface, "--timeout", "600"], timeout: 1200)
+        let run = try orionIn(segment, ["run", "--board", board, "--app", "ecat-demo", "-c", "release", "--icount",
+                                         "--tap", segment.interface, "--timeout", "600"])
         let out = run.stdout.split(whereSeparator: \.isNewline).filter { !$0.hasPrefix("kernel:") }.joined(separator: "\n")
         #expect(run.status == 0, "orion run exited \(run.status)\nstdout:\n\(out)\nstderr:\n\(run.stderr.suffix(3000))")
         // The NIC: found on bus 0, its BARs in the 32-bit window, started with the MAC QEMU gives it.
@@ -65,8 +72,8 @@ struct EtherCATBoardTests {
     @Test func withoutSlavesTheBoardSaysTheScanGotNoAnswer() throws {
         let segment = try EtherCATSegment(tapSlaves: [])
         defer { segment.close() }
-        let run = try OrionExecutable.run(["run", "--board", "qemu-virt-aarch64", "--app", "ecat-demo", "-c", "release",
-                                           "--tap", segment.interface, "--timeout", "120"], timeout: 900)
+        let run = try orionIn(segment, ["run", "--board", "qemu-virt-aarch64", "--app", "ecat-demo", "-c", "release",
+                                         "--tap", segment.interface, "--timeout", "120"])
         #expect(run.status == 1, "stdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
         #expect(run.stdout.contains("ecat-demo: scan: no answer (is the segment on the tap?)"), "\(run.stdout)")
     }

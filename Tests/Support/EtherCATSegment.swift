@@ -1,7 +1,7 @@
 // A simulated EtherCAT segment for tests: KickCAT's network_simulator (built from ../shared/peers by
 // Tools/setup-peers --ethercat) answering in a network namespace of its own, at the far end of a veth pair whose
-// near end is on the host; or, for a board in QEMU, on the host's end of a tap device. Each segment gets names
-// of its own, so suites can run at once.
+// near end is on the host; or, for a board in QEMU, on the host end of a tap device in a namespace of its own.
+// Each segment gets names of its own, so suites can run at once.
 
 import Foundation
 
@@ -10,8 +10,8 @@ public final class EtherCATSegment: @unchecked Sendable {
     public let interface: String
     public let peer: String
     public let namespace: String
-    /// A tap device instead of a veth pair: a board in QEMU (`orion run --tap`) is the master, the simulator
-    /// answers on the host's end of the tap (no namespace).
+    /// A tap device instead of a veth pair: a board in QEMU (`orion run --tap`, in the namespace) is the master,
+    /// the simulator answers on the tap's host end, in the same namespace.
     public let isTap: Bool
     var simulator: Process?
 
@@ -62,8 +62,10 @@ public final class EtherCATSegment: @unchecked Sendable {
         }
     }
 
-    /// A tap device (the name QEMU's NIC is attached to: `interface`), up, without IPv6 (so the host sends no
-    /// router solicitations into the segment); `slaves` answer on it unless empty.
+    /// A tap device (the name QEMU's NIC is attached to: `interface`) in a network namespace of its own, up,
+    /// without IPv6 (so the kernel sends no router solicitations into the segment); `slaves` answer on it unless
+    /// empty. QEMU runs in the namespace too (`ip netns exec namespace ...`), so nothing touches the host's own
+    /// network, and removing the namespace removes the tap.
     public init(tapSlaves slaves: [String]) throws {
         let n: Int = Self.lock.withLock {
             Self.next += 1
@@ -72,12 +74,16 @@ public final class EtherCATSegment: @unchecked Sendable {
         let tag = "\(getpid() % 10000)x\(n)"
         interface = "ect\(tag)"
         peer = interface
-        namespace = ""
+        namespace = "orion-ecat-\(tag)"
         isTap = true
-        try ip(["tuntap", "add", "dev", interface, "mode", "tap"])
+        try ip(["netns", "add", namespace])
         do {
-            _ = try? HostProcess.run("sysctl", ["-q", "-w", "net.ipv6.conf.\(interface).disable_ipv6=1"], timeout: 30)
-            try ip(["link", "set", interface, "up"])
+            // Loopback up: Foundation in a process started here (orion) makes its wakeup socket pair on it, and
+            // without one it never learns that its child (QEMU) ended.
+            try ip(["-n", namespace, "link", "set", "lo", "up"])
+            try ip(["-n", namespace, "tuntap", "add", "dev", interface, "mode", "tap"])
+            _ = try? HostProcess.run("ip", ["netns", "exec", namespace, "sysctl", "-q", "-w", "net.ipv6.conf.\(interface).disable_ipv6=1"], timeout: 30)
+            try ip(["-n", namespace, "link", "set", interface, "up"])
             if !slaves.isEmpty { try start(slaves) }
         } catch {
             close()
@@ -96,13 +102,8 @@ public final class EtherCATSegment: @unchecked Sendable {
     public func start(_ slaves: [String]) throws {
         stop()
         let process = Process()
-        if isTap {
-            process.executableURL = URL(fileURLWithPath: Self.peers + "/bin/network_simulator")
-            process.arguments = ["-i", peer, "-s"] + slaves
-        } else {
-            process.executableURL = URL(fileURLWithPath: HostProcess.which("ip") ?? "/usr/sbin/ip")
-            process.arguments = ["netns", "exec", namespace, Self.peers + "/bin/network_simulator", "-i", peer, "-s"] + slaves
-        }
+        process.executableURL = URL(fileURLWithPath: HostProcess.which("ip") ?? "/usr/sbin/ip")
+        process.arguments = ["netns", "exec", namespace, Self.peers + "/bin/network_simulator", "-i", peer, "-s"] + slaves
         process.currentDirectoryURL = URL(fileURLWithPath: Self.peers + "/share/kickcat")
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
@@ -124,7 +125,6 @@ public final class EtherCATSegment: @unchecked Sendable {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         process.waitUntilExit()
-        if isTap { return }
         // `ip netns exec` runs the simulator as its child: make sure no simulator is left in the namespace.
         _ = try? HostProcess.run("ip", ["netns", "pids", namespace], timeout: 10).stdout
             .split(separator: "\n").compactMap { Int32($0) }.map { kill($0, SIGKILL) }
@@ -133,8 +133,8 @@ public final class EtherCATSegment: @unchecked Sendable {
     /// Stops the simulator and removes the namespace and the pair.
     public func close() {
         stop()
-        _ = try? HostProcess.run("ip", ["link", "del", interface], timeout: 30)
-        if !isTap { _ = try? HostProcess.run("ip", ["netns", "del", namespace], timeout: 30) }
+        if !isTap { _ = try? HostProcess.run("ip", ["link", "del", interface], timeout: 30) }
+        _ = try? HostProcess.run("ip", ["netns", "del", namespace], timeout: 30)
     }
 
     deinit { close() }
