@@ -108,6 +108,10 @@ let package = Package(
         .target(name: "CEtherCATIO", path: "Boards/linux/CEtherCATIO"),
         .target(name: "LinuxEtherCAT", dependencies: ["CEtherCATIO", "Fieldbus"], path: "Boards/linux/EtherCATIO"),
         .target(name: "EtherCATTool", dependencies: ["Fieldbus", "RealTime", "HostText"], path: "Tools/EtherCATTool"),
+        // Linux host as a board: PROFINET DCP/RT over AF_PACKET (the raw sockets of CEtherCATIO), RPC over UDP sockets.
+        .target(name: "LinuxPROFINET", dependencies: ["CEtherCATIO", "Fieldbus"], path: "Boards/linux/PROFINETIO"),
+        // PROFINET IO: device model files, GSDML written and read (the portable stack is Fieldbus/PROFINET).
+        .target(name: "PROFINETTool", dependencies: ["Fieldbus", "RealTime", "HostText", .product(name: "Yams", package: "Yams")], path: "Tools/PROFINETTool"),
         // Linux host as a board: cyclictest-style measuring threads (clock_nanosleep, SCHED_FIFO, affinity).
         .target(name: "CJitter", path: "Boards/linux/CJitter"),
         .target(name: "LinuxJitter", dependencies: ["CJitter", "RealTime"], path: "Boards/linux/JitterIO"),
@@ -116,7 +120,7 @@ let package = Package(
         .target(name: "ImageTool", path: "Tools/ImageTool"),
         .executableTarget(
             name: "orion",
-            dependencies: ["OrionTool", "SafetyTrace", "SchedTool", "CANTool", "LinuxCAN", "ModbusTool", "LinuxModbus", "EtherCATTool", "LinuxEtherCAT", "Fieldbus", "JitterTool", "LinuxJitter", "ImageTool",
+            dependencies: ["OrionTool", "SafetyTrace", "SchedTool", "CANTool", "LinuxCAN", "ModbusTool", "LinuxModbus", "EtherCATTool", "LinuxEtherCAT", "PROFINETTool", "LinuxPROFINET", "Fieldbus", "JitterTool", "LinuxJitter", "ImageTool",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/orion"),
 
@@ -129,7 +133,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "KernelTests", dependencies: ["Kernel", "TestSupport"], path: "Tests/KernelTests"),
         .testTarget(name: "RealTimeTests", dependencies: ["RealTime"], path: "Tests/RealTimeTests"),
-        .testTarget(name: "FieldbusTests", dependencies: ["Fieldbus", "TestSupport"], path: "Tests/FieldbusTests"),
+        .testTarget(name: "FieldbusTests", dependencies: ["Fieldbus", "TestSupport"], path: "Tests/FieldbusTests", exclude: ["Fixtures"]),
         .testTarget(name: "SJA1000Tests", dependencies: ["Fieldbus"], path: "Tests/SJA1000Tests"),
         .testTarget(name: "OrionToolTests", dependencies: ["OrionTool", "TestSupport"], path: "Tests/OrionToolTests"),
         .testTarget(name: "SafetyTraceTests", dependencies: ["SafetyTrace", "TestSupport"], path: "Tests/SafetyTraceTests", exclude: ["Fixtures"]),
@@ -139,6 +143,8 @@ let package = Package(
         .testTarget(name: "ImageToolTests", dependencies: ["ImageTool", "OrionTool", "TestSupport"], path: "Tests/ImageToolTests"),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzTargets"], path: "Tests/FuzzCorpusTests"),
         .testTarget(name: "EtherCATToolTests", dependencies: ["EtherCATTool", "Fieldbus", "RealTime", "TestSupport"], path: "Tests/EtherCATToolTests",
+                    exclude: ["Harness"]),
+        .testTarget(name: "PROFINETToolTests", dependencies: ["PROFINETTool", "Fieldbus", "TestSupport"], path: "Tests/PROFINETToolTests",
                     exclude: ["Harness"]),
         .testTarget(name: "ModbusToolTests", dependencies: ["ModbusTool", "TestSupport"], path: "Tests/ModbusToolTests", exclude: ["Harness"]),
     ]

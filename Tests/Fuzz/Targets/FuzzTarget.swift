@@ -19,6 +19,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case ethercatSII = "ethercat-sii"
     case ethercatMailbox = "ethercat-mailbox"
     case ethercatRemapArguments = "ecat-remap-args"
+    case ipv4Stack = "ipv4-stack"
     case schedYAML = "sched-yaml"
     case traceRequirements = "trace-requirements"
     case traceTags = "trace-tags"
@@ -29,6 +30,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case mbr
     case imageManifest = "image-manifest"
     case mountinfo
+    case profinetRPC = "profinet-rpc"
+    case profinetDCP = "profinet-dcp"
 
     /// The largest input worth trying (libFuzzer's `-max_len`): frames are small, files larger.
     public var maxLength: Int {
@@ -36,7 +39,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .canFrame, .candumpArguments, .candumpLog, .modbusRTUServer, .modbusTCPServer, .modbusClient: return 600
         case .ethercatRemapArguments: return 4200
         case .ethercatFrame: return 1600
+        case .profinetRPC, .profinetDCP: return 1600
         case .ethercatMailbox: return 640
+        case .ipv4Stack: return 4096
         case .virtioPCICaps: return 256
         case .isotpReceiver, .sja1000Receive, .mbr, .virtqueue: return 4096
         case .imageManifest: return 8192
@@ -63,6 +68,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .ethercatSII: return "EtherCAT SII EEPROM images (Fieldbus EtherCATSII): header, categories, strings, sync managers, PDOs"
         case .ethercatMailbox: return "EtherCAT CoE mailbox answers to an SDO upload, a download and SDO information (Fieldbus sdoUpload, sdoDownload, sdoObjectList/Description): segments, fragments, aborts, emergencies"
         case .ethercatRemapArguments: return "orion ecat --map and --assign values (EtherCATTool.EtherCATRemap), with a format/parse round trip"
+        case .ipv4Stack: return "IPv4 stack (Fieldbus IPv4Stack) fed received frames (checksums fixed up or not), sends, clock steps, address changes and port bindings: ARP, ICMP echo, UDP"
         case .schedYAML: return "orion sched task-set YAML (SchedTool.TaskSetFile)"
         case .traceRequirements: return "requirement Markdown files (SafetyTrace.RequirementParser)"
         case .traceTags: return "@implements/@verifies tags in source files (SafetyTrace.TagScanner)"
@@ -73,6 +79,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .mbr: return "MBR partition tables of SD card images and cards (ImageTool.MBR)"
         case .imageManifest: return "orion.txt SD card manifests (ImageTool.ImageManifest), with a format/parse round trip"
         case .mountinfo: return "/proc/self/mountinfo and /proc/swaps (ImageTool.HostTables) and orion flash's refusals over them"
+        case .profinetRPC: return "PROFINET IO DCE/RPC datagrams, RTA-PDUs and block bodies (Fieldbus PNRPCDatagram, PNBlockReader, every PNIO block parser), each parsed block written and read back"
+        case .profinetDCP: return "PROFINET DCP frames (Fieldbus PNDCPFrameReader) to a device (PNDCPDevice: Identify filters, Get, Set of name, IP, signal, reset) and the controller's response readers"
         }
     }
 
@@ -95,6 +103,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .ethercatSII: FuzzEtherCAT.sii(input)
         case .ethercatMailbox: FuzzEtherCAT.mailbox(input)
         case .ethercatRemapArguments: FuzzEtherCAT.remapArguments(input)
+        case .ipv4Stack: FuzzIP.stack(input)
         case .schedYAML: FuzzFiles.schedYAML(input)
         case .traceRequirements: FuzzFiles.requirements(input)
         case .traceTags: FuzzFiles.tags(input)
@@ -105,6 +114,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .mbr: FuzzImage.mbr(input)
         case .imageManifest: FuzzImage.manifest(input)
         case .mountinfo: FuzzImage.mountinfo(input)
+        case .profinetRPC: FuzzPROFINET.rpc(input)
+        case .profinetDCP: FuzzPROFINETDCP.frame(input)
         }
     }
 }

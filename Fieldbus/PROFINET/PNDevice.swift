@@ -1,0 +1,76 @@
+// A PROFINET IO device as one value: DCP (name, IP, identify), and the parts that arrive on top of it. The
+// platform (a Linux raw socket and UDP socket, a board's NIC with the portable IP layer) feeds it received frames
+// and datagrams and calls `poll` at `nextDeadlineNs`; it answers through a `PNDeviceIO` the platform implements.
+// Buffers the caller provides (static storage on a board, allocated once on Linux): nothing allocates, so the same
+// code runs in `orion pn device` and in a board task.
+
+/// How the device sends: the platform's raw Ethernet and UDP.
+public protocol PNDeviceIO {
+    /// Sends one Ethernet frame (header included, no FCS).
+    mutating func sendFrame(_ frame: UnsafeRawBufferPointer)
+    /// Sends one UDP datagram from the device's RPC port to `address`:`port`.
+    mutating func sendUDP(to address: UInt32, port: UInt16, _ payload: UnsafeRawBufferPointer)
+}
+
+/// A PROFINET IO device.
+public struct PNDevice {
+    public var model: PNDeviceModel
+    public var dcp: PNDCPDevice
+    /// The Identify response waiting for its response delay (length 0: none).
+    private let delayed: UnsafeMutableRawBufferPointer
+    private var delayedLength = 0
+    private var delayedDueNs: UInt64 = 0
+    private let tx: UnsafeMutableRawBufferPointer
+
+    /// Buffers the device keeps for its lifetime.
+    public struct Buffers {
+        /// The frame being answered (≥ 1514 bytes).
+        public var tx: UnsafeMutableRawBufferPointer
+        /// An Identify response waiting for its delay (≥ 1514 bytes).
+        public var delayed: UnsafeMutableRawBufferPointer
+        public init(tx: UnsafeMutableRawBufferPointer, delayed: UnsafeMutableRawBufferPointer) {
+            precondition(tx.count >= 1514 && delayed.count >= 1514)
+            self.tx = tx
+            self.delayed = delayed
+        }
+    }
+
+    public init(mac: EthernetAddress, model: PNDeviceModel, stored: PNDCPStoredState = PNDCPStoredState(), buffers: Buffers) {
+        self.model = model
+        dcp = PNDCPDevice(mac: mac, model: model, stored: stored)
+        tx = buffers.tx
+        delayed = buffers.delayed
+    }
+
+    public var mac: EthernetAddress { dcp.mac }
+
+    /// Handles one received Ethernet frame; what changed that the platform must act on (persist, blink, apply the
+    /// IP address).
+    public mutating func receiveFrame<IO: PNDeviceIO>(_ frame: UnsafeRawBufferPointer, nowNs: UInt64, io: inout IO) -> PNDCPEvents {
+        let outcome = dcp.handle(frame: frame, reply: tx)
+        guard outcome.replyLength > 0 else { return outcome.events }
+        if outcome.delayNs == 0 {
+            let n = outcome.replyLength
+            io.sendFrame(UnsafeRawBufferPointer(rebasing: tx[0..<n]))
+        } else {
+            // One Identify response waits at a time; a newer Identify replaces an older one not yet answered.
+            let n = outcome.replyLength
+            for i in 0..<n { delayed[i] = tx[i] }
+            delayedLength = n
+            delayedDueNs = nowNs &+ outcome.delayNs
+        }
+        return outcome.events
+    }
+
+    /// Sends what is due at `nowNs`.
+    public mutating func poll<IO: PNDeviceIO>(nowNs: UInt64, io: inout IO) {
+        if delayedLength > 0 && nowNs >= delayedDueNs {
+            let n = delayedLength
+            delayedLength = 0
+            io.sendFrame(UnsafeRawBufferPointer(rebasing: delayed[0..<n]))
+        }
+    }
+
+    /// When `poll` next has something to do (UInt64.max: nothing pending).
+    public var nextDeadlineNs: UInt64 { delayedLength > 0 ? delayedDueNs : UInt64.max }
+}
