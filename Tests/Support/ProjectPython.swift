@@ -1,4 +1,5 @@
-// The project's own Python virtual environment with the PyPI peers (virtme-ng, pymodbus, pyserial, pysoem, kickcat):
+// The project's own Python virtual environment with the PyPI peers (virtme-ng, pymodbus, pyserial, pysoem, kickcat,
+// pnio-dcp, profinet-py):
 // Tools/setup-peers makes it, because Debian's Python refuses `pip install` outside a venv.
 
 import Foundation
@@ -19,7 +20,7 @@ public enum ProjectPython {
     /// Makes the venv with the pinned PyPI peers unless it has them (`Tools/setup-peers --python`, which takes
     /// a lock, so suites running at once install one after the other).
     public static func ensure() throws {
-        let check = "import pymodbus, serial, virtme_ng, pysoem, kickcat; assert pymodbus.__version__ == '3.6.9' and pysoem.__version__ == '1.1.13'"
+        let check = "import pymodbus, serial, virtme_ng, pysoem, kickcat, pnio_dcp, profinet; assert pymodbus.__version__ == '3.6.9' and pysoem.__version__ == '1.1.13'"
         if FileManager.default.isExecutableFile(atPath: python),
            let r = try? HostProcess.run(python, ["-c", check], timeout: 60), r.status == 0 {
             return

@@ -10,7 +10,7 @@ struct Orion: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "orion",
         abstract: "Orion RT: build images for boards and boot them in QEMU.",
-        subcommands: [Boards.self, Build.self, Run.self, ImageCommand.self, Flash.self, Trace.self, Sched.self, CANCommand.self, ModbusCommand.self, EtherCATCommandGroup.self, JitterCommand.self])
+        subcommands: [Boards.self, Build.self, Run.self, ImageCommand.self, Flash.self, Trace.self, Sched.self, CANCommand.self, ModbusCommand.self, EtherCATCommandGroup.self, PNCommandGroup.self, JitterCommand.self])
 }
 
 extension Orion {

@@ -1,0 +1,291 @@
+// `orion pn`: PROFINET IO on a Linux network interface over the portable stack in Fieldbus/PROFINET: the device
+// (`device`), commissioning like pnio-dcp and PRONETA (`discover`, `set-name`, `set-ip`, `blink`, `reset`).
+// Exit 0 ok, 1 the network said no (no answer, a refused Set), 2 bad usage or input.
+
+import ArgumentParser
+import Fieldbus
+import Foundation
+import LinuxPROFINET
+import OrionTool
+import PROFINETTool
+
+struct PNCommandGroup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pn",
+        abstract: "PROFINET IO on a Linux network interface: a device, and DCP commissioning (docs/PROFINET.md).",
+        subcommands: [PNDiscover.self, PNSetName.self, PNSetIP.self, PNBlink.self, PNReset.self, PNDeviceCommand.self])
+}
+
+func pnUsage(_ message: String) -> Never { fail(OrionError(message, exitStatus: 2)) }
+func pnFailure(_ message: String) -> Never { fail(OrionError(message, exitStatus: 1)) }
+
+/// The interface and answer timeout the DCP commands take.
+struct PNDCPOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "The network interface the devices are on (e.g. eth1).") var interface: String
+    @Option(name: .long, parsing: .unconditional, help: "How long to wait for answers, in milliseconds: 10...60000.")
+    var timeout: Int = 1000
+
+    var timeoutNs: UInt64 { UInt64(timeout) * 1_000_000 }
+
+    func open() -> PNLinuxDCP {
+        guard (10...60000).contains(timeout) else { pnUsage("--timeout must be 10...60000 ms (got \(timeout))") }
+        do {
+            return try PNLinuxDCP(interface: interface)
+        } catch {
+            if error.isUsage { pnUsage(error.message) }
+            pnFailure(error.message)
+        }
+    }
+}
+
+/// Which device a command addresses: by MAC address, or by its current NameOfStation.
+struct PNTargetOptions: ParsableArguments {
+    @Option(name: .long, help: "The device's MAC address (aa:bb:cc:dd:ee:ff).") var mac: String?
+    @Option(name: .long, help: "The device's current NameOfStation.") var station: String?
+
+    func resolve(_ dcp: PNLinuxDCP, _ options: PNDCPOptions) -> EthernetAddress {
+        switch (mac, station) {
+        case (let m?, nil):
+            guard let a = PNDCPText.parseMAC(m), !a.isMulticast else { pnUsage("--mac must be a unicast MAC address like 02:00:00:00:00:01 (got '\(m)')") }
+            return a
+        case (nil, let s?):
+            do {
+                return try dcp.find(name: s, timeoutNs: options.timeoutNs).mac
+            } catch {
+                pnFailure(error.message)
+            }
+        default:
+            pnUsage("name the device with either --mac or --station")
+        }
+    }
+}
+
+struct PNDiscover: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "discover",
+        abstract: "List the PROFINET devices on the interface (DCP Identify All), like pnio-dcp's identify_all.")
+
+    @OptionGroup var options: PNDCPOptions
+    @Option(name: .long, help: "Only the device with this NameOfStation.") var station: String?
+    @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
+
+    func run() throws {
+        let dcp = options.open()
+        do {
+            let devices = try dcp.identify(name: station, timeoutNs: options.timeoutNs, responseDelay: 1)
+            if json {
+                print(PNDCPText.json(devices), terminator: "")
+            } else if devices.isEmpty {
+                print("no PROFINET devices answered on \(options.interface)")
+            } else {
+                print(PNDCPText.table(devices), terminator: "")
+            }
+            if devices.isEmpty { throw ExitCode(1) }
+        } catch let error as PNDCPExchangeError {
+            pnFailure(error.message)
+        }
+    }
+}
+
+struct PNSetName: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set-name",
+        abstract: "Set a device's NameOfStation (DCP Set; permanent unless --temporary).")
+
+    @OptionGroup var options: PNDCPOptions
+    @OptionGroup var target: PNTargetOptions
+    @Flag(name: .long, help: "Only until the device restarts.") var temporary = false
+    @Argument(help: "The new NameOfStation (\"\" removes the name).") var name: String
+
+    func run() throws {
+        if let problem = PNDCPText.nameProblem(name) { pnUsage("'\(name)' is not a valid NameOfStation: \(problem)") }
+        let dcp = options.open()
+        let device = target.resolve(dcp, options)
+        do {
+            try dcp.setName(name, device: device, permanent: !temporary, timeoutNs: options.timeoutNs)
+        } catch {
+            pnFailure(error.message)
+        }
+        print("\(PNDCPText.mac(device)): NameOfStation set to '\(name)'\(temporary ? " (temporary)" : "")")
+    }
+}
+
+struct PNSetIP: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set-ip",
+        abstract: "Set a device's IP address, netmask and gateway (DCP Set; permanent unless --temporary).")
+
+    @OptionGroup var options: PNDCPOptions
+    @OptionGroup var target: PNTargetOptions
+    @Flag(name: .long, help: "Only until the device restarts.") var temporary = false
+    @Argument(help: "IP address.") var address: String
+    @Argument(help: "Netmask.") var netmask: String
+    @Argument(help: "Gateway (0.0.0.0: none).") var gateway: String = "0.0.0.0"
+
+    func run() throws {
+        guard let a = PNDCPText.parseIPv4(address) else { pnUsage("'\(address)' is not an IPv4 address") }
+        guard let m = PNDCPText.parseIPv4(netmask) else { pnUsage("'\(netmask)' is not a netmask") }
+        guard let g = PNDCPText.parseIPv4(gateway) else { pnUsage("'\(gateway)' is not an IPv4 address") }
+        let suite = PNIPSuite(address: a, netmask: m, gateway: g)
+        guard suite.isValid else {
+            pnUsage("\(address) \(netmask) \(gateway) is not a valid IP suite: a contiguous netmask, a host address (not the network or broadcast address), a gateway in the same subnet or 0.0.0.0")
+        }
+        let dcp = options.open()
+        let device = target.resolve(dcp, options)
+        do {
+            try dcp.setIP(suite, device: device, permanent: !temporary, timeoutNs: options.timeoutNs)
+        } catch {
+            pnFailure(error.message)
+        }
+        print("\(PNDCPText.mac(device)): IP set to \(address) \(netmask) \(gateway)\(temporary ? " (temporary)" : "")")
+    }
+}
+
+struct PNBlink: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "blink",
+        abstract: "Make a device flash its LED (DCP Signal), to find it in the cabinet.")
+
+    @OptionGroup var options: PNDCPOptions
+    @OptionGroup var target: PNTargetOptions
+
+    func run() throws {
+        let dcp = options.open()
+        let device = target.resolve(dcp, options)
+        do {
+            try dcp.signal(device: device, timeoutNs: options.timeoutNs)
+        } catch {
+            pnFailure(error.message)
+        }
+        print("\(PNDCPText.mac(device)): flashing")
+    }
+}
+
+struct PNReset: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reset",
+        abstract: "Reset a device's communication parameters (name, IP) to factory values (DCP ResetToFactory).")
+
+    @OptionGroup var options: PNDCPOptions
+    @OptionGroup var target: PNTargetOptions
+
+    func run() throws {
+        let dcp = options.open()
+        let device = target.resolve(dcp, options)
+        do {
+            try dcp.resetToFactory(device: device, timeoutNs: options.timeoutNs)
+        } catch {
+            pnFailure(error.message)
+        }
+        print("\(PNDCPText.mac(device)): reset to factory settings")
+    }
+}
+
+struct PNDeviceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "device",
+        abstract: "Run a PROFINET IO device on the interface until SIGINT or --duration; statistics at exit.")
+
+    @Option(name: .shortAndLong, help: "The network interface the device is on.") var interface: String
+    @Option(name: .long, help: "NameOfStation to start with when none was set permanently over DCP (default: the device file's station-name).")
+    var name: String?
+    @Option(name: .long, help: "The device model (YAML: modules, I/O sizes, identity); a built-in one when not given.")
+    var config: String?
+    @Option(name: .long, help: "Write the device's GSDML to this file (or folder: the GSDML's own file name) and go on.")
+    var gsdmlOut: String?
+    @Option(name: .long, help: "Where the name and IP set permanently are kept (default ~/.cache/orion-rt/pn-device-IF.conf).")
+    var storage: String?
+    @Option(name: .long, help: "How long to run (e.g. 10s, 1m); until SIGINT when not given.") var duration: String?
+
+    func run() throws {
+        if let name, let problem = PNDCPText.nameProblem(name) { pnUsage("--name '\(name)' is not a valid NameOfStation: \(problem)") }
+        var durationNs: UInt64? = nil
+        if let duration {
+            guard let d = ecatDuration(duration), d > 0 else { pnUsage("--duration must be a time like 10s or 1m (got '\(duration)')") }
+            durationNs = d
+        }
+        let description = pnDeviceDescription(config: config)
+        let model = pnDeviceModel(description)
+        if let gsdmlOut { print("gsdml: wrote \(pnWriteGSDML(description, to: gsdmlOut))") }
+        let storagePath = storage ?? (NSHomeDirectory() + "/.cache/orion-rt/pn-device-\(interface).conf")
+        var stored = PNDCPStoredState()
+        if FileManager.default.fileExists(atPath: storagePath) {
+            guard let text = try? String(contentsOfFile: storagePath, encoding: .utf8) else { pnUsage("\(storagePath): cannot read") }
+            do {
+                stored = try PNStorageFile.parse(text, path: storagePath)
+            } catch {
+                pnUsage(error.message)
+            }
+        }
+        let runner: PNLinuxDevice
+        do {
+            runner = try PNLinuxDevice(interface: interface, model: model, stored: stored)
+        } catch {
+            if error.isUsage { pnUsage(error.message) }
+            pnFailure(error.message)
+        }
+        if stored.name.count == 0 { runner.adoptName(name ?? description.stationName) }
+        runner.persist = { state in
+            let folder = (storagePath as NSString).deletingLastPathComponent
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            do {
+                try PNStorageFile.format(state).write(toFile: storagePath, atomically: true, encoding: .utf8)
+            } catch {
+                FileHandle.standardError.write(Data("orion pn device: cannot write \(storagePath): \(error.localizedDescription)\n".utf8))
+            }
+        }
+        runner.onEvents = { events, device in
+            var what: [String] = []
+            if events.contains(.nameChanged) { what.append("name '\(PNDCPText.string(device.dcp.name))'") }
+            if events.contains(.ipChanged) {
+                let ip = device.dcp.ip
+                what.append("ip \(PNDCPText.ipv4(ip.address)) \(PNDCPText.ipv4(ip.netmask)) \(PNDCPText.ipv4(ip.gateway))")
+            }
+            if events.contains(.storageChanged) { what.append("stored") }
+            if events.contains(.signal) { what.append("signal: flashing the LED") }
+            if events.contains(.resetToFactory) { what.append("reset to factory settings") }
+            print("dcp: " + what.joined(separator: ", "))
+            fflush(nil)
+        }
+        let ip = runner.device.dcp.ip
+        print("orion pn device on \(interface) (\(PNDCPText.mac(runner.raw.mac))): name '\(PNDCPText.string(runner.device.dcp.name))', ip \(PNDCPText.ipv4(ip.address)), vendor \(String(format: "0x%04x", model.vendorID)) device \(String(format: "0x%04x", model.deviceID)), \(model.count) submodules")
+        fflush(nil)
+        let stats = runner.run(durationNs: durationNs)
+        runner.close()
+        print(String(format: "ran %.1f s: %llu frames in, %llu out, %llu send errors", stats.secondsRun, stats.framesReceived, stats.framesSent, stats.sendErrors))
+        let d = stats.dcp
+        print("dcp: \(d.identifyAnswered) identify answered, \(d.identifyFiltered) filtered, \(d.getAnswered) get, \(d.setAnswered) set (\(d.setRefused) refused), \(d.malformed) malformed, \(d.notOurs) not ours")
+    }
+}
+
+/// The device description: from `config` (YAML), or the built-in one (exit 2 with `file:line:` on a bad file).
+func pnDeviceDescription(config: String?) -> PNDeviceDescription {
+    do {
+        return try PNDeviceFile.load(path: config)
+    } catch {
+        pnUsage(error.description)
+    }
+}
+
+/// The portable model of `description`.
+func pnDeviceModel(_ description: PNDeviceDescription) -> PNDeviceModel {
+    do {
+        return try description.model()
+    } catch {
+        pnUsage("the device model does not fit: \(error)")
+    }
+}
+
+/// Writes the GSDML of `description` to `path`, or into `path` with its conventional name when it is a folder;
+/// the file written.
+func pnWriteGSDML(_ description: PNDeviceDescription, to path: String) -> String {
+    var isFolder: ObjCBool = false
+    let file = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue
+        ? (path as NSString).appendingPathComponent(GSDMLWriter.fileName(for: description)) : path
+    do {
+        try GSDMLWriter.document(for: description).write(toFile: file, atomically: true, encoding: .utf8)
+    } catch {
+        pnFailure("cannot write \(file): \(error.localizedDescription)")
+    }
+    return file
+}
