@@ -1,8 +1,10 @@
-// A PROFINET IO device as one value: DCP (name, IP, identify), and the parts that arrive on top of it. The
-// platform (a Linux raw socket and UDP socket, a board's NIC with the portable IP layer) feeds it received frames
+// A PROFINET IO device as one value: DCP (name, IP, identify) and the connection manager with its AR and cyclic
+// data. The platform (a Linux raw socket and UDP socket, a board's NIC with the portable IP layer) feeds it received frames
 // and datagrams and calls `poll` at `nextDeadlineNs`; it answers through a `PNDeviceIO` the platform implements.
 // Buffers the caller provides (static storage on a board, allocated once on Linux): nothing allocates, so the same
 // code runs in `orion pn device` and in a board task.
+
+import Kernel
 
 /// How the device sends: the platform's raw Ethernet and UDP.
 public protocol PNDeviceIO {
@@ -16,6 +18,8 @@ public protocol PNDeviceIO {
 public struct PNDevice {
     public var model: PNDeviceModel
     public var dcp: PNDCPDevice
+    /// The connection manager and its AR.
+    public var connection: PNConnection
     /// The Identify response waiting for its response delay (length 0: none).
     private let delayed: UnsafeMutableRawBufferPointer
     private var delayedLength = 0
@@ -28,16 +32,26 @@ public struct PNDevice {
         public var tx: UnsafeMutableRawBufferPointer
         /// An Identify response waiting for its delay (≥ 1514 bytes).
         public var delayed: UnsafeMutableRawBufferPointer
-        public init(tx: UnsafeMutableRawBufferPointer, delayed: UnsafeMutableRawBufferPointer) {
+        /// The input data of every submodule in model order, and the outputs (`PNConnection.imageSizes`).
+        public var inputs: UnsafeMutableRawBufferPointer
+        public var outputs: UnsafeMutableRawBufferPointer
+        public init(tx: UnsafeMutableRawBufferPointer, delayed: UnsafeMutableRawBufferPointer,
+                    inputs: UnsafeMutableRawBufferPointer, outputs: UnsafeMutableRawBufferPointer) {
             precondition(tx.count >= 1514 && delayed.count >= 1514)
             self.tx = tx
             self.delayed = delayed
+            self.inputs = inputs
+            self.outputs = outputs
         }
     }
 
     public init(mac: EthernetAddress, model: PNDeviceModel, stored: PNDCPStoredState = PNDCPStoredState(), buffers: Buffers) {
         self.model = model
         dcp = PNDCPDevice(mac: mac, model: model, stored: stored)
+        let sizes = PNConnection.imageSizes(model)
+        precondition(buffers.inputs.count >= sizes.input && buffers.outputs.count >= sizes.output)
+        connection = PNConnection(inputImage: buffers.inputs, outputImage: buffers.outputs,
+                                  seed: UInt64(mac.b2) << 24 | UInt64(mac.b3) << 16 | UInt64(mac.b4) << 8 | UInt64(mac.b5))
         tx = buffers.tx
         delayed = buffers.delayed
     }
@@ -47,6 +61,8 @@ public struct PNDevice {
     /// Handles one received Ethernet frame; what changed that the platform must act on (persist, blink, apply the
     /// IP address).
     public mutating func receiveFrame<IO: PNDeviceIO>(_ frame: UnsafeRawBufferPointer, nowNs: UInt64, io: inout IO) -> PNDCPEvents {
+        if connection.receiveCyclic(frame, model: model, nowNs: nowNs) { return PNDCPEvents() }
+        dcp.inOperation = connection.state != .idle
         let outcome = dcp.handle(frame: frame, reply: tx)
         guard outcome.replyLength > 0 else { return outcome.events }
         if outcome.delayNs == 0 {
@@ -62,8 +78,20 @@ public struct PNDevice {
         return outcome.events
     }
 
-    /// Sends what is due at `nowNs`.
+    /// Handles one RPC datagram from `address`:`port` (to the device's UDP port 34964).
+    public mutating func receiveUDP<IO: PNDeviceIO>(_ datagram: UnsafeRawBufferPointer, from address: UInt32, port: UInt16,
+                                                    nowNs: UInt64, io: inout IO) {
+        let n = connection.receiveRPC(datagram, from: address, port: port, model: model, mac: dcp.mac, nowNs: nowNs, reply: tx)
+        if n > 0 { io.sendUDP(to: address, port: port, UnsafeRawBufferPointer(rebasing: tx[0..<n])) }
+        poll(nowNs: nowNs, io: &io)
+    }
+
+    /// Sends what is due at `nowNs`: a delayed Identify response, the ApplicationReady request, the input frame.
     public mutating func poll<IO: PNDeviceIO>(nowNs: UInt64, io: inout IO) {
+        let ready = connection.applicationReadyRequest(nowNs: nowNs, model: model, into: tx)
+        if ready > 0 { io.sendUDP(to: connection.controllerIP, port: 34964, UnsafeRawBufferPointer(rebasing: tx[0..<ready])) }
+        let cyclic = connection.cyclicFrame(nowNs: nowNs, model: model, mac: dcp.mac, into: tx)
+        if cyclic > 0 { io.sendFrame(UnsafeRawBufferPointer(rebasing: tx[0..<cyclic])) }
         if delayedLength > 0 && nowNs >= delayedDueNs {
             let n = delayedLength
             delayedLength = 0
@@ -72,5 +100,5 @@ public struct PNDevice {
     }
 
     /// When `poll` next has something to do (UInt64.max: nothing pending).
-    public var nextDeadlineNs: UInt64 { delayedLength > 0 ? delayedDueNs : UInt64.max }
+    public var nextDeadlineNs: UInt64 { min(delayedLength > 0 ? delayedDueNs : UInt64.max, connection.nextDeadlineNs) }
 }

@@ -62,6 +62,11 @@ public final class PNSegment: @unchecked Sendable {
         }
     }
 
+    /// The host end's MAC address.
+    public var hostMAC: String {
+        ((try? String(contentsOfFile: "/sys/class/net/\(interface)/address", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     func ip(_ arguments: [String]) throws {
         let r = try HostProcess.run("ip", arguments, timeout: 30)
         guard r.status == 0 else {

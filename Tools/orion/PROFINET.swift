@@ -247,12 +247,56 @@ struct PNDeviceCommand: ParsableCommand {
             print("dcp: " + what.joined(separator: ", "))
             fflush(nil)
         }
+        // Inputs: a counter that advances every 10 ms, in every input submodule's bytes (big-endian, low bytes last).
+        var lastTick: UInt64 = 0
+        var counter: UInt64 = 0
+        runner.onCycle = { device, now in
+            if now &- lastTick >= 10_000_000 {
+                lastTick = now
+                counter &+= 1
+                let inputs = device.connection.inputImage
+                var o = 0
+                for i in 0..<device.model.count {
+                    let n = Int(device.model[i].inputLength)
+                    for k in 0..<n { inputs[o + k] = UInt8(truncatingIfNeeded: counter >> (8 * UInt64(n - 1 - k))) }
+                    o += n
+                }
+            }
+            if device.connection.outputsChanged {
+                device.connection.outputsChanged = false
+                var parts: [String] = []
+                var o = 0
+                for i in 0..<device.model.count {
+                    let s = device.model[i]
+                    let n = Int(s.outputLength)
+                    guard n > 0 else { continue }
+                    let hex = (0..<n).map { String(format: "%02x", device.connection.outputImage[o + $0]) }.joined()
+                    parts.append("slot \(s.slot).\(s.subslot)=\(hex)")
+                    o += n
+                }
+                print("outputs: " + parts.joined(separator: " "))
+                fflush(nil)
+            }
+        }
+        runner.onARChange = { device in
+            let c = device.connection
+            switch c.state {
+            case .idle: print("ar: ended (\(c.lastEnd))")
+            case .waitPrmEnd: print("ar: connected by \(PNDCPText.mac(c.controllerMAC)) (\(PNDCPText.ipv4(c.controllerIP))), input frame 0x\(String(c.input?.frameID ?? 0, radix: 16)) output frame 0x\(String(c.output?.frameID ?? 0, radix: 16)), cycle \(Double(c.input?.periodNs ?? 0) / 1e6) ms")
+            case .waitApplicationReady: print("ar: parameterization done (PrmEnd), ApplicationReady sent")
+            case .data: print("ar: application ready confirmed: cyclic data")
+            }
+            fflush(nil)
+        }
         let ip = runner.device.dcp.ip
         print("orion pn device on \(interface) (\(PNDCPText.mac(runner.raw.mac))): name '\(PNDCPText.string(runner.device.dcp.name))', ip \(PNDCPText.ipv4(ip.address)), vendor \(String(format: "0x%04x", model.vendorID)) device \(String(format: "0x%04x", model.deviceID)), \(model.count) submodules")
         fflush(nil)
         let stats = runner.run(durationNs: durationNs)
         runner.close()
         print(String(format: "ran %.1f s: %llu frames in, %llu out, %llu send errors", stats.secondsRun, stats.framesReceived, stats.framesSent, stats.sendErrors))
+        let m = stats.cm
+        print("cm: \(m.connects) connect (\(m.connectsRefused) refused, \(m.moduleDiffs) with module diff), \(m.controls) control, \(m.releases) release, \(m.reads) read, \(m.writes) write, \(m.watchdogExpired) watchdog, \(m.malformed) malformed")
+        print("rt: \(m.rt.sent) sent, \(m.rt.received) received, \(m.rt.stale) stale, \(m.rt.invalid) invalid, \(m.rt.malformed) malformed")
         let d = stats.dcp
         print("dcp: \(d.identifyAnswered) identify answered, \(d.identifyFiltered) filtered, \(d.getAnswered) get, \(d.setAnswered) set (\(d.setRefused) refused), \(d.malformed) malformed, \(d.notOurs) not ours")
     }

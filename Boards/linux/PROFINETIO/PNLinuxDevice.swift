@@ -25,6 +25,7 @@ struct PNLinuxIO: PNDeviceIO {
 /// What a run of the device did, for the statistics at exit.
 public struct PNLinuxDeviceStatistics: Sendable {
     public var dcp = PNDCPCounters()
+    public var cm = PNCMCounters()
     public var framesReceived: UInt64 = 0
     public var framesSent: UInt64 = 0
     public var sendErrors: UInt64 = 0
@@ -52,7 +53,12 @@ public final class PNLinuxDevice {
             raw.close()
             throw error
         }
-        buffers = PNDevice.Buffers(tx: .allocate(byteCount: 1514, alignment: 8), delayed: .allocate(byteCount: 1514, alignment: 8))
+        let sizes = PNConnection.imageSizes(model)
+        buffers = PNDevice.Buffers(tx: .allocate(byteCount: 1514, alignment: 8), delayed: .allocate(byteCount: 1514, alignment: 8),
+                                   inputs: .allocate(byteCount: max(1, sizes.input), alignment: 8),
+                                   outputs: .allocate(byteCount: max(1, sizes.output), alignment: 8))
+        buffers.inputs.initializeMemory(as: UInt8.self, repeating: 0)
+        buffers.outputs.initializeMemory(as: UInt8.self, repeating: 0)
         device = PNDevice(mac: raw.mac, model: model, stored: stored, buffers: buffers)
         if stored.ip.isZero {
             if let current = PNInterfaceAddress.get(interface), current.address != 0 { device.dcp.adoptCurrentAddress(current) }
@@ -93,17 +99,35 @@ public final class PNLinuxDevice {
             }
             if ready & 2 != 0 {
                 for _ in 0..<16 {
-                    let (n, _, _) = udp.receive(into: frame)
+                    let (n, address, port) = udp.receive(into: frame)
                     if n == 0 { break }
-                    if n > 0 { stats.datagramsReceived += 1 }
+                    guard n > 0 else { continue }
+                    stats.datagramsReceived += 1
+                    device.receiveUDP(UnsafeRawBufferPointer(rebasing: frame[0..<Int(n)]), from: address, port: port, nowNs: PNWait.nowNs(), io: &io)
                 }
             }
+            observe()
         }
         stats.dcp = device.dcp.counters
+        stats.cm = device.connection.counters
         stats.framesSent = io.framesSent
         stats.sendErrors = io.sendErrors
         stats.secondsRun = Double(PNWait.nowNs() - start) / 1e9
         return stats
+    }
+
+    /// Called each round with the device: the platform's inputs (a counter, a script) and outputs (printed).
+    public var onCycle: (inout PNDevice, UInt64) -> Void = { _, _ in }
+    /// Called when the AR's state changes.
+    public var onARChange: (PNDevice) -> Void = { _ in }
+    private var lastState = PNARState.idle
+
+    private func observe() {
+        onCycle(&device, PNWait.nowNs())
+        if device.connection.state != lastState {
+            lastState = device.connection.state
+            onARChange(device)
+        }
     }
 
     private func apply(_ events: PNDCPEvents) {
@@ -120,5 +144,7 @@ public final class PNLinuxDevice {
     deinit {
         buffers.tx.deallocate()
         buffers.delayed.deallocate()
+        buffers.inputs.deallocate()
+        buffers.outputs.deallocate()
     }
 }

@@ -238,3 +238,51 @@ enum FuzzPROFINETDCP {
         }
     }
 }
+
+/// The device's connection manager fed a stream of datagrams and frames: each record of the input is a length byte
+/// pair, a kind (RPC datagram, RT frame, clock step) and the bytes. Whatever arrives, replies stay in their buffer,
+/// cyclic frames read back as RT frames of the AR's input frame ID, and the AR's state stays consistent.
+enum FuzzPROFINETDevice {
+    static func stream(_ input: UnsafeRawBufferPointer) {
+        var model = PNDeviceModel(vendorID: 0xFEED, deviceID: 2, typeOfStation: PNFixedString("orion-io"),
+                                  identification: PNIdentification(vendorID: 0xFEED, orderID: PNFixedString("X"), serialNumber: PNFixedString("1")))
+        try? model.add(PNSubmoduleSlot(slot: 1, subslot: 1, moduleIdent: 0x30, submoduleIdent: 0x130, inputLength: 1))
+        try? model.add(PNSubmoduleSlot(slot: 2, subslot: 1, moduleIdent: 0x31, submoduleIdent: 0x131, outputLength: 2))
+        let inputs = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 8)
+        let outputs = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 8)
+        let reply = UnsafeMutableRawBufferPointer.allocate(byteCount: 1514, alignment: 8)
+        defer { inputs.deallocate(); outputs.deallocate(); reply.deallocate() }
+        inputs.initializeMemory(as: UInt8.self, repeating: 0)
+        outputs.initializeMemory(as: UInt8.self, repeating: 0)
+        let mac = EthernetAddress(0x02, 0, 0, 0, 0x12, 0x34)
+        var cm = PNConnection(inputImage: inputs, outputImage: outputs, seed: 1)
+        var now: UInt64 = 1_000_000_000
+        var o = 0
+        while o + 3 <= input.count {
+            let length = Int(input[o]) << 8 | Int(input[o + 1])
+            let kind = input[o + 2]
+            o += 3
+            let n = min(length, input.count - o)
+            let item = UnsafeRawBufferPointer(rebasing: input[o..<(o + n)])
+            o += n
+            switch kind % 3 {
+            case 0:
+                let m = cm.receiveRPC(item, from: 0x0A00_0001, port: 0xC000, model: model, mac: mac, nowNs: now, reply: reply)
+                invariant(m >= 0 && m <= reply.count, "reply of \(m) bytes")
+                if m > 0 { invariant((try? PNRPCDatagram(parsing: UnsafeRawBufferPointer(rebasing: reply[0..<m]))) != nil, "a reply that does not parse") }
+            case 1:
+                _ = cm.receiveCyclic(item, model: model, nowNs: now)
+            default:
+                now &+= UInt64(n) * 1_000_000
+            }
+            let ready = cm.applicationReadyRequest(nowNs: now, model: model, into: reply)
+            invariant(ready >= 0 && ready <= reply.count, "ApplicationReady of \(ready) bytes")
+            let f = cm.cyclicFrame(nowNs: now, model: model, mac: mac, into: reply)
+            if f > 0 {
+                let rt = try? PNRTFrame(reading: UnsafeRawBufferPointer(rebasing: reply[0..<f]))
+                invariant(rt != nil && rt?.frameID == cm.input?.frameID, "an input frame that does not read back")
+            }
+            invariant((cm.state == .idle) == (cm.input == nil), "state \(cm.state) with input CR \(String(describing: cm.input?.frameID))")
+        }
+    }
+}

@@ -32,6 +32,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case mountinfo
     case profinetRPC = "profinet-rpc"
     case profinetDCP = "profinet-dcp"
+    case profinetDevice = "profinet-device"
 
     /// The largest input worth trying (libFuzzer's `-max_len`): frames are small, files larger.
     public var maxLength: Int {
@@ -40,6 +41,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .ethercatRemapArguments: return 4200
         case .ethercatFrame: return 1600
         case .profinetRPC, .profinetDCP: return 1600
+        case .profinetDevice: return 8192
         case .ethercatMailbox: return 640
         case .ipv4Stack: return 4096
         case .virtioPCICaps: return 256
@@ -81,6 +83,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .mountinfo: return "/proc/self/mountinfo and /proc/swaps (ImageTool.HostTables) and orion flash's refusals over them"
         case .profinetRPC: return "PROFINET IO DCE/RPC datagrams, RTA-PDUs and block bodies (Fieldbus PNRPCDatagram, PNBlockReader, every PNIO block parser), each parsed block written and read back"
         case .profinetDCP: return "PROFINET DCP frames (Fieldbus PNDCPFrameReader) to a device (PNDCPDevice: Identify filters, Get, Set of name, IP, signal, reset) and the controller's response readers"
+        case .profinetDevice: return "PROFINET device connection manager (Fieldbus PNConnection) fed RPC datagrams, RT frames and clock steps: connect, control, records, cyclic data, watchdog"
         }
     }
 
@@ -116,6 +119,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .mountinfo: FuzzImage.mountinfo(input)
         case .profinetRPC: FuzzPROFINET.rpc(input)
         case .profinetDCP: FuzzPROFINETDCP.frame(input)
+        case .profinetDevice: FuzzPROFINETDevice.stream(input)
         }
     }
 }

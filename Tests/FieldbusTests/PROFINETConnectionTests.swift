@@ -1,0 +1,301 @@
+// The device's connection manager on a virtual clock: Connect against the model (module diff for what differs, one
+// AR at a time, refused AR types), PrmEnd and the ApplicationReady the device sends (retried, confirmed), cyclic
+// frames both ways (outputs taken, stale and foreign frames dropped, inputs with IOPS), the watchdog, Release,
+// record reads (I&M0 with and without an AR) and malformed datagrams. Requests are written with the block codecs.
+
+import Testing
+@testable import Fieldbus
+
+private let deviceMAC = EthernetAddress(0x02, 0, 0, 0, 0x12, 0x34)
+private let controllerMAC = EthernetAddress(0x02, 0, 0, 0, 0x00, 0xAA)
+private let controllerIP: UInt32 = 0x0A4D_0101
+private let arUUID = PNUUID(0x1234_5678, 0x9ABC, 0x4DEF, 0x8001, 0x0000_0000_0042)
+
+private func model() -> PNDeviceModel {
+    var m = PNDeviceModel(vendorID: 0xFEED, deviceID: 2, typeOfStation: PNFixedString("orion-io"),
+                          identification: PNIdentification(vendorID: 0xFEED, orderID: PNFixedString("ORION-IO-1"), serialNumber: PNFixedString("0001")))
+    try! m.add(PNSubmoduleSlot(slot: 1, subslot: 1, moduleIdent: 0x30, submoduleIdent: 0x130, inputLength: 1))
+    try! m.add(PNSubmoduleSlot(slot: 2, subslot: 1, moduleIdent: 0x31, submoduleIdent: 0x131, outputLength: 2))
+    return m
+}
+
+/// A connection manager with its images, on a virtual clock.
+private final class Harness {
+    let inputs = UnsafeMutableRawBufferPointer.allocate(byteCount: 16, alignment: 8)
+    let outputs = UnsafeMutableRawBufferPointer.allocate(byteCount: 16, alignment: 8)
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
+    var cm: PNConnection
+    let model = Fieldbus_model()
+    var now: UInt64 = 1_000_000_000
+    var sequence: UInt32 = 0
+
+    init() {
+        inputs.initializeMemory(as: UInt8.self, repeating: 0)
+        outputs.initializeMemory(as: UInt8.self, repeating: 0)
+        cm = PNConnection(inputImage: inputs, outputImage: outputs, seed: 7)
+    }
+
+    deinit {
+        inputs.deallocate()
+        outputs.deallocate()
+        buffer.deallocate()
+    }
+
+    /// Sends a request of `opnum` whose arguments `body` writes; the device's answer (empty: none).
+    func call(_ opnum: PNRPCOperation, interface: PNUUID = PNRPCInterface.device,
+              _ body: (inout PNWriter) throws(PNBytesError) -> Void) -> [UInt8] {
+        sequence += 1
+        let header = PNRPCHeader(opnum: opnum.rawValue, objectUUID: PNRPCInterface.object(instance: 1, deviceID: 2, vendorID: 0xFEED),
+                                 interfaceUUID: interface, activityUUID: PNUUID(high: 0xAC71, low: UInt64(sequence)), sequenceNumber: sequence)
+        var request = [UInt8](repeating: 0, count: 2048)
+        let n: Int = request.withUnsafeMutableBytes { raw in
+            var w = try! PNRPCWriter(buffer: raw, request: header, argsMaximum: 1024)
+            try! body(&w.args)
+            return try! w.finish()
+        }
+        return datagram(Array(request[0..<n]))
+    }
+
+    func datagram(_ bytes: [UInt8]) -> [UInt8] {
+        let m = bytes.withUnsafeBytes { cm.receiveRPC($0, from: controllerIP, port: 0xC001, model: model, mac: deviceMAC, nowNs: now, reply: buffer) }
+        return Array(buffer[0..<m])
+    }
+
+    /// A Connect with an input and an output CR for `expected` (slot, subslot, module, submodule, in, out).
+    func connect(_ expected: [(UInt16, UInt16, UInt32, UInt32, UInt16, UInt16)], arType: UInt16 = PNARType.ioCARSingle,
+                 uuid: PNUUID = arUUID) -> [UInt8] {
+        let ar = PNARBlockRequest(arType: arType, arUUID: uuid, sessionKey: 1, initiatorMAC: controllerMAC,
+                                  initiatorObjectUUID: PNRPCInterface.object(instance: 1, deviceID: 1, vendorID: 0x1234),
+                                  stationName: PNFixedString("controller"))
+        var c = PNConnectRequest(ar: ar)
+        var input = PNIOCRBlockRequest(iocrType: PNIOCRType.input, reference: 1, dataLength: 40, frameID: 0xC001,
+                                       sendClockFactor: 32, reductionRatio: 1, watchdogFactor: 3)
+        var output = PNIOCRBlockRequest(iocrType: PNIOCRType.output, reference: 2, dataLength: 40, frameID: 0xFFFF,
+                                        sendClockFactor: 32, reductionRatio: 1, watchdogFactor: 3)
+        var inOffset: UInt16 = 0, outOffset: UInt16 = 0
+        for e in expected {
+            if e.5 > 0 {
+                try! output.addDataObject(PNIOCREntry(slot: e.0, subslot: e.1, frameOffset: outOffset))
+                outOffset += e.5 + 1
+                try! input.addIOCS(PNIOCREntry(slot: e.0, subslot: e.1, frameOffset: inOffset))
+                inOffset += 1
+            } else {
+                try! input.addDataObject(PNIOCREntry(slot: e.0, subslot: e.1, frameOffset: inOffset))
+                inOffset += e.4 + 1
+                try! output.addIOCS(PNIOCREntry(slot: e.0, subslot: e.1, frameOffset: outOffset))
+                outOffset += 1
+            }
+            try! c.expected.append(PNExpectedSubmodule(PNSubmoduleSlot(slot: e.0, subslot: e.1, moduleIdent: e.2, submoduleIdent: e.3,
+                                                                       inputLength: e.4, outputLength: e.5)))
+        }
+        try! c.add(input)
+        try! c.add(output)
+        c.alarmCR = PNAlarmCRBlockRequest(localAlarmReference: 3)
+        return call(.connect) { w throws(PNBytesError) in try c.write(to: &w) }
+    }
+
+    static let proper: [(UInt16, UInt16, UInt32, UInt32, UInt16, UInt16)] = [
+        (0, 1, 1, 1, 0, 0), (0, 0x8000, 1, 0x8000, 0, 0), (0, 0x8001, 1, 0x8001, 0, 0),
+        (1, 1, 0x30, 0x130, 1, 0), (2, 1, 0x31, 0x131, 0, 2),
+    ]
+
+    func control(_ type: UInt16, _ command: PNControlCommand, uuid: PNUUID = arUUID) -> [UInt8] {
+        call(type == PNBlockType.releaseBlockReq ? .release : .control) { w throws(PNBytesError) in
+            try PNControlBlock(blockType: type, arUUID: uuid, sessionKey: 1, command: command).write(to: &w)
+        }
+    }
+
+    /// The controller's output frame with `data` for slot 2 (IOPS good) and `counter`.
+    func outputFrame(_ data: [UInt8], counter: UInt16, from source: EthernetAddress = controllerMAC, frameID: UInt16? = nil,
+                     status: UInt8 = PNDataStatus.normal) -> Bool {
+        var frame = [UInt8](repeating: 0, count: 128)
+        return frame.withUnsafeMutableBytes { raw in
+            let w = PNRTFrameWriter(buffer: raw, destination: deviceMAC, source: source, frameID: frameID ?? cm.output!.frameID, dataLength: 40)!
+            // Output CR layout of `proper`: the five IOCS of the inputs first (offsets 0...3), then slot 2's data.
+            w.data[4] = data[0]
+            w.data[5] = data[1]
+            w.data[6] = PNRTWire.good
+            w.setStatus(cycleCounter: counter, dataStatus: status)
+            return cm.receiveCyclic(w.frame, model: model, nowNs: now)
+        }
+    }
+}
+
+private func Fieldbus_model() -> PNDeviceModel { model() }
+
+private func responseStatus(_ reply: [UInt8]) throws -> PNIOStatus {
+    try reply.withUnsafeBytes { raw in
+        let d = try PNRPCDatagram(parsing: raw)
+        return try d.response().status
+    }
+}
+
+private func connectResponse(_ reply: [UInt8]) throws -> PNConnectResponse {
+    try reply.withUnsafeBytes { raw in
+        let d = try PNRPCDatagram(parsing: raw)
+        return try PNConnectResponse(parsing: d.response().args)
+    }
+}
+
+@Suite("PROFINET connection manager")
+struct PROFINETConnectionTests {
+    // @verifies SWR-PN-AR-1
+    @Test("Connect, PrmEnd, ApplicationReady (retried until confirmed), cyclic data, Release")
+    func wholeAR() throws {
+        let h = Harness()
+        let reply = h.connect(Harness.proper)
+        #expect(try responseStatus(reply).isOK)
+        let response = try connectResponse(reply)
+        #expect(response.ar.arUUID == arUUID && response.ar.responderMAC == deviceMAC)
+        #expect(response.iocrs.count == 2 && response.moduleDiff == nil)
+        #expect(response.iocrs[0].frameID == 0xC001)  // the controller's input frame ID kept
+        #expect(response.iocrs[1].frameID >= 0xC000 && response.iocrs[1].frameID != 0xC001)  // output ID assigned
+        #expect(h.cm.state == .waitPrmEnd)
+
+        #expect(try responseStatus(h.control(PNBlockType.iodControlReqPrmEnd, .prmEnd)).isOK)
+        #expect(h.cm.state == .waitApplicationReady)
+        // The device calls the controller: ApplicationReady on the controller interface, with the AR's UUID.
+        let ready = h.cm.applicationReadyRequest(nowNs: h.now, model: h.model, into: h.buffer)
+        #expect(ready > 0)
+        let request = Array(h.buffer[0..<ready])
+        let (header, control) = try request.withUnsafeBytes { raw in
+            let d = try PNRPCDatagram(parsing: raw)
+            var r = PNBlockReader(try d.request().args)
+            return (d.header, try PNControlBlock(parsing: try #require(try r.next())))
+        }
+        #expect(header.interfaceUUID == PNRPCInterface.controller && header.opnum == PNRPCOperation.control.rawValue)
+        #expect(control.blockType == PNBlockType.ioxControlReqApplicationReady && control.arUUID == arUUID && control.command.contains(.applicationReady))
+        // Not again before a second has passed; then again, the same activity.
+        #expect(h.cm.applicationReadyRequest(nowNs: h.now + 500_000_000, model: h.model, into: h.buffer) == 0)
+        h.now += 1_000_000_001
+        #expect(h.cm.applicationReadyRequest(nowNs: h.now, model: h.model, into: h.buffer) == ready)
+        // The controller confirms: a response of the same activity.
+        var confirm = [UInt8](repeating: 0, count: 512)
+        let m = confirm.withUnsafeMutableBytes { raw in
+            var w = try! PNRPCWriter(buffer: raw, response: header.answer(), status: .ok, maximumCount: 512)
+            try! control.answer().write(to: &w.args)
+            return try! w.finish()
+        }
+        #expect(h.datagram(Array(confirm[0..<m])).isEmpty)
+        #expect(h.cm.state == .data)
+
+        // Outputs taken from the controller's frame; a repeated cycle counter is stale; another sender is malformed.
+        #expect(h.outputFrame([0x12, 0x34], counter: 32))
+        #expect(h.outputs[0] == 0x12 && h.outputs[1] == 0x34 && h.cm.outputsChanged)
+        #expect(h.outputFrame([0x56, 0x78], counter: 32))
+        #expect(h.cm.counters.rt.stale == 1 && h.outputs[0] == 0x12)
+        #expect(h.outputFrame([0x56, 0x78], counter: 64, from: EthernetAddress(0x02, 0, 0, 0, 0, 0x66)))
+        #expect(h.cm.counters.rt.malformed == 1 && h.outputs[0] == 0x12)
+        // A frame with DataValid clear is counted, its data not taken.
+        #expect(h.outputFrame([0x9A, 0xBC], counter: 96, status: PNDataStatus.primary | PNDataStatus.run))
+        #expect(h.cm.counters.rt.invalid == 1 && h.outputs[0] == 0x12)
+        // Another frame ID is not this AR's.
+        #expect(!h.outputFrame([1, 2], counter: 128, frameID: 0xC123))
+
+        // The input frame: slot 1's byte with IOPS good, the IOCS of slot 2 good, cycle counter 32 per 1 ms.
+        h.inputs[0] = 0x5A
+        let n = h.cm.cyclicFrame(nowNs: h.now, model: h.model, mac: deviceMAC, into: h.buffer)
+        #expect(n == 14 + 2 + 40 + 4)
+        let frame = try PNRTFrame(reading: UnsafeRawBufferPointer(rebasing: h.buffer[0..<n]))
+        #expect(frame.frameID == 0xC001 && frame.cycleCounter == 32 && frame.dataStatus == PNDataStatus.normal)
+        // Input CR layout: DAP, interface, port (IOPS only), slot 1 data + IOPS, then slot 2's IOCS.
+        let d = frame.dataOffset
+        #expect(Array(h.buffer[d..<(d + 6)]) == [0x80, 0x80, 0x80, 0x5A, 0x80, 0x80])
+        // Not again within the same period.
+        #expect(h.cm.cyclicFrame(nowNs: h.now + 500_000, model: h.model, mac: deviceMAC, into: h.buffer) == 0)
+
+        #expect(try responseStatus(h.control(PNBlockType.releaseBlockReq, .release)).isOK)
+        #expect(h.cm.state == .idle && h.cm.lastEnd == .released)
+    }
+
+    // @verifies SWR-PN-AR-1
+    @Test("A wrong or missing module is answered with a ModuleDiffBlock; its data is not exchanged")
+    func moduleDiff() throws {
+        let h = Harness()
+        var expected = Harness.proper
+        expected[4] = (2, 1, 0x99, 0x131, 0, 2)  // another module in slot 2
+        expected.append((5, 1, 0x40, 0x140, 1, 0))  // a slot the device does not have
+        let response = try connectResponse(h.connect(expected))
+        let diff = try #require(response.moduleDiff)
+        #expect(diff.modules.count == 2)
+        #expect(diff.modules[0].slot == 2 && diff.modules[0].state == .wrongModule && diff.modules[0].moduleIdent == 0x31)
+        #expect(diff.modules[1].slot == 5 && diff.modules[1].state == .noModule)
+        #expect(h.cm.counters.moduleDiffs == 1 && h.cm.state == .waitPrmEnd)
+        #expect(h.outputFrame([0x12, 0x34], counter: 32))
+        #expect(h.outputs[0] == 0 && !h.cm.outputsChanged)
+    }
+
+    // @verifies SWR-PN-AR-1
+    @Test("One AR at a time; IOSAR and other AR types are refused with the connect's PNIO status")
+    func refusals() throws {
+        let h = Harness()
+        let sar = try responseStatus(h.connect(Harness.proper, arType: PNARType.ioSAR))
+        #expect(sar == PNIOStatus(0xDB, 0x81, 0x01, 0x04))
+        #expect(try responseStatus(h.connect(Harness.proper)).isOK)
+        let second = try responseStatus(h.connect(Harness.proper, uuid: PNUUID(high: 1, low: 2)))
+        #expect(second == PNIOStatus(0xDB, 0x81, 0x40, 0x04))
+        // A control for another AR is refused, the AR stays.
+        #expect(try responseStatus(h.control(PNBlockType.iodControlReqPrmEnd, .prmEnd, uuid: PNUUID(high: 9, low: 9))) == PNIOStatus(0xDD, 0x81, 0x14, 0x05))
+        #expect(h.cm.state == .waitPrmEnd && h.cm.counters.connectsRefused == 2)
+    }
+
+    // @verifies SWR-PN-RT-1
+    @Test("The watchdog ends the AR when the controller's frames stop; a new connect is then taken")
+    func watchdog() throws {
+        let h = Harness()
+        #expect(try responseStatus(h.connect(Harness.proper)).isOK)
+        #expect(h.outputFrame([1, 2], counter: 32))
+        // Before ApplicationReady the controller may pause while it parameterizes: 3 s of grace, then the watchdog.
+        h.now += 2_000_000_000
+        _ = h.cm.cyclicFrame(nowNs: h.now, model: h.model, mac: deviceMAC, into: h.buffer)
+        #expect(h.cm.state == .waitPrmEnd)
+        h.now += 2_000_000_000
+        _ = h.cm.cyclicFrame(nowNs: h.now, model: h.model, mac: deviceMAC, into: h.buffer)
+        #expect(h.cm.state == .idle && h.cm.lastEnd == .watchdog && h.cm.counters.watchdogExpired == 1)
+        #expect(try responseStatus(h.connect(Harness.proper, uuid: PNUUID(high: 3, low: 4))).isOK)
+    }
+
+    // @verifies SWR-PN-AR-1
+    @Test("I&M0 is read without an AR (implicit); an explicit read needs the AR; other indexes and slots are refused")
+    func records() throws {
+        let h = Harness()
+        let implicit = h.call(.readImplicit) { w throws(PNBytesError) in
+            try PNRecordRequest(read: 1, slot: 0, subslot: 1, index: 0xAFF0, maxLength: 4096).write(to: &w)
+        }
+        let im0: PNIM0 = try implicit.withUnsafeBytes { raw in
+            let d = try PNRPCDatagram(parsing: raw)
+            var r = PNBlockReader(try d.response().args)
+            _ = try PNRecordResponse(parsing: try #require(try r.next()))
+            return try PNIM0(parsing: try #require(try r.next()))
+        }
+        #expect(im0.identification == h.model.identification)
+        // An explicit read needs the AR.
+        let noAR = h.call(.read) { w throws(PNBytesError) in
+            try PNRecordRequest(read: 2, arUUID: arUUID, slot: 0, subslot: 1, index: 0xAFF0, maxLength: 4096).write(to: &w)
+        }
+        #expect(try responseStatus(noAR) == PNIOStatus(0xDE, 0x80, 0xB7, 0x00))
+        let badIndex = h.call(.readImplicit) { w throws(PNBytesError) in
+            try PNRecordRequest(read: 3, slot: 0, subslot: 1, index: 0x1234, maxLength: 4096).write(to: &w)
+        }
+        #expect(try responseStatus(badIndex) == PNIOStatus(0xDE, 0x80, 0xB0, 0x00))
+        let badSlot = h.call(.readImplicit) { w throws(PNBytesError) in
+            try PNRecordRequest(read: 4, slot: 9, subslot: 1, index: 0xAFF0, maxLength: 4096).write(to: &w)
+        }
+        #expect(try responseStatus(badSlot) == PNIOStatus(0xDE, 0x80, 0xB2, 0x00))
+    }
+
+    // @verifies SWR-PN-AR-1
+    @Test("Malformed datagrams are counted; requests to another interface or operation are rejected")
+    func malformed() throws {
+        let h = Harness()
+        #expect(h.datagram([0x04, 0x00, 0x01]).isEmpty)
+        #expect(h.cm.counters.malformed == 1)
+        let other = h.call(.connect, interface: PNRPCInterface.supervisor) { _ throws(PNBytesError) in }
+        let type = other.withUnsafeBytes { (try? PNRPCHeader(parsing: $0))?.packetType }
+        #expect(type == .reject && h.cm.counters.malformed == 2)
+        // A connect whose blocks do not parse: refused, counted, no AR.
+        let bad = h.call(.connect) { w throws(PNBytesError) in try w.u16(0x0101); try w.u16(0x0FFF) }
+        #expect(try responseStatus(bad) == PNIOStatus(0xDB, 0x81, 0x40, 0x02))
+        #expect(h.cm.state == .idle && h.cm.counters.malformed == 3)
+    }
+}

@@ -1,0 +1,139 @@
+// `orion pn device` under a real IO controller: profinet-py (its low-level API) connects with an IOCAR, sends
+// PrmEnd, confirms the device's ApplicationReady and exchanges RT_CLASS_1 data, then releases; reads I&M0 without
+// an AR; connects with a wrong module (a module diff, that submodule's data not exchanged); and stops without a
+// release (the device's watchdog ends the AR and it takes the next connect). tshark dissects the whole exchange.
+
+import Foundation
+import Testing
+import TestSupport
+
+/// profinet-py as the controller of the device on `segment`; its JSON report.
+func profinetPy(_ segment: PNSegment, station: String, seconds: Int, cycleMs: Int, mode: String = "cyclic") throws -> [String: Any] {
+    let script = TestPaths.packageRoot.appendingPathComponent("Tests/PROFINETToolTests/Harness/pn_controller.py").path
+    let r = try HostProcess.run(ProjectPython.python, [script, segment.interface, station, "\(seconds)", "\(cycleMs)", mode],
+                                timeout: TimeInterval(seconds + 120))
+    guard r.status == 0, let line = r.stdout.split(separator: "\n").last,
+          let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+        throw ToolFailure("profinet-py \(mode) failed (\(r.status)):\n\(r.stdout.suffix(2000))\n\(r.stderr.suffix(3000))")
+    }
+    return object
+}
+
+/// The device's statistics line starting with `prefix` (e.g. "cm:"), as printed at exit.
+func statLine(_ output: String, _ prefix: String) -> String {
+    String(output.split(separator: "\n").last { $0.hasPrefix(prefix) } ?? "")
+}
+
+@Suite("orion pn device against profinet-py", .serialized)
+struct PNDevicePeerTests {
+    init() throws {
+        try PNSegment.ensurePeers()
+        try ProjectPython.ensure()
+    }
+
+    /// Connect, PrmEnd, ApplicationReady, 10 s of cyclic data at 8 ms (the shortest cycle profinet-py's own
+    /// documentation calls practical for Python; it sustains 2 ms here when the machine is quiet), release.
+    // @verifies SWR-PN-AR-1
+    // @verifies SWR-PN-RT-1
+    @Test func profinetPyConnectsAndExchangesCyclicData() throws {
+        let segment = try PNSegment()
+        defer { segment.close() }
+        let device = try segment.startOrionDevice(["--name", "orion-dev", "--storage", NSTemporaryDirectory() + "orion-pn-c-\(segment.namespace).conf"])
+        try waitForStation(segment, "orion-dev")
+        let run = try profinetPy(segment, station: "orion-dev", seconds: 10, cycleMs: 8)
+        #expect(run["application_ready"] as? Bool == true)
+        #expect(run["released"] as? Bool == true)
+        let stats = try #require(run["stats"] as? [String: Int])
+        // 10 s at 8 ms: about 1250 frames each way; none missed, none invalid, none duplicated.
+        #expect((stats["received"] ?? 0) >= 1100, "\(stats)")
+        #expect(stats["missed"] == 0 && stats["invalid"] == 0 && stats["duplicate"] == 0 && stats["out_of_order"] == 0, "\(stats)")
+        // The device's input counter (10 ms steps) reached the controller as changing data.
+        let inputs = try #require(run["distinct_inputs"] as? [String: Int])
+        #expect((inputs["1.1"] ?? 0) > 100 && (inputs["3.1"] ?? 0) > 100, "\(inputs)")
+        segment.stopDevices()
+        let out = device.output
+        #expect(out.contains("ar: application ready confirmed: cyclic data"), "\(out)")
+        #expect(out.contains("slot 3.1=a55a"), "the controller's outputs reached the device:\n\(out.suffix(1500))")
+        #expect(out.contains("ar: ended (released)"), "\(out.suffix(800))")
+        #expect(statLine(out, "cm:").contains("0 malformed") && statLine(out, "rt:").contains("0 malformed"), "\(out.suffix(800))")
+    }
+
+    /// I&M0 read without an AR (implicit read) returns the device model's identification.
+    // @verifies SWR-PN-AR-1
+    @Test func implicitReadOfIM0() throws {
+        let segment = try PNSegment()
+        defer { segment.close() }
+        try segment.startOrionDevice(["--name", "orion-dev", "--storage", NSTemporaryDirectory() + "orion-pn-i-\(segment.namespace).conf"])
+        try waitForStation(segment, "orion-dev")
+        let run = try profinetPy(segment, station: "orion-dev", seconds: 1, cycleMs: 32, mode: "im0")
+        let im0 = try #require(run["im0"] as? [String: Any])
+        #expect(im0["vendor_id"] as? Int == 0xFEED)
+        #expect((im0["order_id"] as? String)?.hasPrefix("ORION-IO-1") == true, "\(im0)")
+        #expect((im0["serial"] as? String)?.hasPrefix("0001") == true, "\(im0)")
+        #expect(im0["im_version"] as? Int == 0x0101, "\(im0)")
+        #expect((im0["sw_revision"] as? [Int]) == [0x56, 1, 0, 0], "\(im0)")
+    }
+
+    /// A controller that expects another module in slot 3: the connect is answered with a module diff, the AR runs,
+    /// and slot 3's data is not taken.
+    // @verifies SWR-PN-AR-1
+    @Test func aWrongModuleGetsAModuleDiffNotACrash() throws {
+        let segment = try PNSegment()
+        defer { segment.close() }
+        let device = try segment.startOrionDevice(["--name", "orion-dev", "--storage", NSTemporaryDirectory() + "orion-pn-w-\(segment.namespace).conf"])
+        try waitForStation(segment, "orion-dev")
+        let run = try profinetPy(segment, station: "orion-dev", seconds: 3, cycleMs: 32, mode: "wrong")
+        #expect(run["application_ready"] as? Bool == true)
+        segment.stopDevices()
+        let out = device.output
+        #expect(statLine(out, "cm:").contains("1 with module diff"), "\(out.suffix(800))")
+        #expect(out.contains("slot 2.1=0"), "slot 2 still exchanged:\n\(out.suffix(800))")
+        #expect(!out.contains("slot 3.1=a55a"), "slot 3's data must not be taken:\n\(out.suffix(800))")
+    }
+
+    /// The controller dies without a release: the watchdog ends the AR, and a new controller connects.
+    // @verifies SWR-PN-RT-1
+    @Test func theWatchdogEndsAnAbandonedARAndANewConnectIsTaken() throws {
+        let segment = try PNSegment()
+        defer { segment.close() }
+        let device = try segment.startOrionDevice(["--name", "orion-dev", "--storage", NSTemporaryDirectory() + "orion-pn-a-\(segment.namespace).conf"])
+        try waitForStation(segment, "orion-dev")
+        let first = try profinetPy(segment, station: "orion-dev", seconds: 2, cycleMs: 8, mode: "abandon")
+        #expect(first["abandoned"] as? Bool == true)
+        // Watchdog factor 10 at 8 ms: 80 ms.
+        try device.wait(for: "ar: ended (watchdog)", timeout: 10)
+        let second = try profinetPy(segment, station: "orion-dev", seconds: 2, cycleMs: 8)
+        #expect(second["application_ready"] as? Bool == true && second["released"] as? Bool == true)
+        segment.stopDevices()
+        #expect(statLine(device.output, "cm:").contains("1 watchdog"), "\(device.output.suffix(800))")
+    }
+
+    /// tshark's pn_io, pn_rt and DCE/RPC dissectors read a whole connect-to-release exchange (both directions)
+    /// without a malformed frame or a warning.
+    @Test func tsharkDissectsTheConnectionCleanly() throws {
+        if HostProcess.which("tshark") == nil { try HostProcess.aptInstall("tshark") }
+        let segment = try PNSegment()
+        defer { segment.close() }
+        try segment.startOrionDevice(["--name", "orion-dev", "--storage", NSTemporaryDirectory() + "orion-pn-t-\(segment.namespace).conf"])
+        try waitForStation(segment, "orion-dev")
+        // The device's frames are captured where they arrive: its raw socket bypasses its own host's taps.
+        let capture = NSTemporaryDirectory() + "pn-io-\(segment.interface).pcap"
+        defer { try? FileManager.default.removeItem(atPath: capture) }
+        let dumpcap = try Background("dumpcap", ["-q", "-i", segment.interface, "-w", capture, "-P"])
+        defer { dumpcap.stop() }
+        try dumpcap.wait(for: "Capturing on")
+        usleep(300_000)
+        let run = try profinetPy(segment, station: "orion-dev", seconds: 2, cycleMs: 32)
+        #expect(run["released"] as? Bool == true)
+        usleep(300_000)
+        dumpcap.stop()
+        let decode = ["-r", capture]
+        let rpc = try HostProcess.run("tshark", decode + ["-Y", "pn_io", "-T", "fields", "-e", "ip.src", "-e", "pn_io.block_type"], timeout: 120)
+        let rpcLines = rpc.stdout.split(separator: "\n")
+        #expect(rpcLines.count >= 8, "connect, control and release both ways:\n\(rpc.stdout)\n\(rpc.stderr)")
+        let cyclic = try HostProcess.run("tshark", decode + ["-Y", "pn_rt && eth.src != \(segment.hostMAC)", "-T", "fields", "-e", "pn_rt.frame_id"], timeout: 120)
+        #expect(cyclic.stdout.split(separator: "\n").count >= 40, "the device's input frames:\n\(cyclic.stdout.prefix(500))")
+        let complaints = try HostProcess.run("tshark", decode + ["-Y", "_ws.malformed || _ws.expert.severity >= warning"], timeout: 120)
+        #expect(complaints.status == 0 && complaints.stdout.isEmpty, "\(complaints.stdout.prefix(2000))")
+    }
+}
