@@ -1,4 +1,5 @@
-// Fieldbus: portable CAN/ISO-TP, LIN, EtherCAT, PROFINET and Modbus stacks (arrive with later issues).
+// Fieldbus: portable CAN/ISO-TP, EtherCAT, PROFINET (with the IP layer under it) and Modbus stacks; LIN arrives
+// with later work.
 
 import Kernel
 

@@ -1,5 +1,5 @@
-// A PROFINET IO device as one value: DCP (name, IP, identify) and the connection manager with its AR and cyclic
-// data. The platform (a Linux raw socket and UDP socket, a board's NIC with the portable IP layer) feeds it received frames
+// A PROFINET IO device as one value: DCP (name, IP, identify), LLDP, and the connection manager with its AR and
+// cyclic data. The platform (a Linux raw socket and UDP socket, a board's NIC with the portable IP layer) feeds it received frames
 // and datagrams and calls `poll` at `nextDeadlineNs`; it answers through a `PNDeviceIO` the platform implements.
 // Buffers the caller provides (static storage on a board, allocated once on Linux): nothing allocates, so the same
 // code runs in `orion pn device` and in a board task.
@@ -25,6 +25,10 @@ public struct PNDevice {
     private var delayedLength = 0
     private var delayedDueNs: UInt64 = 0
     private let tx: UnsafeMutableRawBufferPointer
+    /// When the next LLDP frame goes out (PROFINET: every 5 s; the first at the first poll).
+    private var nextLLDPNs: UInt64 = 0
+    /// Whether the device sends LLDP (a platform whose network already runs an LLDP agent turns it off).
+    public var sendsLLDP = true
 
     /// Buffers the device keeps for its lifetime.
     public struct Buffers {
@@ -65,6 +69,8 @@ public struct PNDevice {
         dcp.inOperation = connection.state != .idle
         let outcome = dcp.handle(frame: frame, reply: tx)
         guard outcome.replyLength > 0 else { return outcome.events }
+        // A new name or address is announced at once.
+        if outcome.events.contains(.nameChanged) || outcome.events.contains(.ipChanged) { nextLLDPNs = nowNs }
         if outcome.delayNs == 0 {
             let n = outcome.replyLength
             io.sendFrame(UnsafeRawBufferPointer(rebasing: tx[0..<n]))
@@ -92,6 +98,11 @@ public struct PNDevice {
         if ready > 0 { io.sendUDP(to: connection.controllerIP, port: 34964, UnsafeRawBufferPointer(rebasing: tx[0..<ready])) }
         let cyclic = connection.cyclicFrame(nowNs: nowNs, model: model, mac: dcp.mac, into: tx)
         if cyclic > 0 { io.sendFrame(UnsafeRawBufferPointer(rebasing: tx[0..<cyclic])) }
+        if sendsLLDP && nowNs >= nextLLDPNs {
+            nextLLDPNs = nowNs &+ PNLLDP.intervalNs
+            let n = PNLLDP.write(into: tx, mac: dcp.mac, name: dcp.name, address: dcp.ip.address)
+            if n > 0 { io.sendFrame(UnsafeRawBufferPointer(rebasing: tx[0..<n])) }
+        }
         if delayedLength > 0 && nowNs >= delayedDueNs {
             let n = delayedLength
             delayedLength = 0
@@ -100,5 +111,7 @@ public struct PNDevice {
     }
 
     /// When `poll` next has something to do (UInt64.max: nothing pending).
-    public var nextDeadlineNs: UInt64 { min(delayedLength > 0 ? delayedDueNs : UInt64.max, connection.nextDeadlineNs) }
+    public var nextDeadlineNs: UInt64 {
+        min(delayedLength > 0 ? delayedDueNs : UInt64.max, connection.nextDeadlineNs, sendsLLDP ? nextLLDPNs : UInt64.max)
+    }
 }

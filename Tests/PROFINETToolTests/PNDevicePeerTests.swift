@@ -108,8 +108,8 @@ struct PNDevicePeerTests {
         #expect(statLine(device.output, "cm:").contains("1 watchdog"), "\(device.output.suffix(800))")
     }
 
-    /// tshark's pn_io, pn_rt and DCE/RPC dissectors read a whole connect-to-release exchange (both directions)
-    /// without a malformed frame or a warning.
+    /// tshark's pn_io, pn_rt, DCE/RPC and LLDP dissectors read a whole connect-to-release exchange (both directions)
+    /// and the device's LLDP without a malformed frame or a warning.
     @Test func tsharkDissectsTheConnectionCleanly() throws {
         if HostProcess.which("tshark") == nil { try HostProcess.aptInstall("tshark") }
         let segment = try PNSegment()
@@ -133,6 +133,11 @@ struct PNDevicePeerTests {
         #expect(rpcLines.count >= 8, "connect, control and release both ways:\n\(rpc.stdout)\n\(rpc.stderr)")
         let cyclic = try HostProcess.run("tshark", decode + ["-Y", "pn_rt && eth.src != \(segment.hostMAC)", "-T", "fields", "-e", "pn_rt.frame_id"], timeout: 120)
         #expect(cyclic.stdout.split(separator: "\n").count >= 40, "the device's input frames:\n\(cyclic.stdout.prefix(500))")
+        // The device's LLDP: chassis ID = NameOfStation, PROFINET's TLVs read by tshark's LLDP dissector.
+        let lldp = try HostProcess.run("tshark", decode + ["-Y", "lldp", "-T", "fields", "-e", "lldp.chassis.id", "-e", "lldp.port.id"], timeout: 120)
+        // A locally assigned chassis ID is shown as its bytes in hex.
+        let name = "orion-dev".utf8.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        #expect(lldp.stdout.contains("\(name)\tport-001"), "\(lldp.stdout) \(lldp.stderr)")
         let complaints = try HostProcess.run("tshark", decode + ["-Y", "_ws.malformed || _ws.expert.severity >= warning"], timeout: 120)
         #expect(complaints.status == 0 && complaints.stdout.isEmpty, "\(complaints.stdout.prefix(2000))")
     }

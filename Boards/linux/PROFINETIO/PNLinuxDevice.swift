@@ -104,6 +104,7 @@ public final class PNLinuxDevice {
                     guard n > 0 else { continue }
                     stats.datagramsReceived += 1
                     device.receiveUDP(UnsafeRawBufferPointer(rebasing: frame[0..<Int(n)]), from: address, port: port, nowNs: PNWait.nowNs(), io: &io)
+                    observe()  // each datagram may change the AR's state: none is missed
                 }
             }
             observe()
