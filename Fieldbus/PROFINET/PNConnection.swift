@@ -432,7 +432,16 @@ public struct PNConnection {
     /// frame is not one (the caller offers it elsewhere).
     // @implements SWR-PN-RT-1
     public mutating func receiveCyclic(_ frame: UnsafeRawBufferPointer, model: PNDeviceModel, nowNs: UInt64) -> Bool {
-        guard state != .idle, let out = output, let rt = try? PNRTFrame(reading: frame), rt.frameID == out.frameID else { return false }
+        guard state != .idle, let out = output else { return false }
+        guard let rt = try? PNRTFrame(reading: frame) else {
+            // Too short for the APDU status but carrying the AR's frame ID: a broken frame of this IOCR.
+            if frame.count >= 16 && frame[12] == 0x88 && frame[13] == 0x92 && (UInt16(frame[14]) << 8 | UInt16(frame[15])) == out.frameID {
+                counters.rt.malformed += 1
+                return true
+            }
+            return false
+        }
+        guard rt.frameID == out.frameID else { return false }
         guard rt.source == controllerMAC, rt.dataLength >= out.dataLength else {
             counters.rt.malformed += 1
             return true

@@ -108,6 +108,51 @@ struct PNDevicePeerTests {
         #expect(statLine(device.output, "cm:").contains("1 watchdog"), "\(device.output.suffix(800))")
     }
 
+    /// Hostile RPC datagrams and RT frames (scapy) during a running AR: counted as malformed and dropped; the AR
+    /// and its data exchange go on without a missed frame.
+    // @verifies SWR-PN-AR-1
+    // @verifies SWR-PN-RT-1
+    @Test func hostileRPCAndRTFramesAreCountedAndDropped() throws {
+        let segment = try PNSegment()
+        defer { segment.close() }
+        let device = try segment.startOrionDevice(["--name", "orion-dev", "--storage", NSTemporaryDirectory() + "orion-pn-x-\(segment.namespace).conf"])
+        try waitForStation(segment, "orion-dev")
+        let script = """
+        import sys, random, time, socket
+        from scapy.all import Ether, sendp
+        random.seed(11)
+        iface, ip, mac = sys.argv[1], sys.argv[2], sys.argv[3]
+        time.sleep(2.0)  # the controller has connected by then
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sent = 0
+        # RPC: truncated headers, bad versions, a request whose fragment length runs past the datagram, junk.
+        heads = [bytes([4, 0]), bytes([5] + [0] * 79), bytes([4, 0, 0x20, 0, 0x10, 0, 0]) + bytes(67) + bytes([0xff, 0xff]) + bytes(4)]
+        for h in heads + [bytes(random.getrandbits(8) for _ in range(random.randint(0, 200))) for _ in range(40)]:
+            s.sendto(h, (ip, 34964)); sent += 1
+        # RT frames with the AR's output frame ID from a stranger, and truncated ones.
+        for fid in (0xc010, 0xc001):
+            for n in (0, 3, 30, 44):
+                sendp(Ether(dst=mac, src="02:66:66:66:66:66", type=0x8892) / (fid.to_bytes(2, "big") + bytes(random.getrandbits(8) for _ in range(n))), iface=iface, verbose=False)
+                sent += 1
+        print(sent)
+        """
+        let mac = try #require(try pnioIdentify(segment).first?["mac"])
+        let hostile = try Background(ProjectPython.python, ["-c", script, segment.interface, segment.deviceIP, mac])
+        let run = try profinetPy(segment, station: "orion-dev", seconds: 5, cycleMs: 8)
+        _ = try hostile.waitForExit(timeout: 60)
+        #expect(run["released"] as? Bool == true, "\(run)")
+        let stats = try #require(run["stats"] as? [String: Int])
+        #expect(stats["missed"] == 0 && (stats["received"] ?? 0) >= 500, "\(stats)")
+        segment.stopDevices()
+        let out = device.output
+        let cm = statLine(out, "cm:"), rt = statLine(out, "rt:")
+        let malformed = Int(cm.split(separator: ",").last { $0.contains("malformed") }?.split(separator: " ").first ?? "") ?? 0
+        #expect(malformed >= 20, "\(cm)")
+        let rtMalformed = Int(rt.split(separator: ",").last { $0.contains("malformed") }?.split(separator: " ").first ?? "") ?? 0
+        #expect(rtMalformed >= 4, "\(rt)")
+        #expect(out.contains("ar: ended (released)"), "\(out.suffix(800))")
+    }
+
     /// tshark's pn_io, pn_rt, DCE/RPC and LLDP dissectors read a whole connect-to-release exchange (both directions)
     /// and the device's LLDP without a malformed frame or a warning.
     @Test func tsharkDissectsTheConnectionCleanly() throws {
