@@ -47,6 +47,12 @@ public struct PNCMCounters: Sendable, Equatable {
     /// rejected.
     public var malformed: UInt64 = 0
     public var rt = PNRTCounters()
+    /// Reaction times: from an output frame that changed the outputs to the next input frame sent (which carries
+    /// the application's answer when it copies or computes its inputs in between, as `orion pn device --echo` does).
+    public var reactions: UInt64 = 0
+    public var reactionMinNs: UInt64 = UInt64.max
+    public var reactionMaxNs: UInt64 = 0
+    public var reactionSumNs: UInt64 = 0
     public init() {}
 }
 
@@ -87,6 +93,8 @@ public struct PNConnection {
     /// exchanged, their IOPS is bad.
     private var wrong = InlineArray<32, UInt32>(repeating: 0)
     private var wrongCount = 0
+    /// When an output frame last changed the outputs and no input frame has gone out since (0: none pending).
+    private var outputChangeNs: UInt64 = 0
     private var nextSendNs: UInt64 = 0
     private var cycleCounter: UInt16 = 0
     private var lastOutputNs: UInt64 = 0
@@ -472,6 +480,7 @@ public struct PNConnection {
             for k in 0..<n where outputImage[image + k] != frame[at + k] {
                 outputImage[image + k] = frame[at + k]
                 outputsChanged = true
+                if outputChangeNs == 0 { outputChangeNs = nowNs }
             }
         }
         return true
@@ -527,6 +536,14 @@ public struct PNConnection {
         cycleCounter &+= inCR.counterStep
         w.setStatus(cycleCounter: cycleCounter, dataStatus: PNDataStatus.normal)
         counters.rt.sent += 1
+        if outputChangeNs != 0 {
+            let reaction = nowNs &- outputChangeNs
+            outputChangeNs = 0
+            counters.reactions += 1
+            counters.reactionSumNs &+= reaction
+            counters.reactionMinNs = min(counters.reactionMinNs, reaction)
+            counters.reactionMaxNs = max(counters.reactionMaxNs, reaction)
+        }
         return w.frameLength
     }
 

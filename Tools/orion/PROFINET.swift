@@ -196,6 +196,8 @@ struct PNDeviceCommand: ParsableCommand {
     @Option(name: .long, help: "Where the name and IP set permanently are kept (default ~/.cache/orion-rt/pn-device-IF.conf).")
     var storage: String?
     @Option(name: .long, help: "How long to run (e.g. 10s, 1m); until SIGINT when not given.") var duration: String?
+    @Flag(name: .long, help: "Inputs mirror the outputs (byte by byte, in model order) instead of counting: for reaction times.")
+    var echo = false
 
     func run() throws {
         if let name, let problem = PNDCPText.nameProblem(name) { pnUsage("--name '\(name)' is not a valid NameOfStation: \(problem)") }
@@ -250,8 +252,12 @@ struct PNDeviceCommand: ParsableCommand {
         // Inputs: a counter that advances every 10 ms, in every input submodule's bytes (big-endian, low bytes last).
         var lastTick: UInt64 = 0
         var counter: UInt64 = 0
+        let echo = self.echo
         runner.onCycle = { device, now in
-            if now &- lastTick >= 10_000_000 {
+            if echo {
+                let sizes = PNConnection.imageSizes(device.model)
+                for k in 0..<min(sizes.input, sizes.output) { device.connection.inputImage[k] = device.connection.outputImage[k] }
+            } else if now &- lastTick >= 10_000_000 {
                 lastTick = now
                 counter &+= 1
                 let inputs = device.connection.inputImage
@@ -297,6 +303,10 @@ struct PNDeviceCommand: ParsableCommand {
         let m = stats.cm
         print("cm: \(m.connects) connect (\(m.connectsRefused) refused, \(m.moduleDiffs) with module diff), \(m.controls) control, \(m.releases) release, \(m.reads) read, \(m.writes) write, \(m.watchdogExpired) watchdog, \(m.malformed) malformed")
         print("rt: \(m.rt.sent) sent, \(m.rt.received) received, \(m.rt.stale) stale, \(m.rt.invalid) invalid, \(m.rt.malformed) malformed")
+        if m.reactions > 0 {
+            print(String(format: "reaction: %llu output changes, output frame in -> input frame out min %.1f us, avg %.1f us, max %.1f us",
+                         m.reactions, Double(m.reactionMinNs) / 1e3, Double(m.reactionSumNs) / Double(m.reactions) / 1e3, Double(m.reactionMaxNs) / 1e3))
+        }
         let d = stats.dcp
         print("dcp: \(d.identifyAnswered) identify answered, \(d.identifyFiltered) filtered, \(d.getAnswered) get, \(d.setAnswered) set (\(d.setRefused) refused), \(d.malformed) malformed, \(d.notOurs) not ours")
     }
