@@ -112,6 +112,7 @@ public struct PNDevice {
 
     /// When `poll` next has something to do (UInt64.max: nothing pending).
     public var nextDeadlineNs: UInt64 {
-        min(delayedLength > 0 ? delayedDueNs : UInt64.max, connection.nextDeadlineNs, sendsLLDP ? nextLLDPNs : UInt64.max)
+        // Two-argument min only: the variadic one builds an array, which a board's -no-allocations refuses.
+        min(min(delayedLength > 0 ? delayedDueNs : UInt64.max, connection.nextDeadlineNs), sendsLLDP ? nextLLDPNs : UInt64.max)
     }
 }

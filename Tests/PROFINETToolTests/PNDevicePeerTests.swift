@@ -108,6 +108,31 @@ struct PNDevicePeerTests {
         #expect(statLine(device.output, "cm:").contains("1 watchdog"), "\(device.output.suffix(800))")
     }
 
+    /// Orion's controller drives Orion's device on Linux at 1 ms, configured from the GSDML the device wrote of
+    /// itself: ApplicationReady, inputs that change, outputs echoed back (the device's reaction time is reported), a
+    /// clean release.
+    // @verifies SWR-PN-AR-1
+    // @verifies SWR-PN-GSDML-1
+    @Test func orionControllerDrivesOrionDeviceFromItsOwnGSDML() throws {
+        let segment = try PNSegment()
+        defer { segment.close() }
+        let folder = NSTemporaryDirectory() + "orion-pn-gsdml-\(segment.namespace)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let device = try segment.startOrionDevice(["--name", "orion-dev", "--echo", "--gsdml-out", folder,
+                                                   "--storage", NSTemporaryDirectory() + "orion-pn-o-\(segment.namespace).conf"])
+        try waitForStation(segment, "orion-dev")
+        let gsdml = try #require(try FileManager.default.contentsOfDirectory(atPath: folder).first { $0.hasPrefix("GSDML-V2.4-") })
+        let run = try OrionExecutable.run(["pn", "controller", "-i", segment.interface, "--station", "orion-dev",
+                                           "--gsdml", folder + "/" + gsdml, "--cycle", "1ms", "--duration", "5s"], timeout: 120)
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        #expect(run.stdout.contains("inputs changed during the run; released"), "\(run.stdout)")
+        segment.stopDevices()
+        let out = device.output
+        #expect(out.contains("ar: application ready confirmed: cyclic data") && out.contains("ar: ended (released)"), "\(out.suffix(800))")
+        #expect(out.contains("reaction: "), "the device saw the outputs change and echoed them:\n\(out.suffix(800))")
+    }
+
     /// Hostile RPC datagrams and RT frames (scapy) during a running AR: counted as malformed and dropped; the AR
     /// and its data exchange go on without a missed frame.
     // @verifies SWR-PN-AR-1

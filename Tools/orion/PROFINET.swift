@@ -13,7 +13,7 @@ struct PNCommandGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pn",
         abstract: "PROFINET IO on a Linux network interface: a device, and DCP commissioning (docs/PROFINET.md).",
-        subcommands: [PNDiscover.self, PNSetName.self, PNSetIP.self, PNBlink.self, PNReset.self, PNDeviceCommand.self])
+        subcommands: [PNDiscover.self, PNSetName.self, PNSetIP.self, PNBlink.self, PNReset.self, PNDeviceCommand.self, PNControllerCommand.self])
 }
 
 func pnUsage(_ message: String) -> Never { fail(OrionError(message, exitStatus: 2)) }

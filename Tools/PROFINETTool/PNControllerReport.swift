@@ -1,0 +1,182 @@
+// What `orion pn controller` prints: the connection, the cyclic exchange's statistics (frames, missed cycles,
+// wake-up jitter from a LatencyHistogram) and the inputs, as text or JSON; and a connect's ModuleDiffBlock in
+// words.
+
+import Fieldbus
+import Foundation
+import RealTime
+
+/// One submodule's input data at the start and at the end of the run.
+public struct PNControllerInput: Sendable, Equatable {
+    public var slot: UInt16
+    public var subslot: UInt16
+    public var first: [UInt8]
+    public var last: [UInt8]
+
+    public init(slot: UInt16, subslot: UInt16, first: [UInt8], last: [UInt8]) {
+        self.slot = slot
+        self.subslot = subslot
+        self.first = first
+        self.last = last
+    }
+
+    public var changed: Bool { first != last }
+}
+
+/// Wake-up latency figures in microseconds.
+public struct PNControllerJitter: Sendable, Equatable {
+    public var min: UInt64
+    public var avg: UInt64
+    public var max: UInt64
+    public var p99: UInt64
+    /// Samples past the histogram's end (counted in max, not in p99's buckets).
+    public var overflows: UInt64
+
+    public init(min: UInt64, avg: UInt64, max: UInt64, p99: UInt64, overflows: UInt64) {
+        self.min = min
+        self.avg = avg
+        self.max = max
+        self.p99 = p99
+        self.overflows = overflows
+    }
+
+    /// The figures of `h` (microsecond buckets); p99 is the bucket where 99 % of the samples are reached (the
+    /// maximum when that lies past the histogram).
+    public init(_ h: LatencyHistogram) {
+        var p99 = h.maximum
+        if h.cycles > 0 {
+            let target = (h.cycles * 99 + 99) / 100
+            var seen: UInt64 = 0
+            for i in 0..<h.buckets.count {
+                seen += h.buckets[i]
+                if seen >= target {
+                    p99 = UInt64(i)
+                    break
+                }
+            }
+        }
+        self.init(min: h.minimum, avg: h.average, max: h.maximum, p99: p99, overflows: h.overflows)
+    }
+}
+
+/// The report of one run.
+public struct PNControllerReport: Sendable, Equatable {
+    public var station: String
+    public var interface: String
+    public var deviceMAC: String
+    public var deviceIP: String
+    public var inputFrameID: UInt16
+    public var outputFrameID: UInt16
+    public var cycleNs: UInt64
+    public var seconds: Double
+    public var applicationReadyCycle: UInt64?
+    public var cycles: UInt64
+    public var framesSent: UInt64
+    public var sendErrors: UInt64
+    public var framesReceived: UInt64
+    public var missedCycles: UInt64
+    public var lostByCounter: UInt64
+    public var stale: UInt64
+    public var malformed: UInt64
+    public var invalid: UInt64
+    public var lastDataStatus: UInt8
+    public var jitter: PNControllerJitter
+    public var inputs: [PNControllerInput]
+    public var released: Bool
+
+    public init(station: String, interface: String, deviceMAC: String, deviceIP: String, inputFrameID: UInt16, outputFrameID: UInt16,
+                cycleNs: UInt64, seconds: Double, applicationReadyCycle: UInt64?, cycles: UInt64, framesSent: UInt64, sendErrors: UInt64,
+                framesReceived: UInt64, missedCycles: UInt64, lostByCounter: UInt64, stale: UInt64, malformed: UInt64, invalid: UInt64,
+                lastDataStatus: UInt8, jitter: PNControllerJitter, inputs: [PNControllerInput], released: Bool) {
+        self.station = station
+        self.interface = interface
+        self.deviceMAC = deviceMAC
+        self.deviceIP = deviceIP
+        self.inputFrameID = inputFrameID
+        self.outputFrameID = outputFrameID
+        self.cycleNs = cycleNs
+        self.seconds = seconds
+        self.applicationReadyCycle = applicationReadyCycle
+        self.cycles = cycles
+        self.framesSent = framesSent
+        self.sendErrors = sendErrors
+        self.framesReceived = framesReceived
+        self.missedCycles = missedCycles
+        self.lostByCounter = lostByCounter
+        self.stale = stale
+        self.malformed = malformed
+        self.invalid = invalid
+        self.lastDataStatus = lastDataStatus
+        self.jitter = jitter
+        self.inputs = inputs
+        self.released = released
+    }
+
+    /// Whether any submodule's input data changed during the run.
+    public var inputChanged: Bool { inputs.contains { $0.changed } }
+
+    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+
+    public var text: String {
+        var s = ""
+        s += "station \(station) (\(deviceMAC), \(deviceIP)) on \(interface): input frame 0x\(String(format: "%04x", inputFrameID)), output frame 0x\(String(format: "%04x", outputFrameID)), cycle \(Double(cycleNs) / 1e6) ms\n"
+        if let a = applicationReadyCycle { s += "application ready after \(a) cycles\n" }
+        s += String(format: "ran %.1f s: %llu cycles, %llu frames sent (%llu send errors), %llu received, %llu cycles missed, %llu lost by the device's cycle counter\n",
+                    seconds, cycles, framesSent, sendErrors, framesReceived, missedCycles, lostByCounter)
+        s += "dropped inputs: \(stale) stale, \(malformed) malformed; \(invalid) with data invalid or provider stopped; last DataStatus 0x\(String(format: "%02x", lastDataStatus))\n"
+        s += "jitter (wake-up latency, us): min \(jitter.min) avg \(jitter.avg) max \(jitter.max) p99 \(jitter.p99)\(jitter.overflows > 0 ? " (\(jitter.overflows) past the histogram)" : "")\n"
+        for i in inputs {
+            s += "input slot \(i.slot) subslot 0x\(String(format: "%x", i.subslot)): \(Self.hex(i.last))\(i.changed ? " (was \(Self.hex(i.first)) at the start)" : " (unchanged)")\n"
+        }
+        s += "inputs \(inputChanged ? "changed" : "did not change") during the run; \(released ? "released" : "not released")\n"
+        return s
+    }
+
+    public var json: String {
+        func q(_ t: String) -> String { "\"" + t.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        let ins = inputs.map { "{\"slot\": \($0.slot), \"subslot\": \($0.subslot), \"first\": \(q(Self.hex($0.first))), \"last\": \(q(Self.hex($0.last))), \"changed\": \($0.changed)}" }
+        return """
+        {"station": \(q(station)), "interface": \(q(interface)), "mac": \(q(deviceMAC)), "ip": \(q(deviceIP)), \
+        "input_frame_id": \(inputFrameID), "output_frame_id": \(outputFrameID), "cycle_ns": \(cycleNs), \
+        "seconds": \(String(format: "%.3f", seconds)), "application_ready_cycle": \(applicationReadyCycle.map { String($0) } ?? "null"), \
+        "cycles": \(cycles), "frames_sent": \(framesSent), "send_errors": \(sendErrors), "frames_received": \(framesReceived), \
+        "missed_cycles": \(missedCycles), "lost_by_counter": \(lostByCounter), "stale": \(stale), "malformed": \(malformed), \
+        "invalid": \(invalid), "last_data_status": \(lastDataStatus), \
+        "jitter_us": {"min": \(jitter.min), "avg": \(jitter.avg), "max": \(jitter.max), "p99": \(jitter.p99), "overflows": \(jitter.overflows)}, \
+        "inputs": [\(ins.joined(separator: ", "))], "input_changed": \(inputChanged), "released": \(released)}
+
+        """
+    }
+
+    /// A ModuleDiffBlock in words: each module not proper, each submodule not OK.
+    public static func moduleDiffText(_ d: PNModuleDiff) -> String {
+        var lines: [String] = []
+        for i in 0..<d.modules.count {
+            let m = d.modules[i]
+            let state: String
+            switch m.state {
+            case .noModule: state = "no module"
+            case .wrongModule: state = "wrong module"
+            case .properModule: state = "proper module"
+            case .substitute: state = "substitute module"
+            default: state = "state \(m.state.rawValue)"
+            }
+            var subs: [String] = []
+            for k in 0..<d.submodules.count where d.submodules[k].slot == m.slot && d.submodules[k].api == m.api {
+                let s = d.submodules[k]
+                let ident: String
+                switch s.state.identInfo {
+                case PNSubmoduleState.identOK: ident = "ok"
+                case PNSubmoduleState.identSubstitute: ident = "substitute"
+                case PNSubmoduleState.identWrong: ident = "wrong submodule"
+                case PNSubmoduleState.identNoSubmodule: ident = "no submodule"
+                default: ident = "ident info \(s.state.identInfo)"
+                }
+                subs.append("subslot 0x\(String(format: "%x", s.subslot)) (submodule ident 0x\(String(format: "%x", s.submoduleIdent))): \(ident)")
+            }
+            if m.state == .properModule && subs.allSatisfy({ $0.hasSuffix(": ok") }) { continue }
+            lines.append("slot \(m.slot): \(state) (module ident 0x\(String(format: "%x", m.moduleIdent)))" + (subs.isEmpty ? "" : "; " + subs.joined(separator: "; ")))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
