@@ -82,12 +82,14 @@ public final class PNSegment: @unchecked Sendable {
     }
 
     /// Starts p-net's sample device with NameOfStation `name` and a fresh storage folder; waits until it answers
-    /// DCP (it takes a moment to open its interface).
+    /// DCP (it takes a moment to open its interface). `realtimePriority` runs it (every thread) under SCHED_FIFO at
+    /// that priority, so that a host busy with other suites does not make its 1 ms tick skip.
     @discardableResult
-    public func startPNet(name: String = "rt-labs-dev") throws -> Background {
+    public func startPNet(name: String = "rt-labs-dev", realtimePriority: Int? = nil) throws -> Background {
         let storage = NSTemporaryDirectory() + "orion-pnet-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: storage, withIntermediateDirectories: true)
-        let b = try background(["env", "LD_PRELOAD=\(Self.peers)/lib/link-speed-100m.so", "\(Self.peers)/bin/pn_dev",
+        let chrt = realtimePriority.map { ["chrt", "-f", String($0)] } ?? []
+        let b = try background(chrt + ["env", "LD_PRELOAD=\(Self.peers)/lib/link-speed-100m.so", "\(Self.peers)/bin/pn_dev",
                                 "-i", peer, "-s", name, "-p", storage])
         usleep(1_500_000)
         guard b.process.isRunning else { throw ToolFailure("pn_dev exited at once:\n\(b.output)") }
