@@ -7,7 +7,7 @@
 import PackageDescription
 
 /// Guest applications: each one is an image entry for every board (`orion run --app NAME`).
-let guestApps = ["demo", "fail", "fault", "selftest", "bench", "can-demo", "modbus-demo", "jitter", "soak", "hostile", "ecat-demo"]
+let guestApps = ["demo", "fail", "fault", "selftest", "bench", "can-demo", "modbus-demo", "jitter", "soak", "hostile", "ecat-demo", "pn-demo"]
 
 /// Board support written in Swift, one folder per board plus code they share.
 let boardSwiftSources = [
@@ -18,6 +18,7 @@ let boardSwiftSources = [
     "common/TaskMemory.swift",
     "common/Syscalls.swift",
     "common/RaspberryPi.swift",
+    "common/VirtioNetPCI.swift",
     "arch/riscv64/RISCV64.swift",
     "arch/riscv64/UserTrap.swift",
     "arch/riscv64/AddressSpaces.swift",

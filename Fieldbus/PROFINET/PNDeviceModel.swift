@@ -193,3 +193,21 @@ public struct PNDeviceModel: Sendable {
 
     public subscript(index: Int) -> PNSubmoduleSlot { submodules[index] }
 }
+
+extension PNDeviceModel {
+    /// Orion RT's example IO device: 8 digital inputs in slot 1, 8 digital outputs in slot 2, a 4/4-byte module in
+    /// slot 3, vendor 0xFEED (a placeholder: a product needs the vendor ID PI assigned to its maker). The boards'
+    /// `pn-demo` runs it; `orion pn device` without `--config` reads the same device from its built-in file (a test
+    /// holds the two equal).
+    public static func orionExample() -> PNDeviceModel {
+        let identification = PNIdentification(vendorID: 0xFEED, orderID: PNFixedString("ORION-IO-1"), serialNumber: PNFixedString("0001"),
+                                              hardwareRevision: 1, softwareRevision: (0x56, 1, 0, 0))
+        var model = PNDeviceModel(vendorID: 0xFEED, deviceID: 0x0002, typeOfStation: PNFixedString("orion-io"),
+                                  identification: identification)
+        // Three modules in three slots of a 32-entry model: none of these can fail.
+        try? model.add(PNSubmoduleSlot(slot: 1, subslot: 1, moduleIdent: 0x30, submoduleIdent: 0x130, inputLength: 1))
+        try? model.add(PNSubmoduleSlot(slot: 2, subslot: 1, moduleIdent: 0x31, submoduleIdent: 0x131, outputLength: 1))
+        try? model.add(PNSubmoduleSlot(slot: 3, subslot: 1, moduleIdent: 0x32, submoduleIdent: 0x132, inputLength: 4, outputLength: 4))
+        return model
+    }
+}

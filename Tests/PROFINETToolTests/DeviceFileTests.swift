@@ -198,6 +198,12 @@ struct DeviceFileTests {
         #expect(model.identification.serialNumber == PNFixedString<16>("0001"))
         #expect(model.typeOfStation == PNFixedString<64>("orion-io"))
         #expect(model.identification.softwareRevision == (UInt8(ascii: "V"), 1, 0, 0))
+        // The boards' pn-demo runs the same device, built in code (no YAML on a board).
+        let example = PNDeviceModel.orionExample()
+        #expect(example.vendorID == model.vendorID && example.deviceID == model.deviceID && example.count == model.count)
+        #expect(example.deviceRole == model.deviceRole && example.instance == model.instance)
+        #expect(example.typeOfStation == model.typeOfStation && example.identification == model.identification)
+        for i in 0..<model.count { #expect(example[i] == model[i], "submodule \(i)") }
     }
 
     // @verifies SWR-PN-CONFIG-1

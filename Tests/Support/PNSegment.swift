@@ -33,7 +33,22 @@ public final class PNSegment: @unchecked Sendable {
         }
     }
 
-    public init() throws {
+    /// The tap device a board's NIC is on (`orion run --app pn-demo --tap`), in the namespace, bridged to the far
+    /// end; nil for a plain segment.
+    public let tap: String?
+
+    /// A segment whose far end is a bridge in the namespace with a tap device on it (`tap`) for QEMU, which runs
+    /// in the namespace (`ip netns exec`); the device is the board, which gets its address by DCP, so the far end
+    /// has none.
+    public convenience init(boardTap: Bool) throws {
+        try self.init(withTap: true)
+    }
+
+    public convenience init() throws {
+        try self.init(withTap: false)
+    }
+
+    init(withTap: Bool) throws {
         let n: Int = Self.lock.withLock {
             Self.next += 1
             return Self.next
@@ -45,6 +60,7 @@ public final class PNSegment: @unchecked Sendable {
         subnet = Int((getpid() * 7 + Int32(n) * 13) % 200) + 20
         hostIP = "10.77.\(subnet).1"
         deviceIP = "10.77.\(subnet).20"
+        tap = withTap ? "pnt\(tag)" : nil
         try ip(["netns", "add", namespace])
         do {
             try ip(["-n", namespace, "link", "set", "lo", "up"])
@@ -53,7 +69,19 @@ public final class PNSegment: @unchecked Sendable {
             _ = try? HostProcess.run("sysctl", ["-q", "-w", "net.ipv6.conf.\(interface).disable_ipv6=1"], timeout: 30)
             _ = try? HostProcess.run("ip", ["netns", "exec", namespace, "sysctl", "-q", "-w", "net.ipv6.conf.\(peer).disable_ipv6=1"], timeout: 30)
             try ip(["addr", "add", "\(hostIP)/24", "dev", interface])
-            try ip(["-n", namespace, "addr", "add", "\(deviceIP)/24", "dev", peer])
+            if let tap {
+                let bridge = "pnb\(tag)"
+                try ip(["-n", namespace, "tuntap", "add", "dev", tap, "mode", "tap"])
+                try ip(["-n", namespace, "link", "add", bridge, "type", "bridge"])
+                try ip(["-n", namespace, "link", "set", peer, "master", bridge])
+                try ip(["-n", namespace, "link", "set", tap, "master", bridge])
+                for name in [tap, bridge] {
+                    _ = try? HostProcess.run("ip", ["netns", "exec", namespace, "sysctl", "-q", "-w", "net.ipv6.conf.\(name).disable_ipv6=1"], timeout: 30)
+                    try ip(["-n", namespace, "link", "set", name, "up"])
+                }
+            } else {
+                try ip(["-n", namespace, "addr", "add", "\(deviceIP)/24", "dev", peer])
+            }
             try ip(["-n", namespace, "link", "set", peer, "up"])
             try ip(["link", "set", interface, "up"])
         } catch {

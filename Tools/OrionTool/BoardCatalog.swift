@@ -133,13 +133,14 @@ extension BoardCatalog {
     /// on stderr, which `orion run` passes through). `soak` drives the same two CAN cards where the machine
     /// has PCIe (the virt boards), and elsewhere (the Pis) carries Modbus RTU frames between two of its own
     /// tasks, with no device.
-    /// `ecat-demo` needs a modern virtio-net NIC (PCIe: the virt boards) attached to the host tap device `tap`,
-    /// where the EtherCAT segment is (QEMU opens the tap, creating it when it does not exist; that needs root).
+    /// `ecat-demo` and `pn-demo` need a modern virtio-net NIC (PCIe: the virt boards) attached to the host tap
+    /// device `tap`, where the EtherCAT segment or the PROFINET controller is (QEMU opens the tap, creating it when
+    /// it does not exist; that needs root).
     public static func impliedQEMUArguments(app: String, board: BoardSpec, tap: String = defaultTap) throws -> [String] {
         switch app {
-        case "ecat-demo":
+        case "ecat-demo", "pn-demo":
             guard board.machine == "virt" else {
-                throw OrionError("app 'ecat-demo' needs PCIe for its virtio-net NIC, which \(board.name) does not have: use --board qemu-virt-aarch64 or --board qemu-virt-riscv64")
+                throw OrionError("app '\(app)' needs PCIe for its virtio-net NIC, which \(board.name) does not have: use --board qemu-virt-aarch64 or --board qemu-virt-riscv64")
             }
             try checkTapName(tap)
             return ["-netdev", "tap,id=ecat0,ifname=\(tap),script=no,downscript=no",
@@ -162,7 +163,7 @@ extension BoardCatalog {
         }
     }
 
-    /// The tap device `ecat-demo`'s NIC is attached to unless `orion run --tap` names another.
+    /// The tap device the NIC of `ecat-demo` and `pn-demo` is attached to unless `orion run --tap` names another.
     public static let defaultTap = "ectap0"
 
     /// A Linux interface name QEMU's option syntax cannot misread: 1 to 15 of letters, digits, `_`, `-`, `.`.

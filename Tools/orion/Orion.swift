@@ -175,7 +175,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Deterministic virtual time: QEMU -icount shift=0,sleep=off.")
     var icount = false
 
-    @Option(parsing: .unconditional, help: "The host tap device the board's NIC is attached to (app ecat-demo; QEMU creates it when missing, as root).")
+    @Option(parsing: .unconditional, help: "The host tap device the board's NIC is attached to (apps ecat-demo and pn-demo; QEMU creates it when missing, as root).")
     var tap: String = BoardCatalog.defaultTap
 
     @Option(name: .customLong("qemu-arg"), parsing: .unconditionalSingleValue, help: "Extra argument for QEMU (repeatable, not empty).")

@@ -13,7 +13,8 @@ struct PNCommandGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pn",
         abstract: "PROFINET IO on a Linux network interface: a device, and DCP commissioning (docs/PROFINET.md).",
-        subcommands: [PNDiscover.self, PNSetName.self, PNSetIP.self, PNBlink.self, PNReset.self, PNDeviceCommand.self, PNControllerCommand.self])
+        subcommands: [PNDiscover.self, PNSetName.self, PNSetIP.self, PNBlink.self, PNReset.self, PNDeviceCommand.self, PNControllerCommand.self,
+                      PNGSDMLCommand.self])
 }
 
 func pnUsage(_ message: String) -> Never { fail(OrionError(message, exitStatus: 2)) }
@@ -327,6 +328,24 @@ func pnDeviceModel(_ description: PNDeviceDescription) -> PNDeviceModel {
         return try description.model()
     } catch {
         pnUsage("the device model does not fit: \(error)")
+    }
+}
+
+/// `orion pn gsdml`: the GSDML of a device file (or the built-in device, which the boards' pn-demo runs) without
+/// running a device, for a controller or an engineering tool to import.
+struct PNGSDMLCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gsdml",
+        abstract: "Write the GSDML of a device model (--config, else the built-in device that pn-demo runs too).")
+
+    @Option(name: .long, help: "The device model (YAML); the built-in one when not given.") var config: String?
+    @Option(name: .shortAndLong, help: "The file to write, or a folder (the GSDML's own file name); the current folder when not given.")
+    var output: String = "."
+
+    func run() throws {
+        let description = pnDeviceDescription(config: config)
+        _ = pnDeviceModel(description)
+        print(pnWriteGSDML(description, to: output))
     }
 }
 

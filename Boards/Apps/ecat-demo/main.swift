@@ -18,12 +18,6 @@ import Boards
 
 // Nothing here is a top-level stored variable: main.swift's top-level code never runs on a board.
 
-enum VirtioNetPCI {
-    static var vendorID: UInt16 { 0x1AF4 }
-    /// The modern (virtio 1.x) network device ID: 0x1040 + device type 1.
-    static var deviceID: UInt16 { 0x1041 }
-}
-
 /// The most slaves the demo takes.
 var maxSlaves: Int { 8 }
 /// The cycle, the cycles run, and the task's budget per cycle.
@@ -360,60 +354,16 @@ func bringUp(_ system: UnsafeMutablePointer<System>, _ demo: inout Demo, scratch
     return true
 }
 
-func writePCIAddress(_ address: PCIAddress, to console: inout Console) {
-    console.write(hexDigits: UInt64(address.bus), minimumWidth: 2)
-    console.write(":")
-    console.write(hexDigits: UInt64(address.device), minimumWidth: 2)
-    console.write(".")
-    console.write(decimal: Int(address.function))
-}
-
 @_cdecl("orion_app_main")
 func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
     let system = raw.assumingMemoryBound(to: System.self)
-    guard system.pointee.platform.pcieECAM != nil, let fdt = system.pointee.devicetree(),
-          let host = PCIHostBridge(devicetree: fdt) else {
-        say(system, "ecat-demo: this board has no PCIe host bridge; the virtio-net NIC needs qemu-virt-aarch64 or qemu-virt-riscv64\n")
-        return 3
-    }
     guard let hz = system.pointee.platform.timerFrequencyHz, hz > 0 else {
         say(system, "ecat-demo: the board's counter frequency is unknown\n")
         return 1
     }
-    let config = ECAMConfigSpace(base: UInt(host.ecam.base), size: host.ecam.size)
-    guard let function = PCIBus.find(config, bus: host.firstBus, vendorID: VirtioNetPCI.vendorID, deviceID: VirtioNetPCI.deviceID) else {
-        say(system, "ecat-demo: no virtio-net NIC (`orion run --app ecat-demo` adds one on a tap:\n")
-        say(system, "  -netdev tap,id=ecat0,ifname=ectap0,script=no,downscript=no -device virtio-net-pci,netdev=ecat0,disable-legacy=on)\n")
-        return 3
-    }
-    var allocator = PCIResourceAllocator(host: host)
-    let nic = PCIBus.configure(function, in: config, allocator: &allocator, below4G: true)
-    let caps = VirtioPCICapabilities.read(config, at: function.address)
-    var console = system.pointee.console
-    console.write("ecat-demo: virtio-net at ")
-    writePCIAddress(function.address, to: &console)
-    var b = 0
-    while b < 6 {
-        if nic.bars[b].size > 0 {
-            console.write(" bar")
-            console.write(decimal: b)
-            console.write("=")
-            console.write(hex: nic.bars[b].cpuAddress)
-            console.write("+")
-            console.write(hex: nic.bars[b].size)
-        }
-        b += 1
-    }
-    console.newline()
-    system.pointee.console = console
-    guard !nic.unassigned, let transport = VirtioPCITransport(caps, bar: { i in
-        guard i < 6, nic.bars[i].size > 0, nic.bars[i].space != .io else { return nil }
-        return (nic.bars[i].cpuAddress, nic.bars[i].size)
-    }) else {
-        say(system, "ecat-demo: the NIC is not a modern virtio PCI device with its structures in assigned BARs\n")
-        return 1
-    }
-    let registerBAR = caps.common!.bar
+    var status: Int32 = 1
+    guard let found = findVirtioNetNIC(system, app: "ecat-demo", status: &status) else { return status }
+    let nic = found.resources
     let queueSize: UInt16 = 16
     let dmaBytes = VirtioNet<VirtioMMIO>.memoryBytes(queueSize: queueSize)
     let frameBytes = 2048
@@ -424,32 +374,7 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
         let rx = UnsafeMutableRawBufferPointer(rebasing: memory[(dmaBytes + frameBytes)..<(dmaBytes + 2 * frameBytes)])
         let image = UnsafeMutableRawBufferPointer(rebasing: memory[(dmaBytes + 2 * frameBytes)..<(dmaBytes + 3 * frameBytes)])
         let scratch = UnsafeMutableRawBufferPointer(rebasing: memory[(dmaBytes + 3 * frameBytes)..<(dmaBytes + 3 * frameBytes + scratchBytes)])
-        let net: VirtioNet<VirtioMMIO>
-        do throws(VirtioNetError) {
-            net = try VirtioNet.start(VirtioMMIO(), transport, memory: dma, queueSize: queueSize, receiveInterrupts: nic.interrupt != nil)
-        } catch {
-            switch error {
-            case .resetTimedOut: say(system, "ecat-demo: virtio-net: the device did not finish its reset\n")
-            case .notVersion1: say(system, "ecat-demo: virtio-net: a legacy-only device (no VIRTIO_F_VERSION_1)\n")
-            case .featuresRefused: say(system, "ecat-demo: virtio-net: the device refused the features\n")
-            case .noQueue: say(system, "ecat-demo: virtio-net: the device has no receive or transmit queue\n")
-            case .memoryTooSmall: say(system, "ecat-demo: virtio-net: too little memory for the queues\n")
-            }
-            return 1
-        }
-        var mac = system.pointee.console
-        mac.write("ecat-demo: virtio-net started, MAC ")
-        let m = net.macAddress
-        var bytes = InlineArray<6, UInt8>(repeating: 0)
-        bytes[0] = m.0; bytes[1] = m.1; bytes[2] = m.2; bytes[3] = m.3; bytes[4] = m.4; bytes[5] = m.5
-        var k = 0
-        while k < 6 {
-            if k > 0 { mac.write(":") }
-            mac.write(hexDigits: UInt64(bytes[k]), minimumWidth: 2)
-            k += 1
-        }
-        mac.newline()
-        system.pointee.console = mac
+        guard let net = startVirtioNet(system, app: "ecat-demo", found, memory: dma, queueSize: queueSize) else { return 1 }
         let link = VirtioEtherCATLink(net: net, counterHz: hz)
         var demo = Demo(master: Master(link: link, tx: tx, rx: rx, timeoutNs: 100_000_000, attempts: 3),
                         slaves: InlineArray<8, EtherCATSlaveProcessData>(repeating: EtherCATSlaveProcessData(station: 0)),
@@ -462,7 +387,7 @@ func orionAppMain(_ raw: UnsafeMutableRawPointer) -> Int32 {
         var fired: UInt64 = 0
         var overruns: UInt32 = 0
         var misses: UInt32 = 0
-        let bar = nic.bars[Int(registerBAR)]
+        let bar = found.registerBAR
         let report = withSharedMemory(&demo) { p, stateArea in
             runFixedPriorityTaskSet(&system.pointee, limitNs: UInt64(cycleCount) * cycleNs + 30_000_000_000, setup: { kernel, builder in
                 let task = builder.declare(TaskDescriptor(name: "ecat", entry: cycleTask, argument: UInt(bitPattern: p), stackBytes: 16384,
