@@ -284,6 +284,37 @@ struct PROFINETConnectionTests {
         #expect(try responseStatus(badSlot) == PNIOStatus(0xDE, 0x80, 0xB2, 0x00))
     }
 
+    // @verifies SWR-PN-RPC-1
+    @Test("A commissioning tool's implicit read (PNImplicitRead) gets the device's I&M0; a refused one its PNIO status")
+    func implicitReadClient() throws {
+        let h = Harness()
+        let read = PNImplicitRead(vendorID: 0xFEED, deviceID: 2)
+        func ask(slot: UInt16, sequence: UInt32) throws -> [UInt8] {
+            var request = [UInt8](repeating: 0, count: 1500)
+            let n = try request.withUnsafeMutableBytes { b throws(PNControllerError) in
+                try read.writeRequest(into: b, activity: PNUUID(high: 0x5EAD, low: 1), sequence: sequence, slot: slot, subslot: 1, index: 0xAFF0)
+            }
+            return h.datagram(Array(request[0..<n]))
+        }
+        let answer = try ask(slot: 0, sequence: 7)
+        try answer.withUnsafeBytes { raw in
+            #expect(PNControllerAR.isAnswer(raw, activity: PNUUID(high: 0x5EAD, low: 1), sequence: 7))
+            #expect(!PNControllerAR.isAnswer(raw, activity: PNUUID(high: 0x5EAD, low: 1), sequence: 8))
+            let (header, data) = try PNImplicitRead.readResponse(raw)
+            #expect(header.index == 0xAFF0 && header.slot == 0 && header.subslot == 1 && data.count == Int(header.recordDataLength))
+            let im0 = try PNImplicitRead.im0(data)
+            #expect(im0.identification == h.model.identification && im0.versionMajor == 1 && im0.versionMinor == 1)
+        }
+        let refused = try ask(slot: 9, sequence: 8)
+        refused.withUnsafeBytes { raw in
+            #expect(throws: PNControllerError.refused(PNIOStatus(0xDE, 0x80, 0xB2, 0x00))) { try PNImplicitRead.readResponse(raw) }
+        }
+        // Record data that is not an I&M0 block.
+        [UInt8](repeating: 0, count: 8).withUnsafeBytes { raw in
+            #expect(throws: PNControllerError.self) { try PNImplicitRead.im0(raw) }
+        }
+    }
+
     // @verifies SWR-PN-AR-1
     @Test("Malformed datagrams are counted; requests to another interface or operation are rejected")
     func malformed() throws {

@@ -96,7 +96,8 @@ struct PNBoardTests {
         #expect(pings >= 3, "\(out)")
     }
 
-    /// Orion's own tools on the board: `orion pn discover/set-name/set-ip` commission it, and `orion pn controller`,
+    /// Orion's own tools on the board: `orion pn discover/set-name/set-ip` commission it, `orion pn read-im0` reads its
+    /// identification, and `orion pn controller`,
     /// configured from the GSDML `orion pn gsdml` writes of the same device, exchanges cyclic data with it at 4 ms.
     // @verifies SWR-PN-BOARD-1
     // @verifies SWR-PN-CTRL-1
@@ -123,6 +124,11 @@ struct PNBoardTests {
         #expect(named.status == 0, "\(named.stdout)\n\(named.stderr)")
         let addressed = try pn(["set-ip", "-i", segment.interface, "--station", "orion-board", segment.deviceIP, "255.255.255.0"])
         #expect(addressed.status == 0, "\(addressed.stdout)\n\(addressed.stderr)")
+
+        // I&M0 read without an AR, over the board's IPv4 stack.
+        let im0 = try pn(["read-im0", "-i", segment.interface, "--station", "orion-board", "--json"])
+        #expect(im0.status == 0 && im0.stdout.contains("\"vendor_id\": 65261") && im0.stdout.contains("\"order_id\": \"ORION-IO-1\""),
+                "\(im0.stdout)\n\(im0.stderr)")
 
         // 5 s at 4 ms. The board runs under QEMU on a host that other suites keep busy, so the watchdog is 50 cycles
         // and half the cycles with an input frame show a running exchange; the board's own cycle counter is checked

@@ -122,6 +122,36 @@ struct PNControllerTests {
         #expect(report?["released"] as? Bool == true)
     }
 
+    /// `orion pn read-im0` reads p-net's I&M0 without an AR, and agrees field by field with profinet-py's
+    /// implicit read of the same record.
+    // @verifies SWR-PN-RPC-1
+    @Test func readIM0AgreesWithProfinetPy() throws {
+        try ProjectPython.ensure()
+        let segment = try pnetSegment()
+        defer { segment.close() }
+        let r = try OrionExecutable.run(["pn", "read-im0", "-i", segment.interface, "--station", "rt-labs-dev", "--json"], timeout: 60)
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        let ours = try #require((try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [String: Any], "\(r.stdout)")
+        let theirs = try #require(try profinetPy(segment, station: "rt-labs-dev", seconds: 1, cycleMs: 32, mode: "im0")["im0"] as? [String: Any])
+        #expect(ours["vendor_id"] as? Int == theirs["vendor_id"] as? Int && ours["vendor_id"] as? Int == 0x0493, "\(ours) \(theirs)")
+        #expect(ours["order_id"] as? String == theirs["order_id"] as? String, "\(ours) \(theirs)")
+        #expect(ours["serial_number"] as? String == theirs["serial"] as? String, "\(ours) \(theirs)")
+        #expect(ours["hardware_revision"] as? Int == theirs["hardware_revision"] as? Int, "\(ours) \(theirs)")
+        #expect(ours["im_supported"] as? Int == theirs["im_supported"] as? Int, "\(ours) \(theirs)")
+        let version = theirs["im_version"] as? Int ?? 0
+        #expect(ours["im_version"] as? String == "\(version >> 8).\(version & 0xFF)", "\(ours) \(theirs)")
+        let sw = theirs["sw_revision"] as? [Int] ?? []
+        #expect(sw.count == 4 && ours["software_revision"] as? String == "\(Character(UnicodeScalar(UInt8(sw[0]))))\(sw[1]).\(sw[2]).\(sw[3])",
+                "\(ours) \(theirs)")
+        // The text form, and a station nobody has.
+        let text = try OrionExecutable.run(["pn", "read-im0", "-i", segment.interface, "--station", "rt-labs-dev"], timeout: 60)
+        #expect(text.status == 0 && text.stdout.contains("I&M0 of 'rt-labs-dev'") && text.stdout.contains("vendor ID          0x0493"), "\(text.stdout)")
+        let nobody = try OrionExecutable.run(["pn", "read-im0", "-i", segment.interface, "--station", "no-such-station", "--timeout", "300"], timeout: 60)
+        #expect(nobody.status == 1 && nobody.stderr.contains("no-such-station"), "\(nobody.stderr)")
+        let usage = try OrionExecutable.run(["pn", "read-im0", "-i", segment.interface, "--station", "rt-labs-dev", "--subslot", "0"], timeout: 60)
+        #expect(usage.status == 2, "\(usage.stderr)")
+    }
+
     // @verifies SWR-PN-CTRL-1
     @Test func unknownStationAndBadFiles() throws {
         let segment = try pnetSegment()

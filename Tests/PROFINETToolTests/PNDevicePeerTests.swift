@@ -74,6 +74,24 @@ struct PNDevicePeerTests {
         #expect((im0["sw_revision"] as? [Int]) == [0x56, 1, 0, 0], "\(im0)")
     }
 
+    /// `orion pn read-im0` against Orion's device: its model's I&M0; a slot the device does not have is refused
+    /// with the read's PNIO status (access: invalid slot/subslot) and exit 1.
+    // @verifies SWR-PN-RPC-1
+    @Test func orionReadIM0() throws {
+        let segment = try PNSegment()
+        defer { segment.close() }
+        try segment.startOrionDevice(["--name", "orion-dev", "--storage", NSTemporaryDirectory() + "orion-pn-r-\(segment.namespace).conf"])
+        try waitForStation(segment, "orion-dev")
+        let r = try pn(["read-im0", "-i", segment.interface, "--station", "orion-dev"])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        for line in ["vendor ID          0xfeed", "order ID           ORION-IO-1", "serial number      0001", "software revision  V1.0.0",
+                     "I&M version        1.1", "I&M supported      0x001e (I&M1 I&M2 I&M3 I&M4)"] {
+            #expect(r.stdout.contains(line), "\(r.stdout)")
+        }
+        let bad = try pn(["read-im0", "-i", segment.interface, "--station", "orion-dev", "--slot", "99"])
+        #expect(bad.status == 1 && bad.stderr.contains("PNIO status 0xde80b200"), "\(bad.stderr)")
+    }
+
     /// A controller that expects another module in slot 3: the connect is answered with a module diff, the AR runs,
     /// and slot 3's data is not taken.
     // @verifies SWR-PN-AR-1

@@ -1,5 +1,6 @@
 // `orion pn`: PROFINET IO on a Linux network interface over the portable stack in Fieldbus/PROFINET: the device
-// (`device`), commissioning like pnio-dcp and PRONETA (`discover`, `set-name`, `set-ip`, `blink`, `reset`).
+// (`device`), commissioning like pnio-dcp and PRONETA (`discover`, `set-name`, `set-ip`, `blink`, `reset`, `read-im0`),
+// the controller (`controller`) and the GSDML of a device model (`gsdml`).
 // Exit 0 ok, 1 the network said no (no answer, a refused Set), 2 bad usage or input.
 
 import ArgumentParser
@@ -14,7 +15,7 @@ struct PNCommandGroup: ParsableCommand {
         commandName: "pn",
         abstract: "PROFINET IO on a Linux network interface: a device, and DCP commissioning (docs/PROFINET.md).",
         subcommands: [PNDiscover.self, PNSetName.self, PNSetIP.self, PNBlink.self, PNReset.self, PNDeviceCommand.self, PNControllerCommand.self,
-                      PNGSDMLCommand.self])
+                      PNGSDMLCommand.self, PNReadIM0.self])
 }
 
 func pnUsage(_ message: String) -> Never { fail(OrionError(message, exitStatus: 2)) }
@@ -328,6 +329,64 @@ func pnDeviceModel(_ description: PNDeviceDescription) -> PNDeviceModel {
         return try description.model()
     } catch {
         pnUsage("the device model does not fit: \(error)")
+    }
+}
+
+/// `orion pn read-im0`: a device's I&M0 record, read implicitly (no AR), like PRONETA's identification view.
+struct PNReadIM0: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "read-im0",
+        abstract: "Read a device's I&M0 (identification: vendor, order ID, serial number, revisions) without connecting.")
+
+    @OptionGroup var options: PNDCPOptions
+    @OptionGroup var target: PNTargetOptions
+    @Option(name: .long, parsing: .unconditional, help: "The slot of the submodule: 0...32767.") var slot: Int = 0
+    @Option(name: .long, help: "The subslot: 1...0xFFFF (decimal or 0x hex).") var subslot: String = "1"
+    @Flag(name: .long, help: "Print JSON instead of text.") var json = false
+
+    func run() throws {
+        guard (0...0x7FFF).contains(slot) else { pnUsage("--slot must be 0...32767 (got \(slot))") }
+        let sub = subslot.lowercased().hasPrefix("0x") ? UInt16(subslot.dropFirst(2), radix: 16) : UInt16(subslot)
+        guard let sub, sub != 0 else { pnUsage("--subslot must be 1...0xFFFF (got '\(subslot)')") }
+        let dcp = options.open()
+        let device: PNDCPIdentity
+        do {
+            switch (target.mac, target.station) {
+            case (nil, let s?):
+                device = try dcp.find(name: s, timeoutNs: options.timeoutNs)
+            case (.some, nil):
+                let mac = target.resolve(dcp, options)
+                guard let d = try dcp.identify(name: nil, timeoutNs: options.timeoutNs, responseDelay: 1).first(where: { $0.mac == mac }) else {
+                    pnFailure("no device with MAC \(PNDCPText.mac(mac)) answered on \(options.interface)")
+                }
+                device = d
+            default:
+                pnUsage("name the device with either --mac or --station")
+            }
+        } catch {
+            pnFailure(error.message)
+        }
+        guard device.hasIP, device.ip.address != 0 else {
+            pnFailure("\(PNDCPText.mac(device.mac)) has no IP address: give it one with orion pn set-ip")
+        }
+        let client: PNLinuxRPCClient
+        do {
+            client = try PNLinuxRPCClient(interface: options.interface)
+        } catch {
+            pnFailure(error.message)
+        }
+        defer { client.close() }
+        client.timeoutNs = options.timeoutNs
+        do {
+            let (_, data) = try client.readImplicit(device, slot: UInt16(slot), subslot: sub, index: 0xAFF0)
+            let im0 = try data.withUnsafeBytes { (b) throws(PNControllerError) in try PNImplicitRead.im0(b) }
+            print(json ? PNIM0Text.json(im0, device: device, slot: UInt16(slot), subslot: sub)
+                       : PNIM0Text.text(im0, device: device, slot: UInt16(slot), subslot: sub), terminator: "")
+        } catch let failure as PNControllerFailure {
+            pnFailure(failure.message)
+        } catch let e as PNControllerError {
+            pnFailure("the I&M0 record: " + PNControllerFailure.describe(e))
+        }
     }
 }
 

@@ -36,7 +36,7 @@ public enum PNControllerFailure: Error, Equatable, Sendable {
         }
     }
 
-    static func describe(_ e: PNControllerError) -> String {
+    public static func describe(_ e: PNControllerError) -> String {
         switch e {
         case .refused(let s):
             return "refused with PNIO status 0x\(hex(s.value, 8)) (ErrorCode 0x\(hex(UInt32(s.errorCode), 2)), ErrorDecode 0x\(hex(UInt32(s.errorDecode), 2)), ErrorCode1 0x\(hex(UInt32(s.errorCode1), 2)), ErrorCode2 0x\(hex(UInt32(s.errorCode2), 2)))"
@@ -152,7 +152,7 @@ public final class PNLinuxController {
     }
 
     /// A random activity UUID (version 4).
-    private static func activity() -> PNUUID {
+    static func activity() -> PNUUID {
         let high = (UInt64.random(in: 0...UInt64.max) & ~0xF000) | 0x4000
         let low = (UInt64.random(in: 0...UInt64.max) & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
         return PNUUID(high: high, low: low)

@@ -1,5 +1,5 @@
 // Fuzz target of the portable PROFINET IO RPC codec: the input as a received DCE/RPC datagram (header, NDR
-// header, the blocks of its arguments, every block parser), as an RTA-PDU of an alarm frame, and as a bare body of
+// header, the blocks of its arguments, every block parser, an implicit read's answer), as an RTA-PDU of an alarm frame, and as a bare body of
 // blocks. Whatever parses stays inside the input, within its fixed capacities, and reads back the same after it
 // is written out again.
 
@@ -13,6 +13,12 @@ enum FuzzPROFINET {
             invariant(within(d.body, input), "the body lies outside the datagram")
             invariant(d.body.count == Int(d.header.bodyLength), "a body of another length than the header says")
             headerRoundTrip(d, scratch)
+            // A commissioning tool's implicit read: the record data stays inside the datagram, and I&M0 in it parses
+            // within its bounds.
+            if let (header, data) = try? PNImplicitRead.readResponse(input) {
+                invariant(within(data, input) && data.count == Int(header.recordDataLength), "record data outside the datagram")
+                _ = try? PNImplicitRead.im0(data)
+            }
             if let request = try? d.request() {
                 invariant(within(request.args, d.body) && request.args.count == Int(request.argsLength), "args outside the body")
                 body(request.args, scratch)
