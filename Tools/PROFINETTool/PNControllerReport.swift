@@ -28,34 +28,35 @@ public struct PNControllerJitter: Sendable, Equatable {
     public var min: UInt64
     public var avg: UInt64
     public var max: UInt64
+    /// The bucket where half the samples are reached.
+    public var median: UInt64
     public var p99: UInt64
-    /// Samples past the histogram's end (counted in max, not in p99's buckets).
+    /// Samples past the histogram's end (counted in max, not in the percentiles' buckets).
     public var overflows: UInt64
 
-    public init(min: UInt64, avg: UInt64, max: UInt64, p99: UInt64, overflows: UInt64) {
+    public init(min: UInt64, avg: UInt64, max: UInt64, median: UInt64, p99: UInt64, overflows: UInt64) {
         self.min = min
         self.avg = avg
         self.max = max
+        self.median = median
         self.p99 = p99
         self.overflows = overflows
     }
 
-    /// The figures of `h` (microsecond buckets); p99 is the bucket where 99 % of the samples are reached (the
-    /// maximum when that lies past the histogram).
+    /// The figures of `h` (microsecond buckets); the median and p99 are the buckets where 50 % and 99 % of the
+    /// samples are reached (the maximum when that lies past the histogram).
     public init(_ h: LatencyHistogram) {
-        var p99 = h.maximum
-        if h.cycles > 0 {
-            let target = (h.cycles * 99 + 99) / 100
+        func percentile(_ p: UInt64) -> UInt64 {
+            guard h.cycles > 0 else { return h.maximum }
+            let target = (h.cycles * p + 99) / 100
             var seen: UInt64 = 0
             for i in 0..<h.buckets.count {
                 seen += h.buckets[i]
-                if seen >= target {
-                    p99 = UInt64(i)
-                    break
-                }
+                if seen >= target { return UInt64(i) }
             }
+            return h.maximum
         }
-        self.init(min: h.minimum, avg: h.average, max: h.maximum, p99: p99, overflows: h.overflows)
+        self.init(min: h.minimum, avg: h.average, max: h.maximum, median: percentile(50), p99: percentile(99), overflows: h.overflows)
     }
 }
 
@@ -124,7 +125,7 @@ public struct PNControllerReport: Sendable, Equatable {
         s += String(format: "ran %.1f s: %llu cycles, %llu frames sent (%llu send errors), %llu received, %llu cycles missed, %llu lost by the device's cycle counter\n",
                     seconds, cycles, framesSent, sendErrors, framesReceived, missedCycles, lostByCounter)
         s += "dropped inputs: \(stale) stale, \(malformed) malformed; \(invalid) with data invalid or provider stopped; last DataStatus 0x\(String(format: "%02x", lastDataStatus))\n"
-        s += "jitter (wake-up latency, us): min \(jitter.min) avg \(jitter.avg) max \(jitter.max) p99 \(jitter.p99)\(jitter.overflows > 0 ? " (\(jitter.overflows) past the histogram)" : "")\n"
+        s += "jitter (wake-up latency, us): min \(jitter.min) avg \(jitter.avg) median \(jitter.median) max \(jitter.max) p99 \(jitter.p99)\(jitter.overflows > 0 ? " (\(jitter.overflows) past the histogram)" : "")\n"
         for i in inputs {
             s += "input slot \(i.slot) subslot 0x\(String(format: "%x", i.subslot)): \(Self.hex(i.last))\(i.changed ? " (was \(Self.hex(i.first)) at the start)" : " (unchanged)")\n"
         }
@@ -142,7 +143,7 @@ public struct PNControllerReport: Sendable, Equatable {
         "cycles": \(cycles), "frames_sent": \(framesSent), "send_errors": \(sendErrors), "frames_received": \(framesReceived), \
         "missed_cycles": \(missedCycles), "lost_by_counter": \(lostByCounter), "stale": \(stale), "malformed": \(malformed), \
         "invalid": \(invalid), "last_data_status": \(lastDataStatus), \
-        "jitter_us": {"min": \(jitter.min), "avg": \(jitter.avg), "max": \(jitter.max), "p99": \(jitter.p99), "overflows": \(jitter.overflows)}, \
+        "jitter_us": {"min": \(jitter.min), "avg": \(jitter.avg), "median": \(jitter.median), "max": \(jitter.max), "p99": \(jitter.p99), "overflows": \(jitter.overflows)}, \
         "inputs": [\(ins.joined(separator: ", "))], "input_changed": \(inputChanged), "released": \(released)}
 
         """
