@@ -30,7 +30,9 @@ public final class Background {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if output.contains(text) { return output }
-            if !process.isRunning { throw ToolFailure("exited (\(process.terminationStatus)) before '\(text)':\n\(output)") }
+            if !HostProcess.isRunning(process) {
+                throw ToolFailure("exited (\(HostProcess.waitForExit(process))) before '\(text)':\n\(output)")
+            }
             usleep(20_000)
         }
         throw ToolFailure("no '\(text)' within \(Int(timeout)) s:\n\(output)")
@@ -48,25 +50,25 @@ public final class Background {
     /// this throws, when it does not).
     public func waitForExit(timeout: TimeInterval) throws -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning {
+        while HostProcess.isRunning(process) && Date() < deadline { usleep(20_000) }
+        if HostProcess.isRunning(process) {
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            _ = HostProcess.waitForExit(process)
             throw ToolFailure("still running after \(Int(timeout)) s:\n\(output)")
         }
-        return process.terminationStatus
+        return HostProcess.waitForExit(process)
     }
 
     /// Interrupts (SIGINT), waits, and returns the whole output.
     @discardableResult
     public func stop(signal: Int32 = SIGINT) -> String {
-        if process.isRunning {
+        if HostProcess.isRunning(process) {
             kill(process.processIdentifier, signal)
             let deadline = Date().addingTimeInterval(5)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            while HostProcess.isRunning(process) && Date() < deadline { usleep(20_000) }
+            if HostProcess.isRunning(process) { kill(process.processIdentifier, SIGKILL) }
         }
-        process.waitUntilExit()
+        _ = HostProcess.waitForExit(process)
         defer { try? FileManager.default.removeItem(atPath: outFile) }
         return output
     }

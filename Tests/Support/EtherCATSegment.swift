@@ -121,10 +121,10 @@ public final class EtherCATSegment: @unchecked Sendable {
         if process.isRunning {
             process.terminate()
             let deadline = Date().addingTimeInterval(5)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            while HostProcess.isRunning(process) && Date() < deadline { usleep(20_000) }
+            if HostProcess.isRunning(process) { kill(process.processIdentifier, SIGKILL) }
         }
-        process.waitUntilExit()
+        _ = HostProcess.waitForExit(process)
         // `ip netns exec` runs the simulator as its child: make sure no simulator is left in the namespace.
         _ = try? HostProcess.run("ip", ["netns", "pids", namespace], timeout: 10).stdout
             .split(separator: "\n").compactMap { Int32($0) }.map { kill($0, SIGKILL) }

@@ -55,20 +55,49 @@ public enum HostProcess {
         try process.run()
         if let timeout {
             let deadline = Date().addingTimeInterval(timeout)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning {
+            while isRunning(process) && Date() < deadline { usleep(20_000) }
+            if isRunning(process) {
                 process.terminate()
                 let grace = Date().addingTimeInterval(5)
-                while process.isRunning && Date() < grace { usleep(20_000) }
-                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-                process.waitUntilExit()
+                while isRunning(process) && Date() < grace { usleep(20_000) }
+                if isRunning(process) { kill(process.processIdentifier, SIGKILL) }
+                _ = waitForExit(process)
                 throw ToolFailure("\(executable) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s")
             }
         }
-        process.waitUntilExit()
+        let status = waitForExit(process)
         let read = { (file: String) in String(decoding: FileManager.default.contents(atPath: file) ?? Data(), as: UTF8.self) }
-        return ProcessResult(status: process.terminationStatus, stdout: read(outFile), stderr: read(errFile))
+        return ProcessResult(status: status, stdout: read(outFile), stderr: read(errFile))
     }
+
+    /// Waits for `process` to end and returns its exit status (the signal's number when a signal ended it), as
+    /// `waitUntilExit` and `terminationStatus` do, except that it does not wait for Foundation to notice the exit.
+    /// Foundation learns of it when a socket the child inherited closes, and a sibling started at the same moment
+    /// (suites start processes from many threads) can inherit that socket too and hold it open for as long as it
+    /// runs: clean-clone CI runs sat 800 and 1000 s in `waitUntilExit` for a child that had long ended. The exit
+    /// is read here with `waitid(WNOWAIT)`, which leaves the child for Foundation to reap as usual.
+    public static func waitForExit(_ process: Process) -> Int32 {
+        while process.isRunning {
+            if let status = endedStatus(process.processIdentifier) { return status }
+            usleep(10_000)
+        }
+        return process.terminationStatus
+    }
+
+    /// Whether `process` still runs: false as soon as it has ended, whether or not Foundation noticed.
+    public static func isRunning(_ process: Process) -> Bool {
+        process.isRunning && endedStatus(process.processIdentifier) == nil
+    }
+
+    /// The exit status of child `pid` once it has ended (not yet reaped), nil while it runs; it is not reaped.
+    static func endedStatus(_ pid: Int32) -> Int32? {
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 else { return nil }
+        let child = info._sifields._sigchld
+        guard child.si_pid == pid else { return nil }
+        return child.si_status
+    }
+
 
     /// The first executable `name` in PATH, then in /usr/local/bin, /usr/bin and /bin.
     public static func which(_ name: String) -> String? {
