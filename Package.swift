@@ -126,7 +126,8 @@ let package = Package(
             path: "Tools/orion"),
 
         // Fuzzing: the targets (a library the corpus replay tests share) and the libFuzzer/replay driver.
-        .target(name: "FuzzTargets", dependencies: ["Kernel", "Fieldbus", "CANTool", "SchedTool", "SafetyTrace", "JitterTool", "ImageTool", "EtherCATTool"],
+        .target(name: "FuzzTargets", dependencies: ["Kernel", "Fieldbus", "CANTool", "SchedTool", "SafetyTrace", "JitterTool", "ImageTool", "EtherCATTool",
+                                                "PROFINETTool"],
                 path: "Tests/Fuzz/Targets"),
         .executableTarget(name: "orion-fuzz", dependencies: ["FuzzTargets"], path: "Tests/Fuzz/Driver"),
 

@@ -29,6 +29,10 @@ public enum PNAREnd: UInt8, Sendable, Equatable {
     case applicationReadyTimeout
     /// The controller connected again (a new AR replaced the old one).
     case replaced
+    /// The controller sent an ERR-RTA-PDU on the alarm CR.
+    case abortedByController
+    /// An alarm went unacknowledged by transport through every RTA retry.
+    case alarmTimeout
 }
 
 /// Counters of the connection manager.
@@ -53,6 +57,11 @@ public struct PNCMCounters: Sendable, Equatable {
     public var reactionMinNs: UInt64 = UInt64.max
     public var reactionMaxNs: UInt64 = 0
     public var reactionSumNs: UInt64 = 0
+    /// Alarms the platform raised (queued), refused (no AR in data exchange, or the queue full), and the ones the
+    /// controller acknowledged by AlarmAck.
+    public var alarmsRaised: UInt64 = 0
+    public var alarmsRefused: UInt64 = 0
+    public var alarmsAcknowledged: UInt64 = 0
     public init() {}
 }
 
@@ -84,6 +93,13 @@ public struct PNConnection {
     /// Input data of every submodule, concatenated in model order (the platform fills it); outputs likewise.
     public let inputImage: UnsafeMutableRawBufferPointer
     public let outputImage: UnsafeMutableRawBufferPointer
+    /// The AR's alarm CR (the last AR's after it ended, for its counters; nil before the first connect).
+    public private(set) var alarms: PNAlarmCR?
+    /// The last AlarmAck the controller sent (the platform may clear it).
+    public var lastAlarmAck: PNAlarmAck?
+    /// The ERR-RTA-PDU still to send for an AR the device ended, with its reason.
+    private var abortDue = false
+    private var abortStatus = PNIOStatus.ok
     /// Set when an output frame changed the output image (the platform clears it).
     public var outputsChanged = false
     /// Whether the controller's last output frame said its data is valid and it runs.
@@ -230,8 +246,13 @@ public struct PNConnection {
                 return refuse(h, PNIOStatus(PNIOStatus.errorCodeConnect, PNIOStatus.decodePNIO, 0x02, 0x04), maximum: maximum, reply: reply)
             }
         }
-        guard let inCR = inputCR, let outCR = outputCR, c.alarmCR != nil else {
+        guard let inCR = inputCR, let outCR = outputCR, let alarmCR = c.alarmCR else {
             return refuse(h, PNIOStatus(PNIOStatus.errorCodeConnect, PNIOStatus.decodePNIO, 0x02, 0x04), maximum: maximum, reply: reply)
+        }
+        // The alarm CR as IEC 61158-6-10 bounds it (ErrorCode1 0x03: AlarmCRBlockReq, ErrorCode2: the field); alarms
+        // go over Ethernet only, so a CR over UDP is refused at its LT field.
+        if let field = Self.alarmCRProblem(alarmCR) {
+            return refuse(h, PNIOStatus(PNIOStatus.errorCodeConnect, PNIOStatus.decodePNIO, 0x03, field), maximum: maximum, reply: reply)
         }
         // Expected against real: what differs goes into the ModuleDiffBlock (the AR is established all the same).
         var diff = PNModuleDiff()
@@ -279,6 +300,9 @@ public struct PNConnection {
         let outID = open(outCR.frameID) ? (inID == 0xC010 ? 0xC011 : 0xC010) : outCR.frameID
         input = iocr(inCR, frameID: inID)
         output = iocr(outCR, frameID: outID)
+        alarms = PNAlarmCR(config: PNAlarmCRConfig(alarmCR, localReference: Self.localAlarmReference, controllerMAC: c.ar.initiatorMAC))
+        lastAlarmAck = nil
+        abortDue = false
         state = .waitPrmEnd
         cycleCounter = 0
         haveOutput = false
@@ -288,9 +312,24 @@ public struct PNConnection {
         var response = PNConnectResponse(ar: PNARBlockResponse(answering: c.ar, responderMAC: mac))
         try? response.add(PNIOCRBlockResponse(iocrType: inCR.iocrType, reference: inCR.reference, frameID: input!.frameID))
         try? response.add(PNIOCRBlockResponse(iocrType: outCR.iocrType, reference: outCR.reference, frameID: outID))
-        response.alarmCR = PNAlarmCRBlockResponse(localAlarmReference: 0x0001, maxAlarmDataLength: c.alarmCR!.maxAlarmDataLength)
+        response.alarmCR = PNAlarmCRBlockResponse(localAlarmReference: Self.localAlarmReference, maxAlarmDataLength: alarmCR.maxAlarmDataLength)
         if !diff.isEmpty { response.moduleDiff = diff }
         return respond(h, status: .ok, maximum: maximum, reply: reply) { w throws(PNBytesError) in try response.write(to: &w) }
+    }
+
+    /// The device's LocalAlarmReference.
+    public static let localAlarmReference: UInt16 = 0x0001
+
+    /// The ErrorCode2 of the first field of `r` outside what IEC 61158-6-10 (and this device) allow, or nil.
+    static func alarmCRProblem(_ r: PNAlarmCRBlockRequest) -> UInt8? {
+        if r.alarmCRType != 1 { return 4 }
+        if r.properties.transportUDP || r.lt != 0x8892 { return 5 }
+        if r.rtaTimeoutFactor < 1 || r.rtaTimeoutFactor > 100 { return 7 }
+        if r.rtaRetries < 3 || r.rtaRetries > 15 { return 8 }
+        if r.maxAlarmDataLength < 200 || r.maxAlarmDataLength > 1432 { return 10 }
+        if r.tagHeaderHigh.vlanID != 0 || r.tagHeaderHigh.priority != 6 { return 11 }
+        if r.tagHeaderLow.vlanID != 0 || r.tagHeaderLow.priority != 5 { return 12 }
+        return nil
     }
 
     private func diffHas(_ d: PNModuleDiff, slot: UInt16) -> Bool {
@@ -486,6 +525,24 @@ public struct PNConnection {
         return true
     }
 
+    /// Marks a submodule pulled (its data is no longer exchanged, its IOPS bad) or plugged again; false when that is
+    /// already so, or the list of such submodules is full.
+    public mutating func setPulled(slot: UInt16, subslot: UInt16, _ pulled: Bool) -> Bool {
+        let key = UInt32(slot) << 16 | UInt32(subslot)
+        if pulled {
+            guard !isWrong(slot, subslot), wrongCount < 32 else { return false }
+            wrong[wrongCount] = key
+            wrongCount += 1
+            return true
+        }
+        for i in 0..<wrongCount where wrong[i] == key {
+            wrong[i] = wrong[wrongCount - 1]
+            wrongCount -= 1
+            return true
+        }
+        return false
+    }
+
     private func isWrong(_ slot: UInt16, _ subslot: UInt16) -> Bool {
         let key = UInt32(slot) << 16 | UInt32(subslot)
         for i in 0..<wrongCount where wrong[i] == key { return true }
@@ -508,7 +565,7 @@ public struct PNConnection {
         let startupNs: UInt64 = state == .data ? watchdogNs : max(watchdogNs, 3_000_000_000)
         if nowNs > lastOutputNs &+ startupNs && (haveOutput || state == .data) {
             counters.watchdogExpired += 1
-            end(.watchdog)
+            abort(.watchdog, PNIOStatus(0xCF, 0x81, 0xFD, 0x05))
             return 0
         }
         guard nowNs >= nextSendNs else { return 0 }
@@ -554,6 +611,74 @@ public struct PNConnection {
         if state == .waitApplicationReady { next = min(next, applicationReadyDueNs) }
         let watchdogNs = out.periodNs * UInt64(out.watchdogFactor)
         return min(next, lastOutputNs &+ watchdogNs &+ 1)
+    }
+
+    /// Ends the AR and sends the controller an ERR-RTA-PDU on the alarm CR with `status` (at the next
+    /// `alarmFrame`): the watchdog (CF 81 FD 05, consumer DHT expired), an alarm's transport (CF 81 FD 08).
+    // @implements SWR-PN-ALARM-1
+    public mutating func abort(_ why: PNAREnd, _ status: PNIOStatus) {
+        guard state != .idle else { return }
+        end(why)
+        abortDue = alarms != nil
+        abortStatus = status
+    }
+
+    // MARK: Alarms
+
+    /// Queues `alarm` for the controller: only while the AR exchanges data (after ApplicationReady); false when
+    /// there is none or the queue of its priority is full.
+    // @implements SWR-PN-ALARM-1
+    public mutating func raise(_ alarm: PNAlarmNotification) -> Bool {
+        guard state == .data, alarms != nil, alarms!.raise(alarm) else {
+            counters.alarmsRefused += 1
+            return false
+        }
+        counters.alarmsRaised += 1
+        return true
+    }
+
+    /// Takes an alarm frame of the AR (frame ID 0xFC01 or 0xFE01, from the controller); false when the frame is
+    /// not one. An AlarmAck is kept in `lastAlarmAck`; an ERR-PDU ends the AR.
+    // @implements SWR-PN-ALARM-1
+    public mutating func receiveAlarm(_ frame: UnsafeRawBufferPointer) -> Bool {
+        guard let (at, high) = PNAlarmCR.alarmPDU(in: frame) else { return false }
+        guard state != .idle, alarms != nil else { return true }
+        let source = EthernetAddress(frame[6], frame[7], frame[8], frame[9], frame[10], frame[11])
+        let event = alarms!.receive(UnsafeRawBufferPointer(rebasing: frame[at...]), highPriority: high, from: source)
+        switch event {
+        case .acknowledged(let ack):
+            counters.alarmsAcknowledged += 1
+            lastAlarmAck = ack
+        case .aborted:
+            end(.abortedByController)
+        case .transportFailed, .none, .notification:
+            break
+        }
+        return true
+    }
+
+    /// Writes the next alarm frame due (an alarm, a repeat, a transport ACK, the ERR-PDU of an AR the device
+    /// ended); its length, 0 when none is due. Call until it returns 0.
+    public mutating func alarmFrame(nowNs: UInt64, mac: EthernetAddress, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        guard alarms != nil else { return 0 }
+        if abortDue {
+            abortDue = false
+            return alarms!.writeAbort(abortStatus, mac: mac, into: buffer)
+        }
+        guard state != .idle else { return 0 }
+        let (n, event) = alarms!.poll(nowNs: nowNs, mac: mac, into: buffer)
+        if event == .transportFailed {
+            abort(.alarmTimeout, PNIOStatus(0xCF, 0x81, 0xFD, 0x08))
+            return alarms!.writeAbort(abortStatus, mac: mac, into: buffer)
+        }
+        return n
+    }
+
+    /// When `alarmFrame` next has something to do.
+    public var nextAlarmDeadlineNs: UInt64 {
+        if abortDue { return 0 }
+        guard state != .idle, let a = alarms else { return UInt64.max }
+        return a.nextDeadlineNs
     }
 
     /// Ends the AR (the platform's way to abort it too).

@@ -66,6 +66,11 @@ public struct PNDevice {
     /// IP address).
     public mutating func receiveFrame<IO: PNDeviceIO>(_ frame: UnsafeRawBufferPointer, nowNs: UInt64, io: inout IO) -> PNDCPEvents {
         if connection.receiveCyclic(frame, model: model, nowNs: nowNs) { return PNDCPEvents() }
+        if connection.receiveAlarm(frame) {
+            // A transport ACK the controller's DATA-PDU calls for goes out at once.
+            sendAlarmFrames(nowNs: nowNs, io: &io)
+            return PNDCPEvents()
+        }
         dcp.inOperation = connection.state != .idle
         let outcome = dcp.handle(frame: frame, reply: tx)
         guard outcome.replyLength > 0 else { return outcome.events }
@@ -98,6 +103,7 @@ public struct PNDevice {
         if ready > 0 { io.sendUDP(to: connection.controllerIP, port: 34964, UnsafeRawBufferPointer(rebasing: tx[0..<ready])) }
         let cyclic = connection.cyclicFrame(nowNs: nowNs, model: model, mac: dcp.mac, into: tx)
         if cyclic > 0 { io.sendFrame(UnsafeRawBufferPointer(rebasing: tx[0..<cyclic])) }
+        sendAlarmFrames(nowNs: nowNs, io: &io)
         if sendsLLDP && nowNs >= nextLLDPNs {
             nextLLDPNs = nowNs &+ PNLLDP.intervalNs
             let n = PNLLDP.write(into: tx, mac: dcp.mac, name: dcp.name, address: dcp.ip.address)
@@ -110,9 +116,53 @@ public struct PNDevice {
         }
     }
 
+    /// Sends every alarm frame due (at most a few: one per priority and kind).
+    private mutating func sendAlarmFrames<IO: PNDeviceIO>(nowNs: UInt64, io: inout IO) {
+        var k = 0
+        while k < 6 {
+            let n = connection.alarmFrame(nowNs: nowNs, mac: dcp.mac, into: tx)
+            if n == 0 { break }
+            io.sendFrame(UnsafeRawBufferPointer(rebasing: tx[0..<n]))
+            k += 1
+        }
+    }
+
+    /// Queues an alarm of `alarmType` for the submodule at `slot`/`subslot` (its module and submodule idents from
+    /// the model), with the item `usi` (a diagnosis USI takes `diagnosis`); false when there is no AR exchanging
+    /// data, no such submodule, or the queue is full.
+    // @implements SWR-PN-ALARM-1
+    public mutating func raiseAlarm(_ alarmType: UInt16, slot: UInt16, subslot: UInt16, highPriority: Bool = false,
+                                    usi: UInt16? = nil, diagnosis: PNChannelDiagnosis? = nil) -> Bool {
+        guard let s = model.submodule(slot: slot, subslot: subslot) else { return false }
+        let channel = diagnosis != nil && alarmType == PNAlarmType.diagnosis
+        let alarm = PNAlarmNotification(highPriority: highPriority, alarmType: alarmType, api: s.api, slot: slot, subslot: subslot,
+                                        moduleIdent: s.moduleIdent, submoduleIdent: s.submoduleIdent,
+                                        specifier: PNAlarmSpecifier(sequenceNumber: 0, channelDiagnosis: channel, submoduleDiagnosis: channel,
+                                                                    arDiagnosis: channel),
+                                        usi: usi, diagnosis: diagnosis)
+        return connection.raise(alarm)
+    }
+
+    /// Pulls the submodule at `slot`/`subslot` (its data is no longer exchanged, its IOPS bad) and tells the
+    /// controller with a pull alarm; false when there is no AR exchanging data or it is pulled already.
+    // @implements SWR-PN-ALARM-1
+    public mutating func pull(slot: UInt16, subslot: UInt16) -> Bool {
+        guard connection.state == .data, model.submodule(slot: slot, subslot: subslot) != nil,
+              connection.setPulled(slot: slot, subslot: subslot, true) else { return false }
+        return raiseAlarm(PNAlarmType.pull, slot: slot, subslot: subslot)
+    }
+
+    /// Plugs a pulled submodule back (its data exchanged again) with a plug alarm.
+    // @implements SWR-PN-ALARM-1
+    public mutating func plug(slot: UInt16, subslot: UInt16) -> Bool {
+        guard connection.state == .data, connection.setPulled(slot: slot, subslot: subslot, false) else { return false }
+        return raiseAlarm(PNAlarmType.plug, slot: slot, subslot: subslot)
+    }
+
     /// When `poll` next has something to do (UInt64.max: nothing pending).
     public var nextDeadlineNs: UInt64 {
         // Two-argument min only: the variadic one builds an array, which a board's -no-allocations refuses.
-        min(min(delayedLength > 0 ? delayedDueNs : UInt64.max, connection.nextDeadlineNs), sendsLLDP ? nextLLDPNs : UInt64.max)
+        min(min(min(delayedLength > 0 ? delayedDueNs : UInt64.max, connection.nextDeadlineNs), sendsLLDP ? nextLLDPNs : UInt64.max),
+            connection.nextAlarmDeadlineNs)
     }
 }

@@ -99,6 +99,57 @@ private final class Harness {
         (1, 1, 0x30, 0x130, 1, 0), (2, 1, 0x31, 0x131, 0, 2),
     ]
 
+    /// Connect with `proper`, PrmEnd, ApplicationReady confirmed: the AR exchanges data.
+    func toData(alarmCR: PNAlarmCRBlockRequest = PNAlarmCRBlockRequest(localAlarmReference: 3)) {
+        _ = connect(Harness.proper)
+        _ = control(PNBlockType.iodControlReqPrmEnd, .prmEnd)
+        let ready = cm.applicationReadyRequest(nowNs: now, model: model, into: buffer)
+        let request = Array(buffer[0..<ready])
+        var confirm = [UInt8](repeating: 0, count: 512)
+        let m = request.withUnsafeBytes { raw in
+            let d = try! PNRPCDatagram(parsing: raw)
+            var r = PNBlockReader(try! d.request().args)
+            let block = try! PNControlBlock(parsing: try! r.next()!)
+            return confirm.withUnsafeMutableBytes { out in
+                var w = try! PNRPCWriter(buffer: out, response: d.header.answer(), status: .ok, maximumCount: 512)
+                try! block.answer().write(to: &w.args)
+                return try! w.finish()
+            }
+        }
+        _ = datagram(Array(confirm[0..<m]))
+    }
+
+    /// The controller's RTA-PDU in an alarm frame (low priority, tagged as profinet-py tags it).
+    func alarmFrame(type: UInt8, tack: Bool = false, send: UInt16, ack: UInt16, from source: EthernetAddress = controllerMAC,
+                    _ body: ((inout PNWriter) throws(PNBytesError) -> Void)? = nil) -> Bool {
+        var frame = [UInt8](repeating: 0, count: 256)
+        let n: Int = frame.withUnsafeMutableBytes { raw in
+            let header: [UInt8] = [0x02, 0, 0, 0, 0x12, 0x34, source.b0, source.b1, source.b2, source.b3, source.b4, source.b5,
+                                   0x81, 0x00, 0xA0, 0x00, 0x88, 0x92, 0xFE, 0x01]
+            for (i, b) in header.enumerated() { raw[i] = b }
+            var w = PNWriter(UnsafeMutableRawBufferPointer(rebasing: raw[20...]))
+            try! PNRTAHeader(destinationEndpoint: PNConnection.localAlarmReference, sourceEndpoint: 3, type: type, tack: tack,
+                             sendSequenceNumber: send, ackSequenceNumber: ack).write(to: &w)
+            if let body { try! body(&w) }
+            let length = UInt16(w.count - PNRTAHeader.size)
+            raw[30] = UInt8(length >> 8)
+            raw[31] = UInt8(length & 0xFF)
+            return 20 + w.count
+        }
+        return frame.withUnsafeBytes { cm.receiveAlarm(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+    }
+
+    /// The next alarm frame the device sends: its RTA header and AlarmNotification or ERR status.
+    func nextAlarmFrame() -> (PNRTAHeader, PNAlarmNotification?, [UInt8])? {
+        let n = cm.alarmFrame(nowNs: now, mac: deviceMAC, into: buffer)
+        guard n > 0 else { return nil }
+        let pdu = UnsafeRawBufferPointer(rebasing: buffer[20..<n])
+        let h = try! PNRTAHeader(parsing: pdu)
+        var r = PNBlockReader(h.varPart(of: pdu))
+        let notification = h.type == PNRTAHeader.typeData ? (try? r.next()).flatMap { $0 }.flatMap { try? PNAlarmNotification(parsing: $0) } : nil
+        return (h, notification, Array(h.varPart(of: pdu)))
+    }
+
     func control(_ type: UInt16, _ command: PNControlCommand, uuid: PNUUID = arUUID) -> [UInt8] {
         call(type == PNBlockType.releaseBlockReq ? .release : .control) { w throws(PNBytesError) in
             try PNControlBlock(blockType: type, arUUID: uuid, sessionKey: 1, command: command).write(to: &w)
@@ -313,6 +364,66 @@ struct PROFINETConnectionTests {
         [UInt8](repeating: 0, count: 8).withUnsafeBytes { raw in
             #expect(throws: PNControllerError.self) { try PNImplicitRead.im0(raw) }
         }
+    }
+
+    // @verifies SWR-PN-ALARM-1
+    @Test("Alarms go out only while the AR exchanges data and end with the AlarmAck; the watchdog ends the AR with an ERR-PDU")
+    func alarms() throws {
+        let h = Harness()
+        let alarm = PNAlarmNotification(alarmType: PNAlarmType.process, slot: 1, subslot: 1, moduleIdent: 0x30, submoduleIdent: 0x130,
+                                        specifier: PNAlarmSpecifier(sequenceNumber: 0), usi: 1)
+        let early = h.cm.raise(alarm)
+        #expect(!early && h.cm.counters.alarmsRefused == 1, "no AR yet")
+        h.toData()
+        #expect(h.cm.state == .data)
+        let raised = h.cm.raise(alarm)
+        #expect(raised && h.cm.nextAlarmDeadlineNs == 0)
+        let (rta, notification, _) = try #require(h.nextAlarmFrame())
+        #expect(rta.type == PNRTAHeader.typeData && rta.destinationEndpoint == 3 && rta.sourceEndpoint == PNConnection.localAlarmReference)
+        #expect(notification?.alarmType == PNAlarmType.process && notification?.slot == 1)
+        #expect(h.nextAlarmFrame() == nil)
+        // Transport ACK and AlarmAck (in one DATA-PDU, its ack number taking ours), then the device's ACK of it.
+        let ack = PNAlarmAck(acknowledging: try #require(notification))
+        #expect(h.alarmFrame(type: PNRTAHeader.typeData, tack: true, send: 0xFFFF, ack: 0xFFFF) { w throws(PNBytesError) in try ack.write(to: &w) })
+        #expect(h.cm.lastAlarmAck == ack && h.cm.counters.alarmsAcknowledged == 1)
+        #expect(h.nextAlarmFrame()?.0.type == PNRTAHeader.typeACK)
+        // Another station's alarm frame is taken (it is an alarm frame) but changes nothing.
+        #expect(h.alarmFrame(type: PNRTAHeader.typeERR, send: 0xFFFF, ack: 0xFFFF, from: EthernetAddress(0x02, 7, 7, 7, 7, 7)))
+        #expect(h.cm.state == .data)
+        // The controller's frames stop: the watchdog ends the AR and the device says so on the alarm CR.
+        h.now += 1_000_000_000
+        _ = h.cm.cyclicFrame(nowNs: h.now, model: h.model, mac: deviceMAC, into: h.buffer)
+        #expect(h.cm.state == .idle && h.cm.lastEnd == .watchdog)
+        let (err, _, status) = try #require(h.nextAlarmFrame())
+        #expect(err.type == PNRTAHeader.typeERR && status == [0xCF, 0x81, 0xFD, 0x05])
+        #expect(h.nextAlarmFrame() == nil)
+    }
+
+    // @verifies SWR-PN-ALARM-1
+    @Test("An ERR-PDU from the controller ends the AR; an AlarmCRBlockReq outside the standard's bounds is refused")
+    func alarmAbortAndBadAlarmCR() throws {
+        let h = Harness()
+        h.toData()
+        #expect(h.alarmFrame(type: PNRTAHeader.typeERR, send: 0xFFFE, ack: 0xFFFE) { w throws(PNBytesError) in
+            try w.u8(0xCF); try w.u8(0x81); try w.u8(0xFD); try w.u8(0x0D)
+        })
+        #expect(h.cm.state == .idle && h.cm.lastEnd == .abortedByController)
+        #expect(h.nextAlarmFrame() == nil, "no ERR-PDU back for an AR the controller ended")
+        // Alarm CRs this device does not take: over UDP, RTA retries or timeout out of range, a wrong tag.
+        var udp = PNAlarmCRBlockRequest(localAlarmReference: 3, properties: PNAlarmCRProperties(rawValue: 2))
+        udp.lt = 0x0800
+        let cases: [(PNAlarmCRBlockRequest, UInt8)] = [
+            (udp, 5),
+            (PNAlarmCRBlockRequest(localAlarmReference: 3, rtaTimeoutFactor: 0), 7),
+            (PNAlarmCRBlockRequest(localAlarmReference: 3, rtaRetries: 2), 8),
+            (PNAlarmCRBlockRequest(localAlarmReference: 3, maxAlarmDataLength: 100), 10),
+            (PNAlarmCRBlockRequest(localAlarmReference: 3, tagHeaderHigh: PNTagHeader(priority: 5)), 11),
+            (PNAlarmCRBlockRequest(localAlarmReference: 3, tagHeaderLow: PNTagHeader(priority: 5, vlanID: 9)), 12),
+        ]
+        for (request, field) in cases {
+            #expect(PNConnection.alarmCRProblem(request) == field)
+        }
+        #expect(PNConnection.alarmCRProblem(PNAlarmCRBlockRequest(localAlarmReference: 3)) == nil)
     }
 
     // @verifies SWR-PN-AR-1

@@ -122,6 +122,36 @@ struct PNControllerTests {
         #expect(report?["released"] as? Bool == true)
     }
 
+    /// p-net's sample sends a process alarm when its button 2 is pressed (`-d FILE`: the file holds 1 while it is):
+    /// the controller takes it, acknowledges it by transport and by AlarmAck, and the AR lives on to its release
+    /// (p-net ends an AR whose alarm goes unacknowledged).
+    // @verifies SWR-PN-ALARM-1
+    // @verifies SWR-PN-CTRL-1
+    @Test func pnetsProcessAlarmIsAcknowledged() throws {
+        let button = NSTemporaryDirectory() + "orion-pnet-button2-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try "0\n".write(toFile: button, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: button) }
+        let segment = try PNSegment()
+        defer { segment.close() }
+        try segment.startPNet(name: "rt-labs-dev", arguments: ["-d", button])
+        try waitForStation(segment, "rt-labs-dev")
+        // The button goes down 3 s into the run (the AR is in data exchange by then) and up half a second later.
+        let press = Thread {
+            usleep(3_000_000)
+            try? "1\n".write(toFile: button, atomically: true, encoding: .utf8)
+            usleep(500_000)
+            try? "0\n".write(toFile: button, atomically: true, encoding: .utf8)
+        }
+        press.start()
+        let (r, report) = try runController(segment, ["--gsdml", Self.gsdml, "--cycle", "4ms", "--watchdog", "50", "--duration", "6s"])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        let json = try #require(report, "\(r.stdout)\n\(r.stderr)")
+        let alarms = json["alarms"] as? [[String: Any]] ?? []
+        #expect(alarms.count == 1, "\(r.stdout)")
+        #expect(alarms.first?["name"] as? String == "process" && alarms.first?["slot"] as? Int != nil, "\(r.stdout)")
+        #expect(json["aborted_by_device"] is NSNull && json["released"] as? Bool == true, "\(r.stdout)")
+    }
+
     /// `orion pn read-im0` reads p-net's I&M0 without an AR, and agrees field by field with profinet-py's
     /// implicit read of the same record.
     // @verifies SWR-PN-RPC-1

@@ -138,15 +138,20 @@ struct PNDevicePeerTests {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let device = try segment.startOrionDevice(["--name", "orion-dev", "--echo", "--gsdml-out", folder,
-                                                   "--storage", NSTemporaryDirectory() + "orion-pn-o-\(segment.namespace).conf"])
+                                                   "--storage", NSTemporaryDirectory() + "orion-pn-o-\(segment.namespace).conf",
+                                                   "--alarm", "process:3.1@1", "--alarm", "diagnosis:1.1@2"])
         try waitForStation(segment, "orion-dev")
         let gsdml = try #require(try FileManager.default.contentsOfDirectory(atPath: folder).first { $0.hasPrefix("GSDML-V2.4-") })
         let run = try OrionExecutable.run(["pn", "controller", "-i", segment.interface, "--station", "orion-dev",
                                            "--gsdml", folder + "/" + gsdml, "--cycle", "1ms", "--duration", "5s"], timeout: 120)
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         #expect(run.stdout.contains("inputs changed during the run; released"), "\(run.stdout)")
+        // The device's alarms, taken and acknowledged by the controller.
+        #expect(run.stdout.contains("alarm: process slot 3 subslot 0x1 sequence 0: acknowledged"), "\(run.stdout)")
+        #expect(run.stdout.contains("alarm: diagnosis slot 1 subslot 0x1 sequence 1, channel 0x8000 error type 0x0001: acknowledged"), "\(run.stdout)")
         segment.stopDevices()
         let out = device.output
+        #expect(out.contains("alarm: acknowledged by the controller: type 1 slot 1.1 sequence 1, status ok"), "\(out.suffix(800))")
         #expect(out.contains("ar: application ready confirmed: cyclic data") && out.contains("ar: ended (released)"), "\(out.suffix(800))")
         #expect(out.contains("reaction: "), "the device saw the outputs change and echoed them:\n\(out.suffix(800))")
     }
@@ -196,13 +201,51 @@ struct PNDevicePeerTests {
         #expect(out.contains("ar: ended (released)"), "\(out.suffix(800))")
     }
 
+    /// Alarms during a running AR (`--alarm`): profinet-py's alarm listener takes a process alarm, a channel
+    /// diagnosis, a pull and a plug, acknowledges each (transport ACK and AlarmAck), and the device sees every
+    /// AlarmAck; the pulled submodule's data stops meanwhile.
+    // @verifies SWR-PN-ALARM-1
+    @Test func profinetPyTakesAndAcknowledgesTheDevicesAlarms() throws {
+        let segment = try PNSegment()
+        defer { segment.close() }
+        let device = try segment.startOrionDevice(["--name", "orion-dev", "--storage", NSTemporaryDirectory() + "orion-pn-al-\(segment.namespace).conf",
+                                                   "--alarm", "process:3.1@1", "--alarm", "diagnosis:1.1@1.5", "--alarm", "pull:3@2",
+                                                   "--alarm", "plug:3@3"])
+        try waitForStation(segment, "orion-dev")
+        let run = try profinetPy(segment, station: "orion-dev", seconds: 5, cycleMs: 8, mode: "alarms")
+        #expect(run["released"] as? Bool == true, "\(run)")
+        let alarms = try #require(run["alarms"] as? [[String: Any]], "\(run)")
+        #expect(alarms.count == 4, "\(alarms)")
+        if alarms.count == 4 {
+            // Types in order, their places and idents from the device model, sequence numbers 0...3, low priority.
+            #expect(alarms.map { $0["type"] as? Int } == [2, 1, 3, 4], "\(alarms)")
+            #expect(alarms.map { $0["slot"] as? Int } == [3, 1, 3, 3] && alarms.allSatisfy { $0["subslot"] as? Int == 1 }, "\(alarms)")
+            #expect(alarms.map { $0["sequence"] as? Int } == [0, 1, 2, 3] && alarms.allSatisfy { $0["high"] as? Bool == false }, "\(alarms)")
+            #expect(alarms[0]["module"] as? Int == 0x32 && alarms[0]["submodule"] as? Int == 0x132 && alarms[0]["usi"] as? Int == 1, "\(alarms[0])")
+            // The channel diagnosis: a short circuit (error type 1) on the whole submodule (channel 0x8000).
+            #expect(alarms[1]["channel_diagnosis"] as? Bool == true && alarms[1]["usi"] as? Int == 0x8000, "\(alarms[1])")
+            #expect(alarms[1]["error_type"] as? Int == 1 && alarms[1]["channel"] as? Int == 0x8000, "\(alarms[1])")
+        }
+        segment.stopDevices()
+        let out = device.output
+        for line in ["alarm: process slot 3.1 raised", "alarm: acknowledged by the controller: type 2 slot 3.1 sequence 0, status ok",
+                     "alarm: acknowledged by the controller: type 1 slot 1.1 sequence 1, status ok",
+                     "alarm: acknowledged by the controller: type 4 slot 3.1 sequence 3, status ok"] {
+            #expect(out.contains(line), "\(out.suffix(1500))")
+        }
+        #expect(statLine(out, "alarms:").hasPrefix("alarms: 4 raised (0 refused), 4 sent,") && statLine(out, "alarms:").contains(" 4 acknowledged,"),
+                "\(out.suffix(800))")
+        #expect(statLine(out, "alarms:").hasSuffix("0 NACK, 0 out of sequence, 0 malformed"), "\(out.suffix(800))")
+    }
+
     /// tshark's pn_io, pn_rt, DCE/RPC and LLDP dissectors read a whole connect-to-release exchange (both directions)
-    /// and the device's LLDP without a malformed frame or a warning.
+    /// with alarms and their acknowledgements, and the device's LLDP, without a malformed frame or a warning.
     @Test func tsharkDissectsTheConnectionCleanly() throws {
         if HostProcess.which("tshark") == nil { try HostProcess.aptInstall("tshark") }
         let segment = try PNSegment()
         defer { segment.close() }
-        try segment.startOrionDevice(["--name", "orion-dev", "--storage", NSTemporaryDirectory() + "orion-pn-t-\(segment.namespace).conf"])
+        try segment.startOrionDevice(["--name", "orion-dev", "--storage", NSTemporaryDirectory() + "orion-pn-t-\(segment.namespace).conf",
+                                      "--alarm", "process:3.1@0.5", "--alarm", "diagnosis:1.1@1"])
         try waitForStation(segment, "orion-dev")
         // The device's frames are captured where they arrive: its raw socket bypasses its own host's taps.
         let capture = NSTemporaryDirectory() + "pn-io-\(segment.interface).pcap"
@@ -211,8 +254,8 @@ struct PNDevicePeerTests {
         defer { dumpcap.stop() }
         try dumpcap.wait(for: "Capturing on")
         usleep(300_000)
-        let run = try profinetPy(segment, station: "orion-dev", seconds: 2, cycleMs: 32)
-        #expect(run["released"] as? Bool == true)
+        let run = try profinetPy(segment, station: "orion-dev", seconds: 2, cycleMs: 32, mode: "alarms")
+        #expect(run["released"] as? Bool == true && (run["alarms"] as? [Any])?.count == 2, "\(run)")
         usleep(300_000)
         dumpcap.stop()
         let decode = ["-r", capture]
@@ -221,6 +264,12 @@ struct PNDevicePeerTests {
         #expect(rpcLines.count >= 8, "connect, control and release both ways:\n\(rpc.stdout)\n\(rpc.stderr)")
         let cyclic = try HostProcess.run("tshark", decode + ["-Y", "pn_rt && eth.src != \(segment.hostMAC)", "-T", "fields", "-e", "pn_rt.frame_id"], timeout: 120)
         #expect(cyclic.stdout.split(separator: "\n").count >= 40, "the device's input frames:\n\(cyclic.stdout.prefix(500))")
+        // The alarms (AlarmNotification-Low 0x0002) and their AlarmAcks (0x8002) in RTA frames of ID 0xfe01.
+        let alarmBlocks = try HostProcess.run("tshark", decode + ["-Y", "pn_rt.frame_id == 0xfe01 && pn_io.block_type", "-T", "fields",
+                                                                 "-e", "pn_io.block_type"], timeout: 120)
+        let blocks = alarmBlocks.stdout.split(separator: "\n").map { $0.lowercased() }
+        #expect(blocks.filter { $0.contains("0x0002") }.count >= 2 && blocks.filter { $0.contains("0x8002") }.count >= 2,
+                "\(alarmBlocks.stdout)\n\(alarmBlocks.stderr)")
         // The device's LLDP: chassis ID = NameOfStation, PROFINET's TLVs read by tshark's LLDP dissector.
         let lldp = try HostProcess.run("tshark", decode + ["-Y", "lldp", "-T", "fields", "-e", "lldp.chassis.id", "-e", "lldp.port.id"], timeout: 120)
         // A locally assigned chassis ID is shown as its bytes in hex.

@@ -113,14 +113,14 @@ public final class PNSegment: @unchecked Sendable {
     /// DCP (it takes a moment to open its interface). `realtimePriority` runs it (every thread) under SCHED_FIFO at
     /// that priority, so that a host busy with other suites does not make its 1 ms tick skip.
     @discardableResult
-    public func startPNet(name: String = "rt-labs-dev", realtimePriority: Int? = nil) throws -> Background {
+    public func startPNet(name: String = "rt-labs-dev", realtimePriority: Int? = nil, arguments: [String] = []) throws -> Background {
         let storage = NSTemporaryDirectory() + "orion-pnet-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: storage, withIntermediateDirectories: true)
         let chrt = realtimePriority.map { ["chrt", "-f", String($0)] } ?? []
         let b = try background(chrt + ["env", "LD_PRELOAD=\(Self.peers)/lib/link-speed-100m.so", "\(Self.peers)/bin/pn_dev",
-                                "-i", peer, "-s", name, "-p", storage])
+                                "-i", peer, "-s", name, "-p", storage] + arguments)
         usleep(1_500_000)
-        guard b.process.isRunning else { throw ToolFailure("pn_dev exited at once:\n\(b.output)") }
+        guard HostProcess.isRunning(b.process) else { throw ToolFailure("pn_dev exited at once:\n\(b.output)") }
         return b
     }
 
@@ -135,12 +135,12 @@ public final class PNSegment: @unchecked Sendable {
     /// Stops every device started here (SIGINT, then SIGKILL) and returns nothing; `Background.output` still
     /// holds what each printed.
     public func stopDevices() {
-        for b in devices where b.process.isRunning {
+        for b in devices where HostProcess.isRunning(b.process) {
             kill(b.process.processIdentifier, SIGINT)
             let deadline = Date().addingTimeInterval(5)
-            while b.process.isRunning && Date() < deadline { usleep(20_000) }
-            if b.process.isRunning { kill(b.process.processIdentifier, SIGKILL) }
-            b.process.waitUntilExit()
+            while HostProcess.isRunning(b.process) && Date() < deadline { usleep(20_000) }
+            if HostProcess.isRunning(b.process) { kill(b.process.processIdentifier, SIGKILL) }
+            _ = HostProcess.waitForExit(b.process)
         }
         devices.removeAll()
         _ = try? HostProcess.run("ip", ["netns", "pids", namespace], timeout: 10).stdout

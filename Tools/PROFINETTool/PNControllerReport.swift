@@ -23,6 +23,58 @@ public struct PNControllerInput: Sendable, Equatable {
     public var changed: Bool { first != last }
 }
 
+/// The name IEC 61158-6-10 gives an AlarmType.
+public func pnAlarmTypeName(_ type: UInt16) -> String {
+    switch type {
+    case 0x0001: return "diagnosis"
+    case 0x0002: return "process"
+    case 0x0003: return "pull"
+    case 0x0004: return "plug"
+    case 0x0005: return "status"
+    case 0x0006: return "update"
+    case 0x0007: return "redundancy"
+    case 0x0008: return "controlled by supervisor"
+    case 0x0009: return "released"
+    case 0x000A: return "plug wrong submodule"
+    case 0x000B: return "return of submodule"
+    case 0x000C: return "diagnosis disappears"
+    case 0x000D: return "multicast communication mismatch"
+    case 0x000E: return "port data change"
+    case 0x000F: return "sync data changed"
+    case 0x0010: return "isochronous mode problem"
+    case 0x0011: return "network component problem"
+    case 0x0012: return "time data changed"
+    case 0x0013: return "dynamic frame packing problem"
+    case 0x0014: return "MRPD problem"
+    case 0x0016: return "multiple interface mismatch"
+    case 0x001E: return "upload and retrieval"
+    case 0x001F: return "pull module"
+    default: return String(format: "type 0x%04x", type)
+    }
+}
+
+/// An alarm the device sent during the run (each was acknowledged).
+public struct PNControllerAlarm: Sendable, Equatable {
+    public var notification: PNAlarmNotification
+    public init(_ notification: PNAlarmNotification) { self.notification = notification }
+
+    public var text: String {
+        let n = notification
+        var s = "alarm: \(pnAlarmTypeName(n.alarmType)) slot \(n.slot) subslot 0x\(String(n.subslot, radix: 16)) sequence \(n.specifier.sequenceNumber)"
+        if n.highPriority { s += " (high priority)" }
+        if let d = n.diagnosis { s += String(format: ", channel 0x%04x error type 0x%04x", d.channelNumber, d.errorType) }
+        return s + ": acknowledged"
+    }
+
+    public var json: String {
+        let n = notification
+        return "{\"type\": \(n.alarmType), \"name\": \"\(pnAlarmTypeName(n.alarmType))\", \"slot\": \(n.slot), \"subslot\": \(n.subslot), "
+            + "\"module\": \(n.moduleIdent), \"submodule\": \(n.submoduleIdent), \"sequence\": \(n.specifier.sequenceNumber), "
+            + "\"high\": \(n.highPriority), \"usi\": \(n.usi.map { String($0) } ?? "null"), "
+            + "\"error_type\": \(n.diagnosis.map { String($0.errorType) } ?? "null")}"
+    }
+}
+
 /// Wake-up latency figures in microseconds.
 public struct PNControllerJitter: Sendable, Equatable {
     public var min: UInt64
@@ -84,6 +136,10 @@ public struct PNControllerReport: Sendable, Equatable {
     public var jitter: PNControllerJitter
     public var inputs: [PNControllerInput]
     public var released: Bool
+    /// The device's alarms (each acknowledged).
+    public var alarms: [PNControllerAlarm] = []
+    /// The device's ERR-RTA-PDU, when it ended the AR.
+    public var abortedByDevice: PNIOStatus? = nil
 
     public init(station: String, interface: String, deviceMAC: String, deviceIP: String, inputFrameID: UInt16, outputFrameID: UInt16,
                 cycleNs: UInt64, seconds: Double, applicationReadyCycle: UInt64?, cycles: UInt64, framesSent: UInt64, sendErrors: UInt64,
@@ -129,6 +185,10 @@ public struct PNControllerReport: Sendable, Equatable {
         for i in inputs {
             s += "input slot \(i.slot) subslot 0x\(String(format: "%x", i.subslot)): \(Self.hex(i.last))\(i.changed ? " (was \(Self.hex(i.first)) at the start)" : " (unchanged)")\n"
         }
+        for a in alarms { s += a.text + "\n" }
+        if let st = abortedByDevice {
+            s += String(format: "the device ended the AR (ERR-RTA-PDU, PNIO status 0x%02x%02x%02x%02x)\n", st.errorCode, st.errorDecode, st.errorCode1, st.errorCode2)
+        }
         s += "inputs \(inputChanged ? "changed" : "did not change") during the run; \(released ? "released" : "not released")\n"
         return s
     }
@@ -144,7 +204,10 @@ public struct PNControllerReport: Sendable, Equatable {
         "missed_cycles": \(missedCycles), "lost_by_counter": \(lostByCounter), "stale": \(stale), "malformed": \(malformed), \
         "invalid": \(invalid), "last_data_status": \(lastDataStatus), \
         "jitter_us": {"min": \(jitter.min), "avg": \(jitter.avg), "median": \(jitter.median), "max": \(jitter.max), "p99": \(jitter.p99), "overflows": \(jitter.overflows)}, \
-        "inputs": [\(ins.joined(separator: ", "))], "input_changed": \(inputChanged), "released": \(released)}
+        "inputs": [\(ins.joined(separator: ", "))], "input_changed": \(inputChanged), \
+        "alarms": [\(alarms.map(\.json).joined(separator: ", "))], \
+        "aborted_by_device": \(abortedByDevice.map { String(format: "\"0x%02x%02x%02x%02x\"", $0.errorCode, $0.errorDecode, $0.errorCode1, $0.errorCode2) } ?? "null"), \
+        "released": \(released)}
 
         """
     }

@@ -205,7 +205,12 @@ struct PNControllerCommand: ParsableCommand {
                 return PNControllerInput(slot: s.slot, subslot: s.subslot, first: first, last: last)
             },
             released: released)
-        print(json ? report.json : report.text, terminator: "")
+        var full = report
+        full.alarms = stats.alarms.map(PNControllerAlarm.init)
+        full.abortedByDevice = stats.abortedByDevice
+        print(json ? full.json : full.text, terminator: "")
         if stats.framesReceived == 0 { pnFailure("station '\(station)': no input frame arrived") }
+        if stats.abortedByDevice != nil { pnFailure("station '\(station)': the device ended the AR") }
+        if stats.alarmTimedOut { pnFailure("station '\(station)': an AlarmAck went unacknowledged; the AR is lost") }
     }
 }

@@ -200,6 +200,9 @@ struct PNDeviceCommand: ParsableCommand {
     @Option(name: .long, help: "How long to run (e.g. 10s, 1m); until SIGINT when not given.") var duration: String?
     @Flag(name: .long, help: "Inputs mirror the outputs (byte by byte, in model order) instead of counting: for reaction times.")
     var echo = false
+    @Option(name: .long, help: ArgumentHelp("Raise an alarm that long after the AR's cyclic data began (seconds, default 1); repeatable.",
+                                            valueName: "process|diagnosis|pull|plug:SLOT[.SUBSLOT][@SECONDS]"))
+    var alarm: [String] = []
 
     func run() throws {
         if let name, let problem = PNDCPText.nameProblem(name) { pnUsage("--name '\(name)' is not a valid NameOfStation: \(problem)") }
@@ -210,6 +213,19 @@ struct PNDeviceCommand: ParsableCommand {
         }
         let description = pnDeviceDescription(config: config)
         let model = pnDeviceModel(description)
+        var alarms: [PNScheduledAlarm] = []
+        for a in alarm {
+            do {
+                let scheduled = try PNScheduledAlarm.parse(a)
+                guard model.submodule(slot: scheduled.slot, subslot: scheduled.subslot) != nil else {
+                    pnUsage("--alarm '\(a)': the device has no submodule at slot \(scheduled.slot) subslot \(scheduled.subslot)")
+                }
+                alarms.append(scheduled)
+            } catch {
+                pnUsage("--alarm \(error.message)")
+            }
+        }
+        guard alarms.count <= 64 else { pnUsage("--alarm: at most 64 (got \(alarms.count))") }
         if let gsdmlOut { print("gsdml: wrote \(pnWriteGSDML(description, to: gsdmlOut))") }
         let storagePath = storage ?? (NSHomeDirectory() + "/.cache/orion-rt/pn-device-\(interface).conf")
         var stored = PNDCPStoredState()
@@ -255,7 +271,39 @@ struct PNDeviceCommand: ParsableCommand {
         var lastTick: UInt64 = 0
         var counter: UInt64 = 0
         let echo = self.echo
+        // Scheduled alarms, from the first cycle of each AR's cyclic data.
+        var dataSince: UInt64 = 0
+        var due = alarms
         runner.onCycle = { device, now in
+            if device.connection.state == .data {
+                if dataSince == 0 { dataSince = now }
+                while let i = due.firstIndex(where: { now &- dataSince >= $0.afterMs * 1_000_000 }) {
+                    let a = due.remove(at: i)
+                    let raised: Bool
+                    switch a.kind {
+                    case .process: raised = device.raiseAlarm(PNAlarmType.process, slot: a.slot, subslot: a.subslot, usi: 0x0001)
+                    case .diagnosis:
+                        // A short circuit (error type 1) on the whole submodule (channel 0x8000), appearing.
+                        raised = device.raiseAlarm(PNAlarmType.diagnosis, slot: a.slot, subslot: a.subslot, usi: PNAlarmUSI.channelDiagnosis,
+                                                   diagnosis: PNChannelDiagnosis(channelNumber: 0x8000, channelProperties: 0x0800, errorType: 0x0001))
+                    case .pull: raised = device.pull(slot: a.slot, subslot: a.subslot)
+                    case .plug: raised = device.plug(slot: a.slot, subslot: a.subslot)
+                    }
+                    print("alarm: \(a.kind.rawValue) slot \(a.slot).\(a.subslot) \(raised ? "raised" : "refused (queue full, or nothing to \(a.kind.rawValue))")")
+                    fflush(nil)
+                }
+            } else if device.connection.state == .idle {
+                dataSince = 0
+                due = alarms
+            }
+            if let ack = device.connection.lastAlarmAck {
+                device.connection.lastAlarmAck = nil
+                let status = ack.status
+                print("alarm: acknowledged by the controller: type \(ack.alarmType) slot \(ack.slot).\(ack.subslot) sequence \(ack.specifier.sequenceNumber), "
+                      + (status == .ok ? "status ok" : String(format: "PNIO status 0x%02x%02x%02x%02x", status.errorCode, status.errorDecode,
+                                                              status.errorCode1, status.errorCode2)))
+                fflush(nil)
+            }
             if echo {
                 let sizes = PNConnection.imageSizes(device.model)
                 for k in 0..<min(sizes.input, sizes.output) { device.connection.inputImage[k] = device.connection.outputImage[k] }
@@ -305,6 +353,9 @@ struct PNDeviceCommand: ParsableCommand {
         let m = stats.cm
         print("cm: \(m.connects) connect (\(m.connectsRefused) refused, \(m.moduleDiffs) with module diff), \(m.controls) control, \(m.releases) release, \(m.reads) read, \(m.writes) write, \(m.watchdogExpired) watchdog, \(m.malformed) malformed")
         print("rt: \(m.rt.sent) sent, \(m.rt.received) received, \(m.rt.stale) stale, \(m.rt.invalid) invalid, \(m.rt.malformed) malformed")
+        if let a = stats.alarms {
+            print("alarms: \(m.alarmsRaised) raised (\(m.alarmsRefused) refused), \(a.sent) sent, \(a.repeated) repeated, \(m.alarmsAcknowledged) acknowledged, \(a.nacks) NACK, \(a.outOfSequence) out of sequence, \(a.malformed) malformed")
+        }
         if m.reactions > 0 {
             print(String(format: "reaction: %llu output changes, output frame in -> input frame out min %.1f us, avg %.1f us, max %.1f us",
                          m.reactions, Double(m.reactionMinNs) / 1e3, Double(m.reactionSumNs) / Double(m.reactions) / 1e3, Double(m.reactionMaxNs) / 1e3))

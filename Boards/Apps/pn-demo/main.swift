@@ -267,6 +267,8 @@ func report(_ state: PNARState, _ d: UnsafeMutablePointer<DemoDevice>) {
         case .watchdog: line.write("watchdog")
         case .applicationReadyTimeout: line.write("no ApplicationReady confirmation")
         case .replaced: line.write("replaced")
+        case .abortedByController: line.write("aborted by the controller")
+        case .alarmTimeout: line.write("an alarm went unacknowledged")
         case .none: line.write("refused")
         }
         line.write(")")

@@ -79,6 +79,13 @@ public struct PNControllerRunStatistics: Sendable {
     public var lastInput: [UInt8] = []
     /// The device's last DataStatus.
     public var lastDataStatus: UInt8 = 0
+    /// The device's alarms, each acknowledged (the first 64 kept), and the alarm CR's counters.
+    public var alarms: [PNAlarmNotification] = []
+    public var alarmCounters = PNAlarmCounters()
+    /// The PNIO status of the device's ERR-RTA-PDU when it ended the AR.
+    public var abortedByDevice: PNIOStatus? = nil
+    /// An AlarmAck went unacknowledged through every RTA retry (the run ends: the AR is lost).
+    public var alarmTimedOut = false
     public init() {}
 }
 
@@ -103,6 +110,7 @@ public final class PNLinuxController {
     private let rpcTx = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
     /// Our answers to the device's requests (apart from `tx`, which holds the output frame's header).
     private let answerTx = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
+    private let alarmTx = UnsafeMutableRawBufferPointer.allocate(byteCount: 1514, alignment: 8)
     private let rpcRx = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
     private var closed = false
 
@@ -142,6 +150,7 @@ public final class PNLinuxController {
         rpcTx.deallocate()
         rpcRx.deallocate()
         answerTx.deallocate()
+        alarmTx.deallocate()
     }
 
     public func close() {
@@ -281,8 +290,20 @@ public final class PNLinuxController {
         let start = PNWait.nowNs()
         var k: UInt64 = 0
         var gotThisCycle = false
+        // The controller's end of the alarm CR: the device's notifications taken and acknowledged (RTA timeout factor
+        // 1 and 3 retries, as the connect asked).
+        var alarms = PNAlarmCR(config: PNAlarmCRConfig(localReference: PNControllerAR.alarmReference, remoteReference: c.deviceAlarmReference,
+                                                       controllerMAC: c.deviceMAC, timeoutNs: 100_000_000, retries: 3))
+        func sendAlarmFrames() {
+            for _ in 0..<6 {
+                let (n, event) = alarms.poll(nowNs: PNWait.nowNs(), mac: raw.mac, into: alarmTx)
+                if event == .transportFailed { stats.alarmTimedOut = true }
+                if n == 0 { break }
+                _ = raw.send(UnsafeRawBufferPointer(rebasing: alarmTx[0..<n]))
+            }
+        }
         _ = orion_ec_timer_slack(1)
-        while !PNWait.stopRequested {
+        while !PNWait.stopRequested && stats.abortedByDevice == nil && !stats.alarmTimedOut {
             if let readyAt, let durationNs, k - readyAt >= durationNs / cycleNs { break }
             if readyAt == nil && k * cycleNs > applicationReadyTimeoutNs { throw .noApplicationReady(sent: stats.framesSent, received: stats.framesReceived) }
             let release = start + k * cycleNs
@@ -345,6 +366,20 @@ public final class PNLinuxController {
                         let got = raw.receive(into: rx)
                         if got <= 0 { break }
                         let bytes = UnsafeRawBufferPointer(rebasing: rx[0..<Int(got)])
+                        if let (at, high) = PNAlarmCR.alarmPDU(in: bytes) {
+                            let source = EthernetAddress(bytes[6], bytes[7], bytes[8], bytes[9], bytes[10], bytes[11])
+                            switch alarms.receive(UnsafeRawBufferPointer(rebasing: bytes[at...]), highPriority: high, from: source) {
+                            case .notification(let n):
+                                if stats.alarms.count < 64 { stats.alarms.append(n) }
+                                _ = alarms.acknowledge(n)
+                            case .aborted(let status):
+                                stats.abortedByDevice = status
+                            default:
+                                break
+                            }
+                            sendAlarmFrames()
+                            continue
+                        }
                         guard let frame = try? PNRTFrame(reading: bytes), frame.frameID == c.inputFrameID else { continue }
                         guard ar.isInput(frame, connection: c) else { stats.counters.malformed += 1; continue }
                         if haveInput {
@@ -373,8 +408,10 @@ public final class PNLinuxController {
                     }
                 }
             }
+            sendAlarmFrames()
             k += 1
         }
+        stats.alarmCounters = alarms.counters
         stats.secondsRun = Double(PNWait.nowNs() - start) / 1e9
         stats.lastInput = lastInput
         stats.counters.sent = stats.framesSent

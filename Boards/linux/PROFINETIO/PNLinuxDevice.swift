@@ -30,6 +30,8 @@ public struct PNLinuxDeviceStatistics: Sendable {
     public var framesSent: UInt64 = 0
     public var sendErrors: UInt64 = 0
     public var datagramsReceived: UInt64 = 0
+    /// The last AR's alarm CR counters (nil when no controller connected).
+    public var alarms: PNAlarmCounters?
     public var secondsRun: Double = 0
 }
 
@@ -111,6 +113,7 @@ public final class PNLinuxDevice {
         }
         stats.dcp = device.dcp.counters
         stats.cm = device.connection.counters
+        stats.alarms = device.connection.alarms?.counters
         stats.framesSent = io.framesSent
         stats.sendErrors = io.sendErrors
         stats.secondsRun = Double(PNWait.nowNs() - start) / 1e9

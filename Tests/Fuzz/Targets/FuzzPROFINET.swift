@@ -4,6 +4,7 @@
 // is written out again.
 
 import Fieldbus
+import PROFINETTool
 
 enum FuzzPROFINET {
     static func rpc(_ input: UnsafeRawBufferPointer) {
@@ -35,6 +36,14 @@ enum FuzzPROFINET {
             body(sdu, scratch)
         }
         body(input, scratch)
+    }
+
+    /// `--alarm TYPE:SLOT[.SUBSLOT][@SECONDS]`: what parses is within bounds and reads back the same from its text.
+    static func alarmArguments(_ input: UnsafeRawBufferPointer) {
+        let text = String(decoding: input, as: UTF8.self)
+        guard let a = try? PNScheduledAlarm.parse(text) else { return }
+        invariant(a.slot <= 0x7FFF && a.subslot != 0 && a.afterMs <= PNScheduledAlarm.maxAfterMs, "out of bounds: \(text.debugDescription)")
+        invariant((try? PNScheduledAlarm.parse(a.text)) == a, "\(a.text) does not read back as \(text.debugDescription)")
     }
 
     /// Whether `inner` lies inside `outer`.
@@ -271,7 +280,15 @@ enum FuzzPROFINETDevice {
             let n = min(length, input.count - o)
             let item = UnsafeRawBufferPointer(rebasing: input[o..<(o + n)])
             o += n
-            switch kind % 3 {
+            switch kind % 5 {
+            case 3:
+                _ = cm.receiveAlarm(item)
+            case 4:
+                // The platform raises an alarm on a submodule the input picks.
+                let slot = UInt16(n % 3)
+                _ = cm.raise(PNAlarmNotification(highPriority: n & 4 != 0, alarmType: PNAlarmType.process, slot: slot, subslot: 1,
+                                                 moduleIdent: 0x30, submoduleIdent: 0x130, specifier: PNAlarmSpecifier(sequenceNumber: 0),
+                                                 usi: UInt16(n)))
             case 0:
                 let m = cm.receiveRPC(item, from: 0x0A00_0001, port: 0xC000, model: model, mac: mac, nowNs: now, reply: reply)
                 invariant(m >= 0 && m <= reply.count, "reply of \(m) bytes")
@@ -288,6 +305,16 @@ enum FuzzPROFINETDevice {
                 let rt = try? PNRTFrame(reading: UnsafeRawBufferPointer(rebasing: reply[0..<f]))
                 invariant(rt != nil && rt?.frameID == cm.input?.frameID, "an input frame that does not read back")
             }
+            // Alarm frames: a bounded number per step, each a tagged alarm frame whose RTA header reads back.
+            var frames = 0
+            while frames < 8 {
+                let a = cm.alarmFrame(nowNs: now, mac: mac, into: reply)
+                if a == 0 { break }
+                frames += 1
+                invariant(a >= 64 && a <= reply.count && reply[16] == 0x88 && reply[17] == 0x92, "an alarm frame of \(a) bytes")
+                invariant((try? PNRTAHeader(parsing: UnsafeRawBufferPointer(rebasing: reply[20..<a]))) != nil, "an RTA header that does not read back")
+            }
+            invariant(frames < 8, "alarm frames without end")
             invariant((cm.state == .idle) == (cm.input == nil), "state \(cm.state) with input CR \(String(describing: cm.input?.frameID))")
         }
     }

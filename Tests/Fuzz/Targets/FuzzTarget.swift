@@ -33,12 +33,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case profinetRPC = "profinet-rpc"
     case profinetDCP = "profinet-dcp"
     case profinetDevice = "profinet-device"
+    case profinetAlarmArguments = "pn-alarm-args"
 
     /// The largest input worth trying (libFuzzer's `-max_len`): frames are small, files larger.
     public var maxLength: Int {
         switch self {
         case .canFrame, .candumpArguments, .candumpLog, .modbusRTUServer, .modbusTCPServer, .modbusClient: return 600
         case .ethercatRemapArguments: return 4200
+        case .profinetAlarmArguments: return 200
         case .ethercatFrame: return 1600
         case .profinetRPC, .profinetDCP: return 1600
         case .profinetDevice: return 8192
@@ -83,7 +85,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .mountinfo: return "/proc/self/mountinfo and /proc/swaps (ImageTool.HostTables) and orion flash's refusals over them"
         case .profinetRPC: return "PROFINET IO DCE/RPC datagrams, RTA-PDUs and block bodies (Fieldbus PNRPCDatagram, PNBlockReader, every PNIO block parser), each parsed block written and read back"
         case .profinetDCP: return "PROFINET DCP frames (Fieldbus PNDCPFrameReader) to a device (PNDCPDevice: Identify filters, Get, Set of name, IP, signal, reset) and the controller's response readers"
-        case .profinetDevice: return "PROFINET device connection manager (Fieldbus PNConnection) fed RPC datagrams, RT frames and clock steps: connect, control, records, cyclic data, watchdog"
+        case .profinetDevice: return "PROFINET device connection manager (Fieldbus PNConnection) fed RPC datagrams, RT frames, alarm frames, raised alarms and clock steps: connect, control, records, cyclic data, watchdog, the alarm CR"
+        case .profinetAlarmArguments: return "orion pn device --alarm values (PROFINETTool.PNScheduledAlarm), with a format/parse round trip"
         }
     }
 
@@ -120,6 +123,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .profinetRPC: FuzzPROFINET.rpc(input)
         case .profinetDCP: FuzzPROFINETDCP.frame(input)
         case .profinetDevice: FuzzPROFINETDevice.stream(input)
+        case .profinetAlarmArguments: FuzzPROFINET.alarmArguments(input)
         }
     }
 }

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 # profinet-py (its low-level API: IOCAR connect, PrmEnd, ApplicationReady, RT_CLASS_1) as the IO controller of a
 # device under test; one JSON line out with what happened.
-#   pn_controller.py IFACE STATION SECONDS CYCLE_MS [wrong|abandon|im0]
+#   pn_controller.py IFACE STATION SECONDS CYCLE_MS [wrong|abandon|im0|alarms]
 # Slots: Orion's built-in device (slot 1: 1 byte in, slot 2: 1 byte out, slot 3: 4 in / 4 out); "wrong" expects
 # another module in slot 3 (the device answers with a module diff); "abandon" stops sending after SECONDS without a
-# release (the device's watchdog must end the AR); "im0" only reads I&M0 implicitly, without an AR.
+# release (the device's watchdog must end the AR); "im0" only reads I&M0 implicitly, without an AR; "alarms" runs
+# profinet-py's alarm listener during the exchange and reports the alarms it took and acknowledged.
 import json, sys, time, logging
 from profinet import rpc
 from profinet.rpc import IOCRSetup, IOSlot
@@ -56,6 +57,24 @@ cyc = CyclicController(interface=iface, src_mac=src, dst_mac=s2mac(info.mac), in
 seen = {}
 cyc.on_input(lambda sl, ss, d: seen.setdefault((sl, ss), set()).add(bytes(d)))
 cyc.start()
+# "alarms": profinet-py's alarm listener takes the device's alarm frames, acknowledges them (transport ACK and
+# AlarmAck) and reports each one.
+alarms = []
+listener = None
+if mode == "alarms":
+    listener = conn.create_alarm_listener(iface)
+    if listener is None:
+        print(json.dumps({"error": "no alarm CR after the connect"}))
+        sys.exit(1)
+    def took(a):
+        item = a.items[0] if a.items else None
+        alarms.append({"type": a.alarm_type, "name": a.alarm_type_name, "slot": a.slot_number, "subslot": a.subslot_number,
+                       "module": a.module_ident_number, "submodule": a.submodule_ident_number, "sequence": a.alarm_sequence_number,
+                       "high": a.is_high_priority, "channel_diagnosis": a.channel_diagnosis,
+                       "usi": item.user_structure_id if item else None,
+                       "error_type": getattr(item, "channel_error_type", None), "channel": getattr(item, "channel_number", None)})
+    listener.add_callback(took)
+    listener.start()
 t0 = time.time()
 i = 0
 while time.time() - t0 < seconds:
@@ -73,6 +92,10 @@ if mode == "abandon":
 out["stats"] = {"sent": s.frames_sent, "received": s.frames_received, "missed": s.frames_missed,
                 "invalid": s.frames_invalid, "duplicate": s.frames_duplicate, "out_of_order": s.frames_out_of_order}
 out["distinct_inputs"] = {"%d.%d" % k: len(v) for k, v in seen.items()}
+if listener is not None:
+    time.sleep(0.5)  # the last AlarmAck's transport ACK
+    listener.stop()
+    out["alarms"] = alarms
 cyc.stop()
 try:
     conn.release() if hasattr(conn, "release") else None
