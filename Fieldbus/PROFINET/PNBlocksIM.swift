@@ -159,3 +159,13 @@ public struct PNIM4: Sendable, Equatable {
         return true
     }
 }
+
+/// I&M1–4 of the device: what an engineering tool writes into it (function and location tags, installation date,
+/// descriptor, signature) and reads back; the platform keeps them across restarts.
+public struct PNIMRecords: Sendable, Equatable {
+    public var im1 = PNIM1()
+    public var im2 = PNIM2()
+    public var im3 = PNIM3()
+    public var im4 = PNIM4()
+    public init() {}
+}

@@ -93,6 +93,10 @@ public struct PNConnection {
     /// Input data of every submodule, concatenated in model order (the platform fills it); outputs likewise.
     public let inputImage: UnsafeMutableRawBufferPointer
     public let outputImage: UnsafeMutableRawBufferPointer
+    /// I&M1–4 (the platform sets them from its storage at start); a controller's write within its AR changes them
+    /// and sets `imChanged` (the platform clears it once it stored them).
+    public var im = PNIMRecords()
+    public var imChanged = false
     /// The AR's alarm CR (the last AR's after it ended, for its counters; nil before the first connect).
     public private(set) var alarms: PNAlarmCR?
     /// The last AlarmAck the controller sent (the platform may clear it).
@@ -402,27 +406,74 @@ public struct PNConnection {
                 try PNRecordResponse(answering: request, recordDataLength: 0, status: status).write(to: &w)
             }
         }
+        let isIM = request.index >= 0xAFF0 && request.index <= 0xAFF4
+        let plugged = model.submodule(api: request.api, slot: request.slot, subslot: request.subslot) != nil
         if request.isWrite {
             counters.writes += 1
-            // Parameter records are taken (the submodules here have none to check); the data is not kept.
+            guard isIM else {
+                // Parameter records are taken (the submodules here have none to check); the data is not kept.
+                return respond(h, status: .ok, maximum: maximum, reply: reply) { w throws(PNBytesError) in
+                    try PNRecordResponse(answering: request, recordDataLength: request.recordDataLength).write(to: &w)
+                }
+            }
+            // @implements SWR-PN-IM-1
+            // I&M1–4 of a plugged submodule are kept (I&M0 is the device's own: access denied); the data must be
+            // exactly the record's block (0xB1: write length error, 0xB8: invalid parameter).
+            func refuse(_ code: UInt8) -> Int {
+                let status = PNIOStatus(PNIOStatus.errorCodeWrite, PNIOStatus.decodePNIORW, code, 0x00)
+                return respond(h, status: status, maximum: maximum, reply: reply) { w throws(PNBytesError) in
+                    try PNRecordResponse(answering: request, recordDataLength: 0, status: status).write(to: &w)
+                }
+            }
+            guard plugged else { return refuse(0xB2) }
+            guard request.index != 0xAFF0 else { return refuse(0xB6) }
+            guard let data = try? reader.data(Int(request.recordDataLength)) else { return refuse(0xB1) }
+            var records = PNBlockReader(data)
+            guard let block = try? records.next(), records.offset == data.count else { return refuse(0xB1) }
+            var written = im
+            switch request.index {
+            case 0xAFF1: guard let v = try? PNIM1(parsing: block) else { return refuse(0xB8) }; written.im1 = v
+            case 0xAFF2: guard let v = try? PNIM2(parsing: block) else { return refuse(0xB8) }; written.im2 = v
+            case 0xAFF3: guard let v = try? PNIM3(parsing: block) else { return refuse(0xB8) }; written.im3 = v
+            default: guard let v = try? PNIM4(parsing: block) else { return refuse(0xB8) }; written.im4 = v
+            }
+            if written != im {
+                im = written
+                imChanged = true
+            }
             return respond(h, status: .ok, maximum: maximum, reply: reply) { w throws(PNBytesError) in
                 try PNRecordResponse(answering: request, recordDataLength: request.recordDataLength).write(to: &w)
             }
         }
         counters.reads += 1
-        // I&M0 (0xAFF0) of any plugged submodule: the device's identification.
-        guard request.index == 0xAFF0, model.submodule(api: request.api, slot: request.slot, subslot: request.subslot) != nil else {
+        // I&M0 (0xAFF0) of any plugged submodule: the device's identification; I&M1–4 (0xAFF1–0xAFF4): what was
+        // written into it.
+        guard isIM, plugged else {
             // 0xB0: "access: invalid index", 0xB2: "invalid slot/subslot".
-            let code: UInt8 = request.index == 0xAFF0 ? 0xB2 : 0xB0
+            let code: UInt8 = isIM ? 0xB2 : 0xB0
             let status = PNIOStatus(PNIOStatus.errorCodeRead, PNIOStatus.decodePNIORW, code, 0x00)
             return respond(h, status: status, maximum: maximum, reply: reply) { w throws(PNBytesError) in
                 try PNRecordResponse(answering: request, recordDataLength: 0, status: status).write(to: &w)
             }
         }
-        let im0 = PNIM0(model.identification)
+        let records = im
+        let identification = model.identification
+        let index = request.index
         return respond(h, status: .ok, maximum: maximum, reply: reply) { w throws(PNBytesError) in
-            try PNRecordResponse(answering: request, recordDataLength: UInt32(6 + PNIM0.contentSize)).write(to: &w)
-            try im0.write(to: &w)
+            // The header first with a length filled in once the block is written.
+            let headerAt = w.count
+            try PNRecordResponse(answering: request, recordDataLength: 0).write(to: &w)
+            let blockAt = w.count
+            switch index {
+            case 0xAFF0: try PNIM0(identification).write(to: &w)
+            case 0xAFF1: try records.im1.write(to: &w)
+            case 0xAFF2: try records.im2.write(to: &w)
+            case 0xAFF3: try records.im3.write(to: &w)
+            default: try records.im4.write(to: &w)
+            }
+            let length = UInt32(w.count - blockAt)
+            var again = PNWriter(w.buffer, order: w.order, written: headerAt)
+            try PNRecordResponse(answering: request, recordDataLength: length).write(to: &again)
         }
     }
 

@@ -22,6 +22,8 @@ public struct PNDCPEvents: BitFlags, Sendable {
     public static let signal = PNDCPEvents(rawValue: 1 << 3)
     /// Reset to factory: the device dropped its name and IP; the caller also resets application data.
     public static let resetToFactory = PNDCPEvents(rawValue: 1 << 4)
+    /// A controller wrote I&M1–4 (with `storageChanged`: not a DCP event, but kept the same way).
+    public static let imChanged = PNDCPEvents(rawValue: 1 << 5)
 }
 
 /// What the device keeps across restarts (PROFINET's "remanent" NameOfStation and IP suite).

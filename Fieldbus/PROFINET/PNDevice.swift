@@ -49,7 +49,8 @@ public struct PNDevice {
         }
     }
 
-    public init(mac: EthernetAddress, model: PNDeviceModel, stored: PNDCPStoredState = PNDCPStoredState(), buffers: Buffers) {
+    public init(mac: EthernetAddress, model: PNDeviceModel, stored: PNDCPStoredState = PNDCPStoredState(), im: PNIMRecords = PNIMRecords(),
+                buffers: Buffers) {
         self.model = model
         dcp = PNDCPDevice(mac: mac, model: model, stored: stored)
         let sizes = PNConnection.imageSizes(model)
@@ -58,6 +59,7 @@ public struct PNDevice {
                                   seed: UInt64(mac.b2) << 24 | UInt64(mac.b3) << 16 | UInt64(mac.b4) << 8 | UInt64(mac.b5))
         tx = buffers.tx
         delayed = buffers.delayed
+        connection.im = im
     }
 
     public var mac: EthernetAddress { dcp.mac }
@@ -89,12 +91,17 @@ public struct PNDevice {
         return outcome.events
     }
 
-    /// Handles one RPC datagram from `address`:`port` (to the device's UDP port 34964).
+    /// Handles one RPC datagram from `address`:`port` (to the device's UDP port 34964). `.storageChanged` when a
+    /// controller wrote I&M1–4 (`connection.im`: the platform stores them).
+    @discardableResult
     public mutating func receiveUDP<IO: PNDeviceIO>(_ datagram: UnsafeRawBufferPointer, from address: UInt32, port: UInt16,
-                                                    nowNs: UInt64, io: inout IO) {
+                                                    nowNs: UInt64, io: inout IO) -> PNDCPEvents {
         let n = connection.receiveRPC(datagram, from: address, port: port, model: model, mac: dcp.mac, nowNs: nowNs, reply: tx)
         if n > 0 { io.sendUDP(to: address, port: port, UnsafeRawBufferPointer(rebasing: tx[0..<n])) }
         poll(nowNs: nowNs, io: &io)
+        guard connection.imChanged else { return PNDCPEvents() }
+        connection.imChanged = false
+        return PNDCPEvents.storageChanged.union(.imChanged)
     }
 
     /// Sends what is due at `nowNs`: a delayed Identify response, the ApplicationReady request, the input frame.

@@ -335,6 +335,74 @@ struct PROFINETConnectionTests {
         #expect(try responseStatus(badSlot) == PNIOStatus(0xDE, 0x80, 0xB2, 0x00))
     }
 
+    // @verifies SWR-PN-IM-1
+    @Test("I&M1-4 are written within the AR and read back, implicitly too; bad writes are refused with their reason")
+    func identificationAndMaintenanceRecords() throws {
+        let h = Harness()
+        func read(_ index: UInt16, sequence: UInt16, implicit: Bool = true) throws -> (PNIOStatus, [UInt8]) {
+            let reply = h.call(implicit ? .readImplicit : .read) { w throws(PNBytesError) in
+                try PNRecordRequest(read: sequence, arUUID: implicit ? .zero : arUUID, slot: 0, subslot: 1, index: index, maxLength: 4096).write(to: &w)
+            }
+            return try reply.withUnsafeBytes { raw in
+                let d = try PNRPCDatagram(parsing: raw)
+                let response = try d.response()
+                guard response.status.isOK else { return (response.status, []) }
+                var r = PNBlockReader(response.args)
+                let header = try PNRecordResponse(parsing: try #require(try r.next()))
+                return (response.status, Array(try r.data(Int(header.recordDataLength))))
+            }
+        }
+        func write(_ index: UInt16, sequence: UInt16, slot: UInt16 = 0, _ body: (inout PNWriter) throws(PNBytesError) -> Void) throws -> PNIOStatus {
+            var data = [UInt8](repeating: 0, count: 256)
+            let n: Int = data.withUnsafeMutableBytes { raw in
+                var w = PNWriter(raw)
+                try! body(&w)
+                return w.count
+            }
+            let reply = h.call(.write) { w throws(PNBytesError) in
+                try PNRecordRequest(write: sequence, arUUID: arUUID, slot: slot, subslot: 1, index: index, length: UInt32(n)).write(to: &w)
+                for i in 0..<n { try w.u8(data[i]) }
+            }
+            return try responseStatus(reply)
+        }
+        // Empty before anything was written (spaces, as I&M strings are padded).
+        let (fresh, empty) = try read(0xAFF1, sequence: 1)
+        #expect(fresh.isOK)
+        let parsedEmpty = try empty.withUnsafeBytes { raw in
+            var r = PNBlockReader(raw)
+            return try PNIM1(parsing: try #require(try r.next()))
+        }
+        #expect(parsedEmpty == PNIM1())
+        h.toData()
+        let im1 = PNIM1(tagFunction: PNFixedString("conveyor 3"), tagLocation: PNFixedString("hall B"))
+        #expect(try write(0xAFF1, sequence: 2) { w throws(PNBytesError) in try im1.write(to: &w) }.isOK)
+        #expect(h.cm.im.im1 == im1 && h.cm.imChanged)
+        h.cm.imChanged = false
+        let im2 = PNIM2(date: PNFixedString("2026-12-07 23:45"))
+        #expect(try write(0xAFF2, sequence: 3) { w throws(PNBytesError) in try im2.write(to: &w) }.isOK)
+        // Read back, explicitly in the AR and implicitly.
+        for implicit in [false, true] {
+            let (status, bytes) = try read(0xAFF1, sequence: 4, implicit: implicit)
+            #expect(status.isOK)
+            let back = try bytes.withUnsafeBytes { raw in
+                var r = PNBlockReader(raw)
+                return try PNIM1(parsing: try #require(try r.next()))
+            }
+            #expect(back == im1)
+        }
+        let (_, date) = try read(0xAFF2, sequence: 5)
+        #expect(try date.withUnsafeBytes { raw in var r = PNBlockReader(raw); return try PNIM2(parsing: try #require(try r.next())) } == im2)
+        #expect(h.cm.imChanged)
+        h.cm.imChanged = false
+        // I&M0 is the device's own; the block must be the record's; the data exactly one block; a plugged submodule.
+        #expect(try write(0xAFF0, sequence: 6) { w throws(PNBytesError) in try PNIM0(h.model.identification).write(to: &w) }
+                == PNIOStatus(0xDF, 0x80, 0xB6, 0x00))
+        #expect(try write(0xAFF1, sequence: 7) { w throws(PNBytesError) in try im2.write(to: &w) } == PNIOStatus(0xDF, 0x80, 0xB8, 0x00))
+        #expect(try write(0xAFF1, sequence: 8) { w throws(PNBytesError) in try im1.write(to: &w); try w.u8(0) } == PNIOStatus(0xDF, 0x80, 0xB1, 0x00))
+        #expect(try write(0xAFF1, sequence: 9, slot: 9) { w throws(PNBytesError) in try im1.write(to: &w) } == PNIOStatus(0xDF, 0x80, 0xB2, 0x00))
+        #expect(h.cm.im.im1 == im1 && !h.cm.imChanged, "refused writes change nothing")
+    }
+
     // @verifies SWR-PN-RPC-1
     @Test("A commissioning tool's implicit read (PNImplicitRead) gets the device's I&M0; a refused one its PNIO status")
     func implicitReadClient() throws {

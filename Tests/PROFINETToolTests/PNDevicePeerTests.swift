@@ -92,6 +92,31 @@ struct PNDevicePeerTests {
         #expect(bad.status == 1 && bad.stderr.contains("PNIO status 0xde80b200"), "\(bad.stderr)")
     }
 
+    /// profinet-py writes I&M1-3 within its AR and reads them back; the device keeps them in its storage file,
+    /// and after a restart an implicit read returns them; a write of I&M0 is refused.
+    // @verifies SWR-PN-IM-1
+    @Test func profinetPyWritesIMRecordsThatSurviveARestart() throws {
+        let segment = try PNSegment()
+        defer { segment.close() }
+        let storage = NSTemporaryDirectory() + "orion-pn-im-\(segment.namespace).conf"
+        defer { try? FileManager.default.removeItem(atPath: storage) }
+        try segment.startOrionDevice(["--name", "orion-dev", "--storage", storage])
+        try waitForStation(segment, "orion-dev")
+        let run = try profinetPy(segment, station: "orion-dev", seconds: 1, cycleMs: 32, mode: "im-write")
+        let expected = ["function": "conveyor 3", "location": "hall B", "date": "2026-12-07 23:45", "descriptor": "spare: ORION-IO-1"]
+        #expect(run["im"] as? [String: String] == expected, "\(run)")
+        #expect((run["im0_write"] as? String)?.hasPrefix("refused") == true, "\(run)")
+        #expect(run["released"] as? Bool == true, "\(run)")
+        segment.stopDevices()
+        let file = try String(contentsOfFile: storage, encoding: .utf8)
+        #expect(file.contains("im1-function=conveyor 3\n") && file.contains("im3-descriptor=spare: ORION-IO-1\n"), "\(file)")
+        // A new device process on the same storage answers with them, without an AR.
+        try segment.startOrionDevice(["--name", "orion-dev", "--storage", storage])
+        try waitForStation(segment, "orion-dev")
+        let again = try profinetPy(segment, station: "orion-dev", seconds: 1, cycleMs: 32, mode: "im-read")
+        #expect(again["im"] as? [String: String] == expected, "\(again)")
+    }
+
     /// A controller that expects another module in slot 3: the connect is answered with a module diff, the AR runs,
     /// and slot 3's data is not taken.
     // @verifies SWR-PN-AR-1

@@ -229,27 +229,30 @@ struct PNDeviceCommand: ParsableCommand {
         if let gsdmlOut { print("gsdml: wrote \(pnWriteGSDML(description, to: gsdmlOut))") }
         let storagePath = storage ?? (NSHomeDirectory() + "/.cache/orion-rt/pn-device-\(interface).conf")
         var stored = PNDCPStoredState()
+        var im = PNIMRecords()
         if FileManager.default.fileExists(atPath: storagePath) {
             guard let text = try? String(contentsOfFile: storagePath, encoding: .utf8) else { pnUsage("\(storagePath): cannot read") }
             do {
-                stored = try PNStorageFile.parse(text, path: storagePath)
+                let kept = try PNStorageFile.parse(text, path: storagePath)
+                stored = kept.dcp
+                im = kept.im
             } catch {
                 pnUsage(error.message)
             }
         }
         let runner: PNLinuxDevice
         do {
-            runner = try PNLinuxDevice(interface: interface, model: model, stored: stored)
+            runner = try PNLinuxDevice(interface: interface, model: model, stored: stored, im: im)
         } catch {
             if error.isUsage { pnUsage(error.message) }
             pnFailure(error.message)
         }
         if stored.name.count == 0 { runner.adoptName(name ?? description.stationName) }
-        runner.persist = { state in
+        runner.persist = { state, im in
             let folder = (storagePath as NSString).deletingLastPathComponent
             try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             do {
-                try PNStorageFile.format(state).write(toFile: storagePath, atomically: true, encoding: .utf8)
+                try PNStorageFile.format(PNDeviceStorage(dcp: state, im: im)).write(toFile: storagePath, atomically: true, encoding: .utf8)
             } catch {
                 FileHandle.standardError.write(Data("orion pn device: cannot write \(storagePath): \(error.localizedDescription)\n".utf8))
             }
@@ -260,6 +263,11 @@ struct PNDeviceCommand: ParsableCommand {
             if events.contains(.ipChanged) {
                 let ip = device.dcp.ip
                 what.append("ip \(PNDCPText.ipv4(ip.address)) \(PNDCPText.ipv4(ip.netmask)) \(PNDCPText.ipv4(ip.gateway))")
+            }
+            if events.contains(.imChanged) {
+                let im = device.connection.im
+                what.append("I&M1-4 written: function '\(PNIM0Text.trimmed(im.im1.tagFunction))', location '\(PNIM0Text.trimmed(im.im1.tagLocation))', "
+                            + "date '\(PNIM0Text.trimmed(im.im2.date))', descriptor '\(PNIM0Text.trimmed(im.im3.descriptor))'")
             }
             if events.contains(.storageChanged) { what.append("stored") }
             if events.contains(.signal) { what.append("signal: flashing the LED") }

@@ -41,13 +41,14 @@ public final class PNLinuxDevice {
     public let udp: PNUDPSocket
     public private(set) var device: PNDevice
     private let buffers: PNDevice.Buffers
-    public var persist: (PNDCPStoredState) -> Void = { _ in }
+    /// Stores what must survive a restart: the name and IP set permanently, I&M1–4.
+    public var persist: (PNDCPStoredState, PNIMRecords) -> Void = { _, _ in }
     /// Called for every change DCP made (after the interface address was applied), e.g. to log it.
     public var onEvents: (PNDCPEvents, PNDevice) -> Void = { _, _ in }
 
     /// Opens `interface` and makes the device: its name and IP from `stored` (an IP suite not stored is taken from
     /// the interface's own address, so a device on a configured interface reports that).
-    public init(interface: String, model: PNDeviceModel, stored: PNDCPStoredState) throws(PNLinkError) {
+    public init(interface: String, model: PNDeviceModel, stored: PNDCPStoredState, im: PNIMRecords = PNIMRecords()) throws(PNLinkError) {
         raw = try PNRawSocket(interface: interface)
         do {
             udp = try PNUDPSocket(interface: interface, port: 34964)
@@ -61,7 +62,7 @@ public final class PNLinuxDevice {
                                    outputs: .allocate(byteCount: max(1, sizes.output), alignment: 8))
         buffers.inputs.initializeMemory(as: UInt8.self, repeating: 0)
         buffers.outputs.initializeMemory(as: UInt8.self, repeating: 0)
-        device = PNDevice(mac: raw.mac, model: model, stored: stored, buffers: buffers)
+        device = PNDevice(mac: raw.mac, model: model, stored: stored, im: im, buffers: buffers)
         if stored.ip.isZero {
             if let current = PNInterfaceAddress.get(interface), current.address != 0 { device.dcp.adoptCurrentAddress(current) }
         } else {
@@ -105,7 +106,9 @@ public final class PNLinuxDevice {
                     if n == 0 { break }
                     guard n > 0 else { continue }
                     stats.datagramsReceived += 1
-                    device.receiveUDP(UnsafeRawBufferPointer(rebasing: frame[0..<Int(n)]), from: address, port: port, nowNs: PNWait.nowNs(), io: &io)
+                    let events = device.receiveUDP(UnsafeRawBufferPointer(rebasing: frame[0..<Int(n)]), from: address, port: port,
+                                                   nowNs: PNWait.nowNs(), io: &io)
+                    if !events.isEmpty { apply(events) }
                     observe()  // each datagram may change the AR's state: none is missed
                 }
             }
@@ -136,7 +139,7 @@ public final class PNLinuxDevice {
 
     private func apply(_ events: PNDCPEvents) {
         if events.contains(.ipChanged) { _ = PNInterfaceAddress.set(raw.interface, device.dcp.ip) }
-        if events.contains(.storageChanged) { persist(device.dcp.stored) }
+        if events.contains(.storageChanged) { persist(device.dcp.stored, device.connection.im) }
         onEvents(events, device)
     }
 

@@ -46,6 +46,14 @@ enum FuzzPROFINET {
         invariant((try? PNScheduledAlarm.parse(a.text)) == a, "\(a.text) does not read back as \(text.debugDescription)")
     }
 
+    /// The device's storage file: what parses is written out and reads back the same.
+    static func storageFile(_ input: UnsafeRawBufferPointer) {
+        let text = String(decoding: input, as: UTF8.self)
+        guard let storage = try? PNStorageFile.parse(text, path: "fuzz.conf") else { return }
+        let again = PNStorageFile.format(storage)
+        invariant((try? PNStorageFile.parse(again, path: "again.conf")) == storage, "\(text.debugDescription) does not read back from \(again.debugDescription)")
+    }
+
     /// Whether `inner` lies inside `outer`.
     static func within(_ inner: UnsafeRawBufferPointer, _ outer: UnsafeRawBufferPointer) -> Bool {
         guard inner.count > 0 else { return true }

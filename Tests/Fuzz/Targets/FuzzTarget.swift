@@ -34,6 +34,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case profinetDCP = "profinet-dcp"
     case profinetDevice = "profinet-device"
     case profinetAlarmArguments = "pn-alarm-args"
+    case profinetStorageFile = "pn-storage-file"
 
     /// The largest input worth trying (libFuzzer's `-max_len`): frames are small, files larger.
     public var maxLength: Int {
@@ -41,6 +42,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .canFrame, .candumpArguments, .candumpLog, .modbusRTUServer, .modbusTCPServer, .modbusClient: return 600
         case .ethercatRemapArguments: return 4200
         case .profinetAlarmArguments: return 200
+        case .profinetStorageFile: return 4200
         case .ethercatFrame: return 1600
         case .profinetRPC, .profinetDCP: return 1600
         case .profinetDevice: return 8192
@@ -87,6 +89,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .profinetDCP: return "PROFINET DCP frames (Fieldbus PNDCPFrameReader) to a device (PNDCPDevice: Identify filters, Get, Set of name, IP, signal, reset) and the controller's response readers"
         case .profinetDevice: return "PROFINET device connection manager (Fieldbus PNConnection) fed RPC datagrams, RT frames, alarm frames, raised alarms and clock steps: connect, control, records, cyclic data, watchdog, the alarm CR"
         case .profinetAlarmArguments: return "orion pn device --alarm values (PROFINETTool.PNScheduledAlarm), with a format/parse round trip"
+        case .profinetStorageFile: return "orion pn device storage files (PROFINETTool.PNStorageFile: name, IP suite, I&M1-4), with a format/parse round trip"
         }
     }
 
@@ -124,6 +127,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .profinetDCP: FuzzPROFINETDCP.frame(input)
         case .profinetDevice: FuzzPROFINETDevice.stream(input)
         case .profinetAlarmArguments: FuzzPROFINET.alarmArguments(input)
+        case .profinetStorageFile: FuzzPROFINET.storageFile(input)
         }
     }
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 # profinet-py (its low-level API: IOCAR connect, PrmEnd, ApplicationReady, RT_CLASS_1) as the IO controller of a
 # device under test; one JSON line out with what happened.
-#   pn_controller.py IFACE STATION SECONDS CYCLE_MS [wrong|abandon|im0|alarms]
+#   pn_controller.py IFACE STATION SECONDS CYCLE_MS [wrong|abandon|im0|alarms|im-write|im-read]
 # Slots: Orion's built-in device (slot 1: 1 byte in, slot 2: 1 byte out, slot 3: 4 in / 4 out); "wrong" expects
 # another module in slot 3 (the device answers with a module diff); "abandon" stops sending after SECONDS without a
 # release (the device's watchdog must end the AR); "im0" only reads I&M0 implicitly, without an AR; "alarms" runs
-# profinet-py's alarm listener during the exchange and reports the alarms it took and acknowledged.
+# profinet-py's alarm listener during the exchange and reports the alarms it took and acknowledged; "im-write" writes
+# I&M1-3 within the AR and reads them back; "im-read" reads I&M1-3 implicitly, without an AR.
 import json, sys, time, logging
 from profinet import rpc
 from profinet.rpc import IOCRSetup, IOSlot
@@ -34,6 +35,19 @@ if mode == "im0":
                                   im0.im_sw_revision_internal_change]}
     print(json.dumps(out, default=str))
     sys.exit(0)
+def im_text(v):
+    return (v.decode("latin-1") if isinstance(v, (bytes, bytearray)) else str(v)).rstrip(" \x00")
+if mode == "im-read":
+    # I&M1-3 read implicitly (no AR), as an engineering tool reads a device's plant data.
+    from profinet.protocol import PNInM1, PNInM2, PNInM3
+    conn = rpc.RPCCon(info)
+    im1 = PNInM1(conn.read_implicit(api=0, slot=0, subslot=1, idx=0xAFF1).payload)
+    im2 = PNInM2(conn.read_implicit(api=0, slot=0, subslot=1, idx=0xAFF2).payload)
+    im3 = PNInM3(conn.read_implicit(api=0, slot=0, subslot=1, idx=0xAFF3).payload)
+    out["im"] = {"function": im_text(im1.im_tag_function), "location": im_text(im1.im_tag_location),
+                 "date": im_text(im2.im_date), "descriptor": im_text(im3.im_descriptor)}
+    print(json.dumps(out, default=str))
+    sys.exit(0)
 slots = [
     IOSlot(0, 1, 0, 0, 0x1, 0x1), IOSlot(0, 0x8000, 0, 0, 0x1, 0x8000), IOSlot(0, 0x8001, 0, 0, 0x1, 0x8001),
     IOSlot(1, 1, 1, 0, 0x30, 0x130), IOSlot(2, 1, 0, 1, 0x31, 0x131),
@@ -51,6 +65,26 @@ conn.prm_end()
 out["prm_end"] = True
 conn.application_ready()
 out["application_ready"] = True
+if mode == "im-write":
+    # I&M1, I&M2 and I&M3 written within the AR (each its block: type, length, version 1.0, the padded text), then
+    # read back within it.
+    import struct
+    from profinet.protocol import PNInM1, PNInM2, PNInM3
+    def block(kind, text):
+        body = b"\x01\x00" + text
+        return struct.pack(">HH", kind, len(body)) + body
+    conn.write(api=0, slot=0, subslot=1, idx=0xAFF1, data=block(0x0021, b"conveyor 3".ljust(32) + b"hall B".ljust(22)))
+    conn.write(api=0, slot=0, subslot=1, idx=0xAFF2, data=block(0x0022, b"2026-12-07 23:45"))
+    conn.write(api=0, slot=0, subslot=1, idx=0xAFF3, data=block(0x0023, b"spare: ORION-IO-1".ljust(54)))
+    im1, im2, im3 = conn.read_im1(), conn.read_im2(), conn.read_im3()
+    out["im"] = {"function": im_text(im1.im_tag_function), "location": im_text(im1.im_tag_location),
+                 "date": im_text(im2.im_date), "descriptor": im_text(im3.im_descriptor)}
+    # A write to I&M0 is refused.
+    try:
+        conn.write(api=0, slot=0, subslot=1, idx=0xAFF0, data=block(0x0020, bytes(54)))
+        out["im0_write"] = "taken"
+    except Exception as e:
+        out["im0_write"] = "refused: %s" % e
 inc, outc = build_iocr_configs(slots=setup.slots, input_frame_id=res.input_frame_id, output_frame_id=res.output_frame_id,
                                send_clock_factor=32, reduction_ratio=ratio, watchdog_factor=10)
 cyc = CyclicController(interface=iface, src_mac=src, dst_mac=s2mac(info.mac), input_iocr=inc, output_iocr=outc)
