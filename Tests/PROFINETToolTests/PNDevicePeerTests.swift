@@ -263,6 +263,45 @@ struct PNDevicePeerTests {
         #expect(statLine(out, "alarms:").hasSuffix("0 NACK, 0 out of sequence, 0 malformed"), "\(out.suffix(800))")
     }
 
+    /// tshark reads what `orion pn controller` sends (captured where it arrives, at the device's end): its connect,
+    /// PrmEnd, ApplicationReady answer and release, its output frames, and its transport ACKs and AlarmAcks of the
+    /// device's alarms, without a malformed frame or a warning.
+    @Test func tsharkDissectsTheControllersTrafficCleanly() throws {
+        if HostProcess.which("tshark") == nil { try HostProcess.aptInstall("tshark") }
+        let segment = try PNSegment()
+        defer { segment.close() }
+        let folder = NSTemporaryDirectory() + "orion-pn-tc-\(segment.namespace)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try segment.startOrionDevice(["--name", "orion-dev", "--gsdml-out", folder, "--storage", folder + "/storage.conf",
+                                      "--alarm", "process:3.1@0.5", "--alarm", "diagnosis:1.1@1"])
+        try waitForStation(segment, "orion-dev")
+        let gsdml = try #require(try FileManager.default.contentsOfDirectory(atPath: folder).first { $0.hasPrefix("GSDML-V2.4-") })
+        let capture = folder + "/controller.pcap"
+        let far = try segment.background(["dumpcap", "-q", "-i", segment.peer, "-w", capture, "-P"])
+        try far.wait(for: "Capturing on")
+        usleep(300_000)
+        let run = try OrionExecutable.run(["pn", "controller", "-i", segment.interface, "--station", "orion-dev", "--gsdml", folder + "/" + gsdml,
+                                           "--cycle", "8ms", "--duration", "2s"], timeout: 120)
+        #expect(run.status == 0 && run.stdout.contains("sequence 1, channel 0x8000 error type 0x0001: acknowledged"), "\(run.stdout)\n\(run.stderr)")
+        usleep(300_000)
+        kill(far.process.processIdentifier, SIGINT)
+        _ = try? far.waitForExit(timeout: 10)
+        let decode = ["-r", capture]
+        let fromController = "eth.src == \(segment.hostMAC)"
+        // Connect (0x0101 ARBlockReq), PrmEnd (0x0110), the answer to ApplicationReady (0x8112), release (0x0114).
+        let rpc = try HostProcess.run("tshark", decode + ["-Y", "pn_io.block_type && ip.src == \(segment.hostIP)", "-T", "fields", "-e", "pn_io.block_type"], timeout: 120)
+        let blocks = rpc.stdout.lowercased()
+        for block in ["0x0101", "0x0110", "0x8112", "0x0114"] { #expect(blocks.contains(block), "\(block) in:\n\(rpc.stdout)\n\(rpc.stderr)") }
+        let outputs = try HostProcess.run("tshark", decode + ["-Y", "pn_rt && \(fromController) && pn_rt.frame_id < 0xfc00", "-T", "fields", "-e", "pn_rt.frame_id"], timeout: 120)
+        #expect(outputs.stdout.split(separator: "\n").count >= 100, "the controller's output frames:\n\(outputs.stdout.prefix(300))")
+        let acks = try HostProcess.run("tshark", decode + ["-Y", "\(fromController) && pn_rt.frame_id == 0xfe01 && pn_io.block_type", "-T", "fields",
+                                                          "-e", "pn_io.block_type"], timeout: 120)
+        #expect(acks.stdout.lowercased().split(separator: "\n").filter { $0.contains("0x8002") }.count == 2, "AlarmAcks:\n\(acks.stdout)\n\(acks.stderr)")
+        let complaints = try HostProcess.run("tshark", decode + ["-Y", "_ws.malformed || _ws.expert.severity >= warning"], timeout: 120)
+        #expect(complaints.status == 0 && complaints.stdout.isEmpty, "\(complaints.stdout.prefix(2000))")
+    }
+
     /// tshark's pn_io, pn_rt, DCE/RPC and LLDP dissectors read a whole connect-to-release exchange (both directions)
     /// with alarms and their acknowledgements, and the device's LLDP, without a malformed frame or a warning.
     @Test func tsharkDissectsTheConnectionCleanly() throws {
