@@ -509,7 +509,7 @@ private func macText(_ m: EthernetAddress) -> String {
 }
 
 private func ipCommand(_ arguments: [String]) throws {
-    let r = try HostProcess.run("ip", arguments, timeout: 20)
+    let r = try HostProcess.run("ip", arguments, timeout: 60)
     guard r.status == 0 else { throw ToolFailure("ip \(arguments.joined(separator: " ")) failed: \(r.stderr)") }
 }
 

@@ -92,7 +92,7 @@ public final class EtherCATSegment: @unchecked Sendable {
     }
 
     func ip(_ arguments: [String]) throws {
-        let r = try HostProcess.run("ip", arguments, timeout: 30)
+        let r = try HostProcess.run("ip", arguments, timeout: 120)
         guard r.status == 0 else {
             throw ToolFailure("ip \(arguments.joined(separator: " ")) failed (\(r.status)): \(r.stderr) — the EtherCAT tests need root to make network namespaces and veth pairs")
         }
@@ -133,8 +133,8 @@ public final class EtherCATSegment: @unchecked Sendable {
     /// Stops the simulator and removes the namespace and the pair.
     public func close() {
         stop()
-        if !isTap { _ = try? HostProcess.run("ip", ["link", "del", interface], timeout: 30) }
-        _ = try? HostProcess.run("ip", ["netns", "del", namespace], timeout: 30)
+        if !isTap { _ = try? HostProcess.run("ip", ["link", "del", interface], timeout: 120) }
+        _ = try? HostProcess.run("ip", ["netns", "del", namespace], timeout: 120)
     }
 
     deinit { close() }

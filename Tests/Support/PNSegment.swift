@@ -95,8 +95,10 @@ public final class PNSegment: @unchecked Sendable {
         ((try? String(contentsOfFile: "/sys/class/net/\(interface)/address", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Bounded at 120 s: `ip` waits for the kernel's RTNL lock, which other suites' namespace teardowns hold, and a
+    /// clean-clone CI run saw `ip addr add` take longer than 30 s.
     func ip(_ arguments: [String]) throws {
-        let r = try HostProcess.run("ip", arguments, timeout: 30)
+        let r = try HostProcess.run("ip", arguments, timeout: 120)
         guard r.status == 0 else {
             throw ToolFailure("ip \(arguments.joined(separator: " ")) failed (\(r.status)): \(r.stderr) — the PROFINET tests need root to make network namespaces and veth pairs")
         }
@@ -149,8 +151,8 @@ public final class PNSegment: @unchecked Sendable {
 
     public func close() {
         stopDevices()
-        _ = try? HostProcess.run("ip", ["link", "del", interface], timeout: 30)
-        _ = try? HostProcess.run("ip", ["netns", "del", namespace], timeout: 30)
+        _ = try? HostProcess.run("ip", ["link", "del", interface], timeout: 120)
+        _ = try? HostProcess.run("ip", ["netns", "del", namespace], timeout: 120)
     }
 
     deinit { close() }
