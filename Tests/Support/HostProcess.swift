@@ -57,12 +57,18 @@ public enum HostProcess {
             let deadline = Date().addingTimeInterval(timeout)
             while isRunning(process) && Date() < deadline { usleep(20_000) }
             if isRunning(process) {
+                // Where it is stuck, before it is ended: `ip` has been seen to wait for the kernel's RTNL lock
+                // for a quarter of an hour in clean-clone CI runs (in the kernel, where no signal reaches it).
+                let stuck = kernelState(process.processIdentifier)
                 process.terminate()
                 let grace = Date().addingTimeInterval(5)
                 while isRunning(process) && Date() < grace { usleep(20_000) }
                 if isRunning(process) { kill(process.processIdentifier, SIGKILL) }
-                _ = waitForExit(process)
-                throw ToolFailure("\(executable) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s")
+                // Bounded: a process asleep in the kernel ends only when it wakes up; the run fails now, with what
+                // it was waiting for.
+                let reaped = Date().addingTimeInterval(15)
+                while isRunning(process) && Date() < reaped { usleep(20_000) }
+                throw ToolFailure("\(executable) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s (\(stuck))")
             }
         }
         let status = waitForExit(process)
@@ -82,6 +88,16 @@ public enum HostProcess {
             usleep(10_000)
         }
         return process.terminationStatus
+    }
+
+    /// A stuck process's state, kernel wait channel and kernel stack (the stack needs root), for the error.
+    static func kernelState(_ pid: Int32) -> String {
+        func read(_ name: String) -> String {
+            ((try? String(contentsOfFile: "/proc/\(pid)/\(name)", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let state = read("status").split(separator: "\n").first { $0.hasPrefix("State:") }.map(String.init) ?? "State: ?"
+        let stack = read("stack").split(separator: "\n").prefix(12).joined(separator: " | ")
+        return "pid \(pid) \(state), wchan \(read("wchan")), kernel stack: \(stack.isEmpty ? "unreadable" : stack)"
     }
 
     /// Whether `process` still runs: false as soon as it has ended, whether or not Foundation noticed.
