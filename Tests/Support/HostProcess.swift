@@ -57,8 +57,8 @@ public enum HostProcess {
             let deadline = Date().addingTimeInterval(timeout)
             while isRunning(process) && Date() < deadline { usleep(20_000) }
             if isRunning(process) {
-                // Where it is stuck, before it is ended: `ip` has been seen to wait for the kernel's RTNL lock
-                // for a quarter of an hour in clean-clone CI runs (in the kernel, where no signal reaches it).
+                // Where it is stuck, before it is ended (a program asleep in the kernel, e.g. `ip` waiting for the
+                // RTNL lock, cannot be interrupted by a signal; its kernel stack says what it waits for).
                 let stuck = kernelState(process.processIdentifier)
                 process.terminate()
                 let grace = Date().addingTimeInterval(5)

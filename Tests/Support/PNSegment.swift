@@ -95,8 +95,8 @@ public final class PNSegment: @unchecked Sendable {
         ((try? String(contentsOfFile: "/sys/class/net/\(interface)/address", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Bounded at 120 s: `ip` waits for the kernel's RTNL lock, which other suites' namespace teardowns hold, and a
-    /// clean-clone CI run saw `ip addr add` take longer than 30 s.
+    /// Bounded at 120 s: `ip` can wait for the kernel's RTNL lock while other suites tear namespaces down, and a
+    /// loaded clean-clone CI run once saw `ip addr add` take longer than 30 s.
     func ip(_ arguments: [String]) throws {
         let r = try HostProcess.run("ip", arguments, timeout: 120)
         guard r.status == 0 else {
